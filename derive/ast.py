@@ -1,0 +1,257 @@
+"""The syntax tree of a spec: frozen dataclasses, each carrying its `Pos`.
+
+`derive.syntax.parse` produces these from the text; `derive.model.build` reads them.
+Expressions are a small closed set of node types; statements mirror the table in
+docs/language.md one to one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from .errors import Pos
+
+
+# ---- expressions ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Expr:
+    pos: Pos = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Num(Expr):
+    value: Fraction = Fraction(0)
+    text: str = "0"
+
+
+@dataclass(frozen=True)
+class Name(Expr):
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class Str(Expr):
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class Bool(Expr):
+    value: bool = False
+
+
+@dataclass(frozen=True)
+class NoneLit(Expr):
+    pass
+
+
+@dataclass(frozen=True)
+class BinOp(Expr):
+    op: str = "+"          # + - * / @ ^
+    left: Expr = None      # type: ignore[assignment]
+    right: Expr = None     # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class UnaryOp(Expr):
+    op: str = "-"          # - + not
+    operand: Expr = None   # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Compare(Expr):
+    op: str = "=="
+    left: Expr = None      # type: ignore[assignment]
+    right: Expr = None     # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class BoolOp(Expr):
+    op: str = "and"
+    left: Expr = None      # type: ignore[assignment]
+    right: Expr = None     # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class IfExpr(Expr):
+    cond: Expr = None      # type: ignore[assignment]
+    then: Expr = None      # type: ignore[assignment]
+    orelse: Expr = None    # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Keyword:
+    name: str
+    value: Expr
+    pos: Pos = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Call(Expr):
+    func: Expr = None      # type: ignore[assignment]
+    args: tuple[Expr, ...] = ()
+    kwargs: tuple[Keyword, ...] = ()
+
+    @property
+    def name(self) -> str | None:
+        return self.func.id if isinstance(self.func, Name) else None
+
+    def kwarg(self, name: str) -> Expr | None:
+        for k in self.kwargs:
+            if k.name == name:
+                return k.value
+        return None
+
+
+@dataclass(frozen=True)
+class Index(Expr):
+    target: Expr = None    # type: ignore[assignment]
+    indices: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Transpose(Expr):
+    operand: Expr = None   # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class ListLit(Expr):
+    items: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tuple(Expr):
+    """A parenthesised list `(a, b)`: only meaningful as lambda parameters."""
+    items: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lambda(Expr):
+    params: tuple[str, ...] = ()
+    body: Expr = None      # type: ignore[assignment]
+
+
+# ---- statements -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Label:
+    text: str              # "(a)"
+    marks: Fraction | None
+    pos: Pos = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Stmt:
+    pos: Pos = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class TextStmt(Stmt):
+    text: str = ""
+    label: Label | None = None
+
+
+@dataclass(frozen=True)
+class SymbolDecl(Stmt):
+    names: tuple[str, ...] = ()
+    assumptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DimDecl(Stmt):
+    items: tuple[tuple[str, Expr | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class TensorDecl(Stmt):
+    kind: str = "vector"   # vector | matrix
+    names: tuple[str, ...] = ()
+    shape: tuple[Expr, ...] = ()
+
+
+@dataclass(frozen=True)
+class Define(Stmt):
+    """`let`, `input`, `param`, `layer` and plain `NAME = EXPR` (kind `node`)."""
+    kind: str = "node"     # let | input | param | layer | node
+    name: str = ""
+    value: Expr | None = None
+    shape: tuple[Expr, ...] | None = None
+
+
+@dataclass(frozen=True)
+class FuncDef(Stmt):
+    name: str = ""
+    params: tuple[str, ...] = ()
+    body: Expr = None      # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Given(Stmt):
+    target: Expr = None    # type: ignore[assignment]
+    value: Expr = None     # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Option:
+    label: str             # "a"
+    expr: Expr | None      # None for `none`
+    pos: Pos = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Choices(Stmt):
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class Find(Stmt):
+    goals: tuple[Expr, ...] = ()
+    label: Label | None = None
+
+
+@dataclass(frozen=True)
+class AnswerStmt(Stmt):
+    text: str = ""
+    label: Label | None = None
+
+
+# ---- documents --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProblemDef:
+    title: str
+    points: Fraction | None
+    statements: tuple[Stmt, ...]
+    pos: Pos = field(compare=False, repr=False)
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class Include:
+    path: str
+    pos: Pos = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SectionDef:
+    title: str
+    items: tuple["ProblemDef | Include", ...]
+    pos: Pos = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A parsed file: header lines (title, course, date, ...) and its items in order.
+
+    After `derive.syntax.parse` resolves includes, `problems` lists every problem with
+    its section, in document order.
+    """
+    header: tuple[tuple[str, str], ...]
+    problems: tuple[ProblemDef, ...]
+    source: object = field(compare=False, repr=False, default=None)
+
+    def meta(self, key: str) -> str | None:
+        for k, v in self.header:
+            if k == key:
+                return v
+        return None

@@ -1,0 +1,210 @@
+"""The value of an expression or graph node, substituted step by step through the graph.
+
+`find o` shows, for every node o depends on (in topological order), the node's
+definition in symbols, the same with the numbers substituted, the inner operations
+evaluated, and the value: h = relu(W₁x + b₁) = relu([...][...] + [...]) = relu([...]) = [...].
+Builtins with a story of their own (cross-entropy's dropped terms) add their steps via
+`EXPLAIN`.  Irrational results get a decimal (≈) step.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+from .. import ast
+from ..model import functions as F
+from ..model.expressions import Seq, is_tensor, scalarize
+from ..model.problem import Binding, Problem
+from ..printing import latex
+from ..steps import Step, make_step
+from .registry import Derived, deriver, make_answer
+
+
+def dependencies(problem: Problem, expr: ast.Expr) -> list[Binding]:
+    """The computed nodes `expr` needs, dependencies first (each once)."""
+    order: list[Binding] = []
+    seen: set[str] = set()
+
+    def names_in(e: Any) -> list[str]:
+        out: list[str] = []
+        stack = [e]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Name):
+                out.append(n.id)
+            elif isinstance(n, ast.Keyword):
+                stack.append(n.value)
+            elif isinstance(n, ast.Expr):
+                for v in vars(n).values():
+                    if isinstance(v, tuple):
+                        stack.extend(x for x in v if isinstance(x, (ast.Expr, ast.Keyword)))
+                    elif isinstance(v, (ast.Expr, ast.Keyword)):
+                        stack.append(v)
+        return sorted(set(out), key=out.index)
+
+    def visit(name: str, depth: int = 0) -> None:
+        if name in seen or not problem.has(name):
+            return
+        seen.add(name)
+        b = problem.names[name]
+        if b.kind == "node" and b.expr is not None:
+            for dep in names_in(b.expr):
+                visit(dep, depth + 1)
+            order.append(b)
+
+    for n in names_in(expr):
+        visit(n)
+    return order
+
+
+def substituted(expr: Any, subs: dict) -> Any:
+    """`expr` with values put in for symbols, nothing evaluated (for display)."""
+    if isinstance(expr, (list, tuple)):
+        return type(expr)(substituted(e, subs) for e in expr)
+    if not isinstance(expr, sp.Basic):
+        return expr
+    with sp.evaluate(False):
+        return expr.xreplace(subs)
+
+
+def inner_evaluated(expr: Any) -> Any | None:
+    """For f(args) with explicit-able args: f applied to the evaluated args, else None."""
+    if isinstance(expr, ElementwiseApplyFunction):
+        arg = expr.expr.doit()
+        if isinstance(arg, sp.MatrixBase):
+            return ElementwiseApplyFunction(expr.function, sp.ImmutableMatrix(arg))
+        return None
+    if isinstance(expr, sp.Function) and expr.args:
+        args = [a.doit() for a in expr.args]
+        if all(isinstance(a, sp.MatrixBase) for a in args if is_tensor(a)):
+            with sp.evaluate(False):
+                return expr.func(*[sp.ImmutableMatrix(a) if isinstance(a, sp.MatrixBase) else a for a in args])
+    if isinstance(expr, sp.Pow) and isinstance(expr.base, sp.Add):
+        base = expr.base.doit()
+        with sp.evaluate(False):
+            return sp.Pow(base, expr.exp)
+    return None
+
+
+def _dedupe(chain: list) -> list:
+    out, last = [], None
+    for c in chain:
+        key = latex(c)
+        if key != last:
+            out.append(c)
+        last = key
+    return out
+
+
+def node_step(problem: Problem, b: Binding, subs: dict) -> Step:
+    """b = definition = numbers substituted = inner operations = value."""
+    sub = substituted(b.definition, subs)
+    chain = [b.symbol, b.definition, sub]
+    inner = inner_evaluated(sub)
+    if inner is not None:
+        chain.append(inner)
+    chain.append(b.value)
+    text = f"Compute ${latex(b.symbol)}$ from its definition, substituting the known values."
+    return make_step("substitute", text, *_dedupe(chain), where=subs)
+
+
+Explainer = Callable[[Problem, Any, Any, dict], list[Step]]
+EXPLAIN: dict[type, Explainer] = {}
+
+
+def explains(cls: type):
+    def register(fn: Explainer) -> Explainer:
+        EXPLAIN[cls] = fn
+        return fn
+    return register
+
+
+@explains(F.CrossEntropy)
+def _cross_entropy(problem: Problem, display: Any, value: Any, subs: dict) -> list[Step]:
+    y_disp, yh_disp = display.args
+    y, yh = (realized for realized in (a.xreplace(subs).doit() for a in display.args))
+    n = len(list(y))
+    idx = sp.Symbol("i", integer=True, positive=True)
+    yi, yhi = sp.Indexed(sp.IndexedBase(latex(y_disp) if False else "y"), idx), None
+    steps = [make_step("definition",
+                       f"Cross-entropy of the prediction $\\hat y$ against the target $y$ "
+                       f"(natural logarithm, {n} classes): "
+                       "$H(y, \\hat y) = -\\sum_i y_i \\log \\hat y_i$.", check=False)]
+    kept = [(i + 1, a, b) for i, (a, b) in enumerate(zip(y, yh)) if a != 0]
+    dropped = [i + 1 for i, a in enumerate(y) if a == 0]
+    with sp.evaluate(False):
+        terms = [sp.Mul(a, sp.log(b)) for _, a, b in kept]
+        terms = terms if len(terms) != 1 else [sp.Mul(kept[0][1], sp.log(kept[0][2]), evaluate=False)]
+        summed = -sp.Add(*terms) if len(terms) > 1 else -terms[0] if terms else sp.Integer(0)
+    note = ""
+    if dropped:
+        zero_log = [i for i in dropped if yh[i - 1] == 0]
+        note = (f" The terms with $y_i = 0$ (i = {', '.join(map(str, dropped))}) contribute "
+                f"$0 \\cdot \\log \\hat y_i = 0$ and are dropped"
+                + (" (with the convention $0 \\log 0 = 0$ where $\\hat y_i = 0$)" if zero_log else "") + ".")
+    chain = [F.CrossEntropy(y_disp, yh_disp), summed, value]
+    nicer = tidy_logs(value)
+    if nicer != value:
+        chain.append(nicer)
+    steps.append(make_step("drop_zero_terms", "Substitute the vectors." + note, *chain, where=subs))
+    return steps
+
+
+def tidy_logs(value: Any) -> Any:
+    """−log(7/10) as log(10/7): a negated log of a rational is the log of its reciprocal."""
+    if isinstance(value, sp.Mul) and len(value.args) == 2 and value.args[0] == -1 \
+            and isinstance(value.args[1], sp.log) and value.args[1].args[0].is_Rational:
+        return sp.log(1 / value.args[1].args[0])
+    return value
+
+
+def decimal_step(value: Any) -> list[Step]:
+    v = scalarize(value)
+    if isinstance(v, sp.Expr) and v.is_number and not v.is_Rational:
+        approx = sp.Float(sp.N(v, 15), 6)
+        return [make_step("decimal", "As a decimal:", v, approx, relation="≈")]
+    return []
+
+
+@deriver("evaluate", doc="the value of an expression, substituted step by step through the graph")
+def evaluate(problem: Problem, expr: ast.Expr) -> Derived:
+    """Value of `expr` (a name, a node or any expression) with the steps through the graph."""
+    subs = problem.substitutions()
+    steps: list[Step] = []
+    for b in dependencies(problem, expr):
+        if b.error is not None:
+            raise b.error
+        steps.append(node_step(problem, b, subs))
+    if isinstance(expr, ast.Name):
+        b = problem.lookup(expr.id, expr.pos)
+        if b.error is not None:
+            raise b.error
+        value = b.value
+        if b.kind != "node":
+            steps.append(make_step("given", f"${latex(b.symbol)}$ is given.", b.symbol, value, where=subs)
+                         if b.symbol is not None and isinstance(value, sp.Basic) else
+                         make_step("given", f"`{b.name}` is given.", check=False))
+    else:
+        display = problem.display(expr)
+        value = problem.value(expr)
+        if is_tensor(value) and tuple(value.shape) == (1, 1):
+            value = scalarize(value)
+        explain = EXPLAIN.get(type(display)) if isinstance(display, sp.Basic) else None
+        if explain is not None:
+            steps.extend(explain(problem, display, value, subs))
+        elif isinstance(display, sp.Basic):
+            sub = substituted(display, subs)
+            chain = [display, sub]
+            inner = inner_evaluated(sub)
+            if inner is not None:
+                chain.append(inner)
+            chain.append(value)
+            steps.append(make_step("substitute", "Substitute the known values and evaluate.",
+                                   *_dedupe(chain), where=subs))
+        elif isinstance(value, Seq):
+            steps.append(make_step("evaluate", "Evaluate each item.", check=False))
+    value = tidy_logs(value)
+    steps.extend(decimal_step(value))
+    return Derived(make_answer(value), tuple(steps))

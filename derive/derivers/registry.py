@@ -1,0 +1,119 @@
+"""The deriver registry: goal name -> function `(problem, call) -> Derived`.
+
+A deriver module registers with `@deriver("grad", kwargs=(...))`.  `derive_goal` runs the
+right one for a goal (plain expressions go to the evaluate deriver), turns a DeriveError
+into an error result with the goal's position, and never lets one goal stop the others.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .. import ast
+from ..errors import CheckFailed, DeriveError, LimitError, SpecError, Unsupported
+from ..model.problem import Goal, Problem
+from ..printing import answer_text, answer_value, latex
+from ..steps import Answer, ErrorInfo, Result, Step
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a deriver returns: the answer and the steps that lead to it."""
+
+    answer: Answer
+    steps: tuple[Step, ...] = ()
+
+
+@dataclass(frozen=True)
+class Deriver:
+    name: str
+    fn: Callable[[Problem, ast.Call], Derived]
+    kwargs: tuple[str, ...]
+    nargs: tuple[int, int]
+    doc: str
+
+
+DERIVERS: dict[str, Deriver] = {}
+
+
+def deriver(name: str, *, nargs: tuple[int, int] = (1, 1), kwargs: tuple[str, ...] = (), doc: str = ""):
+    """Register `fn(problem, call) -> Derived` as the deriver of goals `name(...)`."""
+    def register(fn):
+        DERIVERS[name] = Deriver(name, fn, kwargs, nargs, doc or (fn.__doc__ or "").strip().split("\n")[0])
+        return fn
+    return register
+
+
+def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex: str | None = None,
+                choice: str | None = None, prose: str | None = None, extra: dict | None = None) -> Answer:
+    """An Answer with text, LaTeX and JSON value worked out from `expr` unless given."""
+    return Answer(expr, answer_text(expr) if text is None else text, latex(expr) if tex is None else tex,
+                  answer_value(expr) if value == "auto" else value, choice, prose,
+                  tuple((extra or {}).items()))
+
+
+def check_call(call: ast.Call, d: Deriver) -> None:
+    lo, hi = d.nargs
+    n = len(call.args)
+    if not lo <= n <= hi:
+        want = f"{lo}" if lo == hi else f"{lo} to {hi}"
+        raise SpecError(f"`{d.name}` takes {want} positional argument{'s' if hi != 1 else ''}, got {n}", call.pos)
+    for k in call.kwargs:
+        if k.name not in d.kwargs:
+            from ..model.expressions import suggest
+            allowed = ", ".join(d.kwargs) or "none"
+            raise SpecError(f"`{d.name}` has no keyword argument `{k.name}` (it takes: {allowed})"
+                            + suggest(k.name, d.kwargs), k.pos)
+
+
+def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
+    load_all()
+    if isinstance(expr, ast.Call) and expr.name in DERIVERS and not problem.has(expr.name):
+        d = DERIVERS[expr.name]
+        check_call(expr, d)
+        return d.fn(problem, expr)
+    return DERIVERS["evaluate"].fn(problem, expr)
+
+
+def value_of_goal(problem: Problem, call: ast.Call) -> Any:
+    """A goal used inside an expression: its answer's sympy object."""
+    derived = run_goal(problem, call)
+    return derived.answer.expr
+
+
+def derive_goal(problem: Problem, goal: Goal) -> Result:
+    """One goal of a problem, solved or turned into an error result."""
+    goal_text = goal.pos.snippet() if goal.expr is not None else None
+    if goal.expr is None:
+        return Result(goal.label, None, make_answer(goal.prose, text=goal.prose, value=None, tex="",
+                                                    prose=goal.prose), (), None, goal.marks, goal.pos)
+    try:
+        derived = run_goal(problem, goal.expr)
+    except (Unsupported, SpecError, LimitError, CheckFailed) as exc:
+        exc.at(goal.pos)
+        kind = {Unsupported: "unsupported", CheckFailed: "check_failed", LimitError: "limit"}.get(type(exc), "error")
+        line, col = (exc.pos.line, exc.pos.column) if exc.pos else (None, None)
+        return Result(goal.label, goal_text, None, (), ErrorInfo(exc.message, line, col, kind), goal.marks, goal.pos)
+    except DeriveError as exc:
+        exc.at(goal.pos)
+        return Result(goal.label, goal_text, None, (),
+                      ErrorInfo(exc.message, exc.pos.line if exc.pos else None,
+                                exc.pos.column if exc.pos else None), goal.marks, goal.pos)
+    return Result(goal.label, goal_text, derived.answer, tuple(derived.steps), None, goal.marks, goal.pos)
+
+
+_LOADED = False
+
+
+def load_all() -> None:
+    """Import every deriver module of this package once (sorted, so order is stable)."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    from .. import derivers as pkg
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name not in ("registry",) and not info.name.startswith("_"):
+            importlib.import_module(f"{pkg.__name__}.{info.name}")

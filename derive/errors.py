@@ -1,0 +1,114 @@
+"""One error root for everything a user can get wrong.
+
+A `DeriveError` carries a message, an optional position in a spec (file, line, column and
+the source line, so it can print a caret) and the exit code the CLI uses.  Library callers
+catch it; the CLI prints `str(error)` and exits with `error.exit_code`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    """A spec's text and the name it is reported under (a path, or `<stdin>`)."""
+
+    name: str
+    text: str
+
+    def line(self, number: int) -> str:
+        lines = self.text.splitlines()
+        return lines[number - 1] if 1 <= number <= len(lines) else ""
+
+
+@dataclass(frozen=True)
+class Pos:
+    """A span in a source: 1-based line and column of its start, offsets into the text."""
+
+    source: Source
+    line: int
+    column: int
+    end_line: int = 0
+    end_column: int = 0
+    start: int = 0
+    end: int = 0
+
+    @property
+    def file(self) -> str:
+        return self.source.name
+
+    def snippet(self) -> str:
+        """The text the span covers, white space folded (used to show a goal)."""
+        if self.end > self.start:
+            return " ".join(self.source.text[self.start:self.end].split())
+        return ""
+
+    def caret(self) -> str:
+        line = self.source.line(self.line)
+        if not line:
+            return ""
+        pad = "".join(c if c == "\t" else " " for c in line[: max(self.column - 1, 0)])
+        width = 1
+        if self.end_line == self.line and self.end_column > self.column:
+            width = self.end_column - self.column
+        return f"  {line}\n  {pad}{'^' * min(width, 60)}"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class DeriveError(Exception):
+    """Anything wrong with a spec or a request.  `exit_code` is 2 unless a subclass says."""
+
+    exit_code = 2
+    kind = "error"
+
+    def __init__(self, message: str, pos: Pos | None = None, *, file: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+        self.file = file
+
+    @property
+    def line(self) -> int | None:
+        return self.pos.line if self.pos else None
+
+    @property
+    def column(self) -> int | None:
+        return self.pos.column if self.pos else None
+
+    def at(self, pos: Pos | None) -> "DeriveError":
+        """This error, placed at `pos` unless it already has a position."""
+        if self.pos is None and pos is not None:
+            self.pos = pos
+        return self
+
+    def __str__(self) -> str:
+        if self.pos is None:
+            where = f"{self.file}: " if self.file else ""
+            return f"{where}error: {self.message}"
+        text = f"{self.pos}: error: {self.message}"
+        caret = self.pos.caret()
+        return f"{text}\n{caret}" if caret else text
+
+
+class SpecSyntaxError(DeriveError):
+    """The text is not in the language (a lark parse error, put into words)."""
+
+
+class SpecError(DeriveError):
+    """The text parses but means nothing: an unknown name, a shape mismatch, a bad argument."""
+
+
+class LimitError(DeriveError):
+    """The spec asks for more than derive will compute (huge powers, matrices, nesting)."""
+
+
+class Unsupported(DeriveError):
+    """A goal or builtin that no deriver handles yet; the other goals still solve."""
+
+
+class CheckFailed(DeriveError):
+    """A step's equality did not hold when the engine checked it: a bug, never rendered."""
+
+    exit_code = 1

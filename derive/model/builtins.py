@@ -1,0 +1,310 @@
+"""The builtin functions of the language, one registry.
+
+A builtin is registered with `@builtin(name, nargs=(min, max), kwargs=(...))` and receives
+the evaluator, its evaluated positional arguments, its evaluated keyword arguments and the
+call node (for positions).  Families outside this module (layers, attention, kernels)
+register theirs the same way in their own modules; `derive.derivers` imports them all.
+
+A call to a name that is a goal (`posterior`, `grad`, ...) inside an expression runs that
+goal's deriver and uses its answer, so `choice(posterior(prior, likelihood, 1))` works.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import sympy as sp
+
+from .. import ast
+from ..errors import SpecError, Unsupported
+from . import functions as F
+from .expressions import (MAX_LAMBDA_ENTRIES, Evaluator, LambdaValue, Seq, check_entries, is_scalar,
+                          is_tensor, scalarize, show_shape, suggest)
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    fn: Callable[..., Any]
+    nargs: tuple[int, int]
+    kwargs: tuple[str, ...]
+    doc: str
+
+
+BUILTINS: dict[str, Builtin] = {}
+
+# Names the language reserves for builtins that a later family implements.
+PLANNED: dict[str, str] = {
+    name: "layers" for name in ("Linear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+                                "AvgPool2d", "Flatten", "Embedding", "BatchNorm1d", "BatchNorm2d",
+                                "LayerNorm", "Dropout")
+}
+PLANNED.update({"attention": "attention", "multihead_attention": "attention", "hyperplane": "classics"})
+# Goals of the language whose derivers a later family provides.
+PLANNED.update({g: "goal" for g in (
+    "grad", "hessian", "convex", "sgd_step", "gd", "lr_range", "optimal_lr", "params", "shape", "shapes",
+    "precision", "recall", "f1", "accuracy", "confusion", "roc", "auc", "posterior", "choice", "feature_map",
+    "expand", "simplify", "distance", "margin", "derivation", "pseudocode", "minibatch_sgd", "forward")})
+
+
+def builtin(name: str, *, nargs: tuple[int, int] = (1, 1), kwargs: tuple[str, ...] = (), doc: str = ""):
+    def register(fn):
+        BUILTINS[name] = Builtin(name, fn, nargs, kwargs, doc or (fn.__doc__ or "").strip())
+        return fn
+    return register
+
+
+def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
+    name = node.name
+    b = BUILTINS.get(name)
+    if b is None:
+        from ..derivers import registry
+        if name in registry.DERIVERS:
+            return registry.value_of_goal(ev.problem, node)
+        if name in PLANNED:
+            what = "goal" if PLANNED[name] == "goal" else "builtin"
+            raise Unsupported(f"the {what} `{name}` is part of the language but not implemented yet",
+                              node.func.pos)
+        known = list(BUILTINS) + list(registry.DERIVERS) + list(ev.problem.names)
+        raise SpecError(f"unknown function `{name}`{suggest(name, known)}", node.func.pos)
+    lo, hi = b.nargs
+    n = len(node.args)
+    if not lo <= n <= hi:
+        want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
+        raise SpecError(f"`{name}` takes {want} positional argument{'s' if hi != 1 else ''}, got {n}", node.pos)
+    for k in node.kwargs:
+        if k.name not in b.kwargs:
+            allowed = ", ".join(b.kwargs) if b.kwargs else "none"
+            raise SpecError(f"`{name}` has no keyword argument `{k.name}` (it takes: {allowed})"
+                            + suggest(k.name, b.kwargs), k.pos)
+    args = [ev.eval(a) for a in node.args]
+    kwargs = {k.name: ev.eval(k.value) for k in node.kwargs}
+    return b.fn(ev, args, kwargs, node)
+
+
+def _int(v: Any, node: ast.Expr, what: str = "a size") -> int:
+    v = scalarize(v)
+    if not isinstance(v, sp.Integer):
+        raise SpecError(f"{what} must be a whole number, not {v}", node.pos)
+    return int(v)
+
+
+def _tensor(v: Any, node: ast.Expr, fname: str) -> Any:
+    if not is_tensor(v):
+        raise SpecError(f"`{fname}` needs a vector or matrix, not {show_shape(v)}", node.pos)
+    return v
+
+
+# ---- constructors ----------------------------------------------------------------------
+
+def _dims(ev, args, node):
+    n = _int(args[0], node.args[0])
+    m = _int(args[1], node.args[1]) if len(args) > 1 else 1
+    return check_entries(n, m, node)
+
+
+@builtin("zeros", nargs=(1, 2), doc="zeros(n) is a zero vector, zeros(n, m) a zero matrix")
+def _zeros(ev, args, kw, node):
+    n, m = _dims(ev, args, node)
+    return sp.ImmutableMatrix(sp.zeros(n, m))
+
+
+@builtin("ones", nargs=(1, 2), doc="ones(n), ones(n, m): all entries 1")
+def _ones(ev, args, kw, node):
+    n, m = _dims(ev, args, node)
+    return sp.ImmutableMatrix(sp.ones(n, m))
+
+
+@builtin("full", nargs=(2, 3), doc="full(n, v) or full(n, m, v): all entries v")
+def _full(ev, args, kw, node):
+    v = scalarize(args[-1])
+    n, m = _dims(ev, args[:-1], node)
+    return sp.ImmutableMatrix(sp.Matrix(n, m, [v] * (n * m)))
+
+
+@builtin("eye", nargs=(1, 2), doc="eye(n): the n×n identity")
+def _eye(ev, args, kw, node):
+    n = _int(args[0], node.args[0])
+    m = _int(args[1], node.args[1]) if len(args) > 1 else n
+    check_entries(n, m, node)
+    return sp.ImmutableMatrix(sp.eye(n, m))
+
+
+@builtin("matrix", nargs=(3, 3), doc="matrix(n, m, (i, j) -> EXPR): entries from a 1-based rule")
+def _matrix(ev, args, kw, node):
+    n = _int(args[0], node.args[0])
+    m = _int(args[1], node.args[1])
+    check_entries(n, m, node, MAX_LAMBDA_ENTRIES)
+    rule = args[2]
+    if not isinstance(rule, LambdaValue) or len(rule.params) != 2:
+        raise SpecError("the third argument of `matrix` is a rule `(i, j) -> EXPR`", node.args[2].pos)
+    rows = []
+    for i in range(1, n + 1):
+        row = []
+        for j in range(1, m + 1):
+            v = scalarize(rule(sp.Integer(i), sp.Integer(j)))
+            if not is_scalar(v):
+                raise SpecError(f"the rule must give a scalar, but at ({i}, {j}) gives {show_shape(v)}",
+                                node.args[2].pos)
+            row.append(v)
+        rows.append(row)
+    return sp.ImmutableMatrix(rows)
+
+
+@builtin("vector", nargs=(2, 2), doc="vector(n, i -> EXPR): entries from a 1-based rule")
+def _vector(ev, args, kw, node):
+    n = _int(args[0], node.args[0])
+    check_entries(n, 1, node, MAX_LAMBDA_ENTRIES)
+    rule = args[1]
+    if not isinstance(rule, LambdaValue) or len(rule.params) != 1:
+        raise SpecError("the second argument of `vector` is a rule `i -> EXPR`", node.args[1].pos)
+    return sp.ImmutableMatrix(n, 1, [scalarize(rule(sp.Integer(i))) for i in range(1, n + 1)])
+
+
+@builtin("odd", doc="odd(i): whether the whole number i is odd")
+def _odd(ev, args, kw, node):
+    return sp.true if _int(args[0], node.args[0], "the argument of odd") % 2 else sp.false
+
+
+@builtin("even", doc="even(i): whether the whole number i is even")
+def _even(ev, args, kw, node):
+    return sp.false if _int(args[0], node.args[0], "the argument of even") % 2 else sp.true
+
+
+@builtin("concat", nargs=(1, 99), doc="concat(a, b, ...): vectors stacked into one vector")
+def _concat(ev, args, kw, node):
+    parts = []
+    for a, n in zip(args, node.args):
+        if isinstance(a, Seq):
+            parts.extend(a)
+        else:
+            parts.append(a)
+    cols = {p.shape[1] if is_tensor(p) else 1 for p in parts}
+    if len(cols) != 1:
+        raise SpecError("concat needs tensors with the same number of columns", node.pos)
+    if all(not is_tensor(p) or F.explicit(p) for p in parts):
+        rows = []
+        for p in parts:
+            rows.extend(p.tolist() if is_tensor(p) else [[p]])
+        return sp.ImmutableMatrix(rows)
+    return sp.BlockMatrix([[p] for p in parts])
+
+
+@builtin("stack", nargs=(1, 1), doc="stack([x1, x2, ...]): the vectors as the rows of a matrix")
+def _stack(ev, args, kw, node):
+    seq = args[0]
+    if not isinstance(seq, Seq):
+        raise SpecError("stack takes a list of vectors", node.args[0].pos)
+    if all(F.explicit(v) for v in seq):
+        return sp.ImmutableMatrix([list(v) for v in seq])
+    return sp.BlockMatrix([[v.T] for v in seq])
+
+
+# ---- elementwise functions -------------------------------------------------------------
+
+def _elementwise(name: str, fn, doc: str):
+    @builtin(name, doc=doc)
+    def apply(ev, args, kw, node):
+        x = args[0]
+        if not isinstance(x, sp.Basic):
+            raise SpecError(f"`{name}` needs a number or a tensor", node.args[0].pos)
+        if name in ("log", "log2", "sqrt") and F.explicit(x) or (is_scalar(x) and x.is_number):
+            for t in (list(x) if F.explicit(x) else [x]):
+                if name in ("log", "log2") and t.is_number and t.is_nonpositive:
+                    raise SpecError(f"log of {t} is undefined", node.args[0].pos)
+        return F.elementwise(fn, x)
+    return apply
+
+
+for _name, _fn, _doc in [
+    ("exp", sp.exp, "e^x, entrywise on tensors"),
+    ("log", sp.log, "the natural logarithm, entrywise"),
+    ("log2", lambda t: sp.log(t, 2), "the base-2 logarithm, entrywise"),
+    ("sqrt", sp.sqrt, "the square root, entrywise"),
+    ("abs", sp.Abs, "|x|, entrywise"),
+    ("relu", F.relu, "max(0, x), entrywise"),
+    ("sigmoid", F.sigmoid, "1/(1 + e^-x), entrywise"),
+    ("tanh", sp.tanh, "tanh, entrywise"),
+]:
+    _elementwise(_name, _fn, _doc)
+
+
+@builtin("leaky_relu", nargs=(1, 2), kwargs=("negative_slope",), doc="x or slope·x, entrywise (slope 0.01)")
+def _leaky(ev, args, kw, node):
+    slope = scalarize(kw.get("negative_slope", args[1] if len(args) > 1 else sp.Rational(1, 100)))
+    return F.elementwise(lambda t: F.leaky_relu(t, slope), args[0])
+
+
+# ---- reductions and losses -------------------------------------------------------------
+
+@builtin("softmax", doc="softmax(v)_i = e^{v_i} / Σ_j e^{v_j}")
+def _softmax(ev, args, kw, node):
+    return F.softmax(_tensor(args[0], node.args[0], "softmax"))
+
+
+@builtin("sum", doc="the sum of a tensor's entries")
+def _sum(ev, args, kw, node):
+    x = args[0]
+    if isinstance(x, Seq):
+        out = x[0]
+        for t in x[1:]:
+            out = out + t
+        return out
+    return F.Sum(x) if is_tensor(x) else x
+
+
+@builtin("mean", doc="the mean of a tensor's entries")
+def _mean(ev, args, kw, node):
+    x = _tensor(args[0], node.args[0], "mean")
+    return F.Sum(x) / (x.shape[0] * x.shape[1])
+
+
+@builtin("norm", doc="the Euclidean norm ‖v‖ (Frobenius for matrices)")
+def _norm(ev, args, kw, node):
+    return F.Norm(_tensor(args[0], node.args[0], "norm"))
+
+
+@builtin("max", nargs=(1, 99), doc="max(v): the largest entry; max(a, b, ...): the largest argument")
+def _max(ev, args, kw, node):
+    if len(args) == 1 and is_tensor(args[0]):
+        return F.MaxOf(args[0])
+    return sp.Max(*[scalarize(a) for a in args])
+
+
+@builtin("min", nargs=(1, 99), doc="min(v): the smallest entry; min(a, b, ...): the smallest argument")
+def _min(ev, args, kw, node):
+    if len(args) == 1 and is_tensor(args[0]):
+        return F.MinOf(args[0])
+    return sp.Min(*[scalarize(a) for a in args])
+
+
+def _pair(args, node, fname):
+    y, yh = args
+    for v, n in zip(args, node.args):
+        _tensor(v, n, fname)
+    if tuple(y.shape) != tuple(yh.shape):
+        raise SpecError(f"`{fname}` needs two tensors of one shape, got {show_shape(y)} and {show_shape(yh)}",
+                        node.pos)
+    return y, yh
+
+
+@builtin("cross_entropy", nargs=(2, 2), doc="−Σ y_i log ŷ_i (target first), with 0·log 0 = 0")
+def _ce(ev, args, kw, node):
+    y, yh = _pair(args, node, "cross_entropy")
+    if F.explicit(y) and F.explicit(yh):
+        for a, b in zip(y, yh):
+            if a != 0 and b.is_number and b.is_nonpositive:
+                raise SpecError(f"cross-entropy is infinite: a target entry {a} meets a predicted "
+                                f"probability {b}", node.pos)
+    return F.CrossEntropy(y, yh)
+
+
+@builtin("mse", nargs=(2, 2), doc="(1/n) Σ (y_i − ŷ_i)²")
+def _mse(ev, args, kw, node):
+    y, yh = _pair(args, node, "mse")
+    return F.MSE(y, yh)
+
+
+@builtin("loss", nargs=(1, 99), doc="an unspecified scalar loss of its arguments; pair with `given grad(...)`")
+def _loss(ev, args, kw, node):
+    return F.Loss(*args)

@@ -1,0 +1,411 @@
+"""AST expressions -> sympy objects, with NumPy's semantics and 1-based indexing.
+
+`Evaluator(problem, mode)` walks an `ast.Expr`.  Names resolve through the problem:
+in mode "value" to their exact values (numbers, explicit matrices, or the symbols
+themselves when the problem leaves them symbolic), in mode "symbol" to the symbols that
+stand for them (so `o = W2 @ h + b2` displays as W₂h + b₂).  Both modes share every rule:
+
+* scalars are sympy numbers or expressions; `0.7` is 7/10;
+* vectors are n×1 columns, matrices r×c: explicit `ImmutableMatrix` or sympy matrix
+  expressions (MatrixSymbol, MatMul, ...); lists of vectors are `Seq`s;
+* `@` is the matrix product (vector @ vector is the inner product, a scalar), `*` and `^`
+  are elementwise on tensors, a scalar broadcasts over a tensor, 1×1 tensors act as scalars;
+* builtins come from the registry in builtins.py; a user function `f(w) = ...` and a
+  layer are called like builtins.
+
+Limits: explicit tensors above `MAX_ENTRIES`, integer powers that would produce numbers
+of more than `MAX_POWER_BITS` bits are refused with a LimitError at the expression.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Callable
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from .. import ast
+from ..errors import DeriveError, LimitError, SpecError, Unsupported
+from .functions import explicit, is_tensor
+
+if TYPE_CHECKING:
+    from .problem import Problem
+
+MAX_ENTRIES = 250_000
+MAX_LAMBDA_ENTRIES = 20_000
+MAX_POWER_BITS = 100_000
+MAX_EXPONENT = 10_000
+
+
+class Seq(tuple):
+    """A list of tensors (`[x1, x2, x3]`, an attention layer's outputs)."""
+
+    def __repr__(self) -> str:
+        return "Seq(" + ", ".join(map(str, self)) + ")"
+
+
+@dataclass(frozen=True)
+class LambdaValue:
+    params: tuple[str, ...]
+    body: ast.Expr
+    evaluator: "Evaluator"
+    locals: tuple[tuple[str, Any], ...] = ()
+
+    def __call__(self, *args: Any) -> Any:
+        if len(args) != len(self.params):
+            raise SpecError(f"the lambda takes {len(self.params)} arguments, got {len(args)}", self.body.pos)
+        env = dict(self.locals)
+        env.update(zip(self.params, args))
+        return self.evaluator.with_locals(env).eval(self.body)
+
+
+def shape_of(x: Any) -> tuple | None:
+    """(rows, cols) of a tensor, None for a scalar."""
+    if is_tensor(x):
+        return tuple(x.shape)
+    return None
+
+
+def show_shape(x: Any) -> str:
+    s = shape_of(x)
+    if s is None:
+        return "a scalar"
+    r, c = s
+    return f"a vector of length {r}" if c == 1 else f"a {r}×{c} matrix"
+
+
+def scalarize(x: Any) -> Any:
+    """A 1×1 tensor as a scalar (explicit: its entry; expression: Trace, printed bare)."""
+    if is_tensor(x) and tuple(x.shape) == (1, 1):
+        if explicit(x):
+            return x[0, 0]
+        if isinstance(x, MatrixExpr):
+            doit = x.doit() if not x.atoms(sp.MatrixSymbol) else x
+            if explicit(doit):
+                return doit[0, 0]
+            return sp.Trace(x)
+    return x
+
+
+def is_scalar(x: Any) -> bool:
+    return isinstance(x, sp.Basic) and not is_tensor(x) and not isinstance(x, sp.logic.boolalg.Boolean) \
+        or isinstance(x, (int, Fraction))
+
+
+def _same(a, b) -> bool:
+    return sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0 if a != b else True
+
+
+def check_entries(n: Any, m: Any, node: ast.Expr, limit: int = MAX_ENTRIES) -> tuple[int, int]:
+    for v in (n, m):
+        if not (isinstance(v, sp.Integer) or isinstance(v, int)) or int(v) < 0:
+            raise SpecError(f"a size must be a whole number ≥ 0, not {v}", node.pos)
+    n, m = int(n), int(m)
+    if n * m > limit:
+        raise LimitError(f"a {n}×{m} tensor has {n * m:,} entries; derive computes exactly and "
+                         f"refuses more than {limit:,}", node.pos)
+    return n, m
+
+
+class Evaluator:
+    """Evaluates AST expressions of one problem (see the module docstring)."""
+
+    def __init__(self, problem: "Problem", mode: str = "value", locals: dict | None = None):
+        self.problem = problem
+        self.mode = mode
+        self.locals = dict(locals or {})
+
+    def with_locals(self, env: dict) -> "Evaluator":
+        merged = dict(self.locals)
+        merged.update(env)
+        return Evaluator(self.problem, self.mode, merged)
+
+    # ---- dispatch --------------------------------------------------------------------
+    def eval(self, node: ast.Expr) -> Any:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise SpecError(f"{type(node).__name__} cannot be evaluated here", node.pos)
+        try:
+            return method(node)
+        except DeriveError as exc:
+            raise exc.at(node.pos)
+        except RecursionError:
+            raise LimitError("the expression is nested too deeply", node.pos) from None
+        except (sp.ShapeError, sp.NonSquareMatrixError) as exc:
+            raise SpecError(f"shape mismatch: {exc}", node.pos) from None
+        except ZeroDivisionError:
+            raise SpecError("division by zero", node.pos) from None
+
+    def _Num(self, node: ast.Num):
+        return sp.Rational(node.value.numerator, node.value.denominator)
+
+    def _Str(self, node: ast.Str):
+        return node.value
+
+    def _Bool(self, node: ast.Bool):
+        return sp.true if node.value else sp.false
+
+    def _NoneLit(self, node):
+        return None
+
+    def _Name(self, node: ast.Name):
+        if node.id in self.locals:
+            return self.locals[node.id]
+        b = self.problem.lookup(node.id, node.pos)
+        if b.error is not None:
+            raise b.error
+        return b.symbol if self.mode == "symbol" and b.symbol is not None else b.value
+
+    def _Tuple(self, node: ast.Tuple):
+        raise SpecError("parentheses with commas only group lambda parameters, as in `(i, j) -> i + j`;"
+                        " write a vector as `[a, b]`", node.pos)
+
+    def _Lambda(self, node: ast.Lambda):
+        return LambdaValue(node.params, node.body, self, tuple(self.locals.items()))
+
+    def _ListLit(self, node: ast.ListLit):
+        if not node.items:
+            raise SpecError("an empty list has no shape; write zeros(n) for a zero vector", node.pos)
+        if all(isinstance(i, ast.ListLit) for i in node.items):
+            rows = [[self.scalar(e, "a matrix entry") for e in row.items] for row in node.items]
+            widths = {len(r) for r in rows}
+            if len(widths) != 1:
+                raise SpecError("the rows of a matrix literal have different lengths "
+                                f"({', '.join(str(len(r)) for r in rows)})", node.pos)
+            check_entries(len(rows), len(rows[0]), node)
+            return sp.ImmutableMatrix(rows)
+        vals = [self.eval(i) for i in node.items]
+        if all(is_tensor(v) for v in vals):
+            return Seq(vals)
+        for v, item in zip(vals, node.items):
+            if not is_scalar(v):
+                raise SpecError(f"a vector's entries must be scalars; this is {show_shape(v)}"
+                                if is_tensor(v) else "a vector's entries must be numbers or symbols", item.pos)
+        check_entries(len(vals), 1, node)
+        return sp.ImmutableMatrix(len(vals), 1, vals)
+
+    def scalar(self, node: ast.Expr, what: str = "a scalar") -> Any:
+        v = scalarize(self.eval(node))
+        if not is_scalar(v):
+            raise SpecError(f"{what} must be a scalar, not {show_shape(v)}", node.pos)
+        return v
+
+    def _UnaryOp(self, node: ast.UnaryOp):
+        v = self.eval(node.operand)
+        if node.op == "not":
+            return sp.Not(v)
+        self._need_math(v, node.operand)
+        return -v if node.op == "-" else v
+
+    def _need_math(self, v, node):
+        if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, sp.Basic):
+            what = {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+            raise SpecError(f"{what} cannot be used in arithmetic", node.pos)
+
+    def _BinOp(self, node: ast.BinOp):
+        a, b = self.eval(node.left), self.eval(node.right)
+        self._need_math(a, node.left)
+        self._need_math(b, node.right)
+        return binop(node.op, a, b, node)
+
+    def _Compare(self, node: ast.Compare):
+        a, b = scalarize(self.eval(node.left)), scalarize(self.eval(node.right))
+        ops = {"<": sp.Lt, "<=": sp.Le, ">": sp.Gt, ">=": sp.Ge, "==": sp.Eq, "!=": sp.Ne}
+        if not (is_scalar(a) and is_scalar(b)):
+            raise SpecError("only scalars can be compared", node.pos)
+        return ops[node.op](a, b)
+
+    def _BoolOp(self, node: ast.BoolOp):
+        a, b = self.eval(node.left), self.eval(node.right)
+        return sp.And(a, b) if node.op == "and" else sp.Or(a, b)
+
+    def _IfExpr(self, node: ast.IfExpr):
+        cond = self.eval(node.cond)
+        if cond in (sp.true, True):
+            return self.eval(node.then)
+        if cond in (sp.false, False):
+            return self.eval(node.orelse)
+        a, b = self.eval(node.then), self.eval(node.orelse)
+        if is_tensor(a) or is_tensor(b):
+            raise SpecError("the condition must be decidable when the branches are tensors", node.cond.pos)
+        return sp.Piecewise((a, cond), (b, True))
+
+    def _Transpose(self, node: ast.Transpose):
+        v = self.eval(node.operand)
+        if isinstance(v, Seq):
+            raise SpecError("a list of tensors has no transpose; build a matrix with stack(...)", node.pos)
+        self._need_math(v, node.operand)
+        return v.T if is_tensor(v) else v
+
+    def _Index(self, node: ast.Index):
+        target = self.eval(node.target)
+        idx = []
+        for i in node.indices:
+            v = scalarize(self.eval(i))
+            if not (isinstance(v, sp.Integer)):
+                raise SpecError(f"an index must be a whole number (indexing is 1-based), not {v}", i.pos)
+            idx.append(int(v))
+        return index(target, idx, node)
+
+    def _Call(self, node: ast.Call):
+        from .builtins import call_builtin
+        name = node.name
+        if name is None:
+            raise SpecError("only named functions can be called", node.func.pos)
+        if name in self.locals:
+            fn = self.locals[name]
+            if isinstance(fn, LambdaValue):
+                return fn(*[self.eval(a) for a in node.args])
+            raise SpecError(f"`{name}` is not a function", node.func.pos)
+        if self.problem.has(name):
+            b = self.problem.lookup(name, node.func.pos)
+            if b.error is not None:
+                raise b.error
+            target = b.value
+            if hasattr(target, "call"):
+                return target.call(self, node)
+            raise SpecError(f"`{name}` is {b.describe()}, not a function", node.func.pos)
+        return call_builtin(self, node)
+
+
+def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
+    """One arithmetic operator with NumPy's rules (see the module docstring)."""
+    ta, tb = is_tensor(a), is_tensor(b)
+    if op == "@":
+        if not (ta and tb):
+            raise SpecError(f"`@` multiplies tensors; here the {'left' if not ta else 'right'} side is a scalar "
+                            "(use `*` for a scalar product)", node.pos)
+        (r1, c1), (r2, c2) = a.shape, b.shape
+        if c1 == 1 and c2 == 1 and r1 != 1 and _eq(r1, r2):   # vector @ vector: inner product
+            return scalarize(a.T * b)
+        if c1 == 1 and r1 != 1 and _eq(r1, r2) and c2 != 1:    # vector @ matrix: xᵀW, a vector
+            return (a.T * b).T if not explicit(a) else sp.ImmutableMatrix((a.T * b).T)
+        if not _eq(c1, r2):
+            raise SpecError(f"shape mismatch in `@`: {show_shape(a)} ({r1}×{c1}) @ {show_shape(b)} ({r2}×{c2}); "
+                            f"the inner sizes {c1} and {r2} differ", node.pos)
+        out = a * b
+        if explicit(a) and explicit(b):
+            out = sp.ImmutableMatrix(out)
+        return out
+    if ta and tb and tuple(a.shape) == (1, 1) != tuple(b.shape):
+        a, ta = scalarize(a), False
+    if ta and tb and tuple(b.shape) == (1, 1) != tuple(a.shape):
+        b, tb = scalarize(b), False
+    if op in "+-":
+        if ta and tb:
+            if not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
+                raise SpecError(f"shape mismatch in `{op}`: {show_shape(a)} and {show_shape(b)}", node.pos)
+            out = a + b if op == "+" else a - b
+            return sp.ImmutableMatrix(out) if explicit(a) and explicit(b) else out
+        if ta or tb:
+            t, s = (a, b) if ta else (b, a)
+            t = t if explicit(t) else t
+            ones = sp.ImmutableMatrix(sp.ones(*t.shape)) if explicit(t) else sp.OneMatrix(*t.shape)
+            s_t = s * ones
+            if op == "+":
+                return t + s_t if explicit(t) else sp.MatAdd(t, s_t)
+            return (a - s_t) if ta else (s_t - b)
+        return a + b if op == "+" else a - b
+    if op == "*":
+        if ta and tb:
+            if tuple(a.shape) != tuple(b.shape):
+                raise SpecError(f"shape mismatch in elementwise `*`: {show_shape(a)} and {show_shape(b)}"
+                                " (use `@` for the matrix product)", node.pos)
+            if explicit(a) and explicit(b):
+                return sp.ImmutableMatrix(a.multiply_elementwise(b))
+            return sp.HadamardProduct(a, b)
+        out = a * b
+        return sp.ImmutableMatrix(out) if (explicit(a) or explicit(b)) and (ta or tb) else out
+    if op == "/":
+        if tb:
+            if explicit(b) and (not ta or explicit(a)):
+                if any(e == 0 for e in b):
+                    raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
+                if ta:
+                    if tuple(a.shape) != tuple(b.shape):
+                        raise SpecError(f"shape mismatch in `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
+                    return sp.ImmutableMatrix(a.shape[0], a.shape[1], [x / y for x, y in zip(a, b)])
+                return sp.ImmutableMatrix(b.shape[0], b.shape[1], [a / y for y in b])
+            raise SpecError("dividing by a symbolic tensor is not defined; multiply by an inverse", node.pos)
+        if b == 0:
+            raise SpecError("division by zero", node.pos)
+        out = a / b
+        return sp.ImmutableMatrix(out) if ta and explicit(a) else out
+    if op == "^":
+        if tb:
+            raise SpecError("an exponent must be a scalar", node.pos)
+        guard_power(a, b, node)
+        if ta:
+            if explicit(a):
+                return sp.ImmutableMatrix(a.applyfunc(lambda t: t ** b))
+            return sp.HadamardPower(a, b)
+        return a ** b
+    raise SpecError(f"unknown operator {op}", node.pos)
+
+
+def _eq(x, y) -> bool:
+    return x == y or sp.simplify(sp.sympify(x) - sp.sympify(y)) == 0
+
+
+def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
+    """Refuse powers whose result would be astronomically large before sympy builds it."""
+    if not isinstance(exp, sp.Basic) or not exp.is_number:
+        return
+    try:
+        e = abs(float(exp))
+    except (TypeError, ValueError):
+        return
+    if e > MAX_EXPONENT and not (isinstance(base, sp.Basic) and base.is_number and abs(base) in (0, 1)):
+        raise LimitError(f"the exponent {_short(exp)} is too large (derive allows |exponent| ≤ {MAX_EXPONENT:,})",
+                         node.pos)
+    if isinstance(base, sp.Basic) and base.is_Rational and base not in (0, 1, -1) and exp.is_Integer:
+        bits = e * max(math.log2(abs(base.p) + 1), math.log2(abs(base.q) + 1))
+        if bits > MAX_POWER_BITS:
+            raise LimitError(f"{_short(base)}^{_short(exp)} has about {int(bits):,} bits; derive refuses "
+                             f"numbers over {MAX_POWER_BITS:,} bits", node.pos)
+
+
+def _short(x) -> str:
+    s = str(x)
+    return s if len(s) <= 20 else s[:8] + "…" + s[-4:] + f" ({len(s)} digits)"
+
+
+def index(target: Any, idx: list[int], node: ast.Index) -> Any:
+    """1-based indexing of a Seq, a vector or a matrix."""
+    if isinstance(target, Seq):
+        if len(idx) != 1:
+            raise SpecError("a list of tensors takes one index", node.pos)
+        i = idx[0]
+        if not 1 <= i <= len(target):
+            raise SpecError(f"index {i} is out of range: the list has {len(target)} items (indexing is 1-based)",
+                            node.pos)
+        return target[i - 1]
+    if not is_tensor(target):
+        raise SpecError("only vectors, matrices and lists can be indexed", node.pos)
+    r, c = target.shape
+    if len(idx) == 1:
+        if c != 1 and r != 1:
+            raise SpecError(f"a {r}×{c} matrix takes two indices, as in W[1, 2]", node.pos)
+        i = idx[0]
+        n = r if c == 1 else c
+        if isinstance(n, sp.Integer) or isinstance(n, int):
+            if not 1 <= i <= int(n):
+                raise SpecError(f"index {i} is out of range 1..{n} (indexing is 1-based)", node.pos)
+        return target[i - 1, 0] if c == 1 else target[0, i - 1]
+    if len(idx) == 2:
+        i, j = idx
+        for k, n in ((i, r), (j, c)):
+            if (isinstance(n, sp.Integer) or isinstance(n, int)) and not 1 <= k <= int(n):
+                raise SpecError(f"index {k} is out of range 1..{n} (indexing is 1-based)", node.pos)
+            if k < 1:
+                raise SpecError(f"index {k} is out of range (indexing is 1-based)", node.pos)
+        return target[i - 1, j - 1]
+    raise SpecError("at most two indices", node.pos)
+
+
+def suggest(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""

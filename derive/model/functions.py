@@ -1,0 +1,204 @@
+"""sympy classes behind the builtins: activation functions, softmax, norms and losses.
+
+Scalar functions (`relu`, `sigmoid`, ...) are sympy `Function`s that evaluate on numbers
+and stay symbolic otherwise.  Applied to a tensor they are wrapped in `elementwise`, a
+sympy `ElementwiseApplyFunction` (a proper matrix expression with a shape), so
+`relu(W @ x + b)` is a matrix expression that `doit()` evaluates once W, x, b are numbers.
+Tensor functions (`softmax`, `norm`, `sum`, `cross_entropy`, `mse`) evaluate when their
+arguments are explicit matrices.
+"""
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+
+def is_tensor(x) -> bool:
+    return isinstance(x, (sp.MatrixBase, MatrixExpr))
+
+
+def explicit(x) -> bool:
+    """An explicit matrix (all entries known), as opposed to a matrix expression."""
+    return isinstance(x, sp.MatrixBase)
+
+
+class relu(sp.Function):
+    """max(0, x); its derivative is the step function (0 at and below 0)."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number and x.is_real:
+            return sp.Max(0, x)
+        if x.is_nonnegative:
+            return x
+        if x.is_nonpositive:
+            return sp.S.Zero
+
+    def fdiff(self, argindex=1):
+        return sp.Piecewise((1, self.args[0] > 0), (0, True))
+
+    def _latex(self, printer):
+        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+
+
+class leaky_relu(sp.Function):
+    """x for x > 0, slope·x otherwise (slope 1/100 by default, as in PyTorch)."""
+
+    @classmethod
+    def eval(cls, x, slope=sp.Rational(1, 100)):
+        if x.is_number and x.is_real:
+            return x if x > 0 else slope * x
+
+    def _latex(self, printer):
+        return r"\operatorname{leaky\_relu}\left(%s\right)" % printer._print(self.args[0])
+
+
+class sigmoid(sp.Function):
+    """1 / (1 + e^{-x}); derivative σ(x)(1 − σ(x))."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number:
+            return 1 / (1 + sp.exp(-x))
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0]) * (1 - sigmoid(self.args[0]))
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sp.exp(-x))
+
+    def _latex(self, printer):
+        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+
+
+def elementwise(fn, arg):
+    """`fn` applied to each entry of a tensor (a matrix expression), or to a scalar."""
+    if not is_tensor(arg):
+        return fn(arg)
+    if explicit(arg):
+        return sp.ImmutableMatrix(arg.applyfunc(fn))
+    return ElementwiseApplyFunction(fn, arg)
+
+
+def _entries(m) -> list:
+    return list(m) if explicit(m) else []
+
+
+class softmax(sp.Function):
+    """softmax(v)_i = e^{v_i} / Σ_j e^{v_j}; explicit when v is."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, v):
+        if explicit(v):
+            ex = [sp.exp(t) for t in v]
+            s = sp.Add(*ex)
+            return sp.ImmutableMatrix(v.shape[0], v.shape[1], [e / s for e in ex])
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _latex(self, printer):
+        return r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+
+
+class Norm(sp.Function):
+    """The Euclidean norm ‖v‖ (Frobenius for a matrix)."""
+
+    nargs = 1
+    is_nonnegative = True
+    is_real = True
+
+    @classmethod
+    def eval(cls, v):
+        if explicit(v):
+            return sp.sqrt(sp.Add(*[sp.Abs(t) ** 2 if not t.is_real else t ** 2 for t in v]))
+
+    def _latex(self, printer, exp=None):
+        tex = r"\left\lVert %s \right\rVert" % printer._print(self.args[0])
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+
+class Sum(sp.Function):
+    """Σ of a tensor's entries."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, v):
+        if explicit(v):
+            return sp.Add(*list(v))
+        if not is_tensor(v):
+            return v
+
+    def _latex(self, printer):
+        return r"\sum %s" % printer.parenthesize(self.args[0], 1000)
+
+
+class CrossEntropy(sp.Function):
+    """H(y, ŷ) = −Σ_i y_i log ŷ_i, with 0·log 0 = 0 (terms with y_i = 0 are dropped)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, y, yhat):
+        if explicit(y) and explicit(yhat):
+            if y.shape != yhat.shape:
+                return None
+            return -sp.Add(*[a * sp.log(b) for a, b in zip(y, yhat) if a != 0])
+
+    def _latex(self, printer):
+        return r"H\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+
+class MSE(sp.Function):
+    """(1/n) Σ_i (y_i − ŷ_i)²."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, y, yhat):
+        if explicit(y) and explicit(yhat) and y.shape == yhat.shape:
+            n = len(list(y))
+            return sp.Add(*[(a - b) ** 2 for a, b in zip(y, yhat)]) / n
+
+    def _latex(self, printer):
+        return r"\operatorname{MSE}\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+
+class MaxOf(sp.Function):
+    """The largest entry of a tensor."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, v):
+        if explicit(v):
+            return sp.Max(*list(v))
+
+    def _latex(self, printer):
+        return r"\max %s" % printer.parenthesize(self.args[0], 1000)
+
+
+class MinOf(sp.Function):
+    """The smallest entry of a tensor."""
+
+    nargs = 1
+
+    @classmethod
+    def eval(cls, v):
+        if explicit(v):
+            return sp.Min(*list(v))
+
+    def _latex(self, printer):
+        return r"\min %s" % printer.parenthesize(self.args[0], 1000)
+
+
+class Loss(sp.Function):
+    """An unspecified scalar loss of some outputs (`loss(y1, y2)`)."""
+
+    def _latex(self, printer):
+        return r"\mathcal{L}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)

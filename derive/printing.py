@@ -1,0 +1,260 @@
+"""One LaTeX printer for all maths, and the plain-text forms of answers.
+
+`latex(x)` prints sympy objects the way the exam writes them: names as the language
+reference says (`x1` → x_{1}, `y_hat` → \\hat{y}, `eta` → \\eta, `W_Q1` → W_{Q1}),
+1-based entries (W₁[1, 1] → (W_1)_{1,1}), a 1×1 product pᵀq without a trace around it,
+relu/σ/softmax by name, explicit vectors as column matrices.  Python values (lists of
+tensors, shapes, booleans, strings) print too.
+
+`answer_text(x)` is the `answer.text` of the JSON contract: parseable by SymPy's
+`parse_expr` given the problem's symbols; `answer_value(x)` the JSON `value`.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
+
+from .model.expressions import Seq
+
+
+GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
+         "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma", "tau", "upsilon",
+         "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma",
+         "Upsilon", "Phi", "Psi", "Omega"}
+_GREEK_UNICODE = dict(zip(
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi omicron pi rho "
+    "sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega".split(),
+    "α β γ δ ϵ ε ζ η θ ϑ ι κ λ μ ν ξ ο π ρ σ τ υ ϕ φ χ ψ ω Γ Δ Θ Λ Ξ Π Σ Υ Φ Ψ Ω".split()))
+ACCENTS = {"hat": (r"\hat{%s}", "\u0302"), "bar": (r"\bar{%s}", "\u0304"), "tilde": (r"\tilde{%s}", "\u0303"),
+           "dot": (r"\dot{%s}", "\u0307"), "vec": (r"\vec{%s}", "\u20d7")}
+SUPERS = {"star": ("*", "*"), "prime": ("\\prime", "′")}
+_SUB_DIGITS = str.maketrans("0123456789+-()aeiklmnoprstuvxhj", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑᵢₖₗₘₙₒₚᵣₛₜᵤᵥₓₕⱼ")
+
+
+def _split_name(name: str) -> tuple[str, str, list[str]]:
+    """(main, subscript, accents) of a name: `W_Q1` -> (W, Q1, []), `y_hat` -> (y, '', [hat])."""
+    import re
+    parts = name.split("_")
+    accents = []
+    while len(parts) > 1 and parts[-1] in ACCENTS.keys() | SUPERS.keys():
+        accents.insert(0, parts.pop())
+    main, sub = parts[0], "_".join(parts[1:])
+    m = re.fullmatch(r"([A-Za-z]+?)([0-9]+)", main)
+    if m and main not in GREEK:
+        main, digits = m.group(1), m.group(2)
+        sub = digits if not sub else digits + "," + sub
+    return main, sub, accents
+
+
+def name_latex(name: str) -> str:
+    """LaTeX of a spec name (see the module docstring)."""
+    main, sub, accents = _split_name(name)
+    tex = "\\" + main if main in GREEK else main
+    sup = ""
+    for a in accents:
+        if a in ACCENTS:
+            tex = ACCENTS[a][0] % tex
+        else:
+            sup += SUPERS[a][0]
+    if sub:
+        sub_tex = ",".join(("\\" + s if s in GREEK else s) for s in sub.split("_"))
+        tex = f"{tex}_{{{sub_tex}}}"
+    if sup:
+        tex = f"{tex}^{{{sup}}}"
+    return tex
+
+
+def name_unicode(name: str) -> str:
+    """Unicode of a spec name: x1 -> x₁, y_hat -> ŷ, eta -> η."""
+    main, sub, accents = _split_name(name)
+    text = _GREEK_UNICODE.get(main, main)
+    for a in accents:
+        text = text + (ACCENTS[a][1] if a in ACCENTS else SUPERS[a][1])
+    if sub:
+        sub_u = "".join(_GREEK_UNICODE.get(s, s) for s in sub.split("_"))
+        low = sub_u.translate(_SUB_DIGITS)
+        text += low if all(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZbcdfgqwyz" for c in sub_u) else "_" + sub_u
+    return text
+
+
+class DeriveLatexPrinter(LatexPrinter):
+    """sympy's LatexPrinter with derive's notation (see the module docstring)."""
+
+    def _print_Symbol(self, expr, style="plain") -> str:
+        return name_latex(expr.name)
+
+    def _print_MatrixSymbol(self, expr) -> str:
+        return name_latex(expr.name)
+
+    def __init__(self, settings: dict | None = None):
+        base = {"order": "none", "mat_delim": "", "mat_str": "bmatrix", "mul_symbol": None,
+                "ln_notation": False}
+        base.update(settings or {})
+        super().__init__(base)
+
+    def _print_MatrixElement(self, expr: MatrixElement) -> str:
+        parent = self._print(expr.parent)
+        i, j = expr.i + 1, expr.j + 1
+        if expr.parent.shape[1] == 1:
+            idx = self._print(i)
+        else:
+            idx = f"{self._print(i)},{self._print(j)}"
+        if "_" in parent or "^" in parent:
+            parent = r"\left(%s\right)" % parent
+        return f"{parent}_{{{idx}}}"
+
+    def _print_Trace(self, expr) -> str:
+        arg = expr.arg
+        if tuple(arg.shape) == (1, 1):
+            return self._print(arg)
+        return r"\operatorname{tr}\left(%s\right)" % self._print(arg)
+
+    def _print_ElementwiseApplyFunction(self, expr) -> str:
+        fn = expr.function
+        body = fn.expr if isinstance(fn, sp.Lambda) else None
+        arg = self._print(expr.expr)
+        if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
+            head = self._print(body.func(sp.Symbol("ARG")))
+            return head.replace("ARG", arg)
+        return super()._print_ElementwiseApplyFunction(expr)
+
+    def _print_OneMatrix(self, expr) -> str:
+        return r"\mathbf{1}"
+
+    def _print_bool(self, expr) -> str:
+        return r"\text{true}" if expr else r"\text{false}"
+
+    def _print_BooleanTrue(self, expr) -> str:
+        return r"\text{true}"
+
+    def _print_BooleanFalse(self, expr) -> str:
+        return r"\text{false}"
+
+    def _print_str(self, expr) -> str:
+        return r"\text{%s}" % expr.replace("_", r"\_")
+
+    def _print_Seq(self, expr) -> str:
+        return r"\left(" + ",\\; ".join(self._print(e) for e in expr) + r"\right)"
+
+    def _print_tuple(self, expr) -> str:
+        return r"\left(" + ", ".join(self._print(e) for e in expr) + r"\right)"
+
+    def _print_list(self, expr) -> str:
+        return r"\left[" + ", ".join(self._print(e) for e in expr) + r"\right]"
+
+    def _print_Fraction(self, expr) -> str:
+        return self._print(sp.Rational(expr.numerator, expr.denominator))
+
+    def _print_int(self, expr) -> str:
+        return str(expr)
+
+
+_PRINTER = DeriveLatexPrinter()
+
+
+def latex(x: Any, **settings: Any) -> str:
+    """LaTeX of a sympy object or a plain value, in derive's notation."""
+    if x is None:
+        return ""
+    if isinstance(x, str):
+        return _PRINTER._print_str(x)
+    if isinstance(x, bool):
+        return _PRINTER._print_bool(x)
+    if isinstance(x, Fraction):
+        x = sp.Rational(x.numerator, x.denominator)
+    printer = DeriveLatexPrinter(settings) if settings else _PRINTER
+    return printer.doprint(x)
+
+
+class _TextPrinter(StrPrinter):
+    """sstr, but explicit matrices as Matrix([...]) and 1×1 traces bare."""
+
+    def _print_Trace(self, expr) -> str:
+        arg = expr.arg
+        if tuple(arg.shape) == (1, 1):
+            return self._print(arg)
+        return f"Trace({self._print(arg)})"
+
+    def _print_ImmutableDenseMatrix(self, expr) -> str:
+        return "Matrix(%s)" % self._print(expr.tolist())
+
+    _print_MutableDenseMatrix = _print_ImmutableDenseMatrix
+
+    def _print_MatrixElement(self, expr) -> str:
+        return f"{self._print(expr.parent)}[{self._print(expr.i)}, {self._print(expr.j)}]"
+
+    def _print_ElementwiseApplyFunction(self, expr) -> str:
+        fn = expr.function
+        body = fn.expr if isinstance(fn, sp.Lambda) else None
+        if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
+            return f"{body.func.__name__}({self._print(expr.expr)})"
+        return super()._print_ElementwiseApplyFunction(expr)
+
+
+_TEXT = _TextPrinter({"order": None})
+
+
+def answer_text(x: Any) -> str:
+    """Text of an answer that SymPy's parse_expr reads back (see the module docstring)."""
+    if isinstance(x, bool):
+        return "True" if x else "False"
+    if isinstance(x, str):
+        return x
+    if isinstance(x, Fraction):
+        x = sp.Rational(x.numerator, x.denominator)
+    if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
+        x = x[0, 0]
+    if isinstance(x, sp.MatrixBase) and x.shape[1] == 1:
+        return "Matrix(%s)" % _TEXT._print([[e] for e in x])
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(answer_text(e) for e in x) + "]"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k!r}: {answer_text(v)}" for k, v in x.items()) + "}"
+    if isinstance(x, int):
+        return str(x)
+    return _TEXT.doprint(x)
+
+
+def _number(x: Any) -> float | int | None:
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, (int, float)):
+        return x
+    if isinstance(x, Fraction):
+        return float(x)
+    if isinstance(x, sp.Basic) and x.is_number:
+        try:
+            if x.is_Integer:
+                return int(x)
+            v = complex(sp.N(x, 30))
+            return v.real if abs(v.imag) < 1e-12 * max(1.0, abs(v.real)) else None
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def answer_value(x: Any) -> Any:
+    """The JSON `value` of an answer: numbers, nested lists, dicts, bools; None if symbolic."""
+    if isinstance(x, (bool, sp.logic.boolalg.BooleanAtom)):
+        return bool(x)
+    if isinstance(x, dict):
+        vals = {str(k): answer_value(v) for k, v in x.items()}
+        return None if any(v is None for v in vals.values()) else vals
+    if isinstance(x, sp.MatrixBase):
+        if x.shape == (1, 1):
+            return answer_value(x[0, 0])
+        rows = [[_number(e) for e in row] for row in x.tolist()]
+        if any(v is None for row in rows for v in row):
+            return None
+        return [r[0] for r in rows] if x.shape[1] == 1 else rows
+    if isinstance(x, (list, tuple)):
+        vals = [answer_value(e) for e in x]
+        return None if any(v is None for v in vals) else vals
+    if isinstance(x, MatrixExpr):
+        return None
+    return _number(x)

@@ -1,0 +1,172 @@
+"""What a derivation produces: `Step`s, an `Answer`, `Result`s, and the `Solution`.
+
+A `Step` is a frozen record of one move in a derivation: a rule name (`chain_rule`,
+`substitute`, `newton_step`, ...), a sentence, and the maths as sympy objects:
+
+* `chain` is an equation chain `e0 = e1 = ... = en`.  Every link is checked by
+  `derive.verify` when the step is made (use `make_step`), after replacing the symbols
+  in `where` by their values; the outcome is kept in `checked`:
+  True (the equalities hold), None (nothing to check, e.g. a definition or prose).
+  A link that does not hold raises `CheckFailed`: a wrong step is never rendered.
+* `relation` is the relation between links (`=` normally; `<`, `≥`, `⇔` for
+  statements, which are checked the same way when their sides are numbers).
+* `table` is an optional `Table` (confusion counts, parameter counts, ...).
+* `substeps` nest.
+
+Grading tools walk `Solution.problems[i].results[j].answer / .steps` directly.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Iterator
+
+import sympy as sp
+
+from .errors import Pos
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small table: header cells and rows of cells (str or sympy objects)."""
+
+    header: tuple[Any, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move of a derivation.  Build it with `make_step`, which checks `chain`."""
+
+    rule: str
+    text: str
+    chain: tuple[Any, ...] = ()
+    relation: str = "="
+    table: Table | None = None
+    substeps: tuple["Step", ...] = ()
+    checked: bool | None = None
+    check: str = ""                 # how it was checked: "exact", "symbolic", "random points", ...
+    where: tuple[tuple[Any, Any], ...] = field(default=(), compare=False, repr=False)
+
+    def walk(self) -> Iterator["Step"]:
+        yield self
+        for s in self.substeps:
+            yield from s.walk()
+
+
+def make_step(rule: str, text: str, *chain: Any, where: dict | None = None, relation: str = "=",
+              table: Table | None = None, substeps: tuple[Step, ...] | list[Step] = (),
+              check: bool = True) -> Step:
+    """A checked step.  `where` binds display symbols to the values they stand for.
+
+    With `check=False` the chain is shown as a definition (checked stays None); use it only
+    for chains whose links are definitions, never to skip a check that could be made.
+    """
+    from .verify import check_chain
+    items = tuple(where.items()) if where else ()
+    checked, how = (None, "")
+    if check and len(chain) > 1:
+        checked, how = check_chain(chain, dict(items), relation=relation, rule=rule, text=text)
+    return Step(rule, text, tuple(chain), relation, table, tuple(substeps), checked, how, items)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The final answer of a goal.
+
+    `expr` is the sympy object (or a Python value: bool, str, tuple of shapes, dict);
+    `text` is parseable by SymPy's parse_expr given the problem's symbols; `value` is
+    JSON-ready (float, nested lists, [lo, hi], dict, bool or None when symbolic).
+    """
+
+    expr: Any
+    text: str
+    latex: str
+    value: Any = None
+    choice: str | None = None
+    prose: str | None = None       # Markdown prose of an authored answer or a verdict
+    extra: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    message: str
+    line: int | None
+    column: int | None
+    kind: str = "error"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One goal's outcome: an answer with its steps, or an error."""
+
+    label: str | None
+    goal: str | None
+    answer: Answer | None
+    steps: tuple[Step, ...] = ()
+    error: ErrorInfo | None = None
+    marks: Fraction | None = None
+    pos: Pos | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Part:
+    """A sub-question's printed text (from `(a) text "..."`)."""
+    label: str | None
+    text: str
+    marks: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class ProblemSolution:
+    title: str
+    section: str | None
+    points: Fraction | None
+    text: str
+    results: tuple[Result, ...]
+    parts: tuple[Part, ...] = ()
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved spec: header fields and the problems in document order."""
+
+    problems: tuple[ProblemSolution, ...]
+    title: str | None = None
+    course: str | None = None
+    date: str | None = None
+    source: str = "<spec>"
+    header: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def results(self) -> tuple[Result, ...]:
+        return tuple(r for p in self.problems for r in p.results)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def to_json(self) -> dict:
+        """The JSON contract of docs/json.md as a plain dict."""
+        from .render import to_json
+        return to_json(self)
+
+    def render(self, fmt: str = "md", **options: Any) -> str:
+        from .render import render
+        return render(self, fmt, **options)
+
+    def _repr_markdown_(self) -> str:
+        return self.render("md")
+
+    def _repr_latex_(self) -> str:
+        return self.render("latex", standalone=False)

@@ -1,0 +1,356 @@
+"""Text in, `ast.Spec` out: lark's LALR parser over grammars/spec.lark, a Transformer to
+the AST dataclasses, include resolution, and parse errors put into words.
+
+Nothing here evaluates anything: the tree is data.  Limits (size, nesting) are enforced
+before and after parsing so that hostile input is refused in bounded time.
+"""
+from __future__ import annotations
+
+import functools
+from fractions import Fraction
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from . import ast
+from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
+from .resources import read_text
+
+MAX_SPEC_BYTES = 1_000_000
+MAX_NESTING = 100
+MAX_INCLUDE_DEPTH = 20
+
+
+@functools.lru_cache(maxsize=1)
+def parser() -> Lark:
+    """The LALR parser, built once per process (and cached on disk by lark)."""
+    grammar = read_text("grammars", "spec.lark")
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=True, cache=True)
+
+
+def _pos(source: Source, meta) -> Pos:
+    if getattr(meta, "empty", True) and not hasattr(meta, "line"):
+        return Pos(source, 1, 1)
+    return Pos(source, meta.line, meta.column, meta.end_line, meta.end_column,
+               meta.start_pos, meta.end_pos)
+
+
+def _tok_pos(source: Source, tok: Token) -> Pos:
+    return Pos(source, tok.line, tok.column, tok.end_line, tok.end_column, tok.start_pos, tok.end_pos)
+
+
+def _string(tok: Token) -> str:
+    s = str(tok)
+    if s.startswith('"""'):
+        body = s[3:-3]
+        # Strip the common indentation of continuation lines, as exam prose is indented.
+        lines = body.split("\n")
+        rest = [l for l in lines[1:] if l.strip()]
+        indent = min((len(l) - len(l.lstrip(" ")) for l in rest), default=0)
+        lines = [lines[0]] + [l[indent:] for l in lines[1:]]
+        return "\n".join(lines).strip("\n")
+    return s[1:-1]
+
+
+def _number(text: str) -> Fraction:
+    return Fraction(text)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """lark Tree -> ast dataclasses.  Every node gets its position."""
+
+    def __init__(self, source: Source):
+        super().__init__()
+        self.src = source
+
+    def p(self, meta) -> Pos:
+        return _pos(self.src, meta)
+
+    # documents
+    def start(self, meta, items):
+        return list(items)
+
+    def header(self, meta, ch):
+        return ("header", str(ch[0]), ch[1])
+
+    def include(self, meta, ch):
+        return ast.Include(ch[0], self.p(meta))
+
+    def section(self, meta, ch):
+        return ast.SectionDef(ch[0], tuple(ch[1:]), self.p(meta))
+
+    def problem(self, meta, ch):
+        title, points, *stmts = ch
+        return ast.ProblemDef(title, points, tuple(stmts), self.p(meta))
+
+    def points(self, meta, ch):
+        return ch[0].value
+
+    def string(self, meta, ch):
+        return _string(ch[0])
+
+    def number_lit(self, meta, ch):
+        return ast.Num(self.p(meta), _number(str(ch[0])), str(ch[0]))
+
+    # statements
+    def label(self, meta, ch):
+        marks = ch[1] if len(ch) > 1 else None
+        return ast.Label(str(ch[0]), marks, self.p(meta))
+
+    def marks(self, meta, ch):
+        return ch[0].value
+
+    def text_stmt(self, meta, ch):
+        return ast.TextStmt(self.p(meta), ch[1], ch[0])
+
+    def name_list(self, meta, ch):
+        return tuple(str(t) for t in ch)
+
+    def symbol_decl(self, meta, ch):
+        return ast.SymbolDecl(self.p(meta), ch[0], ch[1] if len(ch) > 1 and ch[1] else ())
+
+    def dim_item(self, meta, ch):
+        return (str(ch[0]), ch[1])
+
+    def dim_decl(self, meta, ch):
+        return ast.DimDecl(self.p(meta), tuple(ch))
+
+    def shape(self, meta, ch):
+        return tuple(c for c in ch if c is not None)
+
+    def vector_decl(self, meta, ch):
+        return ast.TensorDecl(self.p(meta), "vector", ch[0], ch[1])
+
+    def matrix_decl(self, meta, ch):
+        return ast.TensorDecl(self.p(meta), "matrix", ch[0], ch[1])
+
+    def let_stmt(self, meta, ch):
+        return ast.Define(self.p(meta), "let", str(ch[0]), ch[1])
+
+    def _value_or_shape(self, kind, meta, ch):
+        value = ch[1] if len(ch) > 1 else None
+        if isinstance(value, tuple):
+            return ast.Define(self.p(meta), kind, str(ch[0]), None, value)
+        return ast.Define(self.p(meta), kind, str(ch[0]), value)
+
+    def input_stmt(self, meta, ch):
+        return self._value_or_shape("input", meta, ch)
+
+    def param_stmt(self, meta, ch):
+        return self._value_or_shape("param", meta, ch)
+
+    def layer_stmt(self, meta, ch):
+        return ast.Define(self.p(meta), "layer", str(ch[0]), ch[1])
+
+    def assign(self, meta, ch):
+        return ast.Define(self.p(meta), "node", str(ch[0]), ch[1])
+
+    def funcdef(self, meta, ch):
+        name, *params, body = ch
+        return ast.FuncDef(self.p(meta), str(name), tuple(str(p) for p in params if p is not None), body)
+
+    def given_stmt(self, meta, ch):
+        return ast.Given(self.p(meta), ch[0], ch[1])
+
+    def option(self, meta, ch):
+        lab = str(ch[0]).strip("()")
+        expr = None if isinstance(ch[1], Token) else ch[1]
+        return ast.Option(lab, expr, self.p(meta))
+
+    def choices_stmt(self, meta, ch):
+        return ast.Choices(self.p(meta), tuple(ch))
+
+    def find_stmt(self, meta, ch):
+        label, *goals = ch
+        return ast.Find(self.p(meta), tuple(goals), label)
+
+    def answer_stmt(self, meta, ch):
+        return ast.AnswerStmt(self.p(meta), ch[1], ch[0])
+
+    # expressions
+    def name(self, meta, ch):
+        return ast.Name(self.p(meta), str(ch[0]))
+
+    def true(self, meta, ch):
+        return ast.Bool(self.p(meta), True)
+
+    def false(self, meta, ch):
+        return ast.Bool(self.p(meta), False)
+
+    def binop(self, meta, ch):
+        op = str(ch[1])
+        op = {"**": "^"}.get(op, op)
+        return ast.BinOp(self.p(meta), op, ch[0], ch[2])
+
+    def unary(self, meta, ch):
+        return ast.UnaryOp(self.p(meta), str(ch[0]), ch[1])
+
+    def not_op(self, meta, ch):
+        return ast.UnaryOp(self.p(meta), "not", ch[0])
+
+    def and_op(self, meta, ch):
+        return ast.BoolOp(self.p(meta), "and", ch[0], ch[1])
+
+    def or_op(self, meta, ch):
+        return ast.BoolOp(self.p(meta), "or", ch[0], ch[1])
+
+    def compare(self, meta, ch):
+        return ast.Compare(self.p(meta), str(ch[1]), ch[0], ch[2])
+
+    def ifexpr(self, meta, ch):
+        return ast.IfExpr(self.p(meta), ch[0], ch[1], ch[2])
+
+    def call(self, meta, ch):
+        func, *args = ch
+        args = [a for a in args if a is not None]
+        pos_args = tuple(a for a in args if not isinstance(a, ast.Keyword))
+        kwargs = tuple(a for a in args if isinstance(a, ast.Keyword))
+        seen = set()
+        for k in kwargs:
+            if k.name in seen:
+                raise SpecSyntaxError(f"keyword argument `{k.name}` is given twice", k.pos)
+            seen.add(k.name)
+        order = [isinstance(a, ast.Keyword) for a in args]
+        if order != sorted(order):
+            bad = next(a for a, o in zip(args, order) if not o and any(order[:args.index(a)]))
+            raise SpecSyntaxError("a positional argument cannot follow a keyword argument", bad.pos)
+        return ast.Call(self.p(meta), func, pos_args, kwargs)
+
+    def kwarg(self, meta, ch):
+        return ast.Keyword(str(ch[0]), ch[1], self.p(meta))
+
+    def index(self, meta, ch):
+        return ast.Index(self.p(meta), ch[0], tuple(ch[1:]))
+
+    def transpose(self, meta, ch):
+        return ast.Transpose(self.p(meta), ch[0])
+
+    def list_lit(self, meta, ch):
+        return ast.ListLit(self.p(meta), tuple(c for c in ch if c is not None))
+
+    def paren(self, meta, ch):
+        if len(ch) == 1:
+            return ch[0]
+        return ast.Tuple(self.p(meta), tuple(ch))
+
+    def lambda_(self, meta, ch):
+        params = ch[0].items if isinstance(ch[0], ast.Tuple) else (ch[0],)
+        for prm in params:
+            if not isinstance(prm, ast.Name):
+                raise SpecSyntaxError("a lambda's parameters must be names, as in `(i, j) -> i + j`", prm.pos)
+        return ast.Lambda(self.p(meta), tuple(p.id for p in params), ch[1])
+
+    def lambda1(self, meta, ch):
+        return ast.Lambda(self.p(meta), (str(ch[0]),), ch[1])
+
+
+def _check_nesting(source: Source) -> None:
+    """Refuse deeply nested brackets before lark and the recursive transformer see them."""
+    depth = 0
+    line, col = 1, 0
+    text = source.text
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line, col = line + 1, 0
+        col += 1
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c == '"':
+            end = text.find('"""', i + 3) + 3 if text.startswith('"""', i) else text.find('"', i + 1) + 1
+            if end <= i:
+                break
+            line += text.count("\n", i, end)
+            i = end
+            continue
+        if c in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise LimitError(f"brackets are nested more than {MAX_NESTING} deep",
+                                 Pos(source, line, col))
+        elif c in ")]}":
+            depth = max(depth - 1, 0)
+        i += 1
+
+
+def _tree_depth(tree: Tree) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > 4 * MAX_NESTING:
+            return d
+        stack.extend((c, d + 1) for c in node.children if isinstance(c, Tree))
+    return deepest
+
+
+def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
+    """Parse one file's text into its header lines and items (no include resolution)."""
+    if len(source.text.encode("utf-8", "replace")) > MAX_SPEC_BYTES:
+        raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000} kB; split it with `include`",
+                         file=source.name)
+    _check_nesting(source)
+    try:
+        tree = parser().parse(source.text)
+    except UnexpectedInput as exc:
+        from .parse_errors import explain
+        raise explain(exc, source) from None
+    if _tree_depth(tree) > 4 * MAX_NESTING:
+        raise LimitError(f"the expression is nested more than {4 * MAX_NESTING} operators deep",
+                         Pos(source, 1, 1))
+    try:
+        items = _ToAst(source).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, DeriveError):
+            raise exc.orig_exc from None
+        raise
+    header = tuple((i[1], i[2]) for i in items if isinstance(i, tuple))
+    return header, [i for i in items if not isinstance(i, tuple)]
+
+
+def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = ()) -> ast.Spec:
+    """Parse a spec's text into an `ast.Spec`, splicing in `include`d files.
+
+    Includes are resolved relative to `filename`'s folder (the working directory for
+    `<stdin>`); a missing file or a cycle is a `SpecError` at the include line.
+    """
+    from .errors import SpecError
+    source = Source(filename, text)
+    header, items = parse_source(source)
+    problems: list[ast.ProblemDef] = []
+    base = Path(filename).parent if not filename.startswith("<") else Path.cwd()
+    here = str(Path(filename).resolve()) if not filename.startswith("<") else filename
+    stack = _stack + (here,)
+
+    def splice(item, section):
+        if isinstance(item, ast.ProblemDef):
+            problems.append(ast.ProblemDef(item.title, item.points, item.statements, item.pos, section))
+        elif isinstance(item, ast.SectionDef):
+            for sub in item.items:
+                splice(sub, item.title)
+        elif isinstance(item, ast.Include):
+            path = (base / item.path)
+            key = str(path.resolve())
+            if key in stack:
+                raise SpecError(f"include cycle: {item.path} includes itself through "
+                                + " -> ".join(Path(s).name for s in stack[stack.index(key):]), item.pos)
+            if len(stack) > MAX_INCLUDE_DEPTH:
+                raise LimitError(f"includes nest more than {MAX_INCLUDE_DEPTH} deep", item.pos)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as exc:
+                raise SpecError(f"cannot include {item.path}: {exc.strerror or exc}", item.pos) from None
+            sub = parse(text, str(path), _stack=stack)
+            for prob in sub.problems:
+                problems.append(prob if prob.section or section is None else
+                                ast.ProblemDef(prob.title, prob.points, prob.statements, prob.pos, section))
+
+    for item in items:
+        splice(item, None)
+    return ast.Spec(header, tuple(problems), source)

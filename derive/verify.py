@@ -1,0 +1,238 @@
+"""Checking the equalities that steps show, before they are rendered.
+
+`check_chain((e0, e1, ..., en), where)` replaces the symbols bound in `where` by their
+values, evaluates (`doit`) every link and checks each against the next:
+
+* no free symbols left: exact comparison (rationals, radicals, logs compared exactly,
+  or to 40 digits when sympy cannot decide);
+* scalar symbols left: `expand`/`cancel` to zero ("symbolic"), else evaluation at random
+  points that respect the symbols' assumptions ("random points");
+* matrix expressions (MatrixSymbol, symbolic sizes): evaluation at random integer
+  matrices of random concrete sizes ("random matrices").
+
+It returns `(True, how)` or raises `CheckFailed`; `(None, why)` when a link is not
+mathematical (prose, a relation between non-numbers).
+"""
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from .errors import CheckFailed
+
+TRIALS = 4
+DIGITS = 40
+
+
+def _items(x: Any) -> list | None:
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return None
+
+
+def realize(expr: Any, where: dict | None = None) -> Any:
+    """`expr` with the symbols in `where` replaced by their values and evaluated."""
+    if isinstance(expr, (list, tuple)):
+        return type(expr)(realize(e, where) for e in expr)
+    if isinstance(expr, dict):
+        return {k: realize(v, where) for k, v in expr.items()}
+    if not isinstance(expr, sp.Basic):
+        return expr
+    if where:
+        expr = expr.xreplace(where)
+    try:
+        out = expr.doit()
+    except (TypeError, ValueError, AttributeError):
+        out = expr
+    if isinstance(out, MatrixExpr) and not out.free_symbols - set(out.atoms(sp.Symbol)) and _explicit(out):
+        out = sp.ImmutableMatrix(out.as_explicit())
+    return out
+
+
+def _explicit(m: MatrixExpr) -> bool:
+    return not m.atoms(sp.MatrixSymbol) and all(sp.sympify(s).is_Integer for s in m.shape)
+
+
+def _is_matrix(x: Any) -> bool:
+    return isinstance(x, (sp.MatrixBase, MatrixExpr))
+
+
+def _scalarize(x: Any) -> Any:
+    if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
+        return x[0, 0]
+    return x
+
+
+def _has_matrix_symbols(x: Any) -> bool:
+    if isinstance(x, (list, tuple)):
+        return any(_has_matrix_symbols(e) for e in x)
+    return isinstance(x, sp.Basic) and bool(x.atoms(sp.MatrixSymbol))
+
+
+def _sample_scalar(sym: sp.Symbol, rnd: random.Random) -> sp.Expr:
+    if sym.is_integer:
+        v = sp.Integer(rnd.randint(1, 6))
+        return v if sym.is_nonnegative or sym.is_positive or rnd.random() < 0.5 else -v
+    v = sp.Rational(rnd.randint(1, 29), rnd.randint(2, 11))
+    if sym.is_positive or sym.is_nonnegative:
+        return v
+    return v if rnd.random() < 0.6 else -v
+
+
+def _random_point(exprs: list, rnd: random.Random) -> dict:
+    """Values for every free symbol and matrix symbol of `exprs` (sizes chosen first)."""
+    mats: set[sp.MatrixSymbol] = set()
+    scalars: set[sp.Symbol] = set()
+    for e in exprs:
+        for x in (e if isinstance(e, (list, tuple)) else [e]):
+            if isinstance(x, sp.Basic):
+                mats |= x.atoms(sp.MatrixSymbol)
+                scalars |= {s for s in x.free_symbols if isinstance(s, sp.Symbol)}
+    dims: dict = {}
+    for m in sorted(mats, key=lambda m: m.name):
+        for s in m.shape:
+            for d in getattr(s, "free_symbols", ()):
+                if d not in dims:
+                    dims[d] = sp.Integer(rnd.randint(2, 4))
+    point: dict = dict(dims)
+    for s in sorted(scalars - set(dims), key=lambda s: s.name):
+        point[s] = _sample_scalar(s, rnd)
+    for m in sorted(mats, key=lambda m: m.name):
+        r, c = (sp.sympify(n).xreplace(dims) for n in m.shape)
+        point[m] = sp.ImmutableMatrix(int(r), int(c), lambda i, j: rnd.randint(-4, 4))
+    return point
+
+
+def _subs_point(x: Any, point: dict) -> Any:
+    if isinstance(x, (list, tuple)):
+        return [_subs_point(e, point) for e in x]
+    if not isinstance(x, sp.Basic):
+        return x
+    mats = {k: v for k, v in point.items() if isinstance(k, sp.MatrixSymbol)}
+    scal = {k: v for k, v in point.items() if not isinstance(k, sp.MatrixSymbol)}
+    # Sizes first (so MatrixSymbol shapes become concrete), then the values.
+    y = x.xreplace({sp.MatrixSymbol(m.name, *m.shape): v for m, v in mats.items()})
+    y = y.xreplace(scal)
+    y = y.doit()
+    if isinstance(y, MatrixExpr):
+        y = sp.ImmutableMatrix(y.as_explicit())
+    return _scalarize(y)
+
+
+def _same_number(a: sp.Expr, b: sp.Expr) -> bool | None:
+    d = sp.nsimplify(a - b) if False else a - b
+    if d == 0:
+        return True
+    try:
+        if d.is_Rational:
+            return d == 0
+        z = sp.N(d, DIGITS)
+        if z.is_Number or z.is_number:
+            mag = max(abs(complex(sp.N(a, 20))), abs(complex(sp.N(b, 20))), 1.0)
+            return abs(complex(z)) <= 10 ** (-DIGITS + 8) * mag
+    except (TypeError, ValueError):
+        return None
+    return None
+
+
+def _equal_values(a: Any, b: Any) -> bool | None:
+    """Exact comparison of two fully numeric values (scalars, matrices, lists)."""
+    a, b = _scalarize(a), _scalarize(b)
+    la, lb = _items(a), _items(b)
+    if la is not None or lb is not None:
+        if la is None or lb is None or len(la) != len(lb):
+            return False
+        res = [_equal_values(x, y) for x, y in zip(la, lb)]
+        return None if None in res else all(res)
+    if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
+        if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
+            return False
+        res = [_same_number(x, y) for x, y in zip(a, b)]
+        return None if None in res else all(res)
+    if isinstance(a, (bool, sp.logic.boolalg.BooleanAtom)) or isinstance(b, (bool, sp.logic.boolalg.BooleanAtom)):
+        return bool(a) == bool(b)
+    if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):
+        return a == b
+    return _same_number(a, b)
+
+
+def _free(x: Any) -> bool:
+    if isinstance(x, (list, tuple)):
+        return any(_free(e) for e in x)
+    return isinstance(x, sp.Basic) and bool(x.free_symbols)
+
+
+def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
+    """Whether two realized values are equal, and how that was decided."""
+    if not _free(a) and not _free(b):
+        return _equal_values(a, b), "exact"
+    if not _has_matrix_symbols([a, b]) and not _is_matrix(a) and not _is_matrix(b) \
+            and isinstance(a, sp.Expr) and isinstance(b, sp.Expr):
+        d = a - b
+        try:
+            if sp.expand(d) == 0 or sp.cancel(sp.together(d)) == 0:
+                return True, "symbolic"
+        except (sp.PolynomialError, TypeError, ValueError):
+            pass
+    rnd = random.Random(seed)
+    for _ in range(TRIALS):
+        point = _random_point([a, b], rnd)
+        try:
+            va, vb = _subs_point(a, point), _subs_point(b, point)
+        except (sp.ShapeError, TypeError, ValueError, ZeroDivisionError):
+            return None, "could not evaluate at random points"
+        ok = _equal_values(va, vb)
+        if ok is False:
+            return False, f"differs at {point}"
+        if ok is None:
+            return None, "could not decide at random points"
+    how = "random matrices" if _has_matrix_symbols([a, b]) else "random points"
+    return True, how
+
+
+_ORDER = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "≤": lambda x, y: x <= y,
+          ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "≥": lambda x, y: x >= y}
+
+
+def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "", text: str = "") \
+        -> tuple[bool | None, str]:
+    """Check every link of an equation chain; raise CheckFailed on a false one."""
+    if relation == "≈":
+        return _check_approx(chain, where, rule, text)
+    if relation not in ("=",) and relation not in _ORDER:
+        return None, f"relation {relation} is stated, not checked"
+    vals = [realize(e, where) for e in chain]
+    hows = []
+    for i in range(len(vals) - 1):
+        a, b = vals[i], vals[i + 1]
+        if relation == "=":
+            ok, how = equal(a, b, seed=i)
+        else:
+            try:
+                ok, how = bool(_ORDER[relation](sp.sympify(_scalarize(a)), sp.sympify(_scalarize(b)))), "exact"
+            except TypeError:
+                ok, how = None, "not comparable"
+        if ok is False:
+            raise CheckFailed(f"step `{rule}` ({text}) shows {chain[i]} {relation} {chain[i + 1]}, "
+                              f"which does not hold ({how})")
+        if ok is None:
+            return None, how
+        hows.append(how)
+    order = ["exact", "symbolic", "random points", "random matrices"]
+    return True, max(hows, key=lambda h: order.index(h) if h in order else 0) if hows else "exact"
+
+
+def _check_approx(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool | None, str]:
+    """`exact ≈ decimal`: the decimal must agree with the exact value to its printed digits."""
+    vals = [realize(e, where) for e in chain]
+    for a, b in zip(vals, vals[1:]):
+        try:
+            x, y = complex(sp.N(_scalarize(a), 30)), complex(sp.N(_scalarize(b), 30))
+        except (TypeError, ValueError):
+            return None, "not numeric"
+        if abs(x - y) > 5e-6 * max(1.0, abs(x)):
+            raise CheckFailed(f"step `{rule}` ({text}) shows {a} ≈ {b}, which is off by {abs(x - y):.3g}")
+    return True, "numeric"
