@@ -5,7 +5,15 @@ import pytest
 
 import derive
 
-SEED = Path(__file__).resolve().parents[2] / "shared" / "specs" / "seed"
+def _find_seed() -> Path:
+    for parent in Path(__file__).resolve().parents:
+        cand = parent / "shared" / "specs" / "seed"
+        if cand.is_dir():
+            return cand
+    return Path("/nonexistent")
+
+
+SEED = _find_seed()
 
 
 def seed_specs():
