@@ -73,8 +73,11 @@ class _ToAst(Transformer):
     def start(self, meta, items):
         return list(items)
 
+    def header_key(self, meta, ch):
+        return str(ch[0])
+
     def header(self, meta, ch):
-        return ("header", str(ch[0]), ch[1])
+        return ("header", ch[0], ch[1])
 
     def include(self, meta, ch):
         return ast.Include(ch[0], self.p(meta))
