@@ -20,9 +20,11 @@ Every equation chain goes through `make_step`, so it is checked before it is sho
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import mpmath
 import sympy as sp
 from sympy.core.function import UndefinedFunction
 from sympy.printing.precedence import PRECEDENCE, precedence
@@ -40,7 +42,7 @@ SHOWN_ALL = 10            # up to this many iterates, each gets its own step
 SHOWN_HEAD = 3            # beyond it, the first few get steps and a table lists the rest
 TABLE_ROWS = 24           # a table longer than this shows its head and tail
 MAX_EXACT_CHARS = 40      # an exact rational longer than this turns into a decimal
-MAX_EXACT_OPS = 40        # ... and so does an exact irrational expression this large
+MAX_EXACT_OPS = 12        # ... and so does an exact irrational expression this large
 MAX_SYMBOLIC_OPS = 400    # symbolic iterates larger than this are refused
 MAX_MAGNITUDE = 1e300     # iterates beyond this: gradient descent has diverged
 DIGITS = 30               # working precision once the iterates are decimals
@@ -110,16 +112,41 @@ def _prime_function(name: str, order: int) -> Any:
 
 
 def _ordered(expr: Any, var: sp.Symbol) -> Any:
-    """A sum with its terms in falling powers of `var` (transcendental terms first), unevaluated."""
-    terms = list(sp.Add.make_args(expr))
-    if len(terms) == 1:
+    """`expr` for display, every sum in it in the order an exam writes it (unevaluated).
+
+    A polynomial sum in falling powers of `var` (w^2 + 2w + 1); any other sum with its
+    positive terms first (w - log(w), e^w - 2w, 3 - w^2)."""
+    if not isinstance(expr, sp.Basic) or expr.is_Atom or not expr.args:
         return expr
+    if isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
+        args = [_ordered(a, var) for a in expr.args]
+    else:
+        return expr
+    if not isinstance(expr, sp.Add):
+        return expr.func(*args, evaluate=False) if args != list(expr.args) else expr
 
     def degree(t: Any) -> int:
         if var not in t.free_symbols:
             return 0
         return int(sp.degree(t, var)) if t.is_polynomial(var) else 10 ** 6
-    return sp.Add(*sorted(terms, key=lambda t: -degree(t)), evaluate=False)
+    pairs = list(zip(expr.args, args))
+    if all(t.is_polynomial(var) for t, _ in pairs):
+        pairs.sort(key=lambda p: -degree(p[0]))
+    else:
+        pairs.sort(key=lambda p: (p[0].could_extract_minus_sign(), -degree(p[0])))
+    return sp.Add(*[a for _, a in pairs], evaluate=False)
+
+
+def _named(text: str, name: str) -> str:
+    """Prose written about `f` (in its $maths$) made about the function actually named."""
+    if name == "f":
+        return text
+    import re
+    head = latex(sp.Function(name)(sp.Symbol("x"))).split(r"{\left(")[0]
+    parts = text.split("$")
+    for i in range(1, len(parts), 2):
+        parts[i] = re.sub(r"(?<![A-Za-z\\])f(?=['(\s]|$)", lambda m: head, parts[i])
+    return "$".join(parts)
 
 
 def _put(expr: Any, var: sp.Symbol, x: Any) -> Any:
@@ -343,7 +370,9 @@ def _guarded(fn: Callable[[Problem, ast.Call], Derived]) -> Callable[[Problem, a
     """sympy failures inside a deriver become an error at the goal, never a traceback."""
     def run(problem: Problem, call: ast.Call) -> Derived:
         try:
-            return fn(problem, call)
+            derived = fn(problem, call)
+            name = call.args[0].id if call.args and isinstance(call.args[0], ast.Name) else "f"
+            return _renamed(derived, name)
         except DeriveError:
             raise
         except RecursionError:
@@ -355,6 +384,17 @@ def _guarded(fn: Callable[[Problem, ast.Call], Derived]) -> Callable[[Problem, a
     run.__doc__ = fn.__doc__
     run.__name__ = fn.__name__
     return run
+
+
+def _renamed(derived: Derived, name: str) -> Derived:
+    """Steps and prose written about `f`, about the function's own name (the general remark stays)."""
+    if name == "f":
+        return derived
+    steps = tuple(dataclasses.replace(s, text=_named(s.text, name)) if s.rule != "general" else s
+                  for s in derived.steps)
+    a = derived.answer
+    answer = dataclasses.replace(a, prose=_named(a.prose, name)) if a.prose else a
+    return Derived(answer, steps)
 
 
 # ---- shared steps --------------------------------------------------------------------------
@@ -404,57 +444,116 @@ def _too_long(x: Any) -> bool:
     return sp.count_ops(x) > MAX_EXACT_OPS or len(str(x)) > 3 * MAX_EXACT_CHARS
 
 
+def _undefined(obj: Objective, w: Any, i: int, pos: ast.Expr) -> SpecError:
+    return SpecError(f"{obj.name}'({obj.var.name}_{i}) is not a real number at {obj.var.name}_{i} = {_text(w)}: "
+                     f"gradient descent has left the domain of {obj.name}", pos.pos)
+
+
+def _diverged(obj: Objective, i: int, pos: ast.Expr) -> LimitError:
+    return LimitError(f"gradient descent diverges: |{obj.var.name}_{i}| exceeds {MAX_MAGNITUDE:.0e}; the learning "
+                      "rate is too large for this function and start", pos.pos)
+
+
 def _check_defined(obj: Objective, g: Any, w: Any, i: int, pos: ast.Expr) -> None:
     """f'(w_i) must be a finite real number (log(w) at w <= 0 is not)."""
     if g.free_symbols:
         return
-    bad = g.has(sp.zoo, sp.nan, sp.oo, -sp.oo)
-    if not bad:
-        try:
-            z = complex(sp.N(g, 20))
-            bad = abs(z.imag) > 1e-12 * max(1.0, abs(z.real)) or z.real != z.real or abs(z.real) == float("inf")
-        except (TypeError, ValueError):
-            bad = True
-    if bad:
-        raise SpecError(f"{obj.name}'({obj.var.name}_{i}) is not a real number at {obj.var.name}_{i} = {_text(w)}: "
-                        f"gradient descent has left the domain of {obj.name}", pos.pos)
+    if g.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise _undefined(obj, w, i, pos)
+    try:
+        z = mpmath.mpmathify(sp.N(g, 20))
+    except (TypeError, ValueError):
+        raise _undefined(obj, w, i, pos) from None
+    if isinstance(z, mpmath.mpc) and abs(z.imag) > 1e-12 * max(1, abs(z.real)) or not mpmath.isfinite(z):
+        raise _undefined(obj, w, i, pos)
 
 
 def _text(x: Any) -> str:
     return str(sp.Float(x, 6)) if isinstance(x, sp.Float) else str(x)
 
 
+_MP_FUNCS: dict = {sp.exp: mpmath.exp, sp.log: mpmath.log, sp.sin: mpmath.sin, sp.cos: mpmath.cos,
+                   sp.tan: mpmath.tan, sp.tanh: mpmath.tanh, sp.sinh: mpmath.sinh, sp.cosh: mpmath.cosh,
+                   sp.atan: mpmath.atan, sp.Abs: abs}
+
+
+def numeric(expr: Any, var: sp.Symbol) -> Callable[[Any], Any]:
+    """`expr` as a function of `var` on mpmath numbers, built from the tree (no code is generated).
+
+    Nodes it does not know are evaluated by sympy at the point, so every expression works."""
+    if expr == var:
+        return lambda x: x
+    if var not in expr.free_symbols:
+        c = mpmath.mpmathify(sp.N(expr, DIGITS + 5))
+        return lambda x: c
+    parts = [numeric(a, var) for a in expr.args]
+    if isinstance(expr, sp.Add):
+        return lambda x: mpmath.fsum(p(x) for p in parts)
+    if isinstance(expr, sp.Mul):
+        def mul(x: Any) -> Any:
+            out = mpmath.mpf(1)
+            for p in parts:
+                out = out * p(x)
+            return out
+        return mul
+    if isinstance(expr, sp.Pow):
+        base, ex = parts
+        if expr.exp.is_Integer:
+            n = int(expr.exp)
+            return lambda x: base(x) ** n
+        return lambda x: mpmath.power(base(x), ex(x))
+    fn = _MP_FUNCS.get(type(expr))
+    if fn is not None and len(parts) == 1:
+        (p,) = parts
+        return lambda x: fn(p(x))
+    return lambda x: mpmath.mpmathify(sp.N(expr.xreplace({var: sp.Float(x, DIGITS)}), DIGITS))
+
+
 def run_gd(obj: Objective, w0: Any, lr: Any, k: int, where: ast.Expr) -> Run:
-    """k steps of gradient descent, exact while the numbers stay short."""
+    """k steps of gradient descent, exact while the numbers stay short, then to DIGITS digits."""
     run = Run([w0], [True])
-    exact = True
-    for i in range(1, k + 1):
+    i = 1
+    while i <= k:     # exact (or symbolic) phase
         w = run.ws[-1]
         g = obj.at(obj.d1, w)
         _check_defined(obj, g, w, i - 1, where)
-        if exact:
-            new = _tidy(w - lr * g)
-            if new.free_symbols:
-                if sp.count_ops(new) > MAX_SYMBOLIC_OPS:
-                    raise LimitError(f"the symbolic iterates grow too large by {obj.var.name}_{i} "
-                                     f"({sp.count_ops(new)} operations); give numbers for `start` and `lr`, "
-                                     f"or ask for fewer steps", where.pos)
-            elif _too_long(new):
-                exact = False
-                run.switched = i
-                new = _float(new)
+        new = _tidy(w - lr * g)
+        if new.free_symbols:
+            if sp.count_ops(new) > MAX_SYMBOLIC_OPS:
+                raise LimitError(f"the symbolic iterates grow too large by {obj.var.name}_{i} "
+                                 f"({sp.count_ops(new)} operations); give numbers for `start` and `lr`, "
+                                 f"or ask for fewer steps", where.pos)
         else:
-            new = _float(w - lr * g)
-        if not new.free_symbols:
-            try:
-                mag = abs(complex(sp.N(new, 20)))
-            except (TypeError, ValueError):
-                mag = float("inf")
-            if not mag <= MAX_MAGNITUDE:
-                raise LimitError(f"gradient descent diverges: |{obj.var.name}_{i}| exceeds 1e300; the learning "
-                                 f"rate is too large for this function and start", where.pos)
+            if not abs(sp.N(new, 20)) <= MAX_MAGNITUDE:
+                raise _diverged(obj, i, where)
+            if _too_long(new):
+                run.switched = i
+                break
         run.ws.append(new)
-        run.exact.append(exact)
+        run.exact.append(True)
+        i += 1
+    if run.switched is None:
+        return run
+    grad = numeric(obj.d1, obj.var)
+    with mpmath.workdps(DIGITS):
+        rate = mpmath.mpmathify(sp.N(lr, DIGITS + 5))
+        w = mpmath.mpmathify(sp.N(run.ws[-1], DIGITS + 5))
+        for i in range(run.switched, k + 1):
+            try:
+                g = grad(w)
+            except (ZeroDivisionError, ValueError, TypeError):
+                raise _undefined(obj, sp.Float(w, DIGITS), i - 1, where) from None
+            if isinstance(g, mpmath.mpc):
+                if abs(g.imag) > 1e-12 * max(1, abs(g.real)):
+                    raise _undefined(obj, sp.Float(w, DIGITS), i - 1, where)
+                g = g.real
+            if not mpmath.isfinite(g):
+                raise _undefined(obj, sp.Float(w, DIGITS), i - 1, where)
+            w = w - rate * g
+            if not abs(w) <= MAX_MAGNITUDE:
+                raise _diverged(obj, i, where)
+            run.ws.append(sp.Float(w, DIGITS))
+            run.exact.append(False)
     return run
 
 
@@ -464,11 +563,16 @@ def update_rule_step(obj: Objective, lr: Any) -> Step:
     wk, wk1 = obj.sym("k"), obj.sym("k+1")
     formula = wk - eta * obj.Fp(wk)
     numbers = _plus(wk, _times(-1, Shown(lr), _put(obj.d1, obj.var, wk)))
-    rule = _ordered(_tidy(wk - lr * obj.at(obj.d1, wk)), wk)
+    rule = _tidy(wk - lr * obj.at(obj.d1, wk))
+    if rule.free_symbols - {wk} and rule.is_polynomial(*rule.free_symbols):
+        rule = sp.collect(rule, wk)
+    rule = _ordered(rule, wk)
     grad = obj.deriv_at(wk)
     where = {wk1: wk - lr * grad, eta: lr, obj.Fp(wk): grad}
     text = (f"Gradient descent steps against the slope, "
-            f"${latex(wk1)} = {latex(wk)} - \\eta\\, {latex(obj.Fp(wk))}$; with $\\eta = {_num(lr)}$:")
+            f"${latex(wk1)} = {latex(wk)} - \\eta\\, {latex(obj.Fp(wk))}$"
+            + (":" if lr == eta or (isinstance(lr, sp.Symbol) and lr.name == "eta") else
+               f"; with $\\eta = {_num(lr)}$:"))
     return make_step("update_rule", text, *_dedupe([wk1, formula, numbers, rule]), where=where)
 
 
@@ -481,7 +585,10 @@ def iterate_step(obj: Objective, lr: Any, i: int, prev: Any, new: Any) -> Step:
     where = {wi: new, wp: prev, eta: lr, obj.Fp(wp): obj.deriv_at(prev)}
     text = f"Iteration {i}, from ${latex(wp)} = {latex(_short(prev))}$"
     text += f": ${latex(wi)}{_about(new)}$." if _about(new) and not decimal else ":"
-    chain = _dedupe([wi, wp - eta * obj.Fp(wp), numbers, _short(new)])
+    shown = _short(new)
+    if isinstance(new, sp.Expr) and len(new.free_symbols) == 1:
+        shown = _ordered(new, next(iter(new.free_symbols)))
+    chain = _dedupe([wi, wp - eta * obj.Fp(wp), numbers, shown])
     return make_step("gd_iterate", text, *chain, where=where, relation="≈" if decimal else "=")
 
 
@@ -567,8 +674,8 @@ def gd(problem: Problem, call: ast.Call) -> Derived:
             steps.append(step)
 
     iterates = [sp.Float(w, 15) if isinstance(w, sp.Float) else w for w in run.ws[1:]]
-    names = [f"{latex(obj.sym(i))} = {latex(_short(w))}{_about(w) if not isinstance(w, sp.Float) else ''}"
-             for i, w in enumerate(run.ws) if i > 0]
+    names = [f"{latex(obj.sym(i))} \\approx {latex(_short(w))}" if isinstance(w, sp.Float) else
+             f"{latex(obj.sym(i))} = {latex(w)}{_about(w)}" for i, w in enumerate(run.ws) if i > 0]
     if len(names) > 6:
         names = names[:3] + ["\\dots"] + names[-2:]
     prose = f"**Answer:** ${'$, $'.join(names)}$."
@@ -810,10 +917,11 @@ def optimal_lr(problem: Problem, call: ast.Call) -> Derived:
     if not c0.is_positive and (c0.is_nonpositive or c0.is_number):
         return _no_newton(obj, c0, w0, steps)
     # the Taylor model and its minimiser
-    dw = _plus(w, -w0) if w0 != 0 else w
-    model = _plus(f0, _times(g0, Shown(dw)), _times(sp.Rational(1, 2), Shown(c0), sp.Pow(Shown(dw), 2, evaluate=False)))
+    dw = _plus(w, _times(-1, Shown(w0)))
+    model = _plus(f0, _times(Shown(g0), Shown(dw)),
+                  _times(Shown(sp.Rational(1, 2)), Shown(c0), sp.Pow(Shown(dw), 2, evaluate=False)))
     model_val = _tidy(f0 + g0 * (w - w0) + c0 * (w - w0) ** 2 / 2)
-    m = sp.Function("m")
+    m = _prime_function("m", 0)
     chain = [m(w), model, _ordered(model_val, w)]
     text = (f"Model $f$ near ${latex(w0s)}$ by its second-order Taylor polynomial "
             f"$m(w) = f(w_0) + f'(w_0)(w - w_0) + \\tfrac12 f''(w_0)(w - w_0)^2$"
