@@ -96,6 +96,10 @@ class Between(sp.logic.boolalg.Boolean):
         lo, x, hi = (printer._print(a) for a in self.args)
         return f"{lo} < {x} < {hi}"
 
+    def _sympystr(self, printer: Any) -> str:
+        lo, x, hi = (printer._print(a) for a in self.args)
+        return f"{lo} < {x} < {hi}"
+
 
 def _prime_function(name: str, order: int) -> Any:
     """The display function f' (order 1) or f'' (order 2) of a function named `name`."""
@@ -111,15 +115,15 @@ def _prime_function(name: str, order: int) -> Any:
     return UndefinedFunction(name + marks, __dict__={"_latex": _latex})
 
 
-def _ordered(expr: Any, var: sp.Symbol) -> Any:
+def _ordered(expr: Any, var: sp.Symbol, ascending: bool = False) -> Any:
     """`expr` for display, every sum in it in the order an exam writes it (unevaluated).
 
-    A polynomial sum in falling powers of `var` (w^2 + 2w + 1); any other sum with its
-    positive terms first (w - log(w), e^w - 2w, 3 - w^2)."""
+    A polynomial sum in falling powers of `var` (w^2 + 2w + 1; rising with `ascending`,
+    5 - 12η + 24η^2); any other sum with its positive terms first (w - log(w), e^w - 2w)."""
     if not isinstance(expr, sp.Basic) or expr.is_Atom or not expr.args:
         return expr
     if isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
-        args = [_ordered(a, var) for a in expr.args]
+        args = [_ordered(a, var, ascending) for a in expr.args]
     else:
         return expr
     if not isinstance(expr, sp.Add):
@@ -131,7 +135,7 @@ def _ordered(expr: Any, var: sp.Symbol) -> Any:
         return int(sp.degree(t, var)) if t.is_polynomial(var) else 10 ** 6
     pairs = list(zip(expr.args, args))
     if all(t.is_polynomial(var) for t, _ in pairs):
-        pairs.sort(key=lambda p: -degree(p[0]))
+        pairs.sort(key=lambda p: degree(p[0]) if ascending else -degree(p[0]))
     else:
         pairs.sort(key=lambda p: (p[0].could_extract_minus_sign(), -degree(p[0])))
     return sp.Add(*[a for _, a in pairs], evaluate=False)
@@ -444,8 +448,8 @@ def _too_long(x: Any) -> bool:
     return sp.count_ops(x) > MAX_EXACT_OPS or len(str(x)) > 3 * MAX_EXACT_CHARS
 
 
-def _undefined(obj: Objective, w: Any, i: int, pos: ast.Expr) -> SpecError:
-    return SpecError(f"{obj.name}'({obj.var.name}_{i}) is not a real number at {obj.var.name}_{i} = {_text(w)}: "
+def _undefined(obj: Objective, w: Any, i: int, pos: ast.Expr, what: str = "'") -> SpecError:
+    return SpecError(f"{obj.name}{what}({obj.var.name}_{i}) is not a real number at {obj.var.name}_{i} = {_text(w)}: "
                      f"gradient descent has left the domain of {obj.name}", pos.pos)
 
 
@@ -454,18 +458,26 @@ def _diverged(obj: Objective, i: int, pos: ast.Expr) -> LimitError:
                       "rate is too large for this function and start", pos.pos)
 
 
-def _check_defined(obj: Objective, g: Any, w: Any, i: int, pos: ast.Expr) -> None:
-    """f'(w_i) must be a finite real number (log(w) at w <= 0 is not)."""
+def _check_defined(obj: Objective, g: Any, w: Any, i: int, pos: ast.Expr, what: str = "'") -> None:
+    """f'(w_i) (or f(w_i), what="") must be a finite real number (log(w) at w <= 0 is not)."""
     if g.free_symbols:
         return
     if g.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise _undefined(obj, w, i, pos)
+        raise _undefined(obj, w, i, pos, what)
     try:
         z = mpmath.mpmathify(sp.N(g, 20))
     except (TypeError, ValueError):
-        raise _undefined(obj, w, i, pos) from None
-    if isinstance(z, mpmath.mpc) and abs(z.imag) > 1e-12 * max(1, abs(z.real)) or not mpmath.isfinite(z):
-        raise _undefined(obj, w, i, pos)
+        raise _undefined(obj, w, i, pos, what) from None
+    if not _real_finite(z):
+        raise _undefined(obj, w, i, pos, what)
+
+
+def _real_finite(z: Any) -> bool:
+    if isinstance(z, mpmath.mpc):
+        if abs(z.imag) > 1e-12 * max(1, abs(z.real)):
+            return False
+        z = z.real
+    return bool(mpmath.isfinite(z))
 
 
 def _text(x: Any) -> str:
@@ -518,6 +530,7 @@ def run_gd(obj: Objective, w0: Any, lr: Any, k: int, where: ast.Expr) -> Run:
         g = obj.at(obj.d1, w)
         _check_defined(obj, g, w, i - 1, where)
         new = _tidy(w - lr * g)
+        _check_defined(obj, obj.at(obj.body, new), new, i, where, what="")
         if new.free_symbols:
             if sp.count_ops(new) > MAX_SYMBOLIC_OPS:
                 raise LimitError(f"the symbolic iterates grow too large by {obj.var.name}_{i} "
@@ -534,7 +547,7 @@ def run_gd(obj: Objective, w0: Any, lr: Any, k: int, where: ast.Expr) -> Run:
         i += 1
     if run.switched is None:
         return run
-    grad = numeric(obj.d1, obj.var)
+    grad, value = numeric(obj.d1, obj.var), numeric(obj.body, obj.var)
     with mpmath.workdps(DIGITS):
         rate = mpmath.mpmathify(sp.N(lr, DIGITS + 5))
         w = mpmath.mpmathify(sp.N(run.ws[-1], DIGITS + 5))
@@ -543,15 +556,17 @@ def run_gd(obj: Objective, w0: Any, lr: Any, k: int, where: ast.Expr) -> Run:
                 g = grad(w)
             except (ZeroDivisionError, ValueError, TypeError):
                 raise _undefined(obj, sp.Float(w, DIGITS), i - 1, where) from None
-            if isinstance(g, mpmath.mpc):
-                if abs(g.imag) > 1e-12 * max(1, abs(g.real)):
-                    raise _undefined(obj, sp.Float(w, DIGITS), i - 1, where)
-                g = g.real
-            if not mpmath.isfinite(g):
+            if not _real_finite(g):
                 raise _undefined(obj, sp.Float(w, DIGITS), i - 1, where)
-            w = w - rate * g
+            w = w - rate * (g.real if isinstance(g, mpmath.mpc) else g)
             if not abs(w) <= MAX_MAGNITUDE:
                 raise _diverged(obj, i, where)
+            try:
+                fw = value(w)
+            except (ZeroDivisionError, ValueError, TypeError):
+                fw = mpmath.mpc(0, 1)
+            if not _real_finite(fw):
+                raise _undefined(obj, sp.Float(w, DIGITS), i, where, what="")
             run.ws.append(sp.Float(w, DIGITS))
             run.exact.append(False)
     return run
@@ -587,7 +602,7 @@ def iterate_step(obj: Objective, lr: Any, i: int, prev: Any, new: Any) -> Step:
     text += f": ${latex(wi)}{_about(new)}$." if _about(new) and not decimal else ":"
     shown = _short(new)
     if isinstance(new, sp.Expr) and len(new.free_symbols) == 1:
-        shown = _ordered(new, next(iter(new.free_symbols)))
+        shown = _ordered(new, next(iter(new.free_symbols)), ascending=True)
     chain = _dedupe([wi, wp - eta * obj.Fp(wp), numbers, shown])
     return make_step("gd_iterate", text, *chain, where=where, relation="≈" if decimal else "=")
 
