@@ -958,7 +958,7 @@ def optimal_lr(problem: Problem, call: ast.Call) -> Derived:
     eta_opt = _tidy(1 / c0)
     steps.append(make_step("newton_rate", f"A gradient step gives ${latex(w1s)} = {latex(w0s)} - \\eta\\, "
                                           f"{latex(obj.Fp(w0s))}$; it lands on the model's minimiser when",
-                           eta_star, 1 / obj.Fpp(w0s), sp.Pow(Shown(c0), -1, evaluate=False), eta_opt,
+                           *_dedupe([eta_star, 1 / obj.Fpp(w0s), sp.Pow(Shown(c0), -1, evaluate=False), eta_opt]),
                            where={eta_star: eta_opt, obj.Fpp(w0s): obj.deriv_at(w0, 2)}))
     steps.append(make_step("gd_iterate", f"The step with $\\eta^* = {latex(eta_opt)}$ from ${latex(w0s)} = "
                                          f"{latex(w0)}$:",
