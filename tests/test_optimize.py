@@ -94,6 +94,8 @@ CASES = [  # (definition, hand-written derivative, start, lr, steps)
     ("w - log(w)", lambda w: 1 - 1 / w, 3, 0.9, 8),
     ("3*w^3 - w + 1/2", lambda w: 9 * w ** 2 - 1, 0.5, 0.01, 40),
     ("sigmoid(w) + w^2/2", lambda w: math.exp(-w) / (1 + math.exp(-w)) ** 2 + w, 1, 0.3, 6),
+    ("relu(w - 1) + w^2/2", lambda w: (1.0 if w > 1 else 0.0) + w, 3, 0.5, 6),
+    ("tanh(w) + w^2", lambda w: 1 - math.tanh(w) ** 2 + 2 * w, 1, 0.1, 14),
 ]
 
 
@@ -271,6 +273,11 @@ def test_lr_range_not_a_quadratic():
     df = lambda w: 4 * w ** 3 - 4 * w   # noqa: E731
     assert abs(float_gd(df, 1.01, 0.24, 4000)[-1] - 1) < 1e-9
     assert abs(float_gd(df, 1.01, 0.26, 4000)[-1] - 1) > 1e-3
+
+
+def test_piecewise_with_constant_curvature_is_not_a_quadratic():
+    r = solve_one("f(w) = relu(w - 1) + w^2/2", "lr_range(f)")
+    assert r.answer.value is None and r.answer.text.startswith("not a quadratic")
 
 
 def test_lr_range_symbolic_curvature():

@@ -278,12 +278,12 @@ class Objective:
 
     @property
     def quadratic(self) -> bool:
-        """f'' does not depend on the variable."""
-        if self.var not in self.d2.free_symbols:
-            return True
+        """f is a polynomial of degree at most 2 in its variable (so f'' is one constant).
+
+        A constant f'' alone is not enough: relu(w - 1) + w^2/2 has f'' = 1 wherever it exists."""
         try:
-            return sp.simplify(sp.diff(self.d2, self.var)) == 0
-        except (TypeError, ValueError, NotImplementedError):
+            return bool(self.body.is_polynomial(self.var)) and sp.degree(self.body, self.var) <= 2
+        except (TypeError, ValueError, sp.PolynomialError):
             return False
 
 
