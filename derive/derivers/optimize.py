@@ -422,6 +422,9 @@ def _value_step(obj: Objective, order: int, point_sym: sp.Symbol, point: Any, te
     head = {0: obj.F, 1: obj.Fp, 2: obj.Fpp}[order](point_sym)
     val = _tidy(obj.at(expr, point))
     where = {point_sym: point, head: obj.deriv_at(point, order) if order else obj.at(obj.body, point)}
+    about = _about(val)
+    if "approx" in about and not isinstance(val, sp.Rational):
+        text = text.rstrip(":") + f" (${latex(head)}{about}$):"
     return make_step("substitute", text, *_dedupe([head, _put(expr, obj.var, point), val]), where=where)
 
 
@@ -855,8 +858,9 @@ def lr_range(problem: Problem, call: ast.Call) -> Derived:
     if obj.quadratic:
         return _quadratic_range(problem, call, obj, steps)
     w0, _ = _kw(problem, call, "start", "lr_range", required=False, example="lr_range(f, start = 5)")
-    steps.append(make_step("not_quadratic", f"$f''$ depends on ${latex(obj.var)}$, so $f$ is not a quadratic: the "
-                                            "factor by which a step shrinks the error changes from step to step, "
+    steps.append(make_step("not_quadratic", "$f$ is not a quadratic polynomial, so its curvature is not one "
+                                            "constant: the factor by which a step shrinks the error changes from "
+                                            "step to step, "
                                             "and which rates converge depends on where gradient descent starts.",
                            check=False))
     extra: dict = {}
@@ -887,6 +891,8 @@ def lr_range(problem: Problem, call: ast.Call) -> Derived:
         elif c0.is_nonpositive:
             lines.append(f"At ${latex(w0s)} = {latex(w0)}$ the curvature is ${latex(c0)} \\le 0$: the model there "
                          "has no minimum, so no local condition on the rate exists.")
+    if w0 is None and len(lines) == 1:
+        lines.append("Give `start = ...` for the local condition at the starting point.")
     prose = " ".join(lines)
     return Derived(make_answer(None, text="not a quadratic: the range depends on the start", value=None,
                                tex=r"\text{depends on the start}", prose=prose, extra=extra), tuple(steps))
