@@ -30,7 +30,7 @@ from sympy.core.function import UndefinedFunction
 from sympy.printing.precedence import PRECEDENCE, precedence
 
 from .. import ast
-from ..errors import CheckFailed, DeriveError, LimitError, SpecError, Unsupported
+from ..errors import DeriveError, LimitError, SpecError, Unsupported
 from ..model.expressions import is_scalar, is_tensor, scalarize, show_shape
 from ..model.problem import Problem, UserFunction
 from ..printing import latex
@@ -311,8 +311,6 @@ def objective(problem: Problem, call: ast.Call, goal: str) -> Objective:
     body = scalarize(body)
     if not (isinstance(body, sp.Expr) and is_scalar(body)) or is_tensor(body):
         raise SpecError(f"`{goal}` needs a scalar function, but `{fn.name}` gives {show_shape(body)}", arg.pos)
-    if var not in body.free_symbols:
-        pass    # a constant f is fine: f' = 0 and GD stays put
     d1 = sp.diff(body, var)
     d2 = sp.diff(d1, var)
     return Objective(fn.name, var, body, _tidy(d1), _tidy(d2))
@@ -777,9 +775,10 @@ def _quadratic_range(problem: Problem, call: ast.Call, obj: Objective, steps: li
                            obj.Fp(ws_sym), _put(obj.d1, w, ws), 0,
                            where={ws_sym: ws, obj.Fp(ws_sym): obj.deriv_at(ws)}))
     factor = _one_minus(c, eta)
+    v = latex(w)
     steps.append(make_step("error_recursion", "Subtract the minimiser from the update rule. For a quadratic "
-                                              f"$f'(w) = f''\\,(w - w^*)$, so every step multiplies the error by "
-                                              "the same factor:".replace("w^*", latex(ws_sym)),
+                                              f"$f'({v}) = f''\\,({v} - {latex(ws_sym)})$, so every step "
+                                              "multiplies the error by the same factor:",
                            _plus(wk1, -ws_sym), _plus(wk, -eta * obj.Fp(wk), -ws_sym), _times(factor, _plus(wk, -ws_sym)),
                            where={wk1: wk - eta * obj.deriv_at(wk), obj.Fp(wk): obj.deriv_at(wk), ws_sym: ws}))
     hi = _tidy(2 / c)
