@@ -202,6 +202,8 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
     """Check every link of an equation chain; raise CheckFailed on a false one."""
     if relation == "≈":
         return _check_approx(chain, where, rule, text)
+    if relation == "⇔":
+        return _check_equivalent(chain, where, rule, text)
     if relation not in ("=",) and relation not in _ORDER:
         return None, f"relation {relation} is stated, not checked"
     vals = [realize(e, where) for e in chain]
@@ -236,3 +238,65 @@ def _check_approx(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool
         if abs(x - y) > 5e-6 * max(1.0, abs(x)):
             raise CheckFailed(f"step `{rule}` ({text}) shows {a} ≈ {b}, which is off by {abs(x - y):.3g}")
     return True, "numeric"
+
+
+def _solution_set(cond: Any, s: sp.Symbol, domain: sp.Set) -> sp.Set:
+    """The set of values of `s` in `domain` where the condition holds (And/Or/Not by parts,
+    since solveset mishandles conjunctions)."""
+    if cond is sp.true or cond is True:
+        return domain
+    if cond is sp.false or cond is False:
+        return sp.S.EmptySet
+    if isinstance(cond, sp.And):
+        return sp.Intersection(*[_solution_set(a, s, domain) for a in cond.args])
+    if isinstance(cond, sp.Or):
+        return sp.Union(*[_solution_set(a, s, domain) for a in cond.args])
+    if isinstance(cond, sp.Not):
+        return sp.Complement(domain, _solution_set(cond.args[0], s, domain))
+    return sp.solveset(cond, s, domain)
+
+
+def _domain(s: sp.Symbol) -> sp.Set:
+    if s.is_positive:
+        return sp.Interval.open(0, sp.oo)
+    if s.is_nonnegative:
+        return sp.Interval(0, sp.oo)
+    if s.is_negative:
+        return sp.Interval.open(-sp.oo, 0)
+    if s.is_nonpositive:
+        return sp.Interval(-sp.oo, 0)
+    return sp.S.Reals
+
+
+def _check_equivalent(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool | None, str]:
+    """`A ⇔ B ⇔ ...` between conditions on one real symbol: their solution sets must agree.
+
+    Conditions on several symbols (or not conditions at all) are stated, not checked."""
+    vals = [realize(e, where) for e in chain]
+    for a, b in zip(vals, vals[1:]):
+        if not all(isinstance(x, (sp.logic.boolalg.Boolean, bool)) for x in (a, b)):
+            return None, "relation ⇔ is stated, not checked"
+        syms = set(getattr(a, "free_symbols", set())) | set(getattr(b, "free_symbols", set()))
+        if len(syms) > 1:
+            return None, "relation ⇔ between conditions on several symbols is stated, not checked"
+        if not syms:
+            if bool(a) != bool(b):
+                raise CheckFailed(f"step `{rule}` ({text}) shows {a} ⇔ {b}, which does not hold")
+            continue
+        (s,) = syms
+        if not (isinstance(s, sp.Symbol) and s.is_real):
+            return None, "relation ⇔ is stated, not checked"
+        dom = _domain(s)
+        try:
+            sa, sb = _solution_set(a, s, dom), _solution_set(b, s, dom)
+            only_a, only_b = sp.Complement(sa, sb), sp.Complement(sb, sa)
+        except (NotImplementedError, TypeError, ValueError):
+            return None, "could not solve the conditions"
+        if only_a is sp.S.EmptySet and only_b is sp.S.EmptySet:
+            continue
+        if any(isinstance(x, (sp.Interval, sp.FiniteSet, sp.Union)) and x is not sp.S.EmptySet
+               for x in (only_a, only_b)):
+            raise CheckFailed(f"step `{rule}` ({text}) shows {a} ⇔ {b}, but the first holds "
+                              f"on {sa} and the second on {sb}")
+        return None, "could not compare the solution sets"
+    return True, "solution sets"

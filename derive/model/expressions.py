@@ -91,7 +91,9 @@ def scalarize(x: Any) -> Any:
 
 
 def is_scalar(x: Any) -> bool:
-    return isinstance(x, sp.Basic) and not is_tensor(x) and not isinstance(x, sp.logic.boolalg.Boolean) \
+    # a sympy Symbol is also a Boolean, so only non-Expr Booleans (True, x < 1) are not scalars
+    return isinstance(x, sp.Basic) and not is_tensor(x) \
+        and (isinstance(x, sp.Expr) or not isinstance(x, sp.logic.boolalg.Boolean)) \
         or isinstance(x, (int, Fraction))
 
 
