@@ -197,7 +197,7 @@ def quote_lines(text: str, prefix: str) -> str:
 
 # ---- latex ------------------------------------------------------------------------------
 
-FIT_MACROS = r"""\providecommand{\derivefit}[2][\linewidth]{\setbox0=\hbox{#2}%
+FIT_MACROS = r"""\providecommand{\derivefit}[2][\linewidth]{\leavevmode\setbox0=\hbox{#2}%
   \ifdim\wd0>#1\relax\resizebox{#1}{!}{\box0}\else\box0\fi}%
 \setcounter{MaxMatrixCols}{64}"""
 
@@ -246,7 +246,8 @@ def tex_table(table: Table) -> str:
         caption = "\\emph{%s}\\par\\smallskip\n" % to_latex_inline(table.caption)
     body = ("\\begin{tabular}{%s}\n\\toprule\n%s \\\\\n\\midrule\n%s\n\\bottomrule\n\\end{tabular}"
             % (cols, head, rows))
-    return "\\begin{center}\n%s\\derivefit{%s}\n\\end{center}" % (caption, body)
+    return ("\\begin{center}\n%s{\\renewcommand{\\arraystretch}{1.6}\\derivefit{%s}}\n\\end{center}"
+            % (caption, body))
 
 
 def tex_answer(a: Answer) -> str:

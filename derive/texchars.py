@@ -53,10 +53,11 @@ SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ", "012
 TEXT_CHARS: dict[str, str] = {
     "\u00a0": "~", "\u2009": r"\,", "\u202f": r"\,", "\u2002": r"\enspace{}", "\u2003": r"\quad{}",
     "\u200b": "", "\u00ad": r"\-",
-    "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "„": ",,", "«": r"\guillemotleft{}",
-    "»": r"\guillemotright{}", "•": r"\textbullet{}", "†": r"\dag{}", "‡": r"\ddag{}", "§": r"\S{}",
-    "¶": r"\P{}", "©": r"\copyright{}", "®": r"\textregistered{}", "™": r"\texttrademark{}",
-    "€": r"\texteuro{}", "£": r"\pounds{}", "¡": r"!`", "¿": r"?`", "…": r"\dots{}",
+    "–": "--", "—": "---", "‘": "`", "’": "'", "“": "``", "”": "''", "„": ",,", "«": r"\ensuremath{\ll}",
+    "»": r"\ensuremath{\gg}", "•": r"\ensuremath{\bullet}", "†": r"\ensuremath{\dagger}",
+    "‡": r"\ensuremath{\ddagger}", "§": r"\ensuremath{\S}", "¶": r"\ensuremath{\P}", "©": "(c)",
+    "®": r"\ensuremath{^{\circledR}}", "™": r"\textsuperscript{TM}", "€": "EUR", "£": r"\ensuremath{\pounds}",
+    "¡": r"!`", "¿": r"?`", "…": r"\dots{}",
     "ß": r"\ss{}", "æ": r"\ae{}", "Æ": r"\AE{}", "œ": r"\oe{}", "Œ": r"\OE{}", "ø": r"\o{}", "Ø": r"\O{}",
     "å": r"\aa{}", "Å": r"\AA{}", "ł": r"\l{}", "Ł": r"\L{}", "ı": r"\i{}", "ȷ": r"\j{}",
     "ð": "d", "þ": "th", "Þ": "Th", "Đ": "D", "đ": "d",
@@ -68,7 +69,7 @@ ACCENTS: dict[str, tuple[str, str]] = {
     "\u0303": (r"\~", r"\tilde"), "\u0304": (r"\=", r"\bar"), "\u0306": (r"\u", r"\breve"),
     "\u0307": (r"\.", r"\dot"), "\u0308": (r"\"", r"\ddot"), "\u030a": (r"\r", r"\mathring"),
     "\u030b": (r"\H", r"\acute"), "\u030c": (r"\v", r"\check"), "\u0327": (r"\c", r"\bar"),
-    "\u0328": (r"\k", r"\bar"), "\u20d7": (r"\=", r"\vec"),
+    "\u0328": ("", r"\bar"), "\u20d7": (r"\=", r"\vec"),
 }
 
 _SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
@@ -147,8 +148,10 @@ def escape_text(s: str) -> str:
 
 
 def escape_verbatim(s: str) -> str:
-    """Code (a `code span`) as LaTeX for \\texttt: specials escaped, spaces kept."""
-    return escape_text(s).replace("  ", r"\ \ ")
+    """Code (a `code span`) as LaTeX for \\texttt: specials escaped, spaces kept, and a
+    line break allowed after `_ , = / (` so long identifiers do not run into the margin."""
+    out = escape_text(s).replace("  ", r"\ \ ")
+    return re.sub(r"(\\_|,|=|/|\()(?!$)", r"\1\\allowbreak{}", out)
 
 
 _UNESCAPED = re.compile(r"(?<!\\)([%#])")
