@@ -224,6 +224,19 @@ class DeriveMathMLPrinter(MathMLPresentationPrinter):
             head = self._el("mi", name)
         return self._row(head, self._paren_comma_separated(*e.args))
 
+    def _print_Transpose(self, expr):
+        mat = expr.arg
+        base = self._print(mat)
+        if not isinstance(mat, (sp.MatrixSymbol, sp.Symbol, sp.MatrixBase)):
+            base = self._fenced(base, "(", ")")
+        sup = self._el("msup")
+        sup.appendChild(base)
+        sup.appendChild(self._el("mi", "T"))
+        return sup
+
+    def _print_Derivative(self, e):
+        return self._from_latex(latex(e))
+
     def _print_OneMatrix(self, Z):
         return self._el("mn", "𝟏")
 

@@ -14,6 +14,7 @@ relations under each other:
 from __future__ import annotations
 
 import re
+import unicodedata
 from fractions import Fraction
 from typing import Any
 
@@ -61,12 +62,12 @@ class DerivePrettyPrinter(PrettyPrinter):
         return prettyForm(tex_to_unicode(latex(expr)))
 
     def _print_Symbol(self, e, bold_name=False):
-        return prettyForm(name_unicode(e.name))
+        return prettyForm(unicodedata.normalize("NFC", name_unicode(e.name)))
 
     _print_Dummy = _print_Symbol
 
     def _print_MatrixSymbol(self, e):
-        return prettyForm(name_unicode(e.name))
+        return prettyForm(unicodedata.normalize("NFC", name_unicode(e.name)))
 
     def _print_MatrixElement(self, expr):
         parent = self._print(expr.parent)

@@ -618,7 +618,8 @@ def text_inline(nodes: list[Inline]) -> str:
             out.append(n.text)
         elif isinstance(n, Math):
             u = tex_to_unicode(n.tex)
-            out.append(("\n    " + u.replace("\n", "\n    ") + "\n") if n.display else u)
+            # inline maths is kept on one line when prose is wrapped (no-break spaces)
+            out.append(("\n    " + u.replace("\n", "\n    ") + "\n") if n.display else u.replace(" ", "\u00a0"))
         elif isinstance(n, (Strong, Emph)):
             out.append(text_inline(n.children))
         elif isinstance(n, Link):
@@ -630,10 +631,12 @@ def text_inline(nodes: list[Inline]) -> str:
 
 
 def _wrap(line: str, width: int) -> list[str]:
+    """A line wrapped at `width` columns; no-break spaces hold, then become spaces."""
     import textwrap
     if len(line) <= width or line.startswith("    "):
-        return [line]
-    return textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [line]
+        return [line.replace("\u00a0", " ")]
+    lines = textwrap.wrap(line, width, break_long_words=False, break_on_hyphens=False) or [line]
+    return [w.replace("\u00a0", " ") for w in lines]
 
 
 def text_blocks(blocks: list[Block], indent: str = "", width: int = 78) -> str:
@@ -644,7 +647,7 @@ def text_blocks(blocks: list[Block], indent: str = "", width: int = 78) -> str:
             lines = [w for line in body.split("\n") for w in _wrap(line, max(width - len(indent), 30))]
             out.append("\n".join(indent + line if line else "" for line in lines))
         elif isinstance(b, Heading):
-            out.append(indent + text_inline(parse_inline(b.text)).upper())
+            out.append(indent + text_inline(parse_inline(b.text)).replace("\u00a0", " ").upper())
         elif isinstance(b, CodeBlock):
             out.append("\n".join(indent + "    " + line for line in b.text.split("\n")))
         elif isinstance(b, Quote):
@@ -658,8 +661,8 @@ def text_blocks(blocks: list[Block], indent: str = "", width: int = 78) -> str:
                              indent + mark + body)
             out.append("\n".join(items))
         elif isinstance(b, TableBlock):
-            rows = [[text_inline(parse_inline(c)) for c in b.header]]
-            rows += [[text_inline(parse_inline(c)) for c in r] for r in b.rows]
+            rows = [[to_text_inline(c) for c in b.header]]
+            rows += [[to_text_inline(c) for c in r] for r in b.rows]
             out.append(aligned_table(rows, indent, b.align))
     return "\n\n".join(out)
 
@@ -687,7 +690,7 @@ def to_text(text: str, width: int = 78) -> str:
 
 
 def to_text_inline(text: str) -> str:
-    return text_inline(parse_inline(" ".join((text or "").split())))
+    return text_inline(parse_inline(" ".join((text or "").split()))).replace("\u00a0", " ")
 
 
 def to_markdown(text: str) -> str:

@@ -10,6 +10,7 @@ know is kept by name, so nothing is lost.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .texchars import MATH_CHARS
 
@@ -264,7 +265,7 @@ def tex_to_unicode(tex: str) -> str:
     text = "\n".join(lines)
     text = re.sub(r"\( ", "(", text)
     text = re.sub(r" \)", ")", text)
-    return text
+    return unicodedata.normalize("NFC", text)
 
 
 def display_width(s: str) -> int:
