@@ -190,9 +190,10 @@ def md_item(text: str, number: int) -> str:
 
 def quote_lines(text: str, prefix: str) -> str:
     """Every line of `text` behind the block-quote `prefix` ("> ", "> > ", ...)."""
+    text = re.sub(r"\n\s*\n(\s*\n)+", "\n\n", str(text).strip("\n"))   # one blank line at most
     if not prefix:
-        return str(text)
-    return "\n".join(prefix + line if line.strip() else prefix.rstrip() for line in str(text).split("\n"))
+        return text
+    return "\n".join(prefix + line if line.strip() else prefix.rstrip() for line in text.split("\n"))
 
 
 # ---- latex ------------------------------------------------------------------------------
@@ -372,12 +373,20 @@ def text_table(table: Table) -> str:
     return (table.caption + "\n" + out) if table.caption else out
 
 
-def text_answer(a: Answer) -> str:
-    from .pretty import pretty
+def text_answer(a: Answer, label: str = "Answer: ") -> str:
+    """`Answer: ...` with the label on the baseline of a 2-D answer (a fraction, a matrix)."""
+    from sympy.printing.pretty.stringpict import prettyForm, stringPict
+
+    from .pretty import _form, _render
     from .texunicode import tex_to_unicode
-    if a.latex and a.latex != latex(a.expr):
-        return tex_to_unicode(a.latex)
-    return pretty(a.expr)
+    head = label + (f"({a.choice}) " if a.choice else "")
+    if not a.latex:
+        return head.rstrip()
+    if a.latex != latex(a.expr):
+        form = prettyForm(tex_to_unicode(a.latex))
+    else:
+        form = _form(a.expr)
+    return _render(stringPict(*stringPict.next(prettyForm(head), form)))
 
 
 # ---- layout helpers shared by the templates ------------------------------------------------
