@@ -150,6 +150,12 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_Fraction(self, expr) -> str:
         return self._print(sp.Rational(expr.numerator, expr.denominator))
 
+    def _print_dict(self, expr: dict) -> str:
+        """Named values in the order given, names printed as names (W_Q1 -> W_{Q1})."""
+        items = [f"{name_latex(k) if isinstance(k, str) else self._print(k)} : {self._print(v)}"
+                 for k, v in expr.items()]
+        return r"\left\{ " + ",\\; ".join(items) + r" \right\}"
+
     def _print_int(self, expr) -> str:
         return str(expr)
 

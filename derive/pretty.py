@@ -1,0 +1,220 @@
+"""sympy objects as Unicode text for the terminal (`--format text`), in derive's notation.
+
+`pretty(x)` is sympy's 2-D Unicode pretty printer with derive's names (`x1` → x₁, `y_hat`
+→ ŷ, `eta` → η), 1-based entries written as in a spec (`W₁[1, 1]`), a 1×1 trace bare,
+elementwise functions as f(arg), and derive's own classes (relu, σ, H, ...) under the
+names their `_latex` gives them.  `inline(x)` is the same on one line (for tables and
+answers inside sentences).  `chain_lines(items, relation)` lays out an equation chain:
+on one line when it fits `width` columns, otherwise one link per line with the
+relations under each other:
+
+    h = relu(W₁⋅x + b₁)
+      = ...
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from sympy.printing.pretty.pretty import PrettyPrinter
+from sympy.printing.pretty.stringpict import prettyForm, stringPict
+
+from .mathml import _PLACEHOLDERS, _own_latex
+from .model.expressions import Seq
+from .printing import latex, name_unicode
+from .texunicode import display_width, tex_to_unicode
+
+WIDTH = 78
+REL = {"=": "=", "<": "<", "<=": "≤", "≤": "≤", ">": ">", ">=": "≥", "≥": "≥", "≈": "≈", "⇔": "⇔",
+       "⇒": "⇒"}
+
+
+class DerivePrettyPrinter(PrettyPrinter):
+    """sympy's Unicode pretty printer with derive's notation (see the module docstring)."""
+
+    def __init__(self, settings: dict | None = None):
+        base = {"use_unicode": True, "wrap_line": False, "order": "none", "num_columns": None}
+        base.update(settings or {})
+        super().__init__(base)
+
+    def _print(self, expr, **kwargs):
+        if isinstance(expr, sp.Basic) and _own_latex(expr):
+            return self._print_own(expr)
+        return super()._print(expr, **kwargs)
+
+    def _print_own(self, expr):
+        """A derive class: its head from its `_latex`, its arguments printed here."""
+        args = list(expr.args)
+        if 0 < len(args) <= len(_PLACEHOLDERS):
+            try:
+                with sp.evaluate(False):
+                    shell = type(expr)(*[sp.Symbol(_PLACEHOLDERS[k]) for k in range(len(args))])
+                text = tex_to_unicode(latex(shell))
+                holders = ", ".join(_PLACEHOLDERS[:len(args)])
+                m = re.fullmatch(r"(.+?)\(" + re.escape(holders) + r"\)", text)
+                if m:
+                    return self._helper_print_function(m.group(1), args, func_name=m.group(1))
+            except Exception:   # a class whose _latex needs its real arguments
+                pass
+        return prettyForm(tex_to_unicode(latex(expr)))
+
+    def _print_Symbol(self, e, bold_name=False):
+        return prettyForm(unicodedata.normalize("NFC", name_unicode(e.name)))
+
+    _print_Dummy = _print_Symbol
+
+    def _print_MatrixSymbol(self, e):
+        return prettyForm(unicodedata.normalize("NFC", name_unicode(e.name)))
+
+    def _print_MatrixElement(self, expr):
+        parent = self._print(expr.parent)
+        if not isinstance(expr.parent, (sp.Symbol, sp.MatrixSymbol)):
+            parent = prettyForm(*parent.parens())
+        idx = [expr.i + 1] if expr.parent.shape[1] == 1 else [expr.i + 1, expr.j + 1]
+        indices = self._print_seq(idx, delimiter=", ").parens(left="[", right="]")[0]
+        return prettyForm(binding=prettyForm.FUNC, *stringPict.next(parent, indices))
+
+    def _print_Trace(self, e):
+        if tuple(e.arg.shape) == (1, 1):
+            return self._print(e.arg)
+        return self._helper_print_function("tr", [e.arg], func_name="tr")
+
+    def _print_ElementwiseApplyFunction(self, e):
+        fn = e.function
+        body = fn.expr if isinstance(fn, sp.Lambda) else None
+        if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
+            holder = sp.Symbol(_PLACEHOLDERS[0])
+            with sp.evaluate(False):
+                shell = body.func(holder)
+            head = tex_to_unicode(latex(shell))
+            m = re.fullmatch(r"(.+?)\(" + _PLACEHOLDERS[0] + r"\)", head)
+            if m:
+                return self._helper_print_function(m.group(1), [e.expr], func_name=m.group(1))
+        return super()._print_ElementwiseApplyFunction(e)
+
+    def _print_Float(self, e):
+        return prettyForm(latex(e))
+
+    def _print_matrix_contents(self, e):
+        """A grid of entries, right-aligned (numbers line up), rows touching unless tall."""
+        cells = {(i, j): self._print(e[i, j]) for i in range(e.rows) for j in range(e.cols)}
+        widths = [max((cells[i, j].width() for i in range(e.rows)), default=0) for j in range(e.cols)]
+        tall = any(c.height() > 1 for c in cells.values())
+        grid = None
+        for i in range(e.rows):
+            row = None
+            for j in range(e.cols):
+                c = cells[i, j]
+                c = prettyForm(*c.left(" " * (widths[j] - c.width())))
+                row = c if row is None else prettyForm(*prettyForm(*row.right("  ")).right(c))
+            if grid is None:
+                grid = row
+                continue
+            if tall:
+                grid = prettyForm(*grid.below(" "))
+            grid = prettyForm(*grid.below(row))
+        return grid if grid is not None else prettyForm("")
+
+    def _print_bool(self, e):
+        return prettyForm("true" if e else "false")
+
+    _print_BooleanTrue = _print_bool
+    _print_BooleanFalse = _print_bool
+
+    def _print_str(self, s):
+        return prettyForm(s)
+
+    def _print_Fraction(self, f):
+        return self._print(sp.Rational(f.numerator, f.denominator))
+
+    def _print_Seq(self, seq):
+        return self._print_seq(list(seq), "(", ")")
+
+    def _print_OneMatrix(self, e):
+        return prettyForm("𝟏")
+
+    def _print_dict(self, d):
+        items = []
+        for k, v in d.items():
+            key = prettyForm(name_unicode(k)) if isinstance(k, str) else self._print(k)
+            items.append(prettyForm(*stringPict.next(key, ": ", self._print(v))))
+        return self._print_seq(items, "{", "}")
+
+    def emptyPrinter(self, expr):
+        if isinstance(expr, Seq):
+            return self._print_Seq(expr)
+        return prettyForm(str(expr))
+
+
+_PRINTER: DerivePrettyPrinter | None = None
+
+
+def _printer() -> DerivePrettyPrinter:
+    global _PRINTER
+    if _PRINTER is None:
+        _PRINTER = DerivePrettyPrinter()
+    return _PRINTER
+
+
+def _form(x: Any) -> prettyForm:
+    p = _printer()
+    if isinstance(x, Seq):
+        return p._print_Seq(x)
+    if isinstance(x, bool):
+        return p._print_bool(x)
+    if isinstance(x, str):
+        return prettyForm(x)
+    if isinstance(x, Fraction):
+        return p._print_Fraction(x)
+    if isinstance(x, dict):
+        return p._print_dict(x)
+    return p._print(x)
+
+
+def _render(form: stringPict) -> str:
+    return "\n".join(line.rstrip() for line in form.render(wrap_line=False).split("\n"))
+
+
+def pretty(x: Any) -> str:
+    """`x` in 2-D Unicode (matrices as bracketed blocks)."""
+    return _render(_form(x))
+
+
+def inline(x: Any) -> str:
+    """`x` on one line of Unicode (matrices as [[1, 2], [3, 4]], column vectors as [1, 2]ᵀ)."""
+    if isinstance(x, str):
+        return x
+    form = _form(x)
+    if form.height() == 1:
+        return _render(form)
+    return tex_to_unicode(latex(x)).replace("\n", "; ")
+
+
+def chain_lines(items: list[Any] | tuple[Any, ...], relation: str = "=", width: int = WIDTH) -> str:
+    """An equation chain in 2-D Unicode: one line if it fits `width`, else one link a line."""
+    rel = REL.get(relation, relation)
+    forms = [_form(x) for x in items]
+    if not forms:
+        return ""
+    if len(forms) == 1:
+        return _render(forms[0])
+    parts: list[Any] = [forms[0]]
+    for f in forms[1:]:
+        parts.extend([f" {rel} ", f])
+    one = stringPict(*stringPict.next(*parts))
+    if one.width() <= width:
+        return _render(one)
+    lhs = forms[0]
+    rows = [_render(stringPict(*stringPict.next(lhs, f" {rel} ", forms[1])))]
+    pad = " " * (lhs.width() + 1)
+    for f in forms[2:]:
+        block = _render(stringPict(*stringPict.next(f"{rel} ", f)))
+        rows.append("\n".join(pad + line if line.strip() else "" for line in block.split("\n")))
+    return "\n".join(rows)
+
+
+def width_of(text: str) -> int:
+    return max((display_width(line) for line in text.split("\n")), default=0)

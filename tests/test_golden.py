@@ -1,0 +1,86 @@
+"""Golden files: specs under tests/specs/ rendered in every format must match tests/golden/.
+
+    UPDATE_GOLDEN=1 python3 -m pytest tests/test_golden.py    # rewrite them, on purpose
+
+The renders are made in subprocesses with different PYTHONHASHSEEDs (the way a user runs
+`derive solve`), so the same test also shows that the output is deterministic: same spec,
+same bytes, whatever the hash seed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = sorted((ROOT / "tests" / "specs").glob("*.spec"))
+GOLDEN = ROOT / "tests" / "golden"
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+
+# (file suffix, format, options): every format, plus the other views and the LaTeX body.
+VARIANTS = [
+    ("md", "md", {}), ("latex", "latex", {}), ("html", "html", {}), ("json", "json", {}), ("text", "text", {}),
+    ("key.md", "md", {"view": "key"}), ("paper.md", "md", {"view": "paper"}),
+    ("key.json", "json", {"view": "key"}), ("paper.text", "text", {"view": "paper"}),
+    ("body.latex", "latex", {"standalone": False}),
+]
+
+RENDER_ALL = """
+import json, sys
+import derive
+from derive.render import render
+variants = json.loads(sys.argv[2])
+solution = derive.solve(sys.argv[1])
+out = {suffix: render(solution, fmt, **opts) for suffix, fmt, opts in variants}
+sys.stdout.write(json.dumps(out))
+"""
+
+
+def render_in_subprocess(spec: Path, seed: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", RENDER_ALL, str(spec), json.dumps(VARIANTS)], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module", params=SPECS, ids=lambda p: p.stem)
+def renders(request) -> tuple[Path, dict[str, str], dict[str, str]]:
+    spec = request.param
+    return spec, render_in_subprocess(spec, "1"), render_in_subprocess(spec, "4242")
+
+
+def test_same_bytes_whatever_the_hash_seed(renders):
+    spec, first, second = renders
+    for suffix, _, _ in VARIANTS:
+        assert first[suffix] == second[suffix], f"{spec.name} as {suffix} differs between hash seeds"
+
+
+@pytest.mark.parametrize("suffix", [v[0] for v in VARIANTS])
+def test_matches_golden_file(renders, suffix):
+    spec, out, _ = renders
+    path = GOLDEN / f"{spec.stem}.{suffix}"
+    if UPDATE:
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(out[suffix], encoding="utf-8")
+        return
+    assert path.is_file(), f"{path} is missing: run UPDATE_GOLDEN=1 python3 -m pytest tests/test_golden.py"
+    expected = path.read_text(encoding="utf-8")
+    assert out[suffix] == expected, (f"{spec.name} rendered as {suffix} differs from {path.name}; if the change "
+                                     "is intended, run UPDATE_GOLDEN=1 python3 -m pytest tests/test_golden.py")
+
+
+def test_cli_output_is_the_golden_markdown(tmp_path):
+    """The CLI writes exactly what render() gives (spot check on one spec and format)."""
+    spec = SPECS[0]
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--format", "text"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode in (0, 1), proc.stderr
+    golden = GOLDEN / f"{spec.stem}.text"
+    if golden.is_file() and not UPDATE:
+        assert proc.stdout == golden.read_text(encoding="utf-8")
