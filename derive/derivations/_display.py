@@ -68,3 +68,25 @@ def group(x: Any) -> Any:
     if isinstance(x, (sp.Symbol, sp.Number)) or (isinstance(x, sp.Pow) and isinstance(x.base, sp.Symbol)):
         return x
     return Group(x)
+
+
+class Tex(sp.Basic):
+    """A formula given as LaTeX (an optimisation problem, a set): shown as is, never checked."""
+
+    def __new__(cls, tex: str) -> "Tex":
+        return super().__new__(cls, sp.Symbol(tex))
+
+    @property
+    def tex(self) -> str:
+        return self.args[0].name
+
+    def _latex(self, printer: Any) -> str:
+        return self.tex
+
+    def _sympystr(self, printer: Any) -> str:
+        return self.tex
+
+
+def minus(a: Any, b: Any) -> Any:
+    """a − b shown in that order."""
+    return sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False)
