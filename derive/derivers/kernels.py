@@ -153,6 +153,9 @@ def read_kernel(problem: Problem, call: ast.Call) -> Kernel:
         display = scalarize(Evaluator(problem, "value", display_env).eval(fn.body))
     except Exception:   # pragma: no cover - the body evaluated above with explicit vectors
         display = body
+    if len(p) == 1 or not isinstance(display, sp.Expr) or isinstance(display, MatrixExpr) \
+            or display.has(sp.HadamardPower, sp.HadamardProduct):   # 1-vectors: p @ q is a 1×1 product
+        display, where = body, {}
     return Kernel(fn.name, (pn, qn), p, q, body, display, where, fn.body.pos)
 
 
@@ -400,7 +403,7 @@ def _finish(k: Kernel, comps: list[Component], coeffs: dict[int, Any], target: A
     phi = _vector([c.phi_p for c in comps])
     steps = [make_step("feature_map", f"{intro} $\\phi(p) \\in \\mathbb{{R}}^{{{m}}}$ lists one component per "
                                       f"monomial ($p = ({', '.join(latex(x) for x in k.p)})$):",
-                       named(f"\\phi({latex(sp.Symbol(k.params[0]))})", phi), phi, check=False),
+                       named(f"\\phi({latex(sp.Symbol(k.params[0]))})", phi), phi),
              _count_step(k, coeffs, m, truncated)]
     prods = plus([times(group(c.phi_p), group(c.phi_q)) for c in comps])
     with sp.evaluate(False):
