@@ -76,8 +76,7 @@ def _value_at(expr: Any, point: dict) -> Any:
 
 def counterexample(option: Any, answer: Any) -> tuple[dict, Any, Any] | None:
     """(point, option value, answer value) where the two differ, or None."""
-    symbols = sorted((option - answer).free_symbols if isinstance(option, sp.Expr) and isinstance(answer, sp.Expr)
-                     else set(), key=lambda s: s.name)
+    symbols = sorted(option.free_symbols | answer.free_symbols, key=lambda s: s.name)
     for point in _candidates(symbols):
         a, b = _value_at(option, point), _value_at(answer, point)
         if a is None or b is None:

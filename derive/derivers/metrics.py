@@ -136,7 +136,7 @@ def read(problem: Problem, call: ast.Call, goal: str) -> Data:
     binary = classes is None or len(classes) == 2 and set(classes) == {0, 1}
     labels = _labels(problem.value(y_node), y_node, classes)
     _same_length(scores, labels, call)
-    if binary and (thr_node is not None or any(s not in (0, 1) for s in scores)):
+    if binary and (thr_node is not None or classes is None and any(s not in (0, 1) for s in scores)):
         theta = sp.Rational(1, 2)
         if thr_node is not None:
             theta = scalarize(thr_v)
