@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import sympy as sp
+from sympy.core.symbol import Str
 
 
 class Group(sp.Function):
@@ -29,7 +30,9 @@ class Group(sp.Function):
 
 
 class Named(sp.Function):
-    """A value shown under a LaTeX name: Named(Str(tex), value); `doit` gives the value."""
+    """A value shown under a LaTeX name: Named(Str(tex), value); `doit` gives the value.
+
+    The name is a `Str`, not a Symbol, so it is no free symbol and never substituted."""
 
     nargs = 2
 
@@ -37,14 +40,14 @@ class Named(sp.Function):
         return self.args[1].doit(**hints)
 
     def _latex(self, printer: Any) -> str:
-        return str(self.args[0])
+        return self.args[0].name
 
     def _sympystr(self, printer: Any) -> str:
         return printer._print(self.args[1])
 
 
 def named(tex: str, value: Any) -> Named:
-    return Named(sp.Symbol(tex), value)
+    return Named(Str(tex), value)
 
 
 def times(*factors: Any) -> Any:
@@ -74,7 +77,7 @@ class Tex(sp.Basic):
     """A formula given as LaTeX (an optimisation problem, a set): shown as is, never checked."""
 
     def __new__(cls, tex: str) -> "Tex":
-        return super().__new__(cls, sp.Symbol(tex))
+        return super().__new__(cls, Str(tex))
 
     @property
     def tex(self) -> str:
