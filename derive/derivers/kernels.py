@@ -314,7 +314,7 @@ def _count_step(k: Kernel, coeffs: dict[int, Any], m: int, truncated: bool = Fal
         text = (f"One component per monomial of degree at most {d} in n = {n} variables: "
                 f"$\\sum_{{k=0}}^{{d}} \\binom{{n + k - 1}}{{k}} = \\binom{{n + d}}{{d}} = \\binom{{{n + d}}}{{{d}}}$ "
                 "components (with a constant term every degree 0…d appears; equivalently the monomials of degree "
-                f"exactly {d} in the n + 1 variables $p_1, \\dots, p_n, \\sqrt{{c}}$).")
+                f"exactly {d} in n + 1 variables, the extra one carrying the constant).")
         with sp.evaluate(False):
             total = sp.Add(*[sp.binomial(n + j - 1, j) for j in degs])
         chain = [total, sp.binomial(n + d, d, evaluate=False), sp.Integer(m)]
