@@ -82,6 +82,11 @@ def name_unicode(name: str) -> str:
     return text
 
 
+def _bare_trace(x: Any) -> bool:
+    """A 1×1 Trace, which both printers show without `tr` (so it needs brackets under a power)."""
+    return isinstance(x, sp.Trace) and tuple(x.arg.shape) == (1, 1)
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """sympy's LatexPrinter with derive's notation (see the module docstring)."""
 
@@ -113,6 +118,12 @@ class DeriveLatexPrinter(LatexPrinter):
         if tuple(arg.shape) == (1, 1):
             return self._print(arg)
         return r"\operatorname{tr}\left(%s\right)" % self._print(arg)
+
+    def _print_Pow(self, expr) -> str:
+        # A bare 1×1 product pᵀq needs brackets under a power: (pᵀq)³, not pᵀq³.
+        if _bare_trace(expr.base) and not (expr.exp.is_Rational and (expr.exp.is_negative or expr.exp.q != 1)):
+            return r"\left(%s\right)^{%s}" % (self._print(expr.base), self._print(expr.exp))
+        return super()._print_Pow(expr)
 
     def _print_ElementwiseApplyFunction(self, expr) -> str:
         fn = expr.function
@@ -185,6 +196,11 @@ class _TextPrinter(StrPrinter):
         if tuple(arg.shape) == (1, 1):
             return self._print(arg)
         return f"Trace({self._print(arg)})"
+
+    def _print_Pow(self, expr, rational=False) -> str:
+        if _bare_trace(expr.base):
+            return f"({self._print(expr.base)})**{self.parenthesize(expr.exp, 1000)}"
+        return super()._print_Pow(expr, rational)
 
     def _print_ImmutableDenseMatrix(self, expr) -> str:
         return "Matrix(%s)" % self._print(expr.tolist())

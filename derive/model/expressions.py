@@ -91,10 +91,8 @@ def scalarize(x: Any) -> Any:
 
 
 def is_scalar(x: Any) -> bool:
-    # a sympy Symbol is also a Boolean, so only non-Expr Booleans (True, x < 1) are not scalars
-    return isinstance(x, sp.Basic) and not is_tensor(x) \
-        and (isinstance(x, sp.Expr) or not isinstance(x, sp.logic.boolalg.Boolean)) \
-        or isinstance(x, (int, Fraction))
+    # sp.Expr, not "Basic but not Boolean": a Symbol is also a Boolean in sympy.
+    return isinstance(x, sp.Expr) and not is_tensor(x) or isinstance(x, (int, Fraction))
 
 
 def _same(a, b) -> bool:
