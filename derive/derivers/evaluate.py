@@ -148,7 +148,7 @@ def _cross_entropy(problem: Problem, display: Any, value: Any, subs: dict) -> li
     nicer = tidy_logs(value)
     if nicer != value:
         chain.append(nicer)
-    steps.append(make_step("drop_zero_terms", "Substitute the vectors." + note, *chain, where=subs))
+    steps.append(make_step("drop_zero_terms", "Substitute the vectors." + note, *_dedupe(chain), where=subs))
     return steps
 
 
