@@ -828,7 +828,7 @@ def _factor_flat(items: list[tuple[Any, Chain]], shape: tuple, orient: Any, dept
         parts = [f.expr() for f in left] + [inner] + [f.expr() for f in right]
         parts = [p for p in parts if not (isinstance(p, sp.Identity))] or [inner]
         body = sp.MatMul(*parts, evaluate=False) if len(parts) > 1 else parts[0]
-        out = body if content == 1 else sp.MatMul(content, body, evaluate=False)
+        out = body if content == 1 else scaled(content, body)
         return out, pre + suf + g
     # group by the first factor: Σ_f f · R_f with all R_f equal up to a scalar
     for side in ("left", "right"):
@@ -856,7 +856,7 @@ def _factor_flat(items: list[tuple[Any, Chain]], shape: tuple, orient: Any, dept
         return sp.MatMul(*parts, evaluate=False), 1 + g + g2
     if content != 1 and len(items) > 1:
         inner = _plain_sum([(c / content, ch) for c, ch in items], shape)
-        return sp.MatMul(content, inner, evaluate=False), 0
+        return scaled(content, inner), 0
     return _plain_sum(items, shape), 0
 
 
@@ -976,3 +976,21 @@ class _DerivativeAt(MatrixExpr):
             y = y.as_explicit()
         y = [sp.expand(e) for e in y]
         return sp.ImmutableMatrix(len(y), len(flat), lambda i, j: sp.diff(y[i], flat[j]).xreplace(point))
+
+
+def replace_keep_order(e: Any, mapping: dict) -> Any:
+    """xreplace that keeps the written order of sums and products (for display)."""
+    if not isinstance(e, sp.Basic):
+        return e
+    if e in mapping:
+        return mapping[e]
+    if not e.args:
+        return e
+    args = [replace_keep_order(a, mapping) for a in e.args]
+    if all(a is b for a, b in zip(args, e.args)):
+        return e
+    if isinstance(e, (sp.MatAdd, sp.MatMul)):
+        return e.func(*args, evaluate=False)
+    if isinstance(e, (sp.Add, sp.Mul)):
+        return e.func(*args, evaluate=False)
+    return e.func(*args)
