@@ -123,6 +123,19 @@ class DeriveLatexPrinter(LatexPrinter):
             return head.replace("ARG", arg)
         return super()._print_ElementwiseApplyFunction(expr)
 
+    def _print_MatAdd(self, expr) -> str:
+        """A sum in its written order; a negative term is negated without re-evaluating it
+        (sympy's `-term` runs doit(), which re-sorts the sums inside the term)."""
+        tex = ""
+        for i, term in enumerate(expr.args):
+            if i and term.could_extract_minus_sign():
+                tex += " - "
+                term = _negated(term)
+            elif i:
+                tex += " + "
+            tex += self._print(term)
+        return tex
+
     def _print_OneMatrix(self, expr) -> str:
         return r"\mathbf{1}"
 
@@ -152,6 +165,16 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_int(self, expr) -> str:
         return str(expr)
+
+
+def _negated(term: Any) -> Any:
+    if isinstance(term, sp.MatMul) and term.args and not isinstance(term.args[0], MatrixExpr):
+        c = -term.args[0]
+        rest = term.args[1:]
+        if c == 1:
+            return rest[0] if len(rest) == 1 else sp.MatMul(*rest, evaluate=False)
+        return sp.MatMul(c, *rest, evaluate=False)
+    return -term
 
 
 _PRINTER = DeriveLatexPrinter()

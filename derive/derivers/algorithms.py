@@ -268,7 +268,7 @@ def _per_example(problem: Problem, gb: M.Poly, gb_expr: Any, restrict: dict, B: 
     if isinstance(B, sp.Symbol):
         two[B] = sp.Integer(2)
     lhs = gb_expr.xreplace(two) if not isinstance(B, sp.Symbol) else gb_expr
-    total = sp.MatAdd(*[M.replace_keep_order(e_i, pair[j]) for j in (0, 1)], evaluate=False)
+    total = MC.tidy(sp.MatAdd(*[M.replace_keep_order(e_i, pair[j]) for j in (0, 1)], evaluate=False))
     c0 = "" if coef == 1 else ("-" if coef == -1 else latex(coef))
     text = (f"Example by example (with ${', '.join(latex(r) for r in rows.values())}$ the rows $i$ of the data): "
             f"$\\nabla L_{{{blat}}} = {c0} \\sum_{{i \\in {blat}}} {latex(body)}$; on a batch of two examples:")
