@@ -133,7 +133,8 @@ class DeriveLatexPrinter(LatexPrinter):
                 term = _negated(term)
             elif i:
                 tex += " + "
-            tex += self._print(term)
+            body = self._print(term)
+            tex += r"\left(%s\right)" % body if isinstance(term, sp.MatAdd) else body
         return tex
 
     def _print_OneMatrix(self, expr) -> str:

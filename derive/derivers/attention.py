@@ -54,6 +54,13 @@ def shown(base: str, head: int | None, shape: tuple) -> Shown:
     return Shown(f"attn|{base}|{head or ''}", *shape)
 
 
+class Diag(sp.DiagMatrix):
+    """diag(a): the diagonal matrix of a vector."""
+
+    def _latex(self, printer, **kw) -> str:
+        return r"\operatorname{diag}\left(%s\right)" % printer._print(self.args[0])
+
+
 class Adjoint(sp.MatrixSymbol):
     """∂L/∂v for an intermediate v of the attention block (display and checking only)."""
 
@@ -465,9 +472,10 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
     k = [sp.MatrixSymbol(f"k{i + 1}", WK.shape[0], 1) for i in range(n)]
     v = [sp.MatrixSymbol(f"v{i + 1}", d_v, 1) for i in range(n)]
     a_val = {a[i][j]: att.weights[i][j] for i in range(n) for j in range(n)}
+    ft = latex(f_sym)
     steps: list[Step] = []
     steps.append(make_step("definition", definitions_text((WQ, WK, WV), soft, c, dk)
-                           + " Backpropagate through these in reverse order, with $g_i = \\partial \\mathcal{L}/"
+                           + " Backpropagate through these in reverse order, with $g_i = \\partial " + ft + "/"
                            "\\partial y_i$ given.", check=False))
     # 1. values and weights
     surrogate_y = sp.Add(*[sp.Trace(sp.MatMul(sp.Transpose(g[i]), sp.MatAdd(*[sp.MatMul(a[i][j], v[j])
@@ -480,20 +488,24 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
         dv[j] = sp.MatAdd(*terms, evaluate=False) if len(terms) > 1 else terms[0]
         sub_steps.append(make_step("gradient", f"$y_i$ is linear in $v_{{{j + 1}}}$ with weight $a_{{i{j + 1}}}$:",
                                    GradientOf(surrogate_y, v[j]), dv[j]))
-    steps.append(make_step("values", "Since $y_i = \\sum_j a_{ij} v_j$: $\\partial \\mathcal{L}/\\partial v_j = "
+    steps.append(make_step("values", "Since $y_i = \\sum_j a_{ij} v_j$: $\\partial " + ft + "/\\partial v_j = "
                            "\\sum_i a_{ij} g_i$.", check=False, substeps=sub_steps))
     # 2. the softmax Jacobian
     if soft:
         s_vec = sp.MatrixSymbol("s", n, 1)
         a_vec = sp.MatrixSymbol("a", n, 1)
         from .matpoly import JacobianOf
-        jac = sp.MatAdd(sp.DiagMatrix(a_vec), sp.MatMul(-1, a_vec, sp.Transpose(a_vec)), evaluate=False)
+        jac = sp.MatAdd(Diag(a_vec), sp.MatMul(-1, a_vec, sp.Transpose(a_vec)), evaluate=False)
+        ex = [sp.exp(s_vec[j, 0]) for j in range(n)]
+        soft_of_s = sp.ImmutableMatrix(n, 1, [e / sp.Add(*ex) for e in ex])
         sm = make_step("softmax_jacobian", "The Jacobian of softmax, $a = \\operatorname{softmax}(s)$ with "
-                       "$a_j = e^{s_j}/\\sum_l e^{s_l}$: $\\partial a_j/\\partial s_m = a_j(\\delta_{jm} - a_m)$, "
-                       "that is", JacobianOf(a_vec, s_vec), jac, where={a_vec: F.softmax(s_vec)})
+                       "$a_j = e^{s_j}/\\sum_l e^{s_l}$: $\\partial a_j/\\partial s_m = a_j([j = m] - a_m)$, "
+                       "that is", JacobianOf(a_vec, s_vec), jac, where={a_vec: soft_of_s})
         steps.append(sm)
         ga = {(i, j): sp.Trace(sp.MatMul(sp.Transpose(g[i]), v[j])) for i in live for j in range(n)}
-        y_of = {i: sp.MatAdd(*[sp.MatMul(a[i][l], v[l]) for l in range(n)]) for i in live}
+        ysym = dict(zip(sorted(upstream), out_syms))
+        y_val = {i: sp.MatAdd(*[sp.MatMul(a[i][l], v[l]) for l in range(n)]) for i in live}
+        y_of = {i: ysym.get(i, y_val[i]) for i in live}
         dsteps = []
         delta_val = {}
         for i in live:
@@ -505,18 +517,21 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
                 val = sp.MatMul(a[i][j], sp.Transpose(g[i]), sp.MatAdd(v[j], sp.MatMul(-1, y_of[i])))
                 delta_val[delta[i][j]] = a[i][j] * sp.Trace(sp.MatMul(sp.Transpose(g[i]),
                                                                       sp.MatAdd(v[j], sp.MatMul(-1, y_of[i]))))
-                dsteps.append(make_step("chain_rule", f"$\\delta_{{{idx(i, j)}}} = \\partial \\mathcal{{L}}/\\partial "
+                w_s = {a[i][l]: exps[l] / tot for l in range(n)}
+                w_s.update({ysym[i]: y_val[i].xreplace(w_s)} if i in ysym else {})
+                dsteps.append(make_step("chain_rule", f"$\\delta_{{{idx(i, j)}}} = \\partial {ft}/\\partial "
                                         f"s_{{{idx(i, j)}}}$:", sp.Derivative(sur, s_syms[j]),
-                                        delta_val[delta[i][j]],
-                                        where={a[i][l]: exps[l] / tot for l in range(n)}))
+                                        val, where=w_s))
+                delta_val[delta[i][j]] = delta_val[delta[i][j]].xreplace({ysym[i]: y_val[i]} if i in ysym else {})
         steps.append(make_step("scores", "Through softmax (chain rule with that Jacobian): "
-                               "$\\delta_{ij} = \\partial \\mathcal{L}/\\partial s_{ij} = "
-                               "\\sum_l a_{il}(\\delta_{jl} - a_{ij}) g_i^T v_l$"
-                               " $= a_{ij}\\, g_i^T (v_j - y_i)$.", check=False, substeps=dsteps))
+                               "$\\delta_{ij} = \\partial " + ft + "/\\partial s_{ij} = "
+                               "\\sum_l \\frac{\\partial " + ft + "}{\\partial a_{il}} \\frac{\\partial a_{il}}{\\partial s_{ij}} = "
+                               "\\sum_l g_i^T v_l\\, a_{il}([l = j] - a_{ij}) = a_{ij}\\, g_i^T (v_j - y_i)$ "
+                               "with $\\partial " + ft + "/\\partial a_{ij} = g_i^T v_j$:", check=False, substeps=dsteps))
     else:
         delta_val = {delta[i][j]: sp.Trace(sp.MatMul(sp.Transpose(g[i]), v[j])) for i in live for j in range(n)}
         steps.append(make_step("scores", "Without softmax $a_{ij} = s_{ij}$, so "
-                               "$\\delta_{ij} = \\partial \\mathcal{L}/\\partial s_{ij} = g_i^T v_j$.", check=False))
+                               "$\\delta_{ij} = \\partial " + ft + "/\\partial s_{ij} = g_i^T v_j$.", check=False))
     # 3. queries and keys
     sur_s = sp.Add(*[delta[i][j] * sp.Trace(sp.MatMul(sp.Transpose(q[i]), k[j])) / c for i in live for j in range(n)])
     dq, dk_ = {}, {}
@@ -532,8 +547,8 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
         dk_[j] = sp.MatAdd(*terms, evaluate=False) if len(terms) > 1 else terms[0]
         qk_steps.append(make_step("gradient", f"Key $k_{{{j + 1}}}$:", GradientOf(sur_s, k[j]), dk_[j]))
     steps.append(make_step("queries_keys", "Since $s_{ij} = q_i^T k_j" + ("" if c == 1 else f"/{latex(c)}") +
-                           "$: $\\partial \\mathcal{L}/\\partial q_i = \\sum_j \\delta_{ij} k_j" +
-                           ("" if c == 1 else f"/{latex(c)}") + "$ and $\\partial \\mathcal{L}/\\partial k_j = "
+                           "$: $\\partial " + ft + "/\\partial q_i = \\sum_j \\delta_{ij} k_j" +
+                           ("" if c == 1 else f"/{latex(c)}") + "$ and $\\partial " + ft + "/\\partial k_j = "
                            "\\sum_i \\delta_{ij} q_i" + ("" if c == 1 else f"/{latex(c)}") + "$.",
                            check=False, substeps=qk_steps))
     # 4. collect the paths into x
@@ -556,7 +571,7 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
     where.update({s: out.xreplace({}) for s, out in zip(out_syms, [att.outputs[i] for i in sorted(upstream)])})
     true_sur = sp.Add(*[sp.Trace(sp.MatMul(sp.Transpose(g[i]), att.outputs[i])) for i in live])
     xt = latex(x)
-    text = (f"Collect every path from ${xt}$ into $\\mathcal{{L}}$ (through "
+    text = (f"Collect every path from ${xt}$ into ${ft}$ (through "
             + ", ".join(f"$q_{{{m + 1}}}, k_{{{m + 1}}}, v_{{{m + 1}}}$" for m, t in enumerate(tokens) if t == x)
             + (f"the {('queries', 'keys', 'values')[[WQ, WK, WV].index(x)]}" if x in (WQ, WK, WV) else "")
             + f"), with $q_i = {latex(WQ)}x_i$, $k_j = {latex(WK)}x_j$, $v_j = {latex(WV)}x_j$"
