@@ -209,6 +209,15 @@ class _TextPrinter(StrPrinter):
 
     _print_MutableDenseMatrix = _print_ImmutableDenseMatrix
 
+    def _print_Identity(self, expr) -> str:      # sstr's `I` would read back as the imaginary unit
+        return f"Identity({self._print(expr.shape[0])})"
+
+    def _print_ZeroMatrix(self, expr) -> str:
+        return f"ZeroMatrix({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
+
+    def _print_OneMatrix(self, expr) -> str:
+        return f"OneMatrix({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
+
     def _print_MatrixElement(self, expr) -> str:
         return f"{self._print(expr.parent)}[{self._print(expr.i)}, {self._print(expr.j)}]"
 

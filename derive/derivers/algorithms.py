@@ -141,7 +141,8 @@ def pseudocode(problem: Problem, call: ast.Call) -> Derived:
         B = sp.Integer(1)
     else:
         B = N
-    restrict = {m: Batch(f"{m.name}|B", B, m.shape[1]) for m in sorted(data, key=lambda m: m.name)}
+    restrict = {m: (Batch(f"{m.name}|B", B, m.shape[1]) if name != "batch_gd" else m)
+                for m in sorted(data, key=lambda m: m.name)}
     data_poly = M.Poly(p.shape, with_data)
     reg_poly = M.Poly(p.shape, rest)
     batch_leaf = M.poly_expr(data_poly).xreplace(restrict) if with_data else sp.Integer(0)
@@ -169,7 +170,10 @@ def pseudocode(problem: Problem, call: ast.Call) -> Derived:
                f"learning rate ${latex(eta)}$)" + (", and the regulariser enters as its gradient over "
                                                    f"${latex(N)}$" if reg_poly else "") + ":")
         steps.append(make_step("average", avg, est, check=False))
-    full = est.xreplace({v: k for k, v in restrict.items()}).xreplace({B: N}) if name != "batch_gd" else est
+    back = {v: k for k, v in restrict.items()}
+    full = M.scaled(1 / sp.sympify(N), gb_expr.xreplace(back)) if gb else sp.ZeroMatrix(*w.shape)
+    if reg_poly:
+        full = sp.MatAdd(full, M.scaled(1 / sp.sympify(N), M.poly_expr(M.grad(reg_poly, w))), evaluate=False)
     steps.append(make_step("check_full_batch", f"Check: with the whole data set as the batch ($B = {latex(N)}$), "
                            f"$g$ is the gradient of the mean loss:",
                            M.scaled(1 / sp.sympify(N), GradientOf(f_sym, w)), full, where=where))

@@ -444,22 +444,82 @@ def explicit_grad(problem: Problem, f_sym: Any, leaf: Any, x: Any, call: ast.Cal
     return None
 
 
+@dataclass
+class Backward:
+    """The backward pass through one attention block (shared by every variable)."""
+
+    steps: list
+    tokens: list
+    W: tuple
+    q: list
+    k: list
+    v: list
+    dq: dict
+    dk: dict
+    dv: dict
+    soft: bool
+
+
 def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: Any, call: ast.Call,
-             out_syms: list) -> Derived:
-    """The backward pass through attention, with every link checked at random matrices."""
-    from . import matpoly as M
+             out_syms: list) -> Derived | None:
+    """∂L/∂x through attention: the shared backward pass, then the paths into x."""
     from .matpoly import GradientOf
     tokens = [problem.display(t) for t in acall.args[0].items] if isinstance(acall.args[0], ast.ListLit) \
         else list(problem.display(acall.args[0]))
-    WQ, WK, WV = (problem.display(a) for a in acall.args[1:4])
-    soft, scale = _kw(acall, "softmax", problem), _kw(acall, "scale", problem)
     if not all(isinstance(t, sp.MatrixSymbol) for t in tokens):
         return None
+    WQ, WK, WV = (problem.display(a) for a in acall.args[1:4])
+    if x not in tokens and x not in (WQ, WK, WV):
+        raise Unsupported(f"`{x}` is not an input or weight of the attention block", call.pos)
+    cache = problem.__dict__.setdefault("_attention_backward", {})
+    key = (id(acall), tuple(sorted(upstream.items(), key=lambda kv: kv[0])), f_sym)
+    if key not in cache:
+        cache[key] = _backward(problem, acall, upstream, f_sym, out_syms, tokens)
+    bw = cache[key]
+    n = len(tokens)
+    ft, xt = latex(f_sym), latex(x)
+    contrib, paths, local = [], [], []
+    adj = {}
+    for i, t in enumerate(tokens):
+        for W, d, nm, vec in ((WQ, bw.dq, "q", bw.q), (WK, bw.dk, "k", bw.k), (WV, bw.dv, "v", bw.v)):
+            A = adjoint(str(f_sym), f"{nm}{i + 1}", vec[i].shape)
+            adj[A] = d[i]
+            local.append(sp.Trace(sp.MatMul(sp.Transpose(A), W, t)))
+            if t == x:
+                contrib.append(sp.MatMul(sp.Transpose(W), d[i]))
+                paths.append(sp.MatMul(sp.Transpose(W), A))
+            if W == x:
+                contrib.append(sp.MatMul(d[i], sp.Transpose(t)))
+                paths.append(sp.MatMul(A, sp.Transpose(t)))
+    result = sp.MatAdd(*contrib, evaluate=False) if len(contrib) > 1 else contrib[0]
+    path_expr = sp.MatAdd(*paths, evaluate=False) if len(paths) > 1 else paths[0]
+    through = [f"$q_{{{m + 1}}} = {latex(WQ)}x_{{{m + 1}}}$, $k_{{{m + 1}}}$, $v_{{{m + 1}}}$"
+               for m, t in enumerate(tokens) if t == x]
+    if x in (WQ, WK, WV):
+        through.append("every " + ("query", "key", "value")[[WQ, WK, WV].index(x)])
+    text = (f"Collect the paths from ${xt}$ into ${ft}$ (through {' and '.join(through)}): each contributes "
+            "the transposed local derivative times the gradient arriving there, with $\\delta_{ij}$ and "
+            "$a_{ij}$ as above:")
+    steps = list(bw.steps)
+    steps.append(make_step("chain_rule", text, GradientOf(f_sym, x), path_expr, result,
+                           where={**adj, f_sym: sp.Add(*local).xreplace(adj)}))
+    qkv = {bw.q[i]: sp.MatMul(WQ, tokens[i]) for i in range(n)}
+    qkv.update({bw.k[i]: sp.MatMul(WK, tokens[i]) for i in range(n)})
+    qkv.update({bw.v[i]: sp.MatMul(WV, tokens[i]) for i in range(n)})
+    answer = result.xreplace(qkv)
+    steps.append(make_step("substitute", f"In terms of the inputs ($q_i = {latex(WQ)}x_i$, $k_j = {latex(WK)}x_j$, "
+                           f"$v_j = {latex(WV)}x_j$):", result, answer, where=qkv))
+    return Derived(make_answer(answer, value=None), tuple(steps))
+
+
+def _backward(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, out_syms: list,
+              tokens: list) -> Backward:
+    """Values, softmax, scores, queries and keys: every local gradient, checked."""
+    from .matpoly import GradientOf
+    WQ, WK, WV = (problem.display(a) for a in acall.args[1:4])
+    soft, scale = _kw(acall, "softmax", problem), _kw(acall, "scale", problem)
     att = compute(tokens, WQ, WK, WV, soft, scale)
     n = len(tokens)
-    roles = [t for t in tokens if t == x] + [W for W in (WQ, WK, WV) if W == x]
-    if not roles:
-        raise Unsupported(f"`{x}` is not an input or weight of the attention block", call.pos)
     c = att.divisor
     dk = att.dk
     idx = (lambda i, j: f"{i + 1}{j + 1}") if n < 10 else (lambda i, j: f"{i + 1}_{j + 1}")
@@ -471,7 +531,6 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
     q = [sp.MatrixSymbol(f"q{i + 1}", WQ.shape[0], 1) for i in range(n)]
     k = [sp.MatrixSymbol(f"k{i + 1}", WK.shape[0], 1) for i in range(n)]
     v = [sp.MatrixSymbol(f"v{i + 1}", d_v, 1) for i in range(n)]
-    a_val = {a[i][j]: att.weights[i][j] for i in range(n) for j in range(n)}
     ft = latex(f_sym)
     steps: list[Step] = []
     steps.append(make_step("definition", definitions_text((WQ, WK, WV), soft, c, dk)
@@ -551,33 +610,5 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
                            ("" if c == 1 else f"/{latex(c)}") + "$ and $\\partial " + ft + "/\\partial k_j = "
                            "\\sum_i \\delta_{ij} q_i" + ("" if c == 1 else f"/{latex(c)}") + "$.",
                            check=False, substeps=qk_steps))
-    # 4. collect the paths into x
-    contrib = []
-    for m, t in enumerate(tokens):
-        if t == x:
-            contrib += [sp.MatMul(sp.Transpose(WQ), dq[m]), sp.MatMul(sp.Transpose(WK), dk_[m]),
-                        sp.MatMul(sp.Transpose(WV), dv[m])]
-    for W, d, name in ((WQ, dq, "q"), (WK, dk_, "k"), (WV, dv, "v")):
-        if W == x:
-            contrib += [sp.MatMul(d[i], sp.Transpose(tokens[i])) for i in range(n)]
-    result = sp.MatAdd(*contrib, evaluate=False)
-    qkv = {q[i]: sp.MatMul(WQ, tokens[i]) for i in range(n)}
-    qkv.update({k[i]: sp.MatMul(WK, tokens[i]) for i in range(n)})
-    qkv.update({v[i]: sp.MatMul(WV, tokens[i]) for i in range(n)})
-    where = dict(qkv)
-    where.update({s: val.xreplace(qkv) for s, val in a_val.items()})
-    dval = {s: val.xreplace(where) for s, val in delta_val.items()}
-    where.update(dval)
-    where.update({s: out.xreplace({}) for s, out in zip(out_syms, [att.outputs[i] for i in sorted(upstream)])})
-    true_sur = sp.Add(*[sp.Trace(sp.MatMul(sp.Transpose(g[i]), att.outputs[i])) for i in live])
-    xt = latex(x)
-    text = (f"Collect every path from ${xt}$ into ${ft}$ (through "
-            + ", ".join(f"$q_{{{m + 1}}}, k_{{{m + 1}}}, v_{{{m + 1}}}$" for m, t in enumerate(tokens) if t == x)
-            + (f"the {('queries', 'keys', 'values')[[WQ, WK, WV].index(x)]}" if x in (WQ, WK, WV) else "")
-            + f"), with $q_i = {latex(WQ)}x_i$, $k_j = {latex(WK)}x_j$, $v_j = {latex(WV)}x_j$"
-            + (", $a_{ij}$ the softmax weights" if soft else ", $a_{ij} = s_{ij}$")
-            + " and $\\delta_{ij}$ as above:")
-    final = make_step("chain_rule", text, GradientOf(f_sym, x), result, where={**where, f_sym: true_sur})
-    steps.append(final)
-    answer = result.xreplace(qkv)
-    return Derived(make_answer(answer, value=None), tuple(steps))
+    return Backward(steps, tokens, (WQ, WK, WV), q, k, v, dq, dk_, dv, soft)
+

@@ -596,7 +596,7 @@ def symbolic_grad(problem: Problem, call: ast.Call) -> Derived:
     where = {**node_where(problem, frozenset({x})), f_sym: leaf}
     loss = _loss_in(leaf)
     if loss is not None:
-        leaf = leaf_form(problem, display, frozenset({x}) | _given_symbols(problem))
+        leaf = leaf_form(problem, display, frozenset({x}) | _given_symbols(problem) | _loss_arguments(problem))
         loss = _loss_in(leaf)
         if leaf != loss:
             raise Unsupported("an unspecified loss inside a larger expression is not supported; "
@@ -641,6 +641,17 @@ def symbolic_grad(problem: Problem, call: ast.Call) -> Derived:
     value, answer, text_expr, more = _with_values(problem, answer, text_expr)
     steps.extend(more)
     return Derived(make_answer(answer, text=_text(text_expr), value=value), tuple(steps))
+
+
+def _loss_arguments(problem: Problem) -> frozenset:
+    """The node symbols passed to an unspecified `loss(...)`: where its chain rule starts."""
+    out = set()
+    nodes = {b.symbol for b in problem.bindings(("node",)) if b.symbol is not None}
+    for b in problem.bindings(("node",)):
+        if isinstance(b.definition, sp.Basic):
+            for lo in b.definition.atoms(F.Loss) if not isinstance(b.definition, F.Loss) else [b.definition]:
+                out.update(a for a in lo.args if a in nodes)
+    return frozenset(out)
 
 
 def _given_symbols(problem: Problem) -> frozenset:

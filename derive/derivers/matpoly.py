@@ -555,6 +555,14 @@ def _coef_neg(c: Any) -> bool:
 def term_expr(t: Term, orient: Any = None, text: bool = False) -> Any:
     """The term as a sympy expression; scalars in front in parentheses (display), or
     absorbed into the chain where the product stays valid (text)."""
+    traces = [s for s in t.scalars if not (is_one(chain_shape(s)[0]) and is_one(chain_shape(s)[1]))]
+    if traces:     # tr(MᵀM) and friends: scalar factors that are traces of square products
+        rest = Term(t.coef, tuple(s for s in t.scalars if s not in traces), t.chain, t.shape)
+        tr = [sp.Trace(chain_expr(s)) for s in traces]
+        if not rest.scalars and not rest.chain:
+            return sp.Mul(rest.coef, *tr)
+        inner = term_expr(Term(ONE, rest.scalars, rest.chain, rest.shape), orient, text)
+        return scaled(sp.Mul(rest.coef, *tr), inner) if isinstance(inner, MatrixExpr) else sp.Mul(rest.coef, *tr) * inner
     scal = [orient_scalar(s, orient) for s in t.scalars]
     if not t.chain:
         mats = [chain_expr(s) for s in scal]
@@ -962,6 +970,13 @@ class _DerivativeAt(MatrixExpr):
             fast = derivative(str(kind), f, x, v)
             if fast is not None:
                 return fast
+        try:
+            return self._by_diff(kind, f, x, v)
+        except (NotImplementedError, AttributeError) as exc:   # not differentiable entry by entry
+            raise ValueError(f"cannot differentiate {f} entry by entry: {exc}") from None
+
+    @staticmethod
+    def _by_diff(kind: Any, f: Any, x: Any, v: Any) -> sp.ImmutableMatrix:
         E = _explicit_symbols(v.shape, "e")
         fx = f.xreplace({x: E})
         flat = list(E)
