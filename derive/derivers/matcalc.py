@@ -541,7 +541,7 @@ def _given_matrix(problem: Problem, f_sym: Any, ups: list[Upstream], x: Any, ste
               f"({LAYOUT}).")
     steps.append(make_step("chain_rule", text, check=False))
     leaf = _surrogate(ups, leaf=True)
-    res = poly_grad_steps(tidy(surrogate), tidy(surrogate), leaf, x, {})
+    res = poly_grad_steps(tidy(surrogate), tidy(surrogate), leaf, x, {u.symbol: u.leaf for u in ups})
     steps.extend(res.steps)
     return res.poly, steps
 
