@@ -123,12 +123,29 @@ class DeriveLatexPrinter(LatexPrinter):
             return head.replace("ARG", arg)
         return super()._print_ElementwiseApplyFunction(expr)
 
+    def _print_MatMul(self, expr) -> str:
+        """sympy's, without its could_extract_minus_sign (which negates the product and so
+        runs doit() on every product printed: most of the printing time)."""
+        args = list(expr.args)
+        tex = ""
+        if args and _is_negative(expr):
+            c = -args[0]
+            args = args[1:] if c == 1 else [c] + args[1:]
+            tex = "- "
+
+        def part(x):
+            if isinstance(x, (sp.MatAdd, sp.Add, sp.MatMul)) and not (isinstance(x, sp.Mul)
+                                                                       and not isinstance(x, sp.MatMul)):
+                return r"\left(%s\right)" % self._print(x)
+            return self._print(x)
+        return tex + " ".join(part(a) for a in args)
+
     def _print_MatAdd(self, expr) -> str:
         """A sum in its written order; a negative term is negated without re-evaluating it
         (sympy's `-term` runs doit(), which re-sorts the sums inside the term)."""
         tex = ""
         for i, term in enumerate(expr.args):
-            if i and term.could_extract_minus_sign():
+            if i and _is_negative(term):
                 tex += " - "
                 term = _negated(term)
             elif i:
@@ -166,6 +183,17 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _print_int(self, expr) -> str:
         return str(expr)
+
+
+def _is_negative(term: Any) -> bool:
+    """A negative coefficient in front (cheap: sympy's could_extract_minus_sign on a matrix
+    product negates it, which runs doit())."""
+    if isinstance(term, sp.MatMul):
+        return bool(term.args) and not isinstance(term.args[0], MatrixExpr) \
+            and sp.sympify(term.args[0]).could_extract_minus_sign()
+    if isinstance(term, MatrixExpr):
+        return False
+    return term.could_extract_minus_sign()
 
 
 def _negated(term: Any) -> Any:

@@ -106,11 +106,20 @@ def _random_point(exprs: list, rnd: random.Random) -> dict:
     return point
 
 
+# Fast exact evaluators tried before sympy's xreplace + doit at a random point: each takes
+# (expr, point) and returns the explicit value or None (a family registers its own).
+EVALUATORS: list = []
+
+
 def _subs_point(x: Any, point: dict) -> Any:
     if isinstance(x, (list, tuple)):
         return [_subs_point(e, point) for e in x]
     if not isinstance(x, sp.Basic):
         return x
+    for fast in EVALUATORS:
+        v = fast(x, point)
+        if v is not None:
+            return _scalarize(v)
     mats = {k: v for k, v in point.items() if isinstance(k, sp.MatrixSymbol)}
     scal = {k: v for k, v in point.items() if not isinstance(k, sp.MatrixSymbol)}
     # Sizes first (so MatrixSymbol shapes become concrete), then the values.

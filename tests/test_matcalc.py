@@ -335,3 +335,33 @@ def test_seed_specs_solve():
         pytest.skip("no seed corpus")
     sol = derive.solve(seed / "p3-q3-metric-learning.spec")
     assert sol.results[0].error is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10 ** 6))
+def test_fast_evaluator_agrees_with_sympy(seed):
+    """The checker's fast exact evaluator (numderiv.evaluate_at) against sympy's doit."""
+    import random
+    from derive.derivers.numderiv import evaluate_at
+    rnd = random.Random(seed)
+    d = sp.Symbol("d", integer=True, positive=True)
+    A, B = sp.MatrixSymbol("A", d, d), sp.MatrixSymbol("B", d, d)
+    x, y = sp.MatrixSymbol("x", d, 1), sp.MatrixSymbol("y", d, 1)
+    c = sp.Symbol("c")
+    pool = [A, B, A.T, B * A, A + B.T, sp.Identity(d), sp.MatMul(sp.Rational(rnd.randint(-5, 5), rnd.randint(1, 4)), A)]
+    M1, M2 = rnd.choice(pool), rnd.choice(pool)
+    exprs = [sp.Trace(x.T * M1 * M2 * y) * c + sp.Trace(x.T * x) ** 2,
+             M1 * M2 * x + c * y, (M1 * x).T * (M2 * y), sp.MatAdd(M1, sp.MatMul(-c, M2))]
+    point = {d: sp.Integer(3), c: sp.Rational(rnd.randint(-9, 9), rnd.randint(1, 5))}
+    for m in (A, B, x, y):
+        point[m] = sp.ImmutableMatrix(3, m.shape[1] if m.shape[1] == 1 else 3, lambda i, j: rnd.randint(-4, 4))
+    for e in exprs:
+        fast = evaluate_at(e, point)
+        slow = e.xreplace({m: v for m, v in point.items() if isinstance(m, sp.MatrixSymbol)}).xreplace(point).doit()
+        if hasattr(slow, "as_explicit"):
+            slow = slow.as_explicit()
+        if isinstance(slow, sp.MatrixBase) and slow.shape == (1, 1):
+            slow = slow[0, 0]
+        assert fast is not None
+        assert sp.simplify(sp.sympify(fast) - sp.sympify(slow)) == 0 if not isinstance(slow, sp.MatrixBase) \
+            else sp.ImmutableMatrix(fast) == sp.ImmutableMatrix(slow)

@@ -370,13 +370,20 @@ def _zero_like(x: Any) -> Any:
 
 
 def _dedupe(chain: list) -> list:
-    out, last = [], None
+    """The chain without a link repeated right after itself (structurally equal)."""
+    out: list = []
     for c in chain:
-        key = latex(c)
-        if key != last:
+        if not out or not _same_shown(out[-1], c):
             out.append(c)
-        last = key
     return out
+
+
+def _same_shown(a: Any, b: Any) -> bool:
+    if a == b:
+        return True
+    if type(a) is not type(b):
+        return False
+    return latex(a) == latex(b)
 
 
 def affine_chain_rule(f_sym: Any, leaf: Any, x: Any, where: dict) -> tuple[Step, Any] | None:

@@ -870,6 +870,15 @@ def _factor_flat(items: list[tuple[Any, Chain]], shape: tuple, orient: Any, dept
 
 # ---- derivatives that the step checker can evaluate --------------------------------------
 
+def _register_fast_evaluator() -> None:
+    from .. import verify
+    from .numderiv import evaluate_at
+    if evaluate_at not in verify.EVALUATORS:
+        verify.EVALUATORS.append(evaluate_at)
+
+
+_register_fast_evaluator()
+
 def _explicit_symbols(shape: tuple, tag: str) -> sp.ImmutableMatrix:
     r, c = (int(s) for s in shape)
     return sp.ImmutableMatrix(r, c, lambda i, j: sp.Dummy(f"{tag}{i}{j}", real=True))
@@ -965,11 +974,10 @@ class _DerivativeAt(MatrixExpr):
 
     def doit(self, **hints):
         kind, f, x, v = self.args
-        if all(t.is_Rational for t in v):
-            from .numderiv import derivative
-            fast = derivative(str(kind), f, x, v)
-            if fast is not None:
-                return fast
+        from .numderiv import derivative
+        fast = derivative(str(kind), f, x, v)
+        if fast is not None:
+            return fast
         try:
             return self._by_diff(kind, f, x, v)
         except (NotImplementedError, AttributeError) as exc:   # not differentiable entry by entry
