@@ -19,7 +19,7 @@ their closed forms.
 from __future__ import annotations
 
 from fractions import Fraction
-from functools import reduce
+from functools import lru_cache, reduce
 from typing import Any
 
 import sympy as sp
@@ -151,9 +151,9 @@ class Forward:
         return out
 
     def _eval(self, e: Any) -> Any:
-        if self.seed is not None and e == self.seed[0]:
-            return self.seed[1]
         if isinstance(e, (sp.MatrixSymbol, sp.Symbol)):
+            if self.seed is not None and e == self.seed[0]:
+                return self.seed[1]
             if e not in self.env:
                 if isinstance(e, sp.Symbol) and e in self.dims:
                     return self.scalar_const(self.dims[e])
@@ -323,6 +323,7 @@ class Forward:
         raise _Skip
 
 
+@lru_cache(maxsize=512)
 def _precise(expr: Any) -> bool:
     """Whether exact Fractions cannot represent the expression's numbers."""
     for a in expr.atoms(sp.Number, sp.NumberSymbol, sp.exp, sp.log, sp.Pow):
