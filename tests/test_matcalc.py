@@ -365,3 +365,11 @@ def test_fast_evaluator_agrees_with_sympy(seed):
         assert fast is not None
         assert sp.simplify(sp.sympify(fast) - sp.sympify(slow)) == 0 if not isinstance(slow, sp.MatrixBase) \
             else sp.ImmutableMatrix(fast) == sp.ImmutableMatrix(slow)
+
+
+def test_gradient_by_a_scalar_symbol():
+    (r,) = results('problem "s" { dim d\nvector w : (d)\nsymbol lam : positive\n'
+                   'f = lam * (w @ w) + lam^2\nfind grad(f, lam) }')
+    assert r.error is None
+    w = rand(3, 1)
+    assert close(evaluate(r.answer.text, {"w": w}, {"lam": 0.5}), [[2 * 0.5 + (w.T @ w).item()]])

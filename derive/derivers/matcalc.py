@@ -207,8 +207,12 @@ def as_products(e: Any) -> Any:
     return e.func(*args)
 
 
-def grad_symbol(f_display: Any, var: Any) -> GradientOf:
-    return GradientOf(f_display, var)
+def D(f: Any, x: Any) -> Any:
+    """∂f/∂x as an object the checker evaluates: GradientOf for a vector or matrix x,
+    sympy's Derivative for a scalar symbol."""
+    if isinstance(x, sp.Symbol):
+        return sp.Derivative(f, x)
+    return GradientOf(f, x)
 
 
 def _vector(var: Any) -> bool:
@@ -244,12 +248,12 @@ def _const_tex(t: M.Term, others: tuple, od: Any) -> str:
 
 def explain_term(t: M.Term, x: Any, prefer: frozenset = frozenset()) -> TermGrad:
     """Name the identity that differentiates the scalar term t with respect to x."""
-    res = Poly(x.shape, M.term_grad(t, x))
+    res = Poly(M.vshape(x), M.term_grad(t, x))
     xt = latex(x)
     if not M.term_depends(t, x):
         return TermGrad(t, f"does not depend on ${xt}$, so its derivative is $0$.", None, res)
     if isinstance(x, sp.Symbol):
-        return TermGrad(t, f"its coefficient is differentiated by ${xt}$.", None, res)
+        return TermGrad(t, f"depends on ${xt}$ only through its coefficient:", None, res)
     od = M.Orient(None, prefer)
     dep = [s for s in t.scalars if any(f.base == x for f in s)]
     if len(dep) == 1:
@@ -346,19 +350,19 @@ def poly_grad_steps(f_sym: Any, f_display: Any, leaf: Any, x: Any, where: dict) 
         tg = explain_term(t, x, pref)
         te = M.term_expr(t, ox)
         res_expr = M.poly_expr(tg.result, od) if tg.result else _zero_like(x)
-        chain = [GradientOf(te, x)]
+        chain = [D(te, x)]
         if tg.middle is not None:
             chain.append(tg.middle)
         chain.append(res_expr)
         subs.append(make_step("identity", f"The term ${latex(te)}$ " + tg.text, *_dedupe(chain)))
         contribs.append(tg.result)
-    g = M.total(contribs, x.shape)
+    g = M.total(contribs, M.vshape(x))
     summed = M.poly_expr(g, od)
     layout = (f"Differentiate term by term ({LAYOUT}, so $\\partial {latex(f_sym)}/\\partial {xt}$ "
               f"has the shape of ${xt}$).")
     steps.append(make_step("term_by_term", layout, check=False, substeps=subs))
     nice, text_expr = _nice_answer(g, od)
-    chain = [GradientOf(f_sym, x), summed, nice]
+    chain = [D(f_sym, x), summed, nice]
     text = "Add the terms" + (" and pull out the common factor." if latex(nice) != latex(summed) else ".")
     steps.append(make_step("collect", text, *_dedupe(chain), where=where))
     return GradResult(g, nice, text_expr, steps)
@@ -415,7 +419,7 @@ def affine_chain_rule(f_sym: Any, leaf: Any, x: Any, where: dict) -> tuple[Step,
     text = (rf"The same by the chain rule: with $r = {latex(rt)}$, "
             rf"$\partial \lVert r \rVert^2 / \partial r = 2r$ and the Jacobian $\partial r/\partial {latex(x)} = {latex(Je)}$, so "
             rf"$\partial {latex(f_sym)}/\partial {latex(x)} = {latex(2 * coef)}\,(\partial r/\partial {latex(x)})^T r$:")
-    return make_step("chain_rule", text, GradientOf(f_sym, x),
+    return make_step("chain_rule", text, D(f_sym, x),
                      M.scaled(2 * coef, sp.Transpose(Je), rt), out, where=where), out
 
 
@@ -484,18 +488,18 @@ def given_chain_steps(problem: Problem, f_sym: Any, ups: list[Upstream], x: Any
     # 2. the chain rule
     def jac(u):
         return sp.MatMul(sp.Transpose(JacobianOf(u.symbol, x)), u.grad) if is_tensor(u.symbol) \
-            else sp.MatMul(GradientOf(u.symbol, x), u.grad)
+            else sp.MatMul(D(u.symbol, x), u.grad)
     law = sp.MatAdd(*[jac(u) for u in ups], evaluate=False) if len(ups) > 1 else jac(ups[0])
     text = (f"${ft}$ depends on ${xt}$ only through {names}, whose gradients $g = \\partial {ft}/\\partial y$ "
             f"are given. By the chain rule ({LAYOUT}), each output contributes its Jacobian transposed times "
             f"its upstream gradient:")
-    steps.append(make_step("chain_rule", text, GradientOf(f_sym, x), law, check=False))
+    steps.append(make_step("chain_rule", text, D(f_sym, x), law, check=False))
     contribs: list[Poly] = []
     for u in ups:
         p = polys[u.name]
         if not is_tensor(u.symbol):
             gp = M.grad(p, x)
-            steps.append(make_step("gradient", f"Gradient of ${latex(u.symbol)}$:", GradientOf(u.symbol, x),
+            steps.append(make_step("gradient", f"Gradient of ${latex(u.symbol)}$:", D(u.symbol, x),
                                    M.poly_expr(gp, od), where={u.symbol: u.leaf}))
             contribs.append(gp.times_scalar(M.to_poly(u.grad)))
             continue
@@ -511,7 +515,7 @@ def given_chain_steps(problem: Problem, f_sym: Any, ups: list[Upstream], x: Any
     chain = [law, M.poly_expr(total, od)]
     if not any(x in leaf_form(problem, u.grad).atoms(sp.MatrixSymbol) for u in ups if is_tensor(u.grad)):
         # Σ gᵢᵀyᵢ has exactly these gradients while the gᵢ do not depend on x: check against it
-        chain.insert(0, GradientOf(f_sym, x))
+        chain.insert(0, D(f_sym, x))
         where = {**where, f_sym: _surrogate(ups, leaf=True)}
     steps.append(make_step("collect", f"Add the contributions of {names}:", *chain, where=where))
     return total, steps, od
@@ -568,10 +572,13 @@ def jacobian_steps(y_sym: Any, y_leaf: Any, p: Poly, x: Any, pref: frozenset = f
                 continue
             st = M.Term(M.ONE, (s,), (), (M.ONE, M.ONE))
             tg = explain_term(st, x, pref)
-            se = M.term_expr(st, ox)
+            se, shown = M.term_expr(st, ox), M.term_expr(st, od)
             g_expr = M.poly_expr(tg.result, od)
-            chain = [GradientOf(se, x)] + ([tg.middle] if tg.middle is not None else []) + [g_expr]
-            subs.append(make_step("identity", f"The scalar ${latex(se)}$ " + tg.text, *_dedupe(chain)))
+            chain = [D(shown, x)] + ([tg.middle] if tg.middle is not None else []) + [g_expr]
+            flip = "" if latex(se) == latex(shown) else \
+                f" (a scalar equals its transpose: ${latex(shown)} = {latex(se)}$)"
+            subs.append(make_step("identity", f"The scalar ${latex(shown)}$" + flip + " " + tg.text,
+                                  *_dedupe(chain)))
             others = t.scalars[:k] + t.scalars[k + 1:]
             rest = M.Term(t.coef, others, t.chain, t.shape)
             u = M.term_expr(rest, od) if t.chain or others else None
@@ -749,12 +756,12 @@ def hessian_steps(problem: Problem, call: ast.Call, goal: str) -> tuple[Poly, li
     M.to_poly(leaf)
     steps.extend(_definition_steps(problem, f_node, f_sym, display, leaf))
     g = poly_grad_steps(f_sym, display, leaf, x, where)
-    steps.append(make_step("gradient", f"The gradient, term by term:", GradientOf(f_sym, x), g.expr,
+    steps.append(make_step("gradient", f"The gradient, term by term:", D(f_sym, x), g.expr,
                            where=where, substeps=g.steps))
     xt = latex(x)
     if isinstance(x, sp.Symbol):
         H = M.grad(g.poly, x)
-        steps.append(make_step("second_derivative", "Differentiate once more:", GradientOf(GradientOf(f_sym, x), x),
+        steps.append(make_step("second_derivative", "Differentiate once more:", D(D(f_sym, x), x),
                                M.poly_expr(H), where=where))
         return H, steps, x, f_sym, where
     subs = []
@@ -774,7 +781,7 @@ def hessian_steps(problem: Problem, call: ast.Call, goal: str) -> tuple[Poly, li
                               M.poly_expr(J, x) if J else sp.ZeroMatrix(x.shape[0], x.shape[0])))
     H = M.jacobian(g.poly, x)
     fac = M.factor(H, x)
-    chain = [JacobianOf(GradientOf(f_sym, x), x), M.poly_expr(H, x)]
+    chain = [JacobianOf(D(f_sym, x), x), M.poly_expr(H, x)]
     if fac.gain > 0:
         chain.append(fac.expr)
     steps.append(make_step("hessian", f"The Hessian is the Jacobian of the gradient, "

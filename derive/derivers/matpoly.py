@@ -494,8 +494,15 @@ def grad(f: Poly, x: Any) -> Poly:
     return Poly(x.shape, out)
 
 
+def vshape(x: Any) -> tuple:
+    """The shape of a variable (1×1 for a scalar symbol)."""
+    return tuple(x.shape) if hasattr(x, "shape") else (ONE, ONE)
+
+
 def term_grad(t: Term, x: Any) -> list[Term | None]:
     """Product rule over the scalar factors of a 1×1 term, then over occurrences."""
+    if isinstance(x, sp.Symbol):
+        return [make_term(sp.diff(t.coef, x), t.scalars, t.chain, t.shape)]
     out: list[Term | None] = []
     for k, s in enumerate(t.scalars):
         others = t.scalars[:k] + t.scalars[k + 1:]
@@ -564,6 +571,8 @@ def term_expr(t: Term, orient: Any = None, text: bool = False) -> Any:
         inner = term_expr(Term(ONE, rest.scalars, rest.chain, rest.shape), orient, text)
         return scaled(sp.Mul(rest.coef, *tr), inner) if isinstance(inner, MatrixExpr) else sp.Mul(rest.coef, *tr) * inner
     scal = [orient_scalar(s, orient) for s in t.scalars]
+    if not t.chain and not scal:
+        return t.coef
     if not t.chain:
         mats = [chain_expr(s) for s in scal]
         if len(mats) == 1:
@@ -685,6 +694,8 @@ def poly_expr(p: Poly, orient: Any = None, text: bool = False, order: list[Term]
         return exprs[0]
     if all(not isinstance(e, (MatrixExpr, sp.MatrixBase)) for e in exprs):
         return sp.Add(*exprs, evaluate=False)
+    if any(not isinstance(e, (MatrixExpr, sp.MatrixBase)) for e in exprs):   # 1×1: all as scalars
+        return sp.Add(*[sp.Trace(e) if isinstance(e, MatrixExpr) else e for e in exprs], evaluate=False)
     return sp.MatAdd(*exprs, evaluate=False)
 
 
