@@ -695,7 +695,8 @@ def poly_expr(p: Poly, orient: Any = None, text: bool = False, order: list[Term]
     if all(not isinstance(e, (MatrixExpr, sp.MatrixBase)) for e in exprs):
         return sp.Add(*exprs, evaluate=False)
     if any(not isinstance(e, (MatrixExpr, sp.MatrixBase)) for e in exprs):   # 1×1: all as scalars
-        return sp.Add(*[sp.Trace(e) if isinstance(e, MatrixExpr) else e for e in exprs], evaluate=False)
+        wrap = Inner if text else sp.Trace       # Inner reads back as Trace(...); a bare 1×1 product would not
+        return sp.Add(*[wrap(e) if isinstance(e, MatrixExpr) else e for e in exprs], evaluate=False)
     return sp.MatAdd(*exprs, evaluate=False)
 
 
