@@ -244,3 +244,39 @@ def test_seed_attention_gradient_is_the_expected_six_terms():
     steps = json.dumps([s.text for s0 in r.steps for s in s0.walk()])
     assert "chain rule" in steps and "product rule" in steps and "Jacobian" in steps
     assert sum(1 for s in r.steps if s.rule == "product_rule") == 2
+
+
+def test_softmax_attention_with_an_explicit_loss():
+    spec = """problem "explicit" {
+  dim d
+  vector x1, x2, t : (d)
+  matrix W_Q, W_K, W_V : (d, d)
+  Y = attention([x1, x2], W_Q, W_K, W_V)
+  y1 = Y[1]
+  y2 = Y[2]
+  L = norm(y1 - t)^2 + y2 @ t
+  find grad(L, x2), grad(L, W_K)
+}"""
+    res = derive.solve(spec).results
+    rng = np.random.default_rng(3)
+    values = {n: rng.normal(size=(D, 1)) for n in ("x1", "x2", "t")}
+    values.update({W: rng.normal(size=(D, D)) * 0.5 for W in ("W_Q", "W_K", "W_V")})
+
+    def loss(**v):
+        Y, _, _ = np_attention([v["x1"], v["x2"]], v["W_Q"], v["W_K"], v["W_V"])
+        return float(np.sum((Y[0] - v["t"]) ** 2) + (Y[1].T @ v["t"]).item())
+
+    Y, A, V = np_attention([values["x1"], values["x2"]], values["W_Q"], values["W_K"], values["W_V"])
+    G = [2 * (Y[0] - values["t"]), values["t"]]
+    delta = np.array([[A[i, j] * (G[i].T @ (V[j] - Y[i])).item() for j in range(2)] for i in range(2)])
+    for r, var in zip(res, ("x2", "W_K")):
+        assert r.error is None, r.error
+        got = evaluate_answer(r.answer.text, {**values, "y1": Y[0], "y2": Y[1]}, A, delta)
+        want = np.zeros_like(values[var])
+        for idx in np.ndindex(want.shape):
+            plus = {k: v.copy() for k, v in values.items()}
+            minus = {k: v.copy() for k, v in values.items()}
+            plus[var][idx] += 1e-6
+            minus[var][idx] -= 1e-6
+            want[idx] = (loss(**plus) - loss(**minus)) / 2e-6
+        assert np.allclose(got, want, rtol=1e-5, atol=1e-6), (var, got, want)

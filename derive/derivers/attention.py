@@ -441,7 +441,46 @@ def given_grad(problem: Problem, f_sym: Any, ups: list, x: Any, call: ast.Call) 
 
 
 def explicit_grad(problem: Problem, f_sym: Any, leaf: Any, x: Any, call: ast.Call) -> Derived | None:
-    return None
+    """∂L/∂x for a loss written out in the outputs of a softmax attention block
+    (L = ‖y1 − t‖², ...): ∂L/∂y_i in closed form first, then the backward pass."""
+    from . import matcalc as MC
+    from . import matpoly as M
+    outs = [b for b in problem.bindings(("node",)) if b.symbol is not None
+            and attention_call_of(problem, b.name) is not None]
+    if not outs:
+        return None
+    stop = frozenset({b.symbol for b in outs} | {x})
+    top = MC.leaf_form(problem, f_sym, stop)
+    used = [b for b in outs if b.symbol in top.atoms(sp.MatrixSymbol)]
+    calls = {id(attention_call_of(problem, b.name)[0]) for b in used}
+    if not used or len(calls) != 1:
+        return None
+    try:
+        p = M.to_poly(top)
+    except Unsupported:
+        return None
+    if p.depends_on(x):
+        return None
+    steps: list[Step] = []
+    upstream, syms, gvals = {}, [], {}
+    where = MC.node_where(problem, frozenset({b.symbol for b in outs}))
+    for b in used:
+        acall, i = attention_call_of(problem, b.name)
+        g = M.grad(p, b.symbol)
+        ge = MC._nice_answer(g, M.Orient(None, M.preferred(top)))[0]
+        steps.append(make_step("gradient", f"The gradient arriving at ${latex(b.symbol)}$ (the loss written in the "
+                               "outputs of the attention block):", MC.D(top, b.symbol), ge, where=where))
+        G = adjoint(str(f_sym), b.name, tuple(b.symbol.shape))     # held fixed in the backward pass
+        upstream[i] = G
+        gvals[G] = ge
+        syms.append(b.symbol)
+    out = backprop(problem, acall, upstream, f_sym, x, call, syms)
+    if out is None:
+        return None
+    final = M.replace_keep_order(out.answer.expr, gvals)
+    last = make_step("substitute", "Put in the gradients arriving at the outputs:", out.answer.expr, final,
+                     where=gvals)
+    return Derived(make_answer(final, value=None), tuple(steps) + tuple(out.steps) + (last,))
 
 
 @dataclass
