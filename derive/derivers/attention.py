@@ -286,12 +286,13 @@ def _head_steps(problem: Problem, att: Attention, syms: tuple, head: int | None,
     Ad = shown("A", head, A.shape)
     where[Ad] = A
     if att.softmax:
+        # the check: A against softmax applied row by row to S (functions.softmax, another route)
+        by_rows = sp.ImmutableMatrix([list(F.softmax(sp.ImmutableMatrix(S.row(i)).T)) for i in range(S.shape[0])])
         steps.append(make_step("softmax", "The weights: softmax along each row, "
                                "$a_{ij} = e^{s_{ij}} / \\sum_l e^{s_{il}}$ (each row sums to 1):",
-                               Ad, F.softmax(Sd) if False else A, where=where))
+                               Ad, A, where={**where, Ad: by_rows}))
         approx = sp.ImmutableMatrix(A.applyfunc(lambda t: sp.Float(sp.N(t, 15), 6)))
-        steps.append(make_step("decimal", "As decimals:", A, approx, relation="≈")
-                     if False else make_step("decimal", "As decimals:", Ad, approx, where=where, relation="≈"))
+        steps.append(make_step("decimal", "As decimals:", Ad, approx, where=where, relation="≈"))
     else:
         steps.append(make_step("weights", "Without softmax the weights are the raw scores, $a_{ij} = s_{ij}$:",
                                Ad, Sd, A, where=where))
@@ -301,6 +302,9 @@ def _head_steps(problem: Problem, att: Attention, syms: tuple, head: int | None,
     prod = sp.MatMul(Ad, Vd, evaluate=False)
     steps.append(make_step("outputs", "The outputs: row $i$ is $y_i^T = \\sum_j a_{ij} v_j^T$:", Yd, prod,
                            substituted(prod, where), Y, where=where))
+    if any(not t.is_Rational for t in Y):
+        approx = sp.ImmutableMatrix(Y.applyfunc(lambda t: sp.Float(sp.N(t, 15), 6)))
+        steps.append(make_step("decimal", "As decimals:", Yd, approx, where=where, relation="≈"))
     return steps, Yd
 
 

@@ -876,9 +876,8 @@ def _counterexample(H: Poly, x: Any, steps: list[Step]) -> Derived | None:
         if val.is_number and val < 0:
             shown = {k: vv for k, vv in point.items() if isinstance(k, sp.MatrixSymbol)}
             vals = ", ".join(f"${latex(k)} = {latex(vv)}$" for k, vv in sorted(shown.items(), key=lambda kv: kv[0].name))
-            steps.append(make_step("counterexample", f"At {vals}:", q.xreplace({}), val, where=None) if False else
-                         make_step("counterexample", f"At {vals}, the quadratic form of the Hessian is negative:",
-                                   q.xreplace(shown), sp.Integer(val), relation="="))
+            steps.append(make_step("counterexample", f"At {vals}, the quadratic form of the Hessian is negative:",
+                                   q.xreplace(shown), val))
             prose = ("No: the Hessian is not positive semidefinite everywhere (a direction $v$ with "
                      "$v^T \\nabla^2 f\\, v < 0$ is shown), so the function is not convex.")
             return Derived(make_answer(sp.false, text="False", value=False, prose=prose), tuple(steps))
