@@ -624,11 +624,11 @@ def symbolic_grad(problem: Problem, call: ast.Call) -> Derived:
             return Derived(make_answer(expr, value=None), tuple(steps))
         try:
             g, gsteps, od = given_chain_steps(problem, f_sym, ups, x)
-        except Unsupported:
+        except Unsupported as exc:
             from . import attention
             out = attention.given_grad(problem, f_sym, ups, x, call)
             if out is None:
-                raise
+                raise _softmax_hint(exc, leaf) from None
             return out
         steps.extend(gsteps)
         nice, text_expr = M.poly_expr(g, od), M.poly_expr(g, od, text=True)
@@ -642,7 +642,7 @@ def symbolic_grad(problem: Problem, call: ast.Call) -> Derived:
         from . import attention
         out = attention.explicit_grad(problem, f_sym, leaf, x, call)
         if out is None:
-            raise exc.at(call.pos)
+            raise _softmax_hint(exc, leaf).at(call.pos) from None
         return out
     steps.extend(_definition_steps(problem, f_node, f_sym, display, leaf))
     res = poly_grad_steps(f_sym, display, leaf, x, where)
@@ -677,6 +677,16 @@ def _given_symbols(problem: Problem) -> frozenset:
                 and problem.has(t.args[1].id) and problem.names[t.args[1].id].symbol is not None:
             out.add(problem.names[t.args[1].id].symbol)
     return frozenset(out)
+
+
+def _softmax_hint(exc: Unsupported, leaf: Any) -> Unsupported:
+    """A clearer message when softmax (exp) is what stops the closed form."""
+    if isinstance(leaf, sp.Basic) and leaf.atoms(sp.exp):
+        return Unsupported("closed-form gradients through softmax are derived for one `attention` block whose "
+                           "outputs feed an unspecified loss (`given grad(L, y1) = g1`) or a polynomial loss; "
+                           "for other softmax graphs give the tensors values and differentiate numerically",
+                           exc.pos)
+    return exc
 
 
 def _text(e: Any) -> str:
@@ -878,8 +888,9 @@ def _counterexample(H: Poly, x: Any, steps: list[Step]) -> Derived | None:
             vals = ", ".join(f"${latex(k)} = {latex(vv)}$" for k, vv in sorted(shown.items(), key=lambda kv: kv[0].name))
             steps.append(make_step("counterexample", f"At {vals}, the quadratic form of the Hessian is negative:",
                                    q.xreplace(shown), val))
-            prose = ("No: the Hessian is not positive semidefinite everywhere (a direction $v$ with "
-                     "$v^T \\nabla^2 f\\, v < 0$ is shown), so the function is not convex.")
+            prose = ("No: at the values shown the Hessian has a direction $v$ with $v^T \\nabla^2 f\\, v < 0$, "
+                     "so the function is not convex in general (it is convex exactly where its Hessian is "
+                     "positive semidefinite).")
             return Derived(make_answer(sp.false, text="False", value=False, prose=prose), tuple(steps))
     return None
 
