@@ -134,6 +134,37 @@ class DeriveLatexPrinter(LatexPrinter):
             return head.replace("ARG", arg)
         return super()._print_ElementwiseApplyFunction(expr)
 
+    def _print_MatMul(self, expr) -> str:
+        """sympy's, without its could_extract_minus_sign (which negates the product and so
+        runs doit() on every product printed: most of the printing time)."""
+        args = list(expr.args)
+        tex = ""
+        if args and _is_negative(expr):
+            c = -args[0]
+            args = args[1:] if c == 1 else [c] + args[1:]
+            tex = "- "
+
+        def part(x):
+            if isinstance(x, (sp.MatAdd, sp.Add, sp.MatMul)) and not (isinstance(x, sp.Mul)
+                                                                       and not isinstance(x, sp.MatMul)):
+                return r"\left(%s\right)" % self._print(x)
+            return self._print(x)
+        return tex + " ".join(part(a) for a in args)
+
+    def _print_MatAdd(self, expr) -> str:
+        """A sum in its written order; a negative term is negated without re-evaluating it
+        (sympy's `-term` runs doit(), which re-sorts the sums inside the term)."""
+        tex = ""
+        for i, term in enumerate(expr.args):
+            if i and _is_negative(term):
+                tex += " - "
+                term = _negated(term)
+            elif i:
+                tex += " + "
+            body = self._print(term)
+            tex += r"\left(%s\right)" % body if isinstance(term, sp.MatAdd) else body
+        return tex
+
     def _print_OneMatrix(self, expr) -> str:
         return r"\mathbf{1}"
 
@@ -171,6 +202,27 @@ class DeriveLatexPrinter(LatexPrinter):
         return str(expr)
 
 
+def _is_negative(term: Any) -> bool:
+    """A negative coefficient in front (cheap: sympy's could_extract_minus_sign on a matrix
+    product negates it, which runs doit())."""
+    if isinstance(term, sp.MatMul):
+        return bool(term.args) and not isinstance(term.args[0], MatrixExpr) \
+            and sp.sympify(term.args[0]).could_extract_minus_sign()
+    if isinstance(term, MatrixExpr):
+        return False
+    return term.could_extract_minus_sign()
+
+
+def _negated(term: Any) -> Any:
+    if isinstance(term, sp.MatMul) and term.args and not isinstance(term.args[0], MatrixExpr):
+        c = -term.args[0]
+        rest = term.args[1:]
+        if c == 1:
+            return rest[0] if len(rest) == 1 else sp.MatMul(*rest, evaluate=False)
+        return sp.MatMul(c, *rest, evaluate=False)
+    return -term
+
+
 _PRINTER = DeriveLatexPrinter()
 
 
@@ -206,6 +258,15 @@ class _TextPrinter(StrPrinter):
         return "Matrix(%s)" % self._print(expr.tolist())
 
     _print_MutableDenseMatrix = _print_ImmutableDenseMatrix
+
+    def _print_Identity(self, expr) -> str:      # sstr's `I` would read back as the imaginary unit
+        return f"Identity({self._print(expr.shape[0])})"
+
+    def _print_ZeroMatrix(self, expr) -> str:
+        return f"ZeroMatrix({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
+
+    def _print_OneMatrix(self, expr) -> str:
+        return f"OneMatrix({self._print(expr.shape[0])}, {self._print(expr.shape[1])})"
 
     def _print_MatrixElement(self, expr) -> str:
         return f"{self._print(expr.parent)}[{self._print(expr.i)}, {self._print(expr.j)}]"

@@ -82,8 +82,8 @@ def _sample_scalar(sym: sp.Symbol, rnd: random.Random) -> sp.Expr:
     return v if rnd.random() < 0.6 else -v
 
 
-def _random_point(exprs: list, rnd: random.Random) -> dict:
-    """Values for every free symbol and matrix symbol of `exprs` (sizes chosen first)."""
+def _symbols_of(exprs: list) -> tuple[set, set]:
+    """The matrix symbols and scalar symbols of `exprs`."""
     mats: set[sp.MatrixSymbol] = set()
     scalars: set[sp.Symbol] = set()
     for e in exprs:
@@ -91,6 +91,12 @@ def _random_point(exprs: list, rnd: random.Random) -> dict:
             if isinstance(x, sp.Basic):
                 mats |= x.atoms(sp.MatrixSymbol)
                 scalars |= {s for s in x.free_symbols if isinstance(s, sp.Symbol)}
+    return mats, scalars
+
+
+def _random_point(exprs: list, rnd: random.Random, symbols: tuple[set, set] | None = None) -> dict:
+    """Values for every free symbol and matrix symbol of `exprs` (sizes chosen first)."""
+    mats, scalars = symbols if symbols is not None else _symbols_of(exprs)
     dims: dict = {}
     for m in sorted(mats, key=lambda m: m.name):
         for s in m.shape:
@@ -106,11 +112,20 @@ def _random_point(exprs: list, rnd: random.Random) -> dict:
     return point
 
 
+# Fast exact evaluators tried before sympy's xreplace + doit at a random point: each takes
+# (expr, point) and returns the explicit value or None (a family registers its own).
+EVALUATORS: list = []
+
+
 def _subs_point(x: Any, point: dict) -> Any:
     if isinstance(x, (list, tuple)):
         return [_subs_point(e, point) for e in x]
     if not isinstance(x, sp.Basic):
         return x
+    for fast in EVALUATORS:
+        v = fast(x, point)
+        if v is not None:
+            return _scalarize(v)
     mats = {k: v for k, v in point.items() if isinstance(k, sp.MatrixSymbol)}
     scal = {k: v for k, v in point.items() if not isinstance(k, sp.MatrixSymbol)}
     # Sizes first (so MatrixSymbol shapes become concrete), then the values.
@@ -178,8 +193,9 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
         except (sp.PolynomialError, TypeError, ValueError):
             pass
     rnd = random.Random(seed)
+    symbols = _symbols_of([a, b])
     for _ in range(TRIALS):
-        point = _random_point([a, b], rnd)
+        point = _random_point([a, b], rnd, symbols)
         try:
             va, vb = _subs_point(a, point), _subs_point(b, point)
         except (sp.ShapeError, TypeError, ValueError, ZeroDivisionError):

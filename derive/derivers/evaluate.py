@@ -98,8 +98,30 @@ def _dedupe(chain: list) -> list:
     return out
 
 
+CallExplainer = Callable[[Problem, ast.Call, Any, dict], Step]
+EXPLAIN_CALL: dict[str, CallExplainer] = {}
+
+
+def explains_call(name: str):
+    """Register `fn(problem, call, value, subs) -> Step` to show how builtin `name` computes
+    its value (attention shows its scores, weights and outputs) instead of one substitution."""
+    def register(fn: CallExplainer) -> CallExplainer:
+        EXPLAIN_CALL[name] = fn
+        return fn
+    return register
+
+
+def _call_explainer(problem: Problem, expr: Any) -> CallExplainer | None:
+    if isinstance(expr, ast.Call) and expr.name in EXPLAIN_CALL and not problem.has(expr.name):
+        return EXPLAIN_CALL[expr.name]
+    return None
+
+
 def node_step(problem: Problem, b: Binding, subs: dict) -> Step:
     """b = definition = numbers substituted = inner operations = value."""
+    explain = _call_explainer(problem, b.expr)
+    if explain is not None:
+        return explain(problem, b.expr, b.value, subs)
     sub = substituted(b.definition, subs)
     chain = [b.symbol, b.definition, sub]
     inner = inner_evaluated(sub)
@@ -192,7 +214,9 @@ def evaluate(problem: Problem, expr: ast.Expr) -> Derived:
         if is_tensor(value) and tuple(value.shape) == (1, 1):
             value = scalarize(value)
         explain = EXPLAIN.get(type(display)) if isinstance(display, sp.Basic) else None
-        if explain is not None:
+        if _call_explainer(problem, expr) is not None:
+            steps.append(_call_explainer(problem, expr)(problem, expr, value, subs))
+        elif explain is not None:
             steps.extend(explain(problem, display, value, subs))
         elif isinstance(display, sp.Basic):
             sub = substituted(display, subs)

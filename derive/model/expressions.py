@@ -170,6 +170,13 @@ class Evaluator:
         if not node.items:
             raise SpecError("an empty list has no shape; write zeros(n) for a zero vector", node.pos)
         if all(isinstance(i, ast.ListLit) for i in node.items):
+            first = node.items[0].items
+            if first and is_tensor(self.eval(first[0])):   # [[W_Q1, W_K1, W_V1], ...]: a list of lists
+                rows = [self.eval(row) for row in node.items]
+                for row, item in zip(rows, node.items):
+                    if not isinstance(row, Seq):
+                        raise SpecError("every inner list must hold tensors, like the first", item.pos)
+                return Seq(rows)
             rows = [[self.scalar(e, "a matrix entry") for e in row.items] for row in node.items]
             widths = {len(r) for r in rows}
             if len(widths) != 1:
