@@ -16,7 +16,9 @@ comes from the filters registered here:
 * prose (Markdown with $maths$) through the format's `prose` / `prose_inline` filters.
 
 Templates get `solution`, `view` (solutions | paper | key) and `standalone` (LaTeX: a
-full document, or only the body for Jupyter's `_repr_latex_` and `\\input`).
+full document, or only the body for Jupyter's `_repr_latex_` and `\\input`).  Every view shows
+the questions; `groups` pairs each sub-question's text and marks with its results; the
+LaTeX layout is TeX macros in `latex/defs.j2` (docs/exams.md).
 `templates=DIR` puts a user's folder first in a ChoiceLoader, so any template can be
 overridden by a file of the same relative path (`md/solution.j2`, `latex/macros.j2`, ...).
 `to_json` is the stable contract of docs/json.md; its output is deterministic.
