@@ -37,7 +37,7 @@ def _own_latex(expr: Any) -> bool:
     cls = type(expr)
     if not hasattr(cls, "_latex") or hasattr(cls, "_mathml_presentation"):
         return False
-    return not cls.__module__.startswith("sympy.")
+    return not (cls.__module__ or "").startswith("sympy.")   # None for classes made at run time
 
 
 def _tidy_imported(node) -> None:

@@ -16,7 +16,9 @@ comes from the filters registered here:
 * prose (Markdown with $maths$) through the format's `prose` / `prose_inline` filters.
 
 Templates get `solution`, `view` (solutions | paper | key) and `standalone` (LaTeX: a
-full document, or only the body for Jupyter's `_repr_latex_` and `\\input`).
+full document, or only the body for Jupyter's `_repr_latex_` and `\\input`).  Every view shows
+the questions; `groups` pairs each sub-question's text and marks with its results; the
+LaTeX layout is TeX macros in `latex/defs.j2` (docs/exams.md).
 `templates=DIR` puts a user's folder first in a ChoiceLoader, so any template can be
 overridden by a file of the same relative path (`md/solution.j2`, `latex/macros.j2`, ...).
 `to_json` is the stable contract of docs/json.md; its output is deterministic.
@@ -395,8 +397,17 @@ ERROR_TITLES = {"unsupported": "Not derived (not supported yet)", "check_failed"
                 "limit": "Not derived (too large to derive)", "error": "Not derived"}
 
 
+ERROR_REASONS = {"unsupported": "not supported yet", "check_failed": "a step failed its check",
+                 "limit": "too large to derive", "error": ""}
+
+
 def error_title(error: ErrorInfo) -> str:
     return ERROR_TITLES.get(error.kind, "Not derived")
+
+
+def error_reason(error: ErrorInfo) -> str:
+    """Why a goal was not derived, in a few words ("" for an error in the goal itself)."""
+    return ERROR_REASONS.get(error.kind, "")
 
 
 def error_where(error: ErrorInfo) -> str:
@@ -405,33 +416,82 @@ def error_where(error: ErrorInfo) -> str:
     return f"line {error.line}" + (f", column {error.column}" if error.column is not None else "")
 
 
+def choice_label(a: Answer) -> str:
+    """The option letter(s) of a multiple-choice answer as printed: "(d)", "(a), (c)"."""
+    if not a.choice:
+        return ""
+    return ", ".join(f"({c.strip()})" for c in str(a.choice).split(","))
+
+
+def shows_maths(a: Answer) -> bool:
+    """Whether the answer's maths adds to its choice letter (a bare "(d)" does not)."""
+    if not a.latex:
+        return False
+    return not (a.choice and a.latex.replace(" ", "") == r"\text{%s}" % choice_label(a).replace(" ", ""))
+
+
+def shows_prose(a: Answer) -> bool:
+    """Whether the answer's prose adds to its choice letter and maths ("**(d)**" does not)."""
+    if not a.prose:
+        return False
+    return not (a.choice and a.prose.strip().strip("*").strip() == choice_label(a))
+
+
+_ANSWER_LEAD = re.compile(r"^\s*\*\*Answer[:.]?\*\*[:.]?\s*")
+
+
+def answer_prose(a: Answer) -> str:
+    """The prose shown with a derived answer ("" when it adds nothing), without a leading
+    **Answer:** of its own (the templates label the answer already)."""
+    if not shows_prose(a):
+        return ""
+    return _ANSWER_LEAD.sub("", a.prose, count=1)
+
+
+def result_where(r: Result, source: str | None = None) -> str:
+    """Where a failed goal is: "line 18, column 16", with the file's name when the goal
+    comes from an included file (not `source`, the spec that was solved)."""
+    if r.error is None:
+        return ""
+    where = error_where(r.error)
+    if where and r.pos is not None and source and r.pos.file != source:
+        import os
+        where = f"{os.path.basename(r.pos.file)}, {where}"
+    return where
+
+
 def groups(problem: ProblemSolution) -> list[dict]:
     """The problem's sub-questions in order: each part's text with the results of its label.
 
     Parts (`(a) text "..."`) and results are matched by label; a part comes just before the
     first result of its label (parts before it in the spec come first), parts with no
-    result at the end.  Each group is {"label", "part" (a Part or None), "results"}.
+    result at the end.  Each group is {"label", "part" (a Part or None), "results",
+    "marks"}: the marks of the part, or else of the label's first result that has some.
+    Unlabelled results are groups of their own (label None).
     """
     parts = list(problem.parts)
     out: list[dict] = []
     index: dict[str, dict] = {}
     for r in problem.results:
         if r.label is None:
-            out.append({"label": None, "part": None, "results": [r]})
+            out.append({"label": None, "part": None, "results": [r], "marks": r.marks})
             continue
         if r.label not in index and any(p.label == r.label for p in parts):
             while parts:
                 p = parts.pop(0)
-                g = {"label": p.label, "part": p, "results": []}
+                g = {"label": p.label, "part": p, "results": [], "marks": p.marks}
                 out.append(g)
                 index.setdefault(p.label, g)
                 if p.label == r.label:
                     break
         if r.label not in index:
-            index[r.label] = {"label": r.label, "part": None, "results": []}
+            index[r.label] = {"label": r.label, "part": None, "results": [], "marks": None}
             out.append(index[r.label])
-        index[r.label]["results"].append(r)
-    out.extend({"label": p.label, "part": p, "results": []} for p in parts)
+        g = index[r.label]
+        g["results"].append(r)
+        if g["marks"] is None:
+            g["marks"] = r.marks
+    out.extend({"label": p.label, "part": p, "results": [], "marks": p.marks} for p in parts)
     return out
 
 
@@ -482,7 +542,7 @@ def _step_json(step: Step) -> dict:
 
 
 def _result_json(r: Result) -> dict:
-    out: dict[str, Any] = {"label": r.label, "goal": r.goal}
+    out: dict[str, Any] = {"label": r.label, "goal": r.goal, "marks": _num(r.marks)}
     if r.error is not None:
         out["error"] = {"message": r.error.message, "line": r.error.line, "column": r.error.column,
                         "kind": r.error.kind}
@@ -502,7 +562,10 @@ def _result_json(r: Result) -> dict:
 def to_json(solution: Solution, view: str = "solutions") -> dict:
     """The JSON contract (docs/json.md) as a dict.
 
-    `view="key"` leaves the steps out; `view="paper"` leaves answers and steps out.
+    Every view has the questions (each problem's `text` and `parts`).  `view="key"` leaves
+    the steps out; `view="paper"` leaves answers, steps, errors and the goals themselves
+    out: its results keep only `label` and `marks` (a goal as written can give an answer
+    away, e.g. `choice(posterior(prior, likelihood, 1))`).
     """
     doc: dict[str, Any] = {"derive": __version__}
     for key in ("title", "course", "date"):
@@ -510,13 +573,17 @@ def to_json(solution: Solution, view: str = "solutions") -> dict:
             doc[key] = getattr(solution, key)
     problems = []
     for p in solution.problems:
-        entry: dict[str, Any] = {"title": p.title, "section": p.section, "points": _num(p.points)}
-        results = [_result_json(r) for r in p.results]
+        entry: dict[str, Any] = {"title": p.title, "section": p.section, "points": _num(p.points),
+                                 "text": p.text,
+                                 "parts": [{"label": q.label, "marks": _num(q.marks), "text": q.text}
+                                           for q in p.parts]}
         if view == "paper":
-            results = [{"label": r["label"], "goal": r["goal"]} for r in results]
-        elif view == "key":
-            for r in results:
-                r.pop("steps", None)
+            results = [{"label": r.label, "marks": _num(r.marks)} for r in p.results]
+        else:
+            results = [_result_json(r) for r in p.results]
+            if view == "key":
+                for r in results:
+                    r.pop("steps", None)
         entry["results"] = results
         problems.append(entry)
     doc["problems"] = problems
@@ -580,7 +647,9 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     env.filters.update({
         "tex": latex, "chain": chain_latex, "step_tex": step_latex, "table_tex": table_latex,
         "prose": prose.converter(fmt), "prose_inline": prose.inline(fmt), "num": _num, "plural": _plural,
-        "groups": groups, "error_title": error_title, "error_where": error_where, "indent_by": indent,
+        "groups": groups, "error_title": error_title, "error_reason": error_reason,
+        "result_where": result_where, "choice_label": choice_label, "shows_maths": shows_maths,
+        "shows_prose": shows_prose, "answer_prose": answer_prose, "error_where": error_where, "indent_by": indent,
         "answer_tex": answer_tex,
     })
     env.filters.update(FORMAT_FILTERS.get(fmt, {}))

@@ -344,14 +344,16 @@ def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = ()) 
             path = (base / item.path)
             key = str(path.resolve())
             if key in stack:
-                raise SpecError(f"include cycle: {item.path} includes itself through "
-                                + " -> ".join(Path(s).name for s in stack[stack.index(key):]), item.pos)
+                cycle = [Path(s).name for s in stack[stack.index(key):]] + [Path(key).name]
+                raise SpecError(f"include cycle: {' -> '.join(cycle)}", item.pos)
             if len(stack) > MAX_INCLUDE_DEPTH:
                 raise LimitError(f"includes nest more than {MAX_INCLUDE_DEPTH} deep", item.pos)
             try:
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
                 raise SpecError(f"cannot include {item.path}: {exc.strerror or exc}", item.pos) from None
+            except UnicodeDecodeError:
+                raise SpecError(f"cannot include {item.path}: it is not UTF-8 text", item.pos) from None
             sub = parse(text, str(path), _stack=stack)
             for prob in sub.problems:
                 problems.append(prob if prob.section or section is None else

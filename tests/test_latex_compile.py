@@ -63,6 +63,24 @@ def test_spec_compiles(spec, tmp_path):
     compile_tex(render(solution, "latex"), tmp_path)
 
 
+EXAM = ROOT / "examples" / "seed-exam.spec"
+
+
+@pytest.fixture(scope="module")
+def seed_exam():
+    return derive.solve(EXAM)
+
+
+@pytest.mark.parametrize("view", ["solutions", "paper", "key"])
+def test_seed_exam_compiles_in_every_view(seed_exam, view, tmp_path):
+    """The whole exam (includes, sections, sub-questions, not-derived goals) as a document."""
+    pdf = compile_tex(render(seed_exam, "latex", view=view), tmp_path, name=f"exam-{view}")
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+        assert pages >= 5, f"{view}: only {pages} pages"
+
+
 def test_every_construct_compiles(tmp_path):
     compile_tex(render(stress_solution(), "latex"), tmp_path)
 

@@ -217,7 +217,7 @@ def test_views(fmt):
     full = render(SOLUTION, fmt)
     paper = render(SOLUTION, fmt, view="paper")
     key = render(SOLUTION, fmt, view="key")
-    answer_marks = {"md": "**Answer:**", "latex": r"\textbf{Answer:}", "html": "<strong>Answer:</strong>",
+    answer_marks = {"md": "**Answer:**", "latex": "\\deriveanswer{", "html": '<strong class="answer-label">Answer:</strong>',
                     "text": "Answer:", "json": '"answer"'}
     step_marks = {"md": "Expand the cube", "latex": "Expand the cube", "html": "Expand the cube",
                   "text": "Expand the cube", "json": '"steps"'}
@@ -249,7 +249,8 @@ def test_html_page_has_no_script_and_valid_mathml():
     for m in re.findall(r"<math.*?</math>", out, re.S):
         minidom.parseString(m)            # every formula is well-formed XML
     assert '<div class="chain grid">' in out and '<table class="steptable">' in out
-    assert 'role="alert"' in out
+    assert '<div class="notderived" role="note">' in out
+    assert '<details class="steps" open>' in out and "<summary>" in out
 
 
 def test_text_is_unicode_and_aligned():
@@ -321,9 +322,10 @@ def test_json_contract_shape():
     doc = json.loads(render(SOLUTION, "json"))
     assert doc["derive"] == derive.__version__ and doc["title"].startswith("Stress test")
     p = doc["problems"][0]
-    assert list(p) == ["title", "section", "points", "results"] and p["points"] == 10
+    assert list(p) == ["title", "section", "points", "text", "parts", "results"] and p["points"] == 10
+    assert p["text"] == PROSE and p["parts"][0] == {"label": "(a)", "marks": 2, "text": "Expand $(x + y)^3$ — show **every** step."}
     first = p["results"][0]
-    assert list(first) == ["label", "goal", "answer", "steps"]
+    assert list(first) == ["label", "goal", "marks", "answer", "steps"]
     assert list(first["answer"]) == ["text", "latex", "value"]
     assert set(first["steps"][0]) == {"rule", "text", "latex", "checked"}
     by_goal = {r["goal"]: r for r in p["results"]}
@@ -342,7 +344,7 @@ def test_json_contract_shape():
 
 def test_json_views_and_non_finite_values():
     paper = json.loads(render(SOLUTION, "json", view="paper"))
-    assert all(set(r) == {"label", "goal"} for p in paper["problems"] for r in p["results"])
+    assert all(list(r) == ["label", "marks"] for p in paper["problems"] for r in p["results"])
     key = json.loads(render(SOLUTION, "json", view="key"))
     assert all("steps" not in r for p in key["problems"] for r in p["results"])
     sol = derive.Solution((derive.ProblemSolution("inf", None, None, "", (

@@ -327,28 +327,35 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0) -> Problem:
 
 
 def _check_marks(problem: Problem, pdef: ast.ProblemDef) -> None:
-    """Labels are unique per problem (a `find` with several goals shares one), marks add up."""
-    marks: dict[str, Fraction] = {}
-    where: dict[str, Pos] = {}
-    last_stmt: dict[str, int] = {}
-    for i, stmt in enumerate(pdef.statements):
-        lab = getattr(stmt, "label", None)
-        if lab is None or isinstance(stmt, ast.TextStmt):
-            continue
-        if lab.text in last_stmt:
-            raise SpecError(f"the label {lab.text} is used twice in this problem (first at line "
-                            f"{where[lab.text].line})", lab.pos)
-        last_stmt[lab.text] = i
-        where[lab.text] = lab.pos
-        if lab.marks is not None:
-            marks[lab.text] = lab.marks
+    """Labels are unique per problem: a label has at most one `text` and one `find` or
+    `answer` (a `find` with several goals shares its label).  A label's marks, written on its
+    text or on its goal, agree; with `points`, the marks add up to the points."""
+    marks: dict[str, tuple[Fraction, Pos]] = {}
+    seen: dict[tuple[bool, str], Pos] = {}
+    labels: list[str] = []
     for stmt in pdef.statements:
-        if isinstance(stmt, ast.TextStmt) and stmt.label is not None and stmt.label.marks is not None:
-            marks.setdefault(stmt.label.text, stmt.label.marks)
+        lab = getattr(stmt, "label", None)
+        if lab is None:
+            continue
+        key = (isinstance(stmt, ast.TextStmt), lab.text)
+        if key in seen:
+            raise SpecError(f"the label {lab.text} is used twice in this problem (first at line "
+                            f"{seen[key].line})", lab.pos)
+        seen[key] = lab.pos
+        if lab.text not in labels:
+            labels.append(lab.text)
+        if lab.marks is not None:
+            if lab.text in marks and marks[lab.text][0] != lab.marks:
+                first, at = marks[lab.text]
+                raise SpecError(f"{lab.text} is worth {lab.marks} marks here but {first} at line {at.line}", lab.pos)
+            marks.setdefault(lab.text, (lab.marks, lab.pos))
     if pdef.points is not None and marks:
-        total = sum(marks.values())
+        total = sum(m for m, _ in marks.values())
         if total != pdef.points:
-            raise SpecError(f"the parts' marks add up to {total}, but the problem has points {pdef.points}",
+            unmarked = [lab for lab in labels if lab not in marks]
+            note = (f"; {', '.join(unmarked)} {'has' if len(unmarked) == 1 else 'have'} no marks"
+                    if unmarked else "")
+            raise SpecError(f"the parts' marks add up to {total}, but the problem has points {pdef.points}{note}",
                             pdef.pos)
 
 
