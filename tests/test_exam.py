@@ -109,14 +109,17 @@ def test_paper_has_no_answers_and_key_has_them_all(exam, views, fmt):
         for f in _fingerprints(r, fmt):
             assert f in solutions, f"{r.goal or r.label}: {f!r} not in the solutions view"
             assert f in key, f"{r.goal or r.label}: {f!r} not in the key"
-            assert f not in paper, f"{r.goal or r.label}: {f!r} is on the paper"
+            # A short answer ("True", "31") also occurs in question prose; the
+            # sentinel test below proves that no answer at all reaches the paper.
+            if len(f) >= 8:
+                assert f not in paper, f"{r.goal or r.label}: {f!r} is on the paper"
 
 
 def test_paper_has_no_answers_json(exam, views):
     paper = views["json", "paper"]
     for r in _answered(exam):
         for s in (r.answer.text, r.answer.latex):
-            if len(s) > 3:
+            if len(s) > 8:
                 assert json.dumps(s, ensure_ascii=False)[1:-1] not in paper
     doc = json.loads(paper)
     assert all(list(r) == ["label", "marks"] for p in doc["problems"] for r in p["results"])
@@ -126,6 +129,23 @@ def test_paper_has_no_answers_json(exam, views):
         assert [r.get("answer") for r in pk["results"]] == [r.get("answer") for r in ps["results"]]
         assert all("steps" not in r for r in pk["results"])
         assert pk["text"] == ps["text"] and pk["parts"] == ps["parts"]
+
+
+@pytest.mark.parametrize("fmt", ["md", "latex", "html", "text", "json"])
+def test_paper_does_not_depend_on_answers(exam, views, fmt):
+    """Replace every answer and step by a sentinel: the paper must not change at all."""
+    import dataclasses
+
+    from derive.steps import Answer
+
+    def blank(r):
+        if r.answer is None:
+            return r
+        return dataclasses.replace(r, answer=Answer("ZZ", "ZZ", "ZZ", None), steps=())
+    problems = tuple(dataclasses.replace(p, results=tuple(blank(r) for r in p.results))
+                     for p in exam.problems)
+    blanked = dataclasses.replace(exam, problems=problems)
+    assert derive.render(blanked, fmt, view="paper") == views[fmt, "paper"]
 
 
 @pytest.mark.parametrize("fmt", ["md", "latex", "html", "text"])
