@@ -82,6 +82,12 @@ def name_unicode(name: str) -> str:
     return text
 
 
+def _minus_negative(term: Any) -> bool:
+    """An unevaluated −1·(negative number), as substituting a negative value into −x gives."""
+    return (isinstance(term, sp.Mul) and len(term.args) == 2 and term.args[0] == -1
+            and term.args[1].is_Number and term.args[1].is_negative)
+
+
 class DeriveLatexPrinter(LatexPrinter):
     """sympy's LatexPrinter with derive's notation (see the module docstring)."""
 
@@ -96,6 +102,33 @@ class DeriveLatexPrinter(LatexPrinter):
                 "ln_notation": False}
         base.update(settings or {})
         super().__init__(base)
+
+    def _print_Add(self, expr, order=None) -> str:
+        """As sympy's, but an unevaluated `a - (-3)` (numbers substituted into a − b) keeps its
+        brackets instead of printing `a - -3`."""
+        terms = self._as_ordered_terms(expr, order=order)
+        tex = ""
+        for i, term in enumerate(terms):
+            if _minus_negative(term):
+                tex += (" - " if i else "-") + r"\left(%s\right)" % self._print(term.args[1])
+                continue
+            if i == 0:
+                pass
+            elif term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            else:
+                tex += " + "
+            term_tex = self._print(term)
+            if self._needs_add_brackets(term):
+                term_tex = r"\left(%s\right)" % term_tex
+            tex += term_tex
+        return tex
+
+    def _print_Mul(self, expr) -> str:
+        if _minus_negative(expr):
+            return r"-\left(%s\right)" % self._print(expr.args[1])
+        return super()._print_Mul(expr)
 
     def _print_MatrixElement(self, expr: MatrixElement) -> str:
         parent = self._print(expr.parent)

@@ -184,6 +184,37 @@ class leaky_relu_grad(sp.Function):
         return r"\operatorname{leaky\_relu}'\left(%s\right)" % printer._print(self.args[0])
 
 
+class sigmoid_grad(sp.Function):
+    """σ'(x) = σ(x)(1 − σ(x))."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number:
+            sg = F.sigmoid(x)
+            return sg * (1 - sg)
+
+    def _latex(self, printer):
+        return r"\sigma'\left(%s\right)" % printer._print(self.args[0])
+
+
+class tanh_grad(sp.Function):
+    """tanh'(x) = 1 − tanh²(x)."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_number:
+            return 1 - sp.tanh(x) ** 2
+
+    def _latex(self, printer):
+        return r"\tanh'\left(%s\right)" % printer._print(self.args[0])
+
+
+def act_grad_fn(act: str, slope: Any = None):
+    """The derivative of an activation as a sympy function of the pre-activation."""
+    return {"relu": relu_grad, "sigmoid": sigmoid_grad, "tanh": tanh_grad,
+            "leaky_relu": lambda x: leaky_relu_grad(x, slope)}[act]
+
+
 # ---- the graph ----------------------------------------------------------------------------
 
 @dataclass
@@ -686,7 +717,7 @@ def _simplify_number(x: Any) -> Any:
     if x.is_Rational or not x.is_number:
         return x
     try:
-        y = sp.nsimplify(x) if False else sp.simplify(x) if sp.count_ops(x) < 60 else x
+        y = sp.simplify(x) if sp.count_ops(x) < 60 else x
     except (TypeError, ValueError):
         return x
     return y
@@ -834,8 +865,9 @@ class Explain:
             z = bp.comp(zv.name, e)
             h = bp.comp(cv.name, e)
             zval = zv.value[e]
+            fn = act_grad_fn(cv.act, cv.slope)(z)
+            reason = ""
             if cv.act in ("relu", "leaky_relu"):
-                fn = relu_grad(z) if cv.act == "relu" else leaky_relu_grad(z, cv.slope)
                 active = zval > 0
                 why = (f"${latex(z)} = {latex(zval)} > 0$: the unit is active, so it passes the gradient on "
                        f"unchanged" if active else
@@ -846,22 +878,15 @@ class Explain:
                 steps.append(make_step("relu_gate", "The gate, checked:", z, 0, relation=">" if active else "≤",
                                        where={z: zval}))
                 reason = why + "."
-            elif cv.act == "sigmoid":
-                fn = h * (1 - h)
-            else:
-                fn = 1 - h ** 2
-            chain = ([lsym] if lsym is not None else []) + [Partial(F.relu(z) if cv.act == "relu" else
-                                                               (F.sigmoid(z) if cv.act == "sigmoid" else
-                                                                sp.tanh(z) if cv.act == "tanh" else
-                                                                F.leaky_relu(z, cv.slope)), z)
-                                                       if cv.act != "leaky_relu" else fn, fn]
+            chain = ([lsym] if lsym is not None else []) + [fn]
             if cv.act in ("sigmoid", "tanh"):
-                chain.append(substituted(fn, bp.W(fn)))
+                via_h = h * (1 - h) if cv.act == "sigmoid" else 1 - h ** 2
+                chain += [via_h, substituted(via_h, bp.W(via_h))]
             chain.append(bp.act_grad(cv, e))
             rule = {"relu": "relu'(z) is 1 for z > 0 and 0 otherwise",
                     "leaky_relu": f"leaky_relu'(z) is 1 for z > 0 and {cv.slope} otherwise",
                     "sigmoid": "σ'(z) = σ(z)(1 − σ(z))", "tanh": "tanh'(z) = 1 − tanh²(z)"}[cv.act]
-            text = f"Derivative of the activation ({rule})" + (": " + reason if steps else ":")
+            text = f"Derivative of the activation ({rule})" + (": " + reason if reason else ":")
             return [make_step("activation_derivative", text, *_dedupe(chain), where=bp.W(*chain, h, z),
                               substeps=steps)]
         return steps
@@ -1003,15 +1028,7 @@ class Explain:
             if cv.kind == "act" and cv.act != "softmax" and full_child:
                 G = bp.gsym(C)
                 zs = bp.sym(V)
-                fn = {"relu": lambda x: relu_grad(x), "leaky_relu": lambda x: leaky_relu_grad(x, cv.slope)}.get(cv.act)
-                if fn is not None:
-                    d = ElementwiseApplyFunction(sp.Lambda(sp.Dummy("x"), fn(sp.Dummy("x"))), zs) \
-                        if False else _elementwise(fn, zs)
-                else:
-                    hs = bp.sym(C)
-                    one = sp.OneMatrix(*vv.shape)
-                    d = sp.HadamardProduct(hs, one - hs) if cv.act == "sigmoid" else \
-                        one - sp.HadamardPower(hs, 2)
+                d = _elementwise(act_grad_fn(cv.act, cv.slope), zs)
                 gate = sp.ImmutableMatrix(*vv.shape, lambda i, j: bp.act_grad(cv, (i, j)))
                 extra.append(self.gate_vector_step(cv, vv, d, gate))
                 formulas.append(sp.HadamardProduct(G, d))
@@ -1021,12 +1038,10 @@ class Explain:
             if cv.kind == "act" and cv.act == "softmax" and full_child:
                 G = bp.gsym(C)
                 s = bp.sym(C)
-                n = vv.shape[0] * vv.shape[1]
                 ones = sp.OneMatrix(*vv.shape)
                 formulas.append(sp.HadamardProduct(s, G - ones * (s.T * G)) if vv.shape[1] == 1 else
                                 sp.HadamardProduct(s, G - ones * (G * s.T)))
                 show_numbers = False
-                extra.extend(self.softmax_ce_steps(cv, vv))
                 continue
             if cv.kind == "linear" and full_child:
                 f = self.linear_tensor(cv, V)
@@ -1102,7 +1117,7 @@ class Explain:
             G = bp.gsym(C, (0, 0))
             if C == bp.root:
                 return L, [step]
-            return sp.MatMul(L, G) if False else G * L, [step]
+            return G * L, [step]
         # general: each entry as a sum of (∂L/∂C_c)(∂C_c/∂V_e); the entries are evaluated numerically
         vals = sp.ImmutableMatrix(r, c, lambda i, j: bp.contribution(C, V, (i, j)) if (i, j) in bp.mask[V] else 0)
         Jt = dmat(f"{C}", V, r, c)
@@ -1136,39 +1151,81 @@ class Explain:
         chain.append(gate)
         return make_step("activation_derivative", why, *_dedupe(chain), where=bp.W(d))
 
-    def softmax_ce_steps(self, cv: Vertex, vv: Vertex) -> list[Step]:
-        """softmax then cross-entropy: ∂L/∂z = ŷ·Σy − y, i.e. ŷ − y for a one-hot/probability target."""
+    def output_shortcut(self) -> tuple[str, str, Step] | None:
+        """softmax + cross-entropy (∂L/∂z = ŷ − y) or sigmoid + binary cross-entropy (p − y):
+        the closed form, checked against the value the chain rule gives."""
         bp, g = self.bp, self.g
-        kids = bp.children[cv.name]
-        if len(kids) != 1 or kids[0] != bp.root:
-            return [make_step("softmax_jacobian", "The softmax Jacobian is diag(s) − s sᵀ, so "
-                              "∂L/∂z = s ⊙ (∂L/∂s − (sᵀ ∂L/∂s)·1).", check=False)]
-        L = g.v[bp.root]
-        e = L.expr
-        if not (isinstance(e, ast.Call) and e.name == "cross_entropy" and len(e.args) == 2
-                and isinstance(e.args[1], ast.Name) and e.args[1].id == cv.name):
-            return []
-        y = bp.p.value(e.args[0])
-        if not isinstance(y, sp.MatrixBase):
-            return []
+        root = g.v[bp.root]
+        on = set(self.path)
+        for sname in self.path:
+            sv = g.v[sname]
+            if sv.kind != "act" or sv.act not in ("softmax", "sigmoid"):
+                continue
+            if [c for c in bp.children[sname] if c in on] != [bp.root] or sv.parents[0] not in on:
+                continue
+            zname = sv.parents[0]
+            if [c for c in bp.children[zname] if c in on] != [sname]:
+                continue
+            if len(bp.grad.get(zname, {})) != len(g.v[zname].entries()):
+                continue
+            step = self._softmax_ce(sv, g.v[zname], root) if sv.act == "softmax" else \
+                self._sigmoid_bce(sv, g.v[zname], root)
+            if step is not None:
+                return sname, zname, step
+        return None
+
+    def _softmax_ce(self, sv: Vertex, zv: Vertex, root: Vertex) -> Step | None:
+        bp, g = self.bp, self.g
+        e = root.expr
+        if not (isinstance(e, ast.Call) and e.name == "cross_entropy" and not bp.p.has("cross_entropy")
+                and len(e.args) == 2 and isinstance(e.args[1], ast.Name) and e.args[1].id == sv.name
+                and isinstance(e.args[0], ast.Name) and e.args[0].id in g.v and e.args[0].id not in bp.mask):
+            return None
+        yv = g.v[e.args[0].id]
+        y = yv.value
         ysum = sp.Add(*list(y))
-        s = bp.sym(cv.name)
-        ysym = Evaluator(bp.p, "symbol", dict(g.gen_symbols)).eval(e.args[0])
-        bp.where.update({ysym: y} if isinstance(ysym, sp.MatrixSymbol) else {})
-        G = bp.gsym(vv.name)
+        s = bp.sym(sv.name)
+        ys = bp.sym(yv.name)
+        G = bp.gsym(zv.name)
         if ysum == 1:
-            text = ("Softmax followed by cross-entropy simplifies: with $\\sum_i y_i = 1$, "
-                    "$\\frac{\\partial L}{\\partial z_k} = -\\sum_i y_i (\\delta_{ik} - \\hat y_k) = \\hat y_k - y_k$:")
-            formula = s - ysym
+            text = ("Softmax followed by cross-entropy: with $\\hat y = \\operatorname{softmax}(z)$ and "
+                    "$\\sum_i y_i = 1$, $\\frac{\\partial L}{\\partial z_k} = -\\sum_i y_i "
+                    "(\\delta_{ik} - \\hat y_k) = \\hat y_k - y_k$, so the gradient is prediction minus target:")
+            formula = sp.MatAdd(s, -ys)
         else:
             text = ("Softmax followed by cross-entropy: $\\frac{\\partial L}{\\partial z_k} = "
                     f"\\hat y_k \\sum_i y_i - y_k$ (here $\\sum_i y_i = {latex(ysum)}$):")
-            formula = ysum * s - ysym
-        num = substituted(formula, bp.W(formula) | ({ysym: y} if isinstance(ysym, sp.MatrixSymbol) else {}))
-        where = bp.W(G, formula)
-        if isinstance(ysym, sp.MatrixSymbol):
-            where[ysym] = y
-        return [make_step("softmax_cross_entropy", text, G, formula, num, bp.where[G], where=where)]
+            formula = sp.MatAdd(ysum * s, -ys)
+        chain = [G, formula]
+        num = substituted(formula, bp.W(formula))
+        chain += [num, bp.where[G]]
+        return make_step("softmax_cross_entropy", text, *chain, where=bp.W(*chain))
+
+    def _sigmoid_bce(self, sv: Vertex, zv: Vertex, root: Vertex) -> Step | None:
+        bp, g = self.bp, self.g
+        if not (sv.scalar and zv.scalar and root.kind == "generic"):
+            return None
+        expr = bp.entry_exprs(root)[0, 0]
+        p, z = bp.comp(sv.name, (0, 0)), bp.comp(zv.name, (0, 0))
+        zd = sp.Dummy("z", real=True)
+        d = sp.diff(expr.xreplace({p: F.sigmoid(zd)}), zd)
+        for other in root.parents:
+            if other == sv.name or not g.v[other].scalar or other in bp.mask:
+                continue
+            y = bp.comp(other, (0, 0))
+            try:
+                same = sp.simplify((d - (F.sigmoid(zd) - y)).rewrite(sp.exp)) == 0
+            except (TypeError, ValueError, NotImplementedError):
+                same = False
+            if same:
+                G = bp.gsym(zv.name, (0, 0))
+                formula = p - y
+                chain = [G, formula, substituted(formula, bp.W(formula)), bp.where[G]]
+                return make_step("sigmoid_cross_entropy",
+                                 "Sigmoid followed by binary cross-entropy: $\\frac{\\partial L}{\\partial p}"
+                                 " \\sigma'(z) = \\frac{p - y}{p(1 - p)} \\, p(1 - p) = p - y$, prediction minus "
+                                 "target:", *chain, where=bp.W(*chain))
+        return None
 
     # the whole derivation
     def run(self) -> list[Step]:
@@ -1222,8 +1279,14 @@ class Explain:
                                     f"\\frac{{\\partial {Ltex}}}{{\\partial c}} \\frac{{\\partial c}}{{\\partial u}}$ "
                                     "over the quantities $c$ computed directly from $u$ (one term per path; "
                                     f"$\\frac{{\\partial {Ltex}}}{{\\partial {Ltex}}} = 1$).", check=False))
+        shortcut = self.output_shortcut()
         for n in reversed(self.path):
             if n == bp.root:
+                continue
+            if shortcut is not None and n == shortcut[0]:
+                continue                  # ∂L/∂ŷ is folded into the closed form below
+            if shortcut is not None and n == shortcut[1]:
+                self.steps.append(shortcut[2])
                 continue
             steps = self.delta_step(n)
             kids = [c for c in bp.children[n] if c in set(self.path)]

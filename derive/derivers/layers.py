@@ -19,7 +19,6 @@ size formula worked out for every layer on the way).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
