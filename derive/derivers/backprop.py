@@ -493,6 +493,10 @@ def _op(P: sp.MatrixBase, t: bool) -> sp.MatrixBase:
     return P.T if t else P
 
 
+def _T(x: Any) -> Any:
+    return x.T if is_tensor(x) else x
+
+
 def _swap(e: Entry, t: bool) -> Entry:
     return (e[1], e[0]) if t else e
 
@@ -816,7 +820,7 @@ class Explain:
         cv, vv = g.v[C], g.v[V]
         lsym = DSym(cv.key(c), vv.key(e))
         x = bp.comp(V, e)
-        if cv.kind == "act":
+        if cv.kind == "act" and cv.act != "softmax":
             value = bp.act_grad(cv, e)
             bp.where[lsym] = value
             return lsym, self.gate_steps(cv, [e], lsym)
@@ -826,7 +830,7 @@ class Explain:
             expr = bp.entry_exprs(cv)[c]
         d = sp.diff(expr, x)
         shown = _nice(d)
-        value = bp.local_value(C, c, V, e) if cv.kind == "generic" else _simplify_number(d.xreplace(bp.W(d)))
+        value = bp.local_value(C, c, V, e) if cv.kind != "linear" else _simplify_number(d.xreplace(bp.W(d)))
         bp.where[lsym] = value
         chain = [lsym, Partial(expr, x), shown]
         num = substituted(shown, bp.W(shown))
@@ -1076,8 +1080,8 @@ class Explain:
                         return None
                     out.append(G if t.sign > 0 else -G)
                 continue
-            A = _op(bp.sym(t.p), t.p_t)
-            B = _op(bp.sym(t.q), t.q_t)
+            A = _op(bp.sym(t.p), t.p_t and is_tensor(bp.sym(t.p)))
+            B = _op(bp.sym(t.q), t.q_t and is_tensor(bp.sym(t.q)))
             Av = _op(g.v[t.p].value, t.p_t)
             Bv = _op(g.v[t.q].value, t.q_t)
             if (Av.shape[0], Bv.shape[1]) == (1, 1) and (r, c) != (1, 1):
@@ -1086,11 +1090,11 @@ class Explain:
             if g.v[cv.name].scalar:
                 dR = bp.gsym(cv.name, (0, 0))
             if t.p == V:
-                dA = dR * B.T if not g.v[cv.name].scalar else B.T * dR
-                out.append(t.sign * (dA.T if t.p_t else dA))
+                dA = dR * _T(B) if not g.v[cv.name].scalar else _T(B) * dR
+                out.append(t.sign * (_T(dA) if t.p_t else dA))
             if t.q == V:
-                dB = A.T * dR
-                out.append(t.sign * (dB.T if t.q_t else dB))
+                dB = _T(A) * dR
+                out.append(t.sign * (_T(dB) if t.q_t else dB))
         if not out:
             return None
         return out[0] if len(out) == 1 else sp.MatAdd(*out)
