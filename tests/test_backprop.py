@@ -7,6 +7,8 @@ derivation shows must have been checked by the engine.
 """
 from __future__ import annotations
 
+import os
+
 from fractions import Fraction
 
 import numpy as np
@@ -15,6 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import derive
+
+STRESS = int(os.environ.get("DERIVE_STRESS", "1"))      # multiply the examples for a long run
 from derive.errors import SpecError, Unsupported
 
 
@@ -234,7 +238,7 @@ def goals_for(net, draw_entry):
 
 # ---- the oracle checks itself --------------------------------------------------------------
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30 * STRESS, deadline=None)
 @given(networks(smooth=True))
 def test_oracle_matches_finite_differences(net):
     oracle = numpy_grads(net)
@@ -246,13 +250,13 @@ def test_oracle_matches_finite_differences(net):
 
 # ---- derive against the oracle --------------------------------------------------------------
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12 * STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks(smooth=False), st.tuples(st.integers(0, 9), st.integers(0, 9)))
 def test_piecewise_linear_networks(net, entry):
     run(net, goals_for(net, entry))
 
 
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=5 * STRESS, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks(smooth=True), st.tuples(st.integers(0, 9), st.integers(0, 9)))
 def test_smooth_networks_and_cross_entropy(net, entry):
     K = len(net["W"])

@@ -41,23 +41,39 @@ REQUIRED = object()
 
 # ---- shape-only values ---------------------------------------------------------------------
 
-class LayerApply(MatrixExpr):
-    """`layer(input)` whose entries are unknown (no concrete weights): only its shape is.
+class LayerRef(sp.Atom):
+    """A layer object inside a sympy expression (compared by the layer's identity)."""
 
-    args: (layer name, the input (a tensor expression or a Symbol naming a shape-only
-    input), the PyTorch shape as a Tuple of one or two sizes).
+    def __new__(cls, name: str, layer: Any):
+        obj = sp.Atom.__new__(cls)
+        obj.layer_name = name
+        obj.layer = layer
+        return obj
+
+    def _hashable_content(self):
+        return (self.layer_name, id(self.layer))
+
+    def __getnewargs__(self):
+        return (self.layer_name, self.layer)
+
+
+class LayerApply(MatrixExpr):
+    """`layer(input)` whose entries are not known yet: its shape is.
+
+    args: (a LayerRef, the input (a tensor expression, or a Symbol naming a shape-only
+    input), the PyTorch shape as a Tuple of one or two sizes).  `doit` gives the values
+    once the input is explicit and the layer has concrete weights.
     """
 
     is_commutative = False
 
-    def __new__(cls, name: Any, arg: Any, dims: Any):
-        name = name if isinstance(name, Str) else Str(str(name))
+    def __new__(cls, ref: Any, arg: Any, dims: Any):
         dims = dims if isinstance(dims, sp.Tuple) else sp.Tuple(*dims)
-        return sp.Basic.__new__(cls, name, sp.sympify(arg), dims)
+        return sp.Basic.__new__(cls, ref, sp.sympify(arg), dims)
 
     @property
     def layer_name(self) -> str:
-        return self.args[0].name
+        return self.args[0].layer_name
 
     @property
     def dims(self) -> tuple:
@@ -67,6 +83,17 @@ class LayerApply(MatrixExpr):
     def shape(self):
         d = self.args[2]
         return (d[0], sp.Integer(1)) if len(d) == 1 else (d[0], d[1])
+
+    def doit(self, **hints):
+        arg = self.args[1].doit(**hints) if isinstance(self.args[1], sp.Basic) else self.args[1]
+        if isinstance(arg, MatrixExpr) and not arg.free_symbols and all(sp.sympify(n).is_Integer for n in arg.shape):
+            arg = sp.ImmutableMatrix(arg.as_explicit())
+        if isinstance(arg, sp.MatrixBase):
+            layer = self.args[0].layer
+            vals = layer.values(arg, dims_of(arg, min(layer.ranks) if layer.ranks else 1), None)
+            if vals is not None:
+                return vals
+        return LayerApply(self.args[0], arg, self.args[2])
 
     def _entry(self, i, j, **kwargs):
         raise Unsupported(f"the entries of {self.layer_name}(...) are unknown: give the layer concrete weights")
@@ -96,6 +123,13 @@ def dims_of(value: Any, min_rank: int = 1) -> tuple:
     if isinstance(value, Seq):
         raise SpecError("a list of tensors has no single shape; stack it first")
     return ()
+
+
+def declared_dims(problem: Problem, node: ast.Expr) -> tuple | None:
+    """The shape a shape-only input was declared with (`input x : (10, 1)` is 2-D)."""
+    if isinstance(node, ast.Name) and problem.has(node.id):
+        return problem.names[node.id].dims
+    return None
 
 
 def show_dims(dims: tuple) -> str:
@@ -143,7 +177,10 @@ class Args:
             if p.name not in self.values:
                 if p.default is REQUIRED:
                     raise SpecError(f"`{kind}` is missing the required argument `{p.name}`", node.pos)
-                self.values[p.name] = None if p.default is None else p.check(p.name, p.default, node)
+                default = p.default
+                if isinstance(default, int) and not isinstance(default, bool):
+                    default = sp.Integer(default)
+                self.values[p.name] = None if default is None else p.check(p.name, default, node)
                 continue
             self.raw[p.name] = self.values[p.name]
             self.values[p.name] = p.check(f"`{p.name}` of {kind}", self.values[p.name], self.nodes[p.name])
@@ -195,9 +232,9 @@ def integer(what, v, node):
 
 
 def boolean(what, v, node):
-    if v in (sp.true, True):
+    if v is sp.true or v is True:
         return True
-    if v in (sp.false, False):
+    if v is sp.false or v is False:
         return False
     raise SpecError(f"{what} must be true or false, not {_show(v)}", node.pos)
 
@@ -321,6 +358,17 @@ class Layer:
         """Explicit output values when they are known, else None."""
         return None
 
+    def checked_dims(self, x: Any, node: ast.Expr, problem: Problem) -> tuple:
+        """The input's shape: as declared for a shape-only input name, else from its value."""
+        declared = declared_dims(problem, node)
+        if declared is None:
+            return self.input_dims(x, node)
+        if self.ranks and len(declared) not in self.ranks:
+            want = " or ".join(f"{r}-D" for r in self.ranks)
+            raise SpecError(f"`{self.name or self.kind}` ({self.kind}) expects a {want} input, but "
+                            f"{_label(x, node)} has shape {show_dims(declared)}", node.pos)
+        return declared
+
     def input_dims(self, x: Any, node: ast.Expr) -> tuple:
         need = min(self.ranks) if self.ranks else 1
         dims = dims_of(x, need)
@@ -341,18 +389,18 @@ class Layer:
         x = ev.eval(node.args[0])
         if not (is_tensor(x) or isinstance(x, TensorShape)):
             raise SpecError(f"`{name}` needs a tensor input, not {_show(scalarize(x))}", node.args[0].pos)
-        dims = self.input_dims(x, node.args[0])
+        dims = self.checked_dims(x, node.args[0], ev.problem)
         out, _ = self.out_dims(dims, node)
         vals = self.values(x, dims, node)
         if vals is not None:
             return vals
-        return shape_only(name, x, out, node.args[0])
+        return shape_only(name, x, out, node.args[0], self)
 
 
-def shape_only(name: str, x: Any, out: tuple, node: ast.Expr) -> Any:
+def shape_only(name: str, x: Any, out: tuple, node: ast.Expr, layer: Any = None) -> Any:
     if len(out) in (1, 2):
         arg = x if isinstance(x, sp.Basic) else sp.Symbol(_label(x, node))
-        return LayerApply(name, arg, out)
+        return LayerApply(LayerRef(name, layer), arg, out)
     return TensorShape(f"{name}({_label(x, node)})", tuple(out))
 
 
@@ -487,8 +535,7 @@ class _Windowed(Layer):
                 continue
             p = 0 if pad == "valid" else pad[i]
             if self.pooling:
-                eff = d[i] * (k[i] - 1) + 1
-                limit = sp.Rational(eff if "dilation" in a.values and self.nd > 1 else k[i], 2)
+                limit = sp.Rational(k[i], 2)          # PyTorch: pad ≤ kernel_size / 2 (not the dilated span)
                 if p > limit:
                     raise SpecError(f"`{self.name or self.kind}` ({self.kind}): padding {p} must be at most half of "
                                     f"the kernel size {k[i]}", a.pos("padding", node.pos))
@@ -496,7 +543,7 @@ class _Windowed(Layer):
             sym = S(f"{nm}_out")
             padded = L + 2 * p
             eff = d[i] * (k[i] - 1) + 1
-            if isinstance(padded, (int, sp.Integer)) and padded < eff:
+            if not self.pooling and isinstance(padded, (int, sp.Integer)) and padded < eff:
                 what = "padded input" if p else "input"
                 raise SpecError(f"`{self.name or self.kind}` ({self.kind}): the {what} is shorter than the kernel: "
                                 f"{nm} = {padded}{f' (with padding {p})' if p else ''} < {eff}"
@@ -723,9 +770,8 @@ class Dropout(Layer):
     def out_dims(self, dims, node):
         return tuple(dims), [ShapeLine("Dropout keeps the shape (and is the identity at evaluation).")]
 
-    def call(self, ev, node):
-        super().call(ev, node)
-        return ev.eval(node.args[0])
+    def values(self, x, dims, node):
+        return x if F.explicit(x) else None
 
 
 def _conv_sig(nd: int) -> list[Param]:
@@ -788,9 +834,8 @@ def make_layer(kind: str, args: list, kwargs: dict, node: ast.Call) -> Layer:
 
 def _register(kind: str) -> None:
     cls, sig, _ = LAYERS[kind]
-    positional = sum(1 for p in sig if not p.kwonly)
 
-    @builtin(kind, nargs=(0, positional), kwargs=tuple(p.name for p in sig), tuples=True,
+    @builtin(kind, nargs=(0, 99), kwargs=tuple(p.name for p in sig), tuples=True,
              doc=f"torch.nn.{kind}: " + (cls.__doc__ or "").strip().split("\n")[0])
     def construct(ev, args, kwargs, node):
         return make_layer(kind, args, kwargs, node)
@@ -1028,7 +1073,7 @@ def _shape_steps(problem: Problem, expr: ast.Expr, steps: list[Step], seen: set[
         if b.kind == "layer" and isinstance(b.value, Layer) and len(expr.args) == 1:
             layer = b.value
             x = problem.value(expr.args[0])
-            dims = layer.input_dims(x, expr.args[0])
+            dims = layer.checked_dims(x, expr.args[0], problem)
             out, lines = layer.out_dims(dims, expr)
             subs = []
             for ln in lines:
@@ -1057,7 +1102,7 @@ def shape(problem: Problem, call: ast.Call) -> Derived:
                         f"`shape({expr.pos.snippet()}(x))`", expr.pos)
     steps: list[Step] = []
     _shape_steps(problem, expr, steps, set())
-    dims = dims_of(value)
+    dims = declared_dims(problem, expr) or dims_of(value)
     if not steps:
         steps.append(make_step("shape", f"`{expr.pos.snippet()}` is {_describe_dims(dims)}.", check=False))
     out = tuple(sp.Integer(d) if isinstance(d, int) else d for d in dims)
