@@ -82,12 +82,6 @@ def name_unicode(name: str) -> str:
     return text
 
 
-def _minus_negative(term: Any) -> bool:
-    """An unevaluated −1·(negative number), as substituting a negative value into −x gives."""
-    return (isinstance(term, sp.Mul) and len(term.args) == 2 and term.args[0] == -1
-            and term.args[1].is_Number and term.args[1].is_negative)
-
-
 class DeriveLatexPrinter(LatexPrinter):
     """sympy's LatexPrinter with derive's notation (see the module docstring)."""
 
@@ -103,13 +97,19 @@ class DeriveLatexPrinter(LatexPrinter):
         base.update(settings or {})
         super().__init__(base)
 
+    @staticmethod
+    def _minus_negative(term: Any) -> bool:
+        """An unevaluated −1·(negative number), as substituting a negative value into −x gives."""
+        return (isinstance(term, sp.Mul) and len(term.args) == 2 and term.args[0] == -1
+                and term.args[1].is_Number and term.args[1].is_negative)
+
     def _print_Add(self, expr, order=None) -> str:
         """As sympy's, but an unevaluated `a - (-3)` (numbers substituted into a − b) keeps its
         brackets instead of printing `a - -3`."""
         terms = self._as_ordered_terms(expr, order=order)
         tex = ""
         for i, term in enumerate(terms):
-            if _minus_negative(term):
+            if self._minus_negative(term):
                 tex += (" - " if i else "-") + r"\left(%s\right)" % self._print(term.args[1])
                 continue
             if i == 0:
@@ -126,7 +126,7 @@ class DeriveLatexPrinter(LatexPrinter):
         return tex
 
     def _print_Mul(self, expr) -> str:
-        if _minus_negative(expr):
+        if self._minus_negative(expr):
             return r"-\left(%s\right)" % self._print(expr.args[1])
         return super()._print_Mul(expr)
 

@@ -67,10 +67,9 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
     b = BUILTINS.get(name)
     if b is None:
         from ..derivers import registry
-        registry.load_all()          # families register their builtins when their module loads
+        registry.load_all()              # families register builtins in their deriver modules
         b = BUILTINS.get(name)
     if b is None:
-        from ..derivers import registry
         if name in registry.DERIVERS:
             return registry.value_of_goal(ev.problem, node)
         if name in PLANNED:
