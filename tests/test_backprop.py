@@ -386,3 +386,33 @@ def test_fan_out_adds_contributions():
     want = A.T @ (A @ x > 0).astype(float) + B.T @ (2 * v * (1 - v ** 2))
     np.testing.assert_allclose(rs[0].answer.value, want, rtol=1e-9)
     assert rs[1].answer.value == 0        # (A x)_2 = -1 < 0: inactive
+
+
+def test_linear_layers_with_named_weights_are_differentiated():
+    """`layer fc = Linear(2, 3, weight = W, bias = b)`: gradients reach W and b through fc."""
+    spec = """problem "lin" {
+      param W = [[1, 2], [3, -4], [0.5, 1]]
+      param b = [0.5, 0, -1]
+      param V = [[1, -1, 2]]
+      layer fc = Linear(2, 3, weight = W, bias = b)
+      layer out = Linear(3, 1, weight = V, bias = false)
+      input x = [1, -1]
+      let t = 2
+      o = out(relu(fc(x)))
+      L = (t - o)^2
+      find grad(L, W), grad(L, b), grad(L, V), grad(L, x)
+    }"""
+    rs = derive.solve(spec).results
+    for r in rs:
+        check_steps(r)
+    W = np.array([[1, 2], [3, -4], [0.5, 1]])
+    b = np.array([0.5, 0, -1])
+    V = np.array([[1, -1, 2]])
+    x = np.array([1, -1])
+    z = W @ x + b
+    h = np.maximum(z, 0)
+    dz = (V.T @ [-2 * (2 - (V @ h)[0])]) * (z > 0)
+    np.testing.assert_allclose(rs[0].answer.value, np.outer(dz, x))
+    np.testing.assert_allclose(rs[1].answer.value, dz)
+    np.testing.assert_allclose(rs[2].answer.value, [-2 * (2 - (V @ h)[0]) * h])
+    np.testing.assert_allclose(rs[3].answer.value, W.T @ dz)

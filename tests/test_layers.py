@@ -191,6 +191,8 @@ def test_activation_keeps_a_shape_only_tensor():
     ("layer c = Linear(3, 5, 7, 8)", "at most 3 positional", None),
     ("layer c = Linear(3, 5, nonsense = 1)", "no keyword argument `nonsense`", None),
     ("layer c = Dropout(1.5)", "≤ 1", None),
+    ("layer c = Linear(2, 3, weight = ones(3, 2))", "give the bias too", None),
+    ("layer c = Linear(2, 3, weight = ones(2, 3), bias = false)", "must be 3×2", None),
     ("layer c = Conv1d(3, 5, 3)\ninput x : (2, 4, 10)\ny = c(x)", "in_channels = 3", None),
     ("layer c = Conv1d(3, 5, 30)\ninput x : (3, 10)\ny = c(x)", "shorter than the kernel", None),
     ("layer c = Conv1d(3, 5, 3)\ninput x : (3, 4, 5, 6)\ny = c(x)", "2-D or 3-D input", None),

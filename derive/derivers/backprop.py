@@ -409,6 +409,7 @@ class Graph:
 
     def extract(self, e: ast.Expr, owner: str, root: bool) -> ast.Expr:
         """Split activations off `e`: their arguments (and, nested, themselves) become vertices."""
+        e = self.unfold_layer(e)
         if isinstance(e, ast.Call) and e.name in ACTIVATIONS and not self.problem.has(e.name) and e.args:
             arg = self.extract(e.args[0], owner, root=False)
             if not isinstance(arg, ast.Name):
@@ -424,6 +425,24 @@ class Graph:
         if isinstance(e, (ast.Name, ast.Num, ast.Lambda, ast.Str, ast.Bool)):
             return e
         return _rebuild(e, lambda c: self.extract(c, owner, False))
+
+    def unfold_layer(self, e: ast.Expr) -> ast.Expr:
+        """`fc(a)` for `layer fc = Linear(n, m, weight = W, bias = b)` is W @ a + b on the graph,
+        so gradients reach W and b (a 1-D input; a batch is not unfolded)."""
+        if not (isinstance(e, ast.Call) and e.name and self.problem.has(e.name) and len(e.args) == 1):
+            return e
+        b = self.problem.names[e.name]
+        layer = b.value
+        if b.kind != "layer" or getattr(layer, "kind", None) != "Linear" or "weight" not in layer.args.nodes:
+            return e
+        x = self.problem.value(e.args[0])
+        if is_tensor(x) and x.shape[1] != 1:
+            raise Unsupported(f"backprop through `{e.name}` on a batch (a matrix input) is not implemented; "
+                              "apply it to one vector at a time", e.pos)
+        out: ast.Expr = ast.BinOp(e.pos, "@", layer.args.nodes["weight"], e.args[0])
+        if "bias" in layer.args.nodes and is_tensor(layer.args["bias"]):
+            out = ast.BinOp(e.pos, "+", out, layer.args.nodes["bias"])
+        return out
 
     def _classify(self, vx: Vertex) -> None:
         e = vx.expr
@@ -896,10 +915,10 @@ class Explain:
                 via_h = h * (1 - h) if cv.act == "sigmoid" else 1 - h ** 2
                 chain += [via_h, substituted(via_h, bp.W(via_h))]
             chain.append(bp.act_grad(cv, e))
-            rule = {"relu": "relu'(z) is 1 for z > 0 and 0 otherwise",
-                    "leaky_relu": f"leaky_relu'(z) is 1 for z > 0 and {cv.slope} otherwise",
+            rule = {"relu": "relu'(z) = 1 for z > 0 and 0 otherwise",
+                    "leaky_relu": f"leaky_relu'(z) = 1 for z > 0 and {cv.slope} otherwise",
                     "sigmoid": "σ'(z) = σ(z)(1 − σ(z))", "tanh": "tanh'(z) = 1 − tanh²(z)"}[cv.act]
-            text = f"Derivative of the activation ({rule})" + (": " + reason if reason else ":")
+            text = f"Activation derivative, {rule}" + ("; here " + reason[0].lower() + reason[1:] if reason else ":")
             return [make_step("activation_derivative", text, *_dedupe(chain), where=bp.W(*chain, h, z),
                               substeps=steps)]
         return steps

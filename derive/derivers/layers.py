@@ -442,6 +442,9 @@ class Linear(Layer):
         if w is not None and tuple(w.shape) != (n_out, n_in):
             raise SpecError(f"the weight of Linear({n_in}, {n_out}) must be {n_out}×{n_in} "
                             f"(out_features × in_features), not {w.shape[0]}×{w.shape[1]}", args.pos("weight", pos))
+        if w is not None and b is True:
+            raise SpecError("with a concrete weight, give the bias too (`bias = b`), or `bias = false`",
+                            args.pos("weight", pos))
         if is_tensor(b) and tuple(b.shape) not in ((n_out, 1), (1, n_out)):
             raise SpecError(f"the bias of Linear({n_in}, {n_out}) must have {n_out} entries, not "
                             f"{show_shape(b)}", args.pos("bias", pos))
