@@ -937,7 +937,7 @@ class Counted:
     step: Step | None
 
 
-def _layer_rows(b: Binding, named_params: set[str]) -> tuple[list[Counted], Step | None]:
+def _layer_rows(b: Binding, named_params: set[str]) -> tuple[list[Counted], Step | None, tuple]:
     layer: Layer = b.value
     rows: list[Counted] = []
     infos = layer.params()
@@ -947,7 +947,8 @@ def _layer_rows(b: Binding, named_params: set[str]) -> tuple[list[Counted], Step
     if not infos:
         note = " (its parameters are the named tensors counted separately)" if given else ""
         return [Counted(b.name, b.name, (), sp.Integer(0), None)], make_step(
-            "count_params", f"`{b.name} = {layer.describe()}` has no trainable parameters{note}.", check=False)
+            "count_params", f"`{b.name} = {layer.describe()}` has no trainable parameters{note}.", check=False), \
+            (b.name, layer.describe(), "none", "", sp.Integer(0))
     formula = sp.Add(*[i.formula for i in infos], evaluate=False) if len(infos) > 1 else infos[0].formula
     where = dict(w for i in infos for w in i.where)
     num = {k: sp.Integer(v) for k, v in where.items()}
@@ -960,11 +961,14 @@ def _layer_rows(b: Binding, named_params: set[str]) -> tuple[list[Counted], Step
                      cnt, formula, shown, total, where={**num, cnt: total})
     for i in infos:
         rows.append(Counted(b.name, f"{b.name}.{i.name}", i.dims, _entries(i.dims), None))
-    return rows, step
+    tensors = ", ".join(f"{i.name} {show_dims(i.dims)}" for i in infos)
+    return rows, step, (b.name, layer.describe(), tensors, formula, total)
 
 
-def count_params(problem: Problem, call: ast.Call, what: str = "params") -> tuple[list[Counted], list[Step]]:
-    """Rows (one per trainable tensor) and the steps counting them, for `params(ARG)`/`params()`."""
+def count_params(problem: Problem, call: ast.Call, what: str = "params") \
+        -> tuple[list[Counted], list[Step], list[tuple]]:
+    """Rows (one per trainable tensor), the steps counting them and one table row per layer
+    or param (name, what it is, its tensors, the count formula, the count), for `params(...)`."""
     _name_layers(problem)
     if call.kwargs:
         raise SpecError(f"`{what}` takes no keyword arguments", call.kwargs[0].pos)
@@ -983,13 +987,15 @@ def count_params(problem: Problem, call: ast.Call, what: str = "params") -> tupl
     named = {b.name for b in items if b.kind == "param"}
     rows: list[Counted] = []
     steps: list[Step] = []
+    table: list[tuple] = []
     for b in items:
         if b.error is not None:
             raise b.error
         if b.kind == "layer":
-            r, st = _layer_rows(b, named)
+            r, st, trow = _layer_rows(b, named)
             rows.extend(r)
             steps.append(st)
+            table.append(trow)
         else:
             dims = param_dims(b)
             n = _entries(dims)
@@ -1002,18 +1008,19 @@ def count_params(problem: Problem, call: ast.Call, what: str = "params") -> tupl
             if len(dims) > 1:
                 with sp.evaluate(False):
                     prod = sp.Mul(*[sp.Integer(d) for d in dims])
-                steps.append(make_step("count_params", f"${name_latex(b.name)}$ is {what}:", cnt, prod, n, where={cnt: n}))
+                steps.append(make_step("count_params", f"${name_latex(b.name)}$ is {what}:", cnt, prod, n,
+                                       where={cnt: n}))
             else:
+                prod = n
                 steps.append(make_step("count_params", f"${name_latex(b.name)}$ is {what}:", cnt, n, where={cnt: n}))
-    return rows, steps
+            table.append((b.name, "param", show_dims(dims) if dims else "scalar", prod, n))
+    return rows, steps, table
 
 
 @deriver("params", nargs=(0, 99), doc="trainable parameter count, per layer and in total")
 def params(problem: Problem, call: ast.Call) -> Derived:
-    rows, steps = count_params(problem, call)
-    counted = [r for r in rows if r.dims or r.count]
-    table = Table(("tensor", "shape", "entries"),
-                  tuple((r.label, show_dims(r.dims) if r.dims else "scalar", r.count) for r in counted))
+    rows, steps, trows = count_params(problem, call)
+    table = Table(("name", "what", "trainable tensors", "formula", "count"), tuple(trows))
     owners: dict[str, Any] = {}
     for r in rows:
         owners[r.owner] = owners.get(r.owner, 0) + r.count
@@ -1038,7 +1045,7 @@ def shapes(problem: Problem, call: ast.Call) -> Derived:
     if len(call.args) == 1 and isinstance(call.args[0], ast.Call) and call.args[0].name == "params" \
             and not problem.has("params"):
         inner = call.args[0]
-    rows, steps = count_params(problem, inner, "shapes")
+    rows, steps, _ = count_params(problem, inner, "shapes")
     rows = [r for r in rows if r.dims or r.count]
     out = {r.label: [int(d) if sp.sympify(d).is_Integer else d for d in r.dims] for r in rows}
     table = Table(("tensor", "shape"), tuple((r.label, show_dims(r.dims) if r.dims else "scalar") for r in rows))
