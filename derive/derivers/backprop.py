@@ -771,6 +771,7 @@ class Explain:
         self.g = bp.g
         self.path = path
         self.steps: list[Step] = []
+        self.display: dict[str, Any] = {}          # vertex -> its definition in symbols
 
     # forward pass
     def forward(self) -> None:
@@ -786,6 +787,7 @@ class Explain:
             if vx.kind == "leaf":
                 continue
             display = scalarize(ev.eval(vx.expr))
+            self.display[n] = display
             value = vx.value[0, 0] if vx.scalar else vx.value
             chain = [vx.symbol, display]
             used = {k: v for k, v in subs.items() if isinstance(display, sp.Basic) and (
@@ -964,7 +966,10 @@ class Explain:
         if len(kids) > 1:
             return (f"{what} feeds {', '.join('$' + latex(g.v[c].symbol) + '$' for c in kids)}: the chain rule "
                     "adds one contribution per path (fan-out).")
-        return f"Through ${latex(g.v[kids[0]].symbol)}$:"
+        c = kids[0]
+        if c in self.display:
+            return f"Back through ${latex(g.v[c].symbol)} = {latex(self.display[c])}$:"
+        return f"Back through ${latex(g.v[c].symbol)}$:"
 
     def entry_formula(self, C: str, V: str, e: Entry) -> tuple[Any, Any, list[Step]]:
         """δ contribution of child C to V[e]: (formula in symbols, with numbers, local steps)."""
