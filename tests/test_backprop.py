@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import derive
 
 STRESS = int(os.environ.get("DERIVE_STRESS", "1"))      # multiply the examples for a long run
-from derive.errors import SpecError, Unsupported
+from derive.errors import SpecError
 
 
 # ---- the oracle -------------------------------------------------------------------------

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 
-import math
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings

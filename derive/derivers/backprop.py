@@ -1243,7 +1243,7 @@ class Explain:
         if not (sv.scalar and zv.scalar and root.kind == "generic"):
             return None
         expr = bp.entry_exprs(root)[0, 0]
-        p, z = bp.comp(sv.name, (0, 0)), bp.comp(zv.name, (0, 0))
+        p = bp.comp(sv.name, (0, 0))
         zd = sp.Dummy("z", real=True)
         d = sp.diff(expr.xreplace({p: F.sigmoid(zd)}), zd)
         for other in root.parents:
@@ -1282,7 +1282,7 @@ class Explain:
         return self.steps
 
     def chain_rule(self) -> None:
-        bp, g = self.bp, self.g
+        bp = self.bp
         edges = []
         for a, b in zip(self.path, self.path[1:]):
             ea, eb = next(iter(bp.mask[a])), next(iter(bp.mask[b]))
