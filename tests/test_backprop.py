@@ -416,3 +416,50 @@ def test_linear_layers_with_named_weights_are_differentiated():
     np.testing.assert_allclose(rs[1].answer.value, dz)
     np.testing.assert_allclose(rs[2].answer.value, [-2 * (2 - (V @ h)[0]) * h])
     np.testing.assert_allclose(rs[3].answer.value, W.T @ dz)
+
+
+def test_direct_and_indirect_dependence_are_told_apart():
+    """w enters L directly (e^w) and through p = f(w x): ∂L/∂w is the sum, and the direct
+    part is written ∂L/∂w|direct so the two are never confused."""
+    spec = """problem "d" {
+      param w = 0.5
+      input x = 2
+      let y = 3
+      f(u) = u^2 + 1
+      p = f(w * x)
+      L = (p - y)^2 + exp(w)
+      find grad(L, w), grad(L, x), sgd_step(w, L, lr = 0.1)
+    }"""
+    rs = derive.solve(spec).results
+    for r in rs:
+        check_steps(r)
+    w, x, y = 0.5, 2.0, 3.0
+    p = (w * x) ** 2 + 1
+    dw = 2 * (p - y) * 2 * w * x * x + np.exp(w)
+    assert rs[0].answer.value == pytest.approx(dw, rel=1e-12)
+    assert rs[1].answer.value == pytest.approx(2 * (p - y) * 2 * w * x * w, rel=1e-12)
+    assert rs[2].answer.value == pytest.approx(w - 0.1 * dw, rel=1e-12)
+    assert r"\right|_{\text{direct}}" in derive.solve(spec).render("md")
+
+
+def test_vector_matrix_products_and_reductions():
+    spec = """problem "vm" {
+      input x = [1, 2]
+      param W = [[1, -1, 0.5], [2, 0, 1]]
+      param V = [[1, 0, -1], [2, 1, 1]]
+      u = x @ W
+      v = V.T @ x
+      L = sum(u * u) + norm(v)^2 + log(1 + sum(u))
+      find grad(L, W), grad(L, V[1, 3]), grad(L, x)
+    }"""
+    rs = derive.solve(spec).results
+    for r in rs:
+        check_steps(r)
+    x = np.array([1.0, 2.0])
+    W = np.array([[1, -1, 0.5], [2, 0, 1]])
+    V = np.array([[1.0, 0, -1], [2, 1, 1]])
+    u, v = x @ W, V.T @ x
+    c = 2 * u + 1 / (1 + u.sum())
+    np.testing.assert_allclose(rs[0].answer.value, np.outer(x, c), rtol=1e-12)
+    assert rs[1].answer.value == pytest.approx(2 * v[2] * x[0])
+    np.testing.assert_allclose(rs[2].answer.value, W @ c + V @ (2 * v), rtol=1e-12)

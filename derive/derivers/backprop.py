@@ -74,31 +74,41 @@ class Comp(sp.Symbol):
         return key_tex(self.name)
 
 
-class DSym(sp.Symbol):
-    """∂a/∂b for scalars a, b (entry keys), printed as a fraction."""
+DIRECT = "|direct"
 
-    def __new__(cls, num: str, den: str):
-        return super().__new__(cls, f"∂{num}/∂{den}", real=True)
+
+def _fraction_tex(name: str) -> str:
+    """∂a/∂b, or its direct part (the other inputs of a held fixed) for a `|direct` name."""
+    direct = name.endswith(DIRECT)
+    num, den = name[1:].removesuffix(DIRECT).split("/∂", 1)
+    tex = r"\frac{\partial %s}{\partial %s}" % (key_tex(num), key_tex(den))
+    return r"\left.%s\right|_{\text{direct}}" % tex if direct else tex
+
+
+class DSym(sp.Symbol):
+    """∂a/∂b for scalars a, b (entry keys), printed as a fraction.  With `direct`, the part
+    of ∂a/∂b through a's own formula only (when b also reaches a by other paths)."""
+
+    def __new__(cls, num: str, den: str, direct: bool = False):
+        return super().__new__(cls, f"∂{num}/∂{den}" + (DIRECT if direct else ""), real=True)
 
     def __getnewargs_ex__(self):
-        num, den = self.name[1:].split("/∂", 1)
-        return ((num, den), {})
+        num, den = self.name[1:].removesuffix(DIRECT).split("/∂", 1)
+        return ((num, den, self.name.endswith(DIRECT)), {})
 
     def _latex(self, printer) -> str:
-        num, den = self.name[1:].split("/∂", 1)
-        return r"\frac{\partial %s}{\partial %s}" % (key_tex(num), key_tex(den))
+        return _fraction_tex(self.name)
 
 
 class DMat(sp.MatrixSymbol):
     """∂L/∂U for a tensor U (same shape as U), printed as a fraction; build with `dmat`."""
 
     def _latex(self, printer) -> str:
-        num, den = self.name[1:].split("/∂", 1)
-        return r"\frac{\partial %s}{\partial %s}" % (key_tex(num), key_tex(den))
+        return _fraction_tex(self.name)
 
 
-def dmat(num: str, den: str, rows: Any, cols: Any) -> DMat:
-    return DMat(f"∂{num}/∂{den}", rows, cols)
+def dmat(num: str, den: str, rows: Any, cols: Any, direct: bool = False) -> DMat:
+    return DMat(f"∂{num}/∂{den}" + (DIRECT if direct else ""), rows, cols)
 
 
 class Partial(sp.Expr):
@@ -837,6 +847,12 @@ class Explain:
                 return False
         return True
 
+    def direct(self, C: str, V: str) -> bool:
+        """Whether ∂C/∂V (C the loss) must be marked as the direct part: V reaches the loss by
+        other paths too, so the plain ∂L/∂V is the total, a different number."""
+        on = set(self.path)
+        return C == self.bp.root and len([c for c in self.bp.children[V] if c in on]) > 1
+
     def target_sym(self) -> Any:
         bp = self.bp
         tv = self.g.v[bp.target]
@@ -848,7 +864,7 @@ class Explain:
     def local_step(self, C: str, c: Entry, V: str, e: Entry) -> tuple[Any, Step | list[Step]]:
         bp, g = self.bp, self.g
         cv, vv = g.v[C], g.v[V]
-        lsym = DSym(cv.key(c), vv.key(e))
+        lsym = DSym(cv.key(c), vv.key(e), self.direct(C, V))
         x = bp.comp(V, e)
         if cv.kind == "act" and cv.act != "softmax":
             value = bp.act_grad(cv, e)
@@ -1001,7 +1017,7 @@ class Explain:
                 lsym, st = self.local_step(C, c, V, e)
                 extra.extend(st if isinstance(st, list) else [st])
             else:
-                lsym = DSym(cv.key(c), g.v[V].key(e))
+                lsym = DSym(cv.key(c), g.v[V].key(e), self.direct(C, V))
                 bp.where[lsym] = _simplify_number(sp.diff(self.linear_entry(cv, c), bp.comp(V, e)).xreplace(
                     bp.W(self.linear_entry(cv, c))))
             with sp.evaluate(False):
@@ -1142,7 +1158,7 @@ class Explain:
             parts = sp.ImmutableMatrix(r, c, lambda i, j: Partial(expr, bp.comp(V, (i, j))))
             shown = sp.ImmutableMatrix(r, c, lambda i, j: _nice(sp.diff(expr, bp.comp(V, (i, j)))))
             vals = sp.ImmutableMatrix(r, c, lambda i, j: bp.local_value(C, (0, 0), V, (i, j)))
-            L = dmat(cv.key((0, 0)), vv.name, r, c)
+            L = dmat(cv.key((0, 0)), vv.name, r, c, self.direct(C, V))
             bp.where[L] = vals
             chain = [L, parts, shown]
             if not _big(vals):
