@@ -102,6 +102,39 @@ class DeriveLatexPrinter(LatexPrinter):
         base.update(settings or {})
         super().__init__(base)
 
+    @staticmethod
+    def _minus_negative(term: Any) -> bool:
+        """An unevaluated −1·(negative number), as substituting a negative value into −x gives."""
+        return (isinstance(term, sp.Mul) and len(term.args) == 2 and term.args[0] == -1
+                and term.args[1].is_Number and term.args[1].is_negative)
+
+    def _print_Add(self, expr, order=None) -> str:
+        """As sympy's, but an unevaluated `a - (-3)` (numbers substituted into a − b) keeps its
+        brackets instead of printing `a - -3`."""
+        terms = self._as_ordered_terms(expr, order=order)
+        tex = ""
+        for i, term in enumerate(terms):
+            if self._minus_negative(term):
+                tex += (" - " if i else "-") + r"\left(%s\right)" % self._print(term.args[1])
+                continue
+            if i == 0:
+                pass
+            elif term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            else:
+                tex += " + "
+            term_tex = self._print(term)
+            if self._needs_add_brackets(term):
+                term_tex = r"\left(%s\right)" % term_tex
+            tex += term_tex
+        return tex
+
+    def _print_Mul(self, expr) -> str:
+        if self._minus_negative(expr):
+            return r"-\left(%s\right)" % self._print(expr.args[1])
+        return super()._print_Mul(expr)
+
     def _print_MatrixElement(self, expr: MatrixElement) -> str:
         parent = self._print(expr.parent)
         i, j = expr.i + 1, expr.j + 1

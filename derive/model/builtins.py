@@ -29,6 +29,7 @@ class Builtin:
     nargs: tuple[int, int]
     kwargs: tuple[str, ...]
     doc: str
+    tuples: bool = False      # a parenthesised `(3, 3)` argument arrives as a Python tuple
 
 
 BUILTINS: dict[str, Builtin] = {}
@@ -47,11 +48,18 @@ PLANNED.update({g: "goal" for g in (
     "expand", "simplify", "distance", "margin", "derivation", "pseudocode", "minibatch_sgd", "forward")})
 
 
-def builtin(name: str, *, nargs: tuple[int, int] = (1, 1), kwargs: tuple[str, ...] = (), doc: str = ""):
+def builtin(name: str, *, nargs: tuple[int, int] = (1, 1), kwargs: tuple[str, ...] = (), doc: str = "",
+            tuples: bool = False):
     def register(fn):
-        BUILTINS[name] = Builtin(name, fn, nargs, kwargs, doc or (fn.__doc__ or "").strip())
+        BUILTINS[name] = Builtin(name, fn, nargs, kwargs, doc or (fn.__doc__ or "").strip(), tuples)
         return fn
     return register
+
+
+def _arg(ev: Evaluator, node: ast.Expr, tuples: bool) -> Any:
+    if tuples and isinstance(node, ast.Tuple):
+        return tuple(ev.eval(i) for i in node.items)
+    return ev.eval(node)
 
 
 def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
@@ -80,8 +88,8 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
             allowed = ", ".join(b.kwargs) if b.kwargs else "none"
             raise SpecError(f"`{name}` has no keyword argument `{k.name}` (it takes: {allowed})"
                             + suggest(k.name, b.kwargs), k.pos)
-    args = [ev.eval(a) for a in node.args]
-    kwargs = {k.name: ev.eval(k.value) for k in node.kwargs}
+    args = [_arg(ev, a, b.tuples) for a in node.args]
+    kwargs = {k.name: _arg(ev, k.value, b.tuples) for k in node.kwargs}
     return b.fn(ev, args, kwargs, node)
 
 
@@ -205,10 +213,21 @@ def _stack(ev, args, kw, node):
 
 # ---- elementwise functions -------------------------------------------------------------
 
+def _shape_only(name: str, x: Any) -> Any:
+    """An activation of a shape-only tensor (a layer's input batch): the shape passes through."""
+    from .problem import TensorShape
+    if isinstance(x, TensorShape):
+        return TensorShape(f"{name}({x.name})", x.dims)
+    return None
+
+
 def _elementwise(name: str, fn, doc: str):
     @builtin(name, doc=doc)
     def apply(ev, args, kw, node):
         x = args[0]
+        passed = _shape_only(name, x)
+        if passed is not None:
+            return passed
         if not isinstance(x, sp.Basic):
             raise SpecError(f"`{name}` needs a number or a tensor", node.args[0].pos)
         if name in ("log", "log2", "sqrt") and F.explicit(x) or (is_scalar(x) and x.is_number):
@@ -235,6 +254,9 @@ for _name, _fn, _doc in [
 @builtin("leaky_relu", nargs=(1, 2), kwargs=("negative_slope",), doc="x or slope·x, entrywise (slope 0.01)")
 def _leaky(ev, args, kw, node):
     slope = scalarize(kw.get("negative_slope", args[1] if len(args) > 1 else sp.Rational(1, 100)))
+    passed = _shape_only("leaky_relu", args[0])
+    if passed is not None:
+        return passed
     return F.elementwise(lambda t: F.leaky_relu(t, slope), args[0])
 
 
@@ -242,6 +264,9 @@ def _leaky(ev, args, kw, node):
 
 @builtin("softmax", doc="softmax(v)_i = e^{v_i} / Σ_j e^{v_j}")
 def _softmax(ev, args, kw, node):
+    passed = _shape_only("softmax", args[0])
+    if passed is not None:
+        return passed
     return F.softmax(_tensor(args[0], node.args[0], "softmax"))
 
 

@@ -282,6 +282,12 @@ def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
     """One arithmetic operator with NumPy's rules (see the module docstring)."""
     ta, tb = is_tensor(a), is_tensor(b)
     if op == "@":
+        # A 1×1 node is stored as a scalar; as an operand of `@` it is the 1×1 (or length-1)
+        # tensor it came from, so a width-1 layer still multiplies (NumPy would accept it).
+        if ta and not tb and isinstance(b, sp.Expr) and a.shape[1] == 1:
+            b, tb = sp.ImmutableMatrix([[b]]), True
+        elif tb and not ta and isinstance(a, sp.Expr) and b.shape[0] == 1:
+            a, ta = sp.ImmutableMatrix([[a]]), True
         if not (ta and tb):
             raise SpecError(f"`@` multiplies tensors; here the {'left' if not ta else 'right'} side is a scalar "
                             "(use `*` for a scalar product)", node.pos)

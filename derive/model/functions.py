@@ -28,6 +28,8 @@ class relu(sp.Function):
 
     @classmethod
     def eval(cls, x):
+        if x.is_Rational:                     # the common case, without Max's assumption machinery
+            return x if x > 0 else sp.S.Zero
         if x.is_number and x.is_real:
             return sp.Max(0, x)
         if x.is_nonnegative:

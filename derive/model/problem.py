@@ -38,6 +38,7 @@ class Binding:
     expr: ast.Expr | None = None
     definition: Any = None
     error: DeriveError | None = None
+    dims: tuple | None = None      # the declared shape of a shape-only input, as written: (10,) or (10, 1)
 
     @property
     def shape(self) -> tuple | None:
@@ -223,12 +224,11 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     kind = stmt.kind
     if stmt.value is None:   # `input x : (3, 1000)`
         dims = _shape(problem, stmt.shape or (), "any", stmt.pos)
+        declared = tuple(dims[:1]) if len(stmt.shape or ()) == 1 else tuple(dims)
         if len(dims) == 2:
-            if all(isinstance(d, sp.Integer) for d in dims):
-                check_entries(dims[0], dims[1], stmt.shape[0]) if False else None
             sym = tensor_symbol(stmt.name, dims)
-            return Binding(stmt.name, kind, sym, sym, stmt.pos)
-        return Binding(stmt.name, kind, None, TensorShape(stmt.name, dims), stmt.pos)
+            return Binding(stmt.name, kind, sym, sym, stmt.pos, dims=declared)
+        return Binding(stmt.name, kind, None, TensorShape(stmt.name, dims), stmt.pos, dims=declared)
     value, error, definition = None, None, None
     try:
         value = problem.value(stmt.value)
