@@ -17,9 +17,11 @@ from . import ast
 from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
 from .resources import read_text
 
-MAX_SPEC_BYTES = 1_000_000
-MAX_NESTING = 100
+MAX_SPEC_BYTES = 1_000_000     # one file, and all files of a spec with its includes together
+MAX_NESTING = 100              # brackets
+MAX_DEPTH = 200                # levels of the parse tree (operators, calls, brackets)
 MAX_INCLUDE_DEPTH = 20
+MAX_INCLUDES = 200             # include statements followed, in all files of a spec
 
 
 @functools.lru_cache(maxsize=1)
@@ -248,62 +250,51 @@ class _ToAst(Transformer):
 
 
 def _check_nesting(source: Source) -> None:
-    """Refuse deeply nested brackets before lark and the recursive transformer see them."""
-    depth = 0
-    line, col = 1, 0
+    """Refuse deeply nested brackets before the parser sees them, pointing at the bracket."""
     text = source.text
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line, col = line + 1, 0
-        col += 1
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
+    if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
+        return
+    from .parse_errors import scan
+    depth = 0
+    for tok in scan(text)[0]:
+        if tok.kind != "punct":
             continue
-        if c == '"':
-            end = text.find('"""', i + 3) + 3 if text.startswith('"""', i) else text.find('"', i + 1) + 1
-            if end <= i:
-                break
-            line += text.count("\n", i, end)
-            i = end
-            continue
-        if c in "([{":
+        if tok.text in "([{":
             depth += 1
             if depth > MAX_NESTING:
-                raise LimitError(f"brackets are nested more than {MAX_NESTING} deep",
-                                 Pos(source, line, col))
-        elif c in ")]}":
+                raise LimitError(f"brackets are nested more than {MAX_NESTING} deep here; derive refuses deeper "
+                                 "nesting (split the expression into named steps)",
+                                 Pos(source, tok.line, tok.column, tok.line, tok.column + 1, tok.start, tok.end))
+        elif tok.text in ")]}":
             depth = max(depth - 1, 0)
-        i += 1
 
 
-def _tree_depth(tree: Tree) -> int:
-    deepest, stack = 0, [(tree, 1)]
+def _too_deep(tree: Tree) -> Tree | None:
+    """The first node found deeper than MAX_DEPTH levels (iteratively: no recursion)."""
+    stack = [(tree, 1)]
     while stack:
         node, d = stack.pop()
-        deepest = max(deepest, d)
-        if d > 4 * MAX_NESTING:
-            return d
+        if d > MAX_DEPTH:
+            return node
         stack.extend((c, d + 1) for c in node.children if isinstance(c, Tree))
-    return deepest
+    return None
 
 
 def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
     """Parse one file's text into its header lines and items (no include resolution)."""
-    if len(source.text.encode("utf-8", "replace")) > MAX_SPEC_BYTES:
-        raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000} kB; split it with `include`",
-                         file=source.name)
+    if len(source.text) > MAX_SPEC_BYTES or len(source.text.encode("utf-8", "replace")) > MAX_SPEC_BYTES:
+        raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000:,} kB; split it into files joined "
+                         "with `include`", file=source.name)
     _check_nesting(source)
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as exc:
         from .parse_errors import explain
         raise explain(exc, source) from None
-    if _tree_depth(tree) > 4 * MAX_NESTING:
-        raise LimitError(f"the expression is nested more than {4 * MAX_NESTING} operators deep",
-                         Pos(source, 1, 1))
+    deep = _too_deep(tree)
+    if deep is not None:
+        raise LimitError(f"this expression is nested more than {MAX_DEPTH} operations deep (each operator, call "
+                         "or bracket of a chain counts); split it into named steps", _pos(source, deep.meta))
     try:
         items = _ToAst(source).transform(tree)
     except VisitError as exc:
@@ -314,15 +305,20 @@ def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
     return header, [i for i in items if not isinstance(i, tuple)]
 
 
-def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = ()) -> ast.Spec:
+def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = (),
+          _budget: list[int] | None = None) -> ast.Spec:
     """Parse a spec's text into an `ast.Spec`, splicing in `include`d files.
 
     Includes are resolved relative to `filename`'s folder (the working directory for
-    `<stdin>`); a missing file or a cycle is a `SpecError` at the include line.
+    `<stdin>`); a missing file or a cycle is a `SpecError` at the include line.  All files
+    of one spec together may hold MAX_SPEC_BYTES and MAX_INCLUDES includes (a file that
+    includes another twice, which includes a third twice, ... is refused, not expanded).
     """
     from .errors import SpecError
+    budget = _budget if _budget is not None else [MAX_INCLUDES, MAX_SPEC_BYTES]
     source = Source(filename, text)
     header, items = parse_source(source)
+    budget[1] -= len(text)
     problems: list[ast.ProblemDef] = []
     base = Path(filename).parent if not filename.startswith("<") else Path.cwd()
     here = str(Path(filename).resolve()) if not filename.startswith("<") else filename
@@ -342,11 +338,22 @@ def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = ()) 
                                 + " -> ".join(Path(s).name for s in stack[stack.index(key):]), item.pos)
             if len(stack) > MAX_INCLUDE_DEPTH:
                 raise LimitError(f"includes nest more than {MAX_INCLUDE_DEPTH} deep", item.pos)
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise LimitError(f"the spec follows more than {MAX_INCLUDES} includes; derive stops here", item.pos)
             try:
+                if path.stat().st_size > max(budget[1], 0) * 4:
+                    raise LimitError(f"{item.path} is too large: a spec and its includes may hold "
+                                     f"{MAX_SPEC_BYTES // 1000:,} kB in all", item.pos)
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
                 raise SpecError(f"cannot include {item.path}: {exc.strerror or exc}", item.pos) from None
-            sub = parse(text, str(path), _stack=stack)
+            except UnicodeDecodeError:
+                raise SpecError(f"cannot include {item.path}: it is not UTF-8 text", item.pos) from None
+            if len(text) > budget[1]:
+                raise LimitError(f"{item.path} is too large: a spec and its includes may hold "
+                                 f"{MAX_SPEC_BYTES // 1000:,} kB in all", item.pos)
+            sub = parse(text, str(path), _stack=stack, _budget=budget)
             for prob in sub.problems:
                 problems.append(prob if prob.section or section is None else
                                 ast.ProblemDef(prob.title, prob.points, prob.statements, prob.pos, section))

@@ -242,7 +242,7 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
             definition = scalarize(definition) if definition is not None else None
     if error is None and is_tensor(value):
         symbol = tensor_symbol(stmt.name, tuple(value.shape))
-    elif error is None and isinstance(value, sp.Basic) and not isinstance(value, sp.logic.boolalg.Boolean):
+    elif error is None and isinstance(value, sp.Expr):   # (a Symbol is also a Boolean in sympy)
         symbol = sp.Symbol(stmt.name, real=True) if value.is_real else sp.Symbol(stmt.name)
     else:
         symbol = None
