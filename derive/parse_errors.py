@@ -314,6 +314,10 @@ def _bracket_message(found: Tok | None, prev: Tok | None, before: list[Tok], exp
             what = "no problem or section is open here" if found.text == "}" else \
                 f"there is no `{OPENER[found.text]}` before it to close"
             return SpecSyntaxError(f"unexpected `{found.text}`: {what}", _pos_at(source, found))
+        if top[0].text in "([" and found.text in ")]" and top[0].text != OPENER[found.text] \
+                and _CLOSER_TERMINAL[CLOSER[top[0].text]] in expected:
+            return SpecSyntaxError(f"`{found.text}` does not match {_what_opened(*top)}; "
+                                   f"write `{CLOSER[top[0].text]}`", _pos_at(source, found))
         if not any(t.text == OPENER[found.text] for t, _ in stack):
             return SpecSyntaxError(f"unexpected `{found.text}`: there is no `{OPENER[found.text]}` open here to close",
                                    _pos_at(source, found))

@@ -94,6 +94,9 @@ class _ToAst(Transformer):
     def string(self, meta, ch):
         return _string(ch[0])
 
+    def str_lit(self, meta, ch):
+        return ast.Str(self.p(meta), _string(ch[0]))
+
     def number_lit(self, meta, ch):
         return ast.Num(self.p(meta), _number(str(ch[0])), str(ch[0]))
 

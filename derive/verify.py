@@ -53,7 +53,7 @@ def realize(expr: Any, where: dict | None = None) -> Any:
 
 
 def _explicit(m: MatrixExpr) -> bool:
-    return not m.atoms(sp.MatrixSymbol) and all(sp.sympify(s).is_Integer for s in m.shape)
+    return not m.atoms(sp.MatrixSymbol) and all(sp.sympify(s, strict=True).is_Integer for s in m.shape)
 
 
 def _is_matrix(x: Any) -> bool:
@@ -101,7 +101,7 @@ def _random_point(exprs: list, rnd: random.Random) -> dict:
     for s in sorted(scalars - set(dims), key=lambda s: s.name):
         point[s] = _sample_scalar(s, rnd)
     for m in sorted(mats, key=lambda m: m.name):
-        r, c = (sp.sympify(n).xreplace(dims) for n in m.shape)
+        r, c = (sp.sympify(n, strict=True).xreplace(dims) for n in m.shape)
         point[m] = sp.ImmutableMatrix(int(r), int(c), lambda i, j: rnd.randint(-4, 4))
     return point
 
@@ -212,8 +212,9 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
             ok, how = equal(a, b, seed=i)
         else:
             try:
-                ok, how = bool(_ORDER[relation](sp.sympify(_scalarize(a)), sp.sympify(_scalarize(b)))), "exact"
-            except TypeError:
+                ok, how = bool(_ORDER[relation](sp.sympify(_scalarize(a), strict=True),
+                                                sp.sympify(_scalarize(b), strict=True))), "exact"
+            except (TypeError, ValueError):   # (SympifyError is a ValueError: never parse a string)
                 ok, how = None, "not comparable"
         if ok is False:
             raise CheckFailed(f"step `{rule}` ({text}) shows {chain[i]} {relation} {chain[i + 1]}, "

@@ -71,7 +71,8 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
     n = len(node.args)
     if not lo <= n <= hi:
         want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
-        raise SpecError(f"`{name}` takes {want} positional argument{'s' if hi != 1 else ''}, got {n}", node.pos)
+        raise SpecError(f"`{name}` takes {want} positional argument{'' if want in ('1', 'at least 1') else 's'}, "
+                        f"got {n}", node.pos)
     for k in node.kwargs:
         if k.name not in b.kwargs:
             allowed = ", ".join(b.kwargs) if b.kwargs else "none"
@@ -97,9 +98,23 @@ def _tensor(v: Any, node: ast.Expr, fname: str) -> Any:
 
 # ---- constructors ----------------------------------------------------------------------
 
+def _size(v: Any, node: ast.Expr) -> int:
+    """A tensor size: a positive whole number, else a SpecError at the argument."""
+    v = scalarize(v)
+    if not isinstance(v, sp.Integer) or v < 1:
+        hint = " (a concrete size is needed here; declare `vector z : (n)` for a symbolic one)" \
+            if isinstance(v, sp.Expr) and v.free_symbols else ""
+        raise SpecError(f"a size must be a positive whole number, not {_brief(v)}{hint}", node.pos)
+    return int(v)
+
+
+def _brief(v: Any) -> str:
+    return show_shape(v) if is_tensor(v) else str(v)
+
+
 def _dims(ev, args, node):
-    n = _int(args[0], node.args[0])
-    m = _int(args[1], node.args[1]) if len(args) > 1 else 1
+    n = _size(args[0], node.args[0])
+    m = _size(args[1], node.args[1]) if len(args) > 1 else 1
     return check_entries(n, m, node)
 
 
@@ -118,22 +133,24 @@ def _ones(ev, args, kw, node):
 @builtin("full", nargs=(2, 3), doc="full(n, v) or full(n, m, v): all entries v")
 def _full(ev, args, kw, node):
     v = scalarize(args[-1])
+    if not is_scalar(v):
+        raise SpecError(f"the fill value of `full` must be a scalar, not {_brief(v)}", node.args[-1].pos)
     n, m = _dims(ev, args[:-1], node)
     return sp.ImmutableMatrix(sp.Matrix(n, m, [v] * (n * m)))
 
 
 @builtin("eye", nargs=(1, 2), doc="eye(n): the n×n identity")
 def _eye(ev, args, kw, node):
-    n = _int(args[0], node.args[0])
-    m = _int(args[1], node.args[1]) if len(args) > 1 else n
+    n = _size(args[0], node.args[0])
+    m = _size(args[1], node.args[1]) if len(args) > 1 else n
     check_entries(n, m, node)
     return sp.ImmutableMatrix(sp.eye(n, m))
 
 
 @builtin("matrix", nargs=(3, 3), doc="matrix(n, m, (i, j) -> EXPR): entries from a 1-based rule")
 def _matrix(ev, args, kw, node):
-    n = _int(args[0], node.args[0])
-    m = _int(args[1], node.args[1])
+    n = _size(args[0], node.args[0])
+    m = _size(args[1], node.args[1])
     check_entries(n, m, node, MAX_LAMBDA_ENTRIES)
     rule = args[2]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 2:
@@ -153,7 +170,7 @@ def _matrix(ev, args, kw, node):
 
 @builtin("vector", nargs=(2, 2), doc="vector(n, i -> EXPR): entries from a 1-based rule")
 def _vector(ev, args, kw, node):
-    n = _int(args[0], node.args[0])
+    n = _size(args[0], node.args[0])
     check_entries(n, 1, node, MAX_LAMBDA_ENTRIES)
     rule = args[1]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 1:
@@ -212,6 +229,8 @@ def _elementwise(name: str, fn, doc: str):
             for t in (list(x) if F.explicit(x) else [x]):
                 if name in ("log", "log2") and t.is_number and t.is_nonpositive:
                     raise SpecError(f"log of {t} is undefined", node.args[0].pos)
+                if name == "sqrt" and t.is_number and t.is_negative:
+                    raise SpecError(f"the square root of {t} is not a real number", node.args[0].pos)
         return F.elementwise(fn, x)
     return apply
 

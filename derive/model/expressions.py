@@ -98,13 +98,14 @@ def is_scalar(x: Any) -> bool:
 
 
 def _same(a, b) -> bool:
-    return sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0 if a != b else True
+    return sp.simplify(sp.sympify(a, strict=True) - sp.sympify(b, strict=True)) == 0 if a != b else True
 
 
 def check_entries(n: Any, m: Any, node: ast.Expr, limit: int = MAX_ENTRIES) -> tuple[int, int]:
+    """(n, m) as ints when an n×m explicit tensor is allowed; SpecError/LimitError at `node`."""
     for v in (n, m):
-        if not (isinstance(v, sp.Integer) or isinstance(v, int)) or int(v) < 0:
-            raise SpecError(f"a size must be a whole number ≥ 0, not {v}", node.pos)
+        if not (isinstance(v, sp.Integer) or isinstance(v, int)) or int(v) < 1:
+            raise SpecError(f"a size must be a positive whole number, not {v}", node.pos)
     n, m = int(n), int(m)
     if n * m > limit:
         raise LimitError(f"a {n}×{m} tensor has {n * m:,} entries; derive computes exactly and "
@@ -203,14 +204,26 @@ class Evaluator:
     def _UnaryOp(self, node: ast.UnaryOp):
         v = self.eval(node.operand)
         if node.op == "not":
-            return sp.Not(v)
+            return sp.Not(self._need_truth(v, node.operand, "`not`"))
         self._need_math(v, node.operand)
         return -v if node.op == "-" else v
 
     def _need_math(self, v, node):
-        if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, sp.Basic):
-            what = {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+        if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, (sp.Expr, sp.MatrixBase)):
+            what = {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(
+                type(v), "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else "this value")
             raise SpecError(f"{what} cannot be used in arithmetic", node.pos)
+
+    def _need_truth(self, v, node, what: str):
+        """`v` if it is true/false or a condition (a comparison), else a SpecError at `node`."""
+        if isinstance(v, bool):
+            return sp.true if v else sp.false
+        if isinstance(v, sp.logic.boolalg.Boolean) and not isinstance(v, sp.Expr):
+            return v
+        kind = show_shape(v) if is_tensor(v) else "a number" if isinstance(v, sp.Expr) and v.is_number else \
+            "an expression" if isinstance(v, sp.Expr) else {str: "a string", Seq: "a list of tensors",
+                                                            LambdaValue: "a lambda"}.get(type(v), "this value")
+        raise SpecError(f"{what} needs true, false or a comparison such as `x > 0`, not {kind}", node.pos)
 
     def _BinOp(self, node: ast.BinOp):
         a, b = self.eval(node.left), self.eval(node.right)
@@ -226,11 +239,12 @@ class Evaluator:
         return ops[node.op](a, b)
 
     def _BoolOp(self, node: ast.BoolOp):
-        a, b = self.eval(node.left), self.eval(node.right)
+        a = self._need_truth(self.eval(node.left), node.left, f"`{node.op}`")
+        b = self._need_truth(self.eval(node.right), node.right, f"`{node.op}`")
         return sp.And(a, b) if node.op == "and" else sp.Or(a, b)
 
     def _IfExpr(self, node: ast.IfExpr):
-        cond = self.eval(node.cond)
+        cond = self._need_truth(self.eval(node.cond), node.cond, "the condition of `if`")
         if cond in (sp.true, True):
             return self.eval(node.then)
         if cond in (sp.false, False):
@@ -357,7 +371,7 @@ def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
 
 
 def _eq(x, y) -> bool:
-    return x == y or sp.simplify(sp.sympify(x) - sp.sympify(y)) == 0
+    return x == y or sp.simplify(sp.sympify(x, strict=True) - sp.sympify(y, strict=True)) == 0
 
 
 def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
