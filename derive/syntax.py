@@ -272,14 +272,21 @@ def _check_nesting(source: Source) -> None:
             depth = max(depth - 1, 0)
 
 
+_EXPR_RULES = frozenset({"binop", "unary", "not_op", "and_op", "or_op", "compare", "ifexpr", "call", "index",
+                         "transpose", "list_lit", "paren", "lambda_", "lambda1", "kwarg"})
+
+
 def _too_deep(tree: Tree) -> Tree | None:
-    """The first node found deeper than MAX_DEPTH levels (iteratively: no recursion)."""
-    stack = [(tree, 1)]
+    """The outermost expression holding a node deeper than MAX_DEPTH levels (iteratively:
+    no recursion), so the error points where the expression starts."""
+    stack: list[tuple[Tree, int, Tree | None]] = [(tree, 1, None)]
     while stack:
-        node, d = stack.pop()
+        node, d, root = stack.pop()
         if d > MAX_DEPTH:
-            return node
-        stack.extend((c, d + 1) for c in node.children if isinstance(c, Tree))
+            return root or node
+        for c in node.children:
+            if isinstance(c, Tree):
+                stack.append((c, d + 1, root if root is not None or c.data not in _EXPR_RULES else c))
     return None
 
 

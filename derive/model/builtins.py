@@ -199,6 +199,9 @@ def _concat(ev, args, kw, node):
     cols = {p.shape[1] if is_tensor(p) else 1 for p in parts}
     if len(cols) != 1:
         raise SpecError("concat needs tensors with the same number of columns", node.pos)
+    total = sum(p.shape[0] if is_tensor(p) else 1 for p in parts)
+    if all(isinstance(r, (int, sp.Integer)) for r in [total, *cols]):
+        check_entries(total, next(iter(cols)), node)
     if all(not is_tensor(p) or F.explicit(p) for p in parts):
         rows = []
         for p in parts:
@@ -213,6 +216,7 @@ def _stack(ev, args, kw, node):
     if not isinstance(seq, Seq):
         raise SpecError("stack takes a list of vectors", node.args[0].pos)
     if all(F.explicit(v) for v in seq):
+        check_entries(len(seq), max(len(v) for v in seq), node)
         return sp.ImmutableMatrix([list(v) for v in seq])
     return sp.BlockMatrix([[v.T] for v in seq])
 

@@ -307,6 +307,8 @@ def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
         if not _eq(c1, r2):
             raise SpecError(f"shape mismatch in `@`: {show_shape(a)} @ {show_shape(b)}; "
                             f"the inner sizes {c1} and {r2} differ", node.pos)
+        if explicit(a) and explicit(b):
+            check_entries(r1, c2, node)
         if explicit(a) and explicit(b) and r1 * c1 * c2 > MAX_MATMUL:
             raise LimitError(f"the product of a {r1}×{c1} and a {r2}×{c2} matrix takes {r1 * c1 * c2:,} exact "
                              f"multiplications; derive refuses more than {MAX_MATMUL:,}", node.pos)
@@ -396,6 +398,7 @@ def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
                              f"numbers over {MAX_POWER_BITS:,} bits", node.pos)
     inner = _max_exponent(base)
     if inner * e > MAX_EXPONENT:
+        inner = sp.Integer(int(inner)) if inner == int(inner) else sp.Float(inner, 6)
         raise LimitError(f"raising a power with exponent {_short(inner)} to the power {_short(exp)} gives an exponent "
                          f"over {MAX_EXPONENT:,}, which derive refuses", node.pos)
 
