@@ -166,6 +166,13 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
     if fmt == "json":
         return json.dumps(to_json(solution, view), indent=1, ensure_ascii=False) + "\n"
     env = environment(fmt, templates)
-    template = env.get_template(f"{fmt}/solution.j2")
-    out = template.render(solution=solution, view=view, standalone=standalone)
+    try:
+        template = env.get_template(f"{fmt}/solution.j2")
+        out = template.render(solution=solution, view=view, standalone=standalone)
+    except jinja2.TemplateError as exc:
+        if not templates:
+            raise
+        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        name = getattr(exc, "filename", None) or getattr(exc, "name", None) or f"{fmt}/solution.j2"
+        raise DeriveError(f"the template {name}{where} failed: {exc.message or exc}", file=templates) from None
     return re.sub(r"\n{3,}", "\n\n", out)
