@@ -11,6 +11,7 @@ tensors, shapes, booleans, strings) print too.
 """
 from __future__ import annotations
 
+import cmath
 from fractions import Fraction
 from typing import Any
 
@@ -232,8 +233,10 @@ def _number(x: Any) -> float | int | None:
             if x.is_Integer:
                 return int(x)
             v = complex(sp.N(x, 30))
+            if not cmath.isfinite(v):   # JSON has no infinity
+                return None
             return v.real if abs(v.imag) < 1e-12 * max(1.0, abs(v.real)) else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):   # (exp(1000) has no float: no value)
             return None
     return None
 

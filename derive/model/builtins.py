@@ -90,9 +90,21 @@ def _int(v: Any, node: ast.Expr, what: str = "a size") -> int:
     return int(v)
 
 
+def _math(v: Any, node: ast.Expr, fname: str) -> Any:
+    """`v` if it is a number, an expression or a tensor; else a SpecError naming what it is."""
+    if is_tensor(v) or (isinstance(v, sp.Expr) and not isinstance(v, sp.logic.boolalg.BooleanAtom)):
+        return v
+    what = "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else \
+        {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+    raise SpecError(f"`{fname}` needs a number or a tensor, not {what}", node.pos)
+
+
 def _tensor(v: Any, node: ast.Expr, fname: str) -> Any:
     if not is_tensor(v):
-        raise SpecError(f"`{fname}` needs a vector or matrix, not {show_shape(v)}", node.pos)
+        what = show_shape(v) if isinstance(v, sp.Expr) else \
+            "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else \
+            {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+        raise SpecError(f"`{fname}` needs a vector or matrix, not {what}", node.pos)
     return v
 
 
@@ -175,7 +187,13 @@ def _vector(ev, args, kw, node):
     rule = args[1]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 1:
         raise SpecError("the second argument of `vector` is a rule `i -> EXPR`", node.args[1].pos)
-    return sp.ImmutableMatrix(n, 1, [scalarize(rule(sp.Integer(i))) for i in range(1, n + 1)])
+    entries = []
+    for i in range(1, n + 1):
+        v = scalarize(rule(sp.Integer(i)))
+        if not is_scalar(v):
+            raise SpecError(f"the rule must give a scalar, but at {i} gives {_brief(v)}", node.args[1].pos)
+        entries.append(v)
+    return sp.ImmutableMatrix(n, 1, entries)
 
 
 @builtin("odd", doc="odd(i): whether the whole number i is odd")
@@ -195,7 +213,7 @@ def _concat(ev, args, kw, node):
         if isinstance(a, Seq):
             parts.extend(a)
         else:
-            parts.append(a)
+            parts.append(scalarize(_math(a, n, "concat")) if not is_tensor(a) else a)
     cols = {p.shape[1] if is_tensor(p) else 1 for p in parts}
     if len(cols) != 1:
         raise SpecError("concat needs tensors with the same number of columns", node.pos)
@@ -207,7 +225,7 @@ def _concat(ev, args, kw, node):
         for p in parts:
             rows.extend(p.tolist() if is_tensor(p) else [[p]])
         return sp.ImmutableMatrix(rows)
-    return sp.BlockMatrix([[p] for p in parts])
+    return sp.BlockMatrix([[p if is_tensor(p) else sp.ImmutableMatrix([[p]])] for p in parts])
 
 
 @builtin("stack", nargs=(1, 1), doc="stack([x1, x2, ...]): the vectors as the rows of a matrix")
@@ -226,9 +244,7 @@ def _stack(ev, args, kw, node):
 def _elementwise(name: str, fn, doc: str):
     @builtin(name, doc=doc)
     def apply(ev, args, kw, node):
-        x = args[0]
-        if not isinstance(x, sp.Basic):
-            raise SpecError(f"`{name}` needs a number or a tensor", node.args[0].pos)
+        x = _math(args[0], node.args[0], name)
         if name in ("log", "log2", "sqrt") and F.explicit(x) or (is_scalar(x) and x.is_number):
             for t in (list(x) if F.explicit(x) else [x]):
                 if name in ("log", "log2") and t.is_number and t.is_nonpositive:
@@ -254,20 +270,27 @@ for _name, _fn, _doc in [
 
 @builtin("leaky_relu", nargs=(1, 2), kwargs=("negative_slope",), doc="x or slope·x, entrywise (slope 0.01)")
 def _leaky(ev, args, kw, node):
-    slope = scalarize(kw.get("negative_slope", args[1] if len(args) > 1 else sp.Rational(1, 100)))
-    return F.elementwise(lambda t: F.leaky_relu(t, slope), args[0])
+    slope = kw.get("negative_slope", args[1] if len(args) > 1 else sp.Rational(1, 100))
+    where = node.kwarg("negative_slope") or (node.args[1] if len(args) > 1 else node)
+    slope = scalarize(_math(slope, where, "leaky_relu"))
+    if not is_scalar(slope):
+        raise SpecError(f"the negative slope must be a scalar, not {_brief(slope)}", where.pos)
+    return F.elementwise(lambda t: F.leaky_relu(t, slope), _math(args[0], node.args[0], "leaky_relu"))
 
 
 # ---- reductions and losses -------------------------------------------------------------
 
 @builtin("softmax", doc="softmax(v)_i = e^{v_i} / Σ_j e^{v_j}")
 def _softmax(ev, args, kw, node):
-    return F.softmax(_tensor(args[0], node.args[0], "softmax"))
+    v = _tensor(args[0], node.args[0], "softmax")
+    return F.softmax(v) if F.explicit(v) else F.SoftmaxMatrix(v)
 
 
 @builtin("sum", doc="the sum of a tensor's entries")
 def _sum(ev, args, kw, node):
     x = args[0]
+    if not isinstance(x, Seq):
+        x = _math(x, node.args[0], "sum")
     if isinstance(x, Seq):
         out = x[0]
         for t in x[1:]:
@@ -291,14 +314,26 @@ def _norm(ev, args, kw, node):
 def _max(ev, args, kw, node):
     if len(args) == 1 and is_tensor(args[0]):
         return F.MaxOf(args[0])
-    return sp.Max(*[scalarize(a) for a in args])
+    return sp.Max(*_scalars(args, node, "max"))
+
+
+def _scalars(args, node, fname):
+    out = []
+    for i, (a, n) in enumerate(zip(args, node.args), 1):
+        a = scalarize(_math(a, n, fname))
+        if not is_scalar(a):
+            raise SpecError(f"`{fname}(a, b, ...)` compares scalars, but argument {i} is {show_shape(a)} "
+                            f"(`{fname}(v)` alone gives the {'largest' if fname == 'max' else 'smallest'} entry of v)",
+                            n.pos)
+        out.append(a)
+    return out
 
 
 @builtin("min", nargs=(1, 99), doc="min(v): the smallest entry; min(a, b, ...): the smallest argument")
 def _min(ev, args, kw, node):
     if len(args) == 1 and is_tensor(args[0]):
         return F.MinOf(args[0])
-    return sp.Min(*[scalarize(a) for a in args])
+    return sp.Min(*_scalars(args, node, "min"))
 
 
 def _pair(args, node, fname):
@@ -330,4 +365,4 @@ def _mse(ev, args, kw, node):
 
 @builtin("loss", nargs=(1, 99), doc="an unspecified scalar loss of its arguments; pair with `given grad(...)`")
 def _loss(ev, args, kw, node):
-    return F.Loss(*args)
+    return F.Loss(*[_math(a, n, "loss") for a, n in zip(args, node.args)])

@@ -93,7 +93,7 @@ def scalarize(x: Any) -> Any:
 
 
 def is_scalar(x: Any) -> bool:
-    return isinstance(x, sp.Basic) and not is_tensor(x) and not isinstance(x, sp.logic.boolalg.Boolean) \
+    return isinstance(x, sp.Expr) and not is_tensor(x) \
         or isinstance(x, (int, Fraction))
 
 
@@ -132,7 +132,7 @@ class Evaluator:
         if method is None:
             raise SpecError(f"{type(node).__name__} cannot be evaluated here", node.pos)
         try:
-            return method(node)
+            return _defined(method(node), node)
         except DeriveError as exc:
             raise exc.at(node.pos)
         except RecursionError:
@@ -290,6 +290,18 @@ class Evaluator:
                 return target.call(self, node)
             raise SpecError(f"`{name}` is {b.describe()}, not a function", node.func.pos)
         return call_builtin(self, node)
+
+
+_UNDEFINED = (sp.S.ComplexInfinity, sp.S.NaN, sp.S.Infinity, sp.S.NegativeInfinity)
+
+
+def _defined(x: Any, node: ast.Expr) -> Any:
+    """`x`, unless it is or holds ∞ or NaN (`0^-1`, `0/0` that sympy let through)."""
+    if isinstance(x, sp.Basic) and not isinstance(x, sp.MatrixSymbol) and x.has(*_UNDEFINED):
+        what = "division by zero" if x.has(sp.S.ComplexInfinity) else \
+            "this is undefined (0/0, ∞ − ∞ or similar)" if x.has(sp.S.NaN) else "this is infinite"
+        raise SpecError(what, node.pos)
+    return x
 
 
 def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 
 def is_tensor(x) -> bool:
@@ -105,6 +105,38 @@ class softmax(sp.Function):
         return r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
 
 
+class SoftmaxMatrix(MatrixExpr):
+    """softmax(v) of a symbolic vector (or matrix, column by column): a matrix expression
+    with v's shape, so it can be indexed, transposed, summed and multiplied like v.
+    `doit()` gives the explicit `softmax` once v is explicit; its entries stay
+    `softmax(v)[i]` until then."""
+
+    def __new__(cls, v):
+        return MatrixExpr.__new__(cls, v)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+    def doit(self, **hints):
+        v = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        if isinstance(v, MatrixExpr) and not v.free_symbols - set(v.atoms(sp.Symbol)) \
+                and not v.atoms(sp.MatrixSymbol) and all(sp.sympify(n, strict=True).is_Integer for n in v.shape):
+            v = sp.ImmutableMatrix(v.as_explicit())
+        if explicit(v):
+            return softmax(v)
+        return SoftmaxMatrix(v)
+
+    def _latex(self, printer):
+        return r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+
+    def _sympystr(self, printer):
+        return "softmax(%s)" % printer._print(self.args[0])
+
+
 class Norm(sp.Function):
     """The Euclidean norm ‖v‖ (Frobenius for a matrix)."""
 
@@ -136,6 +168,10 @@ class Sum(sp.Function):
 
     def _latex(self, printer):
         return r"\sum %s" % printer.parenthesize(self.args[0], 1000)
+
+    def _sympystr(self, printer):
+        # (the str printer would otherwise take this for sympy's Sum, which has limits)
+        return "Sum(%s)" % printer._print(self.args[0])
 
 
 class CrossEntropy(sp.Function):

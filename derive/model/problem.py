@@ -20,7 +20,7 @@ import sympy as sp
 
 from .. import ast
 from ..errors import DeriveError, Pos, SpecError, Unsupported
-from .expressions import Evaluator, Seq, check_entries, is_tensor, scalarize, shape_of, suggest
+from .expressions import Evaluator, LambdaValue, Seq, check_entries, is_tensor, scalarize, shape_of, suggest
 
 ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True},
                "integer": {"integer": True}, "negative": {"negative": True}, "nonzero": {"nonzero": True}}
@@ -267,6 +267,12 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     value, error, definition = None, None, None
     try:
         value = problem.value(stmt.value)
+        if kind in ("node", "input", "param") and isinstance(value, (str, LambdaValue)):
+            what = "a string" if isinstance(value, str) else "a lambda"
+            hint = "strings belong in `text` and `answer`" if isinstance(value, str) else \
+                f"define a function as `{stmt.name}(i, j) = EXPR`"
+            raise SpecError(f"`{stmt.name}` would be {what}; a value in the graph is a number, a tensor, a list "
+                            f"of tensors or a truth value ({hint})", stmt.value.pos)
         if kind == "node":
             definition = problem.display(stmt.value)
     except Unsupported as exc:
@@ -279,6 +285,8 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
         symbol = tensor_symbol(stmt.name, tuple(value.shape))
     elif error is None and isinstance(value, sp.Expr):   # (a Symbol is also a Boolean in sympy)
         symbol = sp.Symbol(stmt.name, real=True) if value.is_real else sp.Symbol(stmt.name)
+    elif error is None and isinstance(value, sp.logic.boolalg.Boolean):   # `r = x > 0`: a truth value
+        symbol = sp.Symbol(stmt.name)
     else:
         symbol = None
     return Binding(stmt.name, kind, symbol, value, stmt.pos, stmt.value, definition, error)
