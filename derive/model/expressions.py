@@ -301,6 +301,13 @@ def _defined(x: Any, node: ast.Expr) -> Any:
         what = "division by zero" if x.has(sp.S.ComplexInfinity) else \
             "this is undefined (0/0, ∞ − ∞ or similar)" if x.has(sp.S.NaN) else "this is infinite"
         raise SpecError(what, node.pos)
+    if isinstance(x, sp.Expr) and x.is_number and not isinstance(x, MatrixExpr) and x.is_extended_real is False:
+        raise SpecError(f"{_short(x)} is not a real number (a fractional power or root of a negative "
+                        "number?)", node.pos)
+    if isinstance(x, sp.MatrixBase):
+        for e in x:
+            if isinstance(e, sp.Expr) and e.is_number and e.is_extended_real is False:
+                raise SpecError(f"an entry, {_short(e)}, is not a real number", node.pos)
     return x
 
 

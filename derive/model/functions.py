@@ -38,8 +38,9 @@ class relu(sp.Function):
     def fdiff(self, argindex=1):
         return sp.Piecewise((1, self.args[0] > 0), (0, True))
 
-    def _latex(self, printer):
-        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class leaky_relu(sp.Function):
@@ -50,8 +51,9 @@ class leaky_relu(sp.Function):
         if x.is_number and x.is_real:
             return x if x > 0 else slope * x
 
-    def _latex(self, printer):
-        return r"\operatorname{leaky\_relu}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{leaky\_relu}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class sigmoid(sp.Function):
@@ -68,8 +70,9 @@ class sigmoid(sp.Function):
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sp.exp(-x))
 
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 def elementwise(fn, arg):
@@ -101,8 +104,9 @@ class softmax(sp.Function):
     def shape(self):
         return self.args[0].shape
 
-    def _latex(self, printer):
-        return r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class SoftmaxMatrix(MatrixExpr):
@@ -130,8 +134,9 @@ class SoftmaxMatrix(MatrixExpr):
             return softmax(v)
         return SoftmaxMatrix(v)
 
-    def _latex(self, printer):
-        return r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
     def _sympystr(self, printer):
         return "softmax(%s)" % printer._print(self.args[0])
@@ -166,8 +171,9 @@ class Sum(sp.Function):
         if not is_tensor(v):
             return v
 
-    def _latex(self, printer):
-        return r"\sum %s" % printer.parenthesize(self.args[0], 1000)
+    def _latex(self, printer, exp=None):
+        tex = r"\sum %s" % printer.parenthesize(self.args[0], 1000)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
     def _sympystr(self, printer):
         # (the str printer would otherwise take this for sympy's Sum, which has limits)
@@ -186,8 +192,9 @@ class CrossEntropy(sp.Function):
                 return None
             return -sp.Add(*[a * sp.log(b) for a, b in zip(y, yhat) if a != 0])
 
-    def _latex(self, printer):
-        return r"H\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+    def _latex(self, printer, exp=None):
+        tex = r"H\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class MSE(sp.Function):
@@ -201,8 +208,9 @@ class MSE(sp.Function):
             n = len(list(y))
             return sp.Add(*[(a - b) ** 2 for a, b in zip(y, yhat)]) / n
 
-    def _latex(self, printer):
-        return r"\operatorname{MSE}\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{MSE}\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class MaxOf(sp.Function):
@@ -215,8 +223,9 @@ class MaxOf(sp.Function):
         if explicit(v):
             return sp.Max(*list(v))
 
-    def _latex(self, printer):
-        return r"\max %s" % printer.parenthesize(self.args[0], 1000)
+    def _latex(self, printer, exp=None):
+        tex = r"\max %s" % printer.parenthesize(self.args[0], 1000)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class MinOf(sp.Function):
@@ -229,12 +238,14 @@ class MinOf(sp.Function):
         if explicit(v):
             return sp.Min(*list(v))
 
-    def _latex(self, printer):
-        return r"\min %s" % printer.parenthesize(self.args[0], 1000)
+    def _latex(self, printer, exp=None):
+        tex = r"\min %s" % printer.parenthesize(self.args[0], 1000)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class Loss(sp.Function):
     """An unspecified scalar loss of some outputs (`loss(y1, y2)`)."""
 
-    def _latex(self, printer):
-        return r"\mathcal{L}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+    def _latex(self, printer, exp=None):
+        tex = r"\mathcal{L}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
