@@ -135,10 +135,16 @@ def _loader(templates: str | None) -> jinja2.BaseLoader:
 @functools.lru_cache(maxsize=8)
 def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     from . import prose
+    from .cache import cache_dir
     autoescape = fmt == "html"
+    folder = cache_dir()
+    # compiled templates are kept in derive's private cache folder (never a shared one:
+    # the cache holds code objects); user templates (--templates) are not cached
+    bcc = jinja2.FileSystemBytecodeCache(str(folder), f"jinja-{__version__}-{fmt}-%s.cache") \
+        if folder and not templates else None
     env = jinja2.Environment(loader=_loader(templates), undefined=jinja2.StrictUndefined,
                              autoescape=autoescape, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+                             keep_trailing_newline=True, bytecode_cache=bcc)
     if fmt == "latex":
         env.block_start_string, env.block_end_string = "((*", "*))"
         env.variable_start_string, env.variable_end_string = "(((", ")))"

@@ -26,10 +26,23 @@ MAX_INCLUDES = 200             # include statements followed, in all files of a 
 
 @functools.lru_cache(maxsize=1)
 def parser() -> Lark:
-    """The LALR parser, built once per process (and cached on disk by lark)."""
+    """The LALR parser, built once per process and its tables cached on disk by lark in
+    derive's private cache folder (see derive/cache.py: not lark's default, a pickle under a
+    predictable name in the shared temporary folder)."""
+    import hashlib
+    import sys
+
+    import lark
+
+    from .cache import cache_dir
     grammar = read_text("grammars", "spec.lark")
+    folder = cache_dir()
+    cache: str | bool = False
+    if folder is not None:
+        key = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()).hexdigest()[:24]
+        cache = str(folder / f"spec-{key}.lark")
     return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=True, cache=True)
+                maybe_placeholders=True, cache=cache)
 
 
 def _pos(source: Source, meta) -> Pos:
