@@ -69,7 +69,21 @@ def _string(tok: Token) -> str:
     return s[1:-1]
 
 
-def _number(text: str) -> Fraction:
+MAX_NUMBER_DIGITS = 1_000      # digits of a number literal, and |exponent| of its `e` part
+
+
+def _number(text: str, pos: Pos | None = None) -> Fraction:
+    """A literal as an exact fraction; `1e999999999` or a 5,000-digit literal is refused
+    before Python builds the integer (which would take minutes, or fail outright)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = len(mantissa.replace(".", "").lstrip("0"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise LimitError(f"this number has {digits:,} digits; derive refuses literals of more than "
+                         f"{MAX_NUMBER_DIGITS:,}", pos)
+    if exponent and (len(exponent.lstrip("+-0")) > 6 or abs(int(exponent)) > MAX_NUMBER_DIGITS):
+        shown = exponent if len(exponent) <= 12 else exponent[:10] + "…"
+        raise LimitError(f"the exponent e{shown} is too large (derive allows at most e±{MAX_NUMBER_DIGITS:,} "
+                         "in a literal)", pos)
     return Fraction(text)
 
 
@@ -111,7 +125,7 @@ class _ToAst(Transformer):
         return ast.Str(self.p(meta), _string(ch[0]))
 
     def number_lit(self, meta, ch):
-        return ast.Num(self.p(meta), _number(str(ch[0])), str(ch[0]))
+        return ast.Num(self.p(meta), _number(str(ch[0]), self.p(meta)), str(ch[0]))
 
     # statements
     def label(self, meta, ch):

@@ -37,8 +37,11 @@ BOMBS = {
     "outer product": (problem("  let a = ones(10000, 1) @ ones(1, 10000)"),
                       "a 10000×10000 tensor has 100,000,000 entries"),
     "symbol to a huge power": (problem("  symbol x", "  let a = x^(10^9)"), "the exponent 1000000000 is too large"),
-    "big integer power": (problem("  let a = 7^9999 * 7^9999", "  let b = a * a * a * a * a * a * a * a"),
-                          "derive refuses numbers over 100,000 bits"),
+    "big integer power": (problem("  let a = 7^4000", "  let b = a * a * a * a * a * a * a * a"),
+                          "this result holds a number of 22,459 bits; derive refuses numbers over 14,000 bits"),
+    "big power": (problem("  let a = 7^9999"), "7^9999 would hold numbers of about 28,070 bits"),
+    "huge literal": (problem("  let a = 1e999999999"), "the exponent e999999999 is too large"),
+    "long literal": (problem("  let a = " + "7" * 5000), "this number has 5,000 digits"),
     "squares of squares": (problem("  symbol x", "  a = " + "(" * 60 + "2*x" + ")^2" * 60),
                            "derive refuses"),
     "products of products": (problem("  symbol x", "  let a1 = x^100", "  let a2 = a1^100", "  let a3 = a2^100"),
@@ -103,6 +106,14 @@ def test_bomb_inside_a_goal_is_a_limit_result_and_the_rest_solves():
     assert bad.error.kind == "limit"
     assert "the exponent 1000000 is too large" in bad.error.message
     assert good.answer.text == "3"
+
+
+def test_the_largest_allowed_numbers_print_in_every_format():
+    """Up to the bit limit, results print (Python refuses str() of ints over 4,300 digits)."""
+    sol = derive.solve(problem("  let a = 2^10000 * 3^2000", "  b = a + 1", "  find a, b, a / 3"))
+    assert all(r.answer is not None for r in sol.results), [r.error for r in sol.results]
+    for fmt in derive.FORMATS:
+        assert sol.render(fmt)
 
 
 def test_large_but_allowed_tensors_still_work():

@@ -314,7 +314,17 @@ def _norm(ev, args, kw, node):
 def _max(ev, args, kw, node):
     if len(args) == 1 and is_tensor(args[0]):
         return F.MaxOf(args[0])
-    return sp.Max(*_scalars(args, node, "max"))
+    return _extremum(sp.Max, _scalars(args, node, "max"))
+
+
+def _extremum(fn, values):
+    """max/min of scalars; unevaluated when sympy cannot order symbolic ones (Sum(v), ...)."""
+    if len(values) == 1:
+        return values[0]
+    try:
+        return fn(*values)
+    except (ValueError, TypeError):
+        return fn(*values, evaluate=False)
 
 
 def _scalars(args, node, fname):
@@ -333,7 +343,7 @@ def _scalars(args, node, fname):
 def _min(ev, args, kw, node):
     if len(args) == 1 and is_tensor(args[0]):
         return F.MinOf(args[0])
-    return sp.Min(*_scalars(args, node, "min"))
+    return _extremum(sp.Min, _scalars(args, node, "min"))
 
 
 def _pair(args, node, fname):

@@ -21,6 +21,7 @@ refused with a LimitError at the expression, before sympy is asked to build them
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
 MAX_ENTRIES = 10_000          # entries of one explicit tensor (100×100): exact arithmetic is slow
 MAX_LAMBDA_ENTRIES = 10_000   # entries built by a rule, `matrix(n, m, (i, j) -> ...)`
 MAX_MATMUL = 1_000_000        # scalar multiply-adds of one explicit matrix product
-MAX_POWER_BITS = 100_000      # bits of the largest integer in a result
+MAX_POWER_BITS = 14_000       # bits of the largest integer in a result (≈ 4,200 digits: Python refuses
+                              # to print integers of more than 4,300 digits, and so would every format)
 MAX_EXPONENT = 10_000         # |exponent| of a power, also after (x^a)^b = x^(ab)
 
 
@@ -410,7 +412,10 @@ def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
     if trivial or not isinstance(base, (sp.Basic, sp.MatrixBase)):
         return
     if exp.is_Integer:
-        bits = e * _max_bits(base)
+        if getattr(base, "is_Rational", False):   # exact size of p^e and q^e
+            bits = e * max(math.log2(abs(int(base.p))) if base.p else 0, math.log2(int(base.q)))
+        else:
+            bits = e * _max_bits(base)
         if bits > MAX_POWER_BITS:
             what = _short(base) if getattr(base, "is_Rational", False) else "the base"
             raise LimitError(f"{what}^{_short(exp)} would hold numbers of about {int(bits):,} bits; derive refuses "
