@@ -253,7 +253,7 @@ def _describe(tok: Tok | None) -> str:
         return "the end of the file"
     text = tok.text if len(tok.text) <= 24 else tok.text[:20] + "…"
     if tok.kind == "string":
-        return "a string"
+        return f"string `{text}`"
     return f"`{text}`"
 
 
@@ -330,6 +330,9 @@ def _bracket_message(found: Tok | None, prev: Tok | None, before: list[Tok], exp
     want = CLOSER[top[0].text]
     if found is None and _CLOSER_TERMINAL[want] in expected:
         return SpecSyntaxError(f"missing `{want}` to close {_what_opened(*top)}", _pos_after(source, prev))
+    if found is not None and top[0].text in "([" and _CLOSER_TERMINAL[want] in expected and prev is not None \
+            and (found.line > prev.line or found.kind == "label" or (found.kind == "name" and found.text in KEYWORDS)):
+        return SpecSyntaxError(f"missing `{want}` to close {_what_opened(*top)}", _pos_after(source, prev))
     if found is not None and found.kind == "name" and found.text in ("problem", "section", "include") \
             and top[0].text == "{" and top[1] in ("problem", "section") and "RBRACE" in expected:
         nest = "sections do not nest: " if top[1] == found.text == "section" else ""
@@ -347,6 +350,14 @@ def _statement_head(found: Tok | None, prev: Tok | None, before: list[Tok], expe
     if prev is None or prev.kind != "name" or expected != {"EQUAL", "LPAR"}:
         return None
     prev2 = before[-2] if len(before) > 1 else None
+    habit = _python_habit(prev, prev2, before[:-1], source)
+    if habit is not None:
+        return habit
+    keyword = _statement_keyword(before[:-1])
+    if keyword in ("symbol", "dim", "vector", "matrix") and prev2 is not None and prev2.line == prev.line \
+            and prev2.kind == "name" and (prev2.text != keyword or keyword in ("vector", "matrix")):
+        return SpecSyntaxError(f"the names of a declaration are separated by commas, as in "
+                               f"`{keyword} {prev2.text}, {prev.text}`", _pos_at(source, prev))
     if prev2 is not None and prev2.line == prev.line and (prev2.kind in ("number", "string") or (
             prev2.kind == "name" and prev2.text not in KEYWORDS) or prev2.text in (")", "]", ".T")):
         return SpecSyntaxError(f"missing operator between `{prev2.text}` and `{prev.text}` "
@@ -362,6 +373,61 @@ def _statement_head(found: Tok | None, prev: Tok | None, before: list[Tok], expe
     hint = f"; did you mean `{close[0]}`?" if close else \
         ": a statement starts with a keyword (`let`, `find`, `symbol`, `text`, ...) or defines `NAME = EXPR`"
     return SpecSyntaxError(f"unknown statement `{prev.text}`{hint}", _pos_at(source, prev))
+
+
+def _statement_keyword(before: list[Tok]) -> str | None:
+    """The keyword that starts the statement being parsed, if it starts with one."""
+    for t in reversed(before):
+        if t.text in ("{", "}") or t.kind == "label":
+            return None
+        if t.kind == "name" and t.text in KEYWORDS:
+            return t.text
+    return None
+
+
+_LAMBDA = "write a lambda as `i -> EXPR` or `(i, j) -> EXPR`, as an argument of a builtin such as `matrix`"
+_COMPREHENSION = ("there are no comprehensions or loops: use `sum(v)`, `vector(n, i -> EXPR)` or "
+                  "`matrix(n, m, (i, j) -> EXPR)`")
+_CONDITIONAL = "a conditional is written `if c then a else b` (not Python's `a if c else b`)"
+
+
+def _python_habit(tok: Tok | None, prev: Tok | None, before: list[Tok], source: Source) -> SpecSyntaxError | None:
+    """Python written where the language differs: lambdas, comprehensions, `a if c else b`."""
+    if tok is None or tok.kind != "name":
+        return None
+    if tok.text == "lambda" or (prev is not None and prev.text == "lambda"):
+        at = tok if tok.text == "lambda" else prev
+        return SpecSyntaxError(f"`lambda` is Python; {_LAMBDA}", _pos_at(source, at))
+    if tok.text == "for":
+        return SpecSyntaxError(f"`for`: {_COMPREHENSION}", _pos_at(source, tok))
+    if tok.text == "if" and prev is not None and prev.line == tok.line and (
+            prev.kind in _ENDS_VALUE or prev.text in (")", "]", ".T")):
+        return SpecSyntaxError(f"unexpected `if`: {_CONDITIONAL}", _pos_at(source, tok))
+    return None
+
+
+def _declaration_list(found: Tok | None, prev: Tok | None, before: list[Tok],
+                      source: Source) -> SpecSyntaxError | None:
+    """`vector p q : (2)`: names of a declaration without commas between them."""
+    if found is None or prev is None or found.kind != "name" or prev.kind != "name" or found.line != prev.line:
+        return None
+    keyword = _statement_keyword(before)
+    if keyword not in ("symbol", "dim", "vector", "matrix") or prev.text == keyword or ":" in \
+            [t.text for t in _statement_tail(before)]:
+        return None
+    return SpecSyntaxError(f"the names of a declaration are separated by commas, as in "
+                           f"`{keyword} {prev.text}, {found.text}`", _pos_at(source, found))
+
+
+def _slice_or_dict(found: Tok | None, before: list[Tok], source: Source) -> SpecSyntaxError | None:
+    """`x[1:2]` (slices) and a `:` inside brackets."""
+    if found is None or found.text != ":":
+        return None
+    stack = _open_brackets(before)
+    if stack and stack[-1][0].text == "[":
+        return SpecSyntaxError("slices are not supported: index one entry at a time, as in `x[1]` or `W[1, 2]` "
+                               "(1-based)", _pos_at(source, found))
+    return None
 
 
 def _statement_tail(before: list[Tok]) -> list[Tok]:
@@ -468,7 +534,10 @@ def explain(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
         line, col = exc.line, exc.column
         return SpecSyntaxError(_stray(text[offset]) if offset < len(text) else "unexpected end of file",
                                Pos(source, line, col, line, col + 1, offset, offset + 1))
-    for rule in (_bracket_message(found, prev, before, expected, source),
+    for rule in (_python_habit(found, prev, before, source),
+                 _slice_or_dict(found, before, source),
+                 _declaration_list(found, prev, before, source),
+                 _bracket_message(found, prev, before, expected, source),
                  _statement_head(found, prev, before, expected, source),
                  _missing_operator(found, prev, before, expected, source),
                  _stray_label(found, prev, before, source)):
@@ -479,10 +548,11 @@ def explain(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
         message = message.replace("{prev}", prev.text if prev else "").replace("{found}", _describe(found))
         if message.startswith("`if` needs") and _open_if(before):
             message = f"missing `{_open_if(before)}`: {message}"
-        if found is not None and not message.startswith("unexpected"):
+        if found is not None and not message.startswith("unexpected") and f"`{found.text}`" not in message:
             message += f" (found {_describe(found)})"
         return SpecSyntaxError(message, _where(found, prev, source))
     wanted = sorted({_readable(t) for t in expected})
     listed = ", ".join(wanted[:8]) + (", ..." if len(wanted) > 8 else "")
-    return SpecSyntaxError(f"unexpected {_describe(found)}" + (f"; expected {listed}" if listed else ""),
+    what = _describe(found) if found is not None else "end of file"
+    return SpecSyntaxError(f"unexpected {what}" + (f"; expected {listed}" if listed else ""),
                            _where(found, prev, source))

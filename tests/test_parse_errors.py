@@ -234,3 +234,28 @@ def test_caret_on_a_very_long_line_shows_a_window():
 def test_parse_errors_are_derive_errors_with_exit_code_2():
     err = error_of('problem "p" {')
     assert isinstance(err, derive.DeriveError) and err.exit_code == 2
+
+
+# ---- habits from Python and NumPy ---------------------------------------------------------
+
+@pytest.mark.parametrize("line, fragment, column", [
+    ("let a = lambda x: x", "`lambda` is Python; write a lambda as `i -> EXPR`", 11),
+    ("let a = sum(i for i in v)", "there are no comprehensions or loops", 17),
+    ("let a = 1 if x else 2", "a conditional is written `if c then a else b`", 13),
+    ("let a = x[1:2]", "slices are not supported", 14),
+    ("find x = 3", "to compare, write `==`", 10),
+    ("let a == 1", "missing `=` after `a` (a definition is `let NAME = EXPR`, with a single `=`)", 8),
+    ("let a = 1, let b = 2", "a definition gives one name one value", 12),
+    ("symbol a b", "the names of a declaration are separated by commas, as in `symbol a, b`", 12),
+    ("vector p q : (2)", "separated by commas, as in `vector p, q`", 12),
+    ("let a = np.exp(1)", "a `.` only appears in decimals", 13),
+])
+def test_python_habits(line, fragment, column):
+    check(f'problem "p" {{\n  {line}\n}}\n', fragment, 2, column)
+
+
+def test_unclosed_bracket_before_the_next_statement_points_at_its_line():
+    check('problem "p" {\n  vector x : (2\n  let a = 1\n}\n', "missing `)` to close the `(` opened at line 2, column 14",
+          2, 16)
+    check('problem "p" {\n  let W = [[1, 2], [3, 4]\n  let a = 1\n}\n', "missing `]` to close the `[` opened at line 2, "
+          "column 11", 2, 26)
