@@ -430,6 +430,25 @@ def _slice_or_dict(found: Tok | None, before: list[Tok], source: Source) -> Spec
     return None
 
 
+def _goal_list(found: Tok | None, before: list[Tok], source: Source) -> SpecSyntaxError | None:
+    """`find precision(...) recall(...)`: two goals with no comma between them."""
+    if _statement_keyword(before) != "find":
+        return None
+    tail = _statement_tail(before) + ([found] if found is not None else [])
+    depth = 0
+    for a, b in zip(tail, tail[1:]):
+        if a.kind == "punct" and a.text in "([":
+            depth += 1
+        elif a.kind == "punct" and a.text in ")]":
+            depth -= 1
+        if depth == 0 and b.kind == "name" and b.line == a.line and (
+                a.kind in _ENDS_VALUE or a.text in (")", "]", ".T")) and b.text not in ("and", "or", "if", "then",
+                                                                                      "else", "not"):
+            return SpecSyntaxError(f"missing `,` between the goals `{a.text}` and `{b.text}`: "
+                                   "`find a, b` lists several", _pos_at(source, b))
+    return None
+
+
 def _statement_tail(before: list[Tok]) -> list[Tok]:
     """The tokens of the statement being parsed (back to a statement keyword or a brace)."""
     out: list[Tok] = []
@@ -454,11 +473,23 @@ def _open_if(before: list[Tok]) -> str | None:
 def _missing_operator(found: Tok | None, prev: Tok | None, before: list[Tok], expected: set[str],
                       source: Source) -> SpecSyntaxError | None:
     """`1 2` or `x 2` on one line: two values with nothing between them."""
-    if found is None or prev is None or found.kind not in ("number", "string") or found.line != prev.line:
+    if found is None or prev is None or found.line != prev.line:
         return None
-    if not ({"ADDOP", "MULOP"} <= expected):
+    inside = _open_brackets(before)
+    inside = bool(inside) and inside[-1][0].text in "(["
+    if found.kind not in ("number", "string") and not (inside and found.kind == "name"):
+        return None
+    if not ({"ADDOP", "MULOP"} <= expected or (inside and "COMMA" in expected)):
         return None
     missing = _open_if(before)
+    stack = _open_brackets(before)
+    if not missing and stack and stack[-1][0].text in "([" and (prev.kind in _ENDS_VALUE or prev.text in (")", "]", ".T")):
+        opener = stack[-1][0]
+        i = before.index(opener)
+        call = opener.text == "(" and i > 0 and before[i - 1].kind == "name" and before[i - 1].end == opener.start
+        what = "the arguments" if call else "the entries" if opener.text == "[" else "two values"
+        return SpecSyntaxError(f"missing `,` (or an operator) between {what} `{prev.text}` and "
+                               f"{_describe(found)}", _pos_at(source, found))
     if missing:
         return SpecSyntaxError(f"missing `{missing}`: `if` needs `then` and `else`, as in `if c then a else b`",
                                _pos_at(source, found))
@@ -537,6 +568,7 @@ def explain(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
     for rule in (_python_habit(found, prev, before, source),
                  _slice_or_dict(found, before, source),
                  _declaration_list(found, prev, before, source),
+                 _goal_list(found, before, source),
                  _bracket_message(found, prev, before, expected, source),
                  _statement_head(found, prev, before, expected, source),
                  _missing_operator(found, prev, before, expected, source),
@@ -550,9 +582,27 @@ def explain(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
             message = f"missing `{_open_if(before)}`: {message}"
         if found is not None and not message.startswith("unexpected") and f"`{found.text}`" not in message:
             message += f" (found {_describe(found)})"
-        return SpecSyntaxError(message, _where(found, prev, source))
+        # "missing X" / "expected X after Y": where X would go; anything else: at the token found
+        missing = message.startswith(("missing", "expected")) or " after " in message.split("(")[0]
+        where = _where(found, prev, source) if missing or found is None else _pos_at(source, found)
+        return SpecSyntaxError(message, where)
+    # no example for this state: two general cases, then lark's own list
+    if found is not None and found.text == "=" and prev is not None and (
+            prev.kind in _ENDS_VALUE or prev.text in (")", "]", ".T")):
+        return SpecSyntaxError("`=` defines a name; to compare, write `==` (and `find` takes goals separated "
+                               "by commas)", _pos_at(source, found))
+    stack = _open_brackets(before)
+    if found is not None and "LABEL" in expected and stack and stack[-1][1] == "choices":
+        return SpecSyntaxError("each option starts with a label, as in `(a) EXPR` or `(e) none`",
+                               _pos_at(source, found))
+    if found is not None and "PROBLEM" in expected and not stack:
+        return SpecSyntaxError("this belongs inside a `problem \"Title\" { ... }` (a file holds only header lines "
+                               "such as `title \"...\"`, `include`s, `section`s and `problem`s)", _pos_at(source, found))
+    if found is not None and expected & {"LET", "FIND", "TEXT", "SYMBOL"}:
+        return SpecSyntaxError("a statement starts with a keyword (`let`, `find`, `text`, `symbol`, ...) or with "
+                               f"the name it defines (found {_describe(found)})", _pos_at(source, found))
     wanted = sorted({_readable(t) for t in expected})
     listed = ", ".join(wanted[:8]) + (", ..." if len(wanted) > 8 else "")
     what = _describe(found) if found is not None else "end of file"
     return SpecSyntaxError(f"unexpected {what}" + (f"; expected {listed}" if listed else ""),
-                           _where(found, prev, source))
+                           _pos_at(source, found) if found is not None else _pos_after(source, prev))

@@ -244,7 +244,7 @@ def test_parse_errors_are_derive_errors_with_exit_code_2():
     ("let a = 1 if x else 2", "a conditional is written `if c then a else b`", 13),
     ("let a = x[1:2]", "slices are not supported", 14),
     ("find x = 3", "to compare, write `==`", 10),
-    ("let a == 1", "missing `=` after `a` (a definition is `let NAME = EXPR`, with a single `=`)", 8),
+    ("let a == 1", "missing `=` after `a` (a definition reads `let NAME = EXPR`, with a single `=`)", 8),
     ("let a = 1, let b = 2", "a definition gives one name one value", 12),
     ("symbol a b", "the names of a declaration are separated by commas, as in `symbol a, b`", 12),
     ("vector p q : (2)", "separated by commas, as in `vector p, q`", 12),
@@ -259,3 +259,13 @@ def test_unclosed_bracket_before_the_next_statement_points_at_its_line():
           2, 16)
     check('problem "p" {\n  let W = [[1, 2], [3, 4]\n  let a = 1\n}\n', "missing `]` to close the `[` opened at line 2, "
           "column 11", 2, 26)
+
+
+def test_goals_need_commas_between_them():
+    check('problem "p" {\n  find precision(s, l) recall(s, l, threshold = 0.5)\n}\n',
+          "missing `,` between the goals `)` and `recall`", 2, 24)
+
+
+def test_unexpected_token_on_the_next_line_is_pointed_at_itself():
+    err = check('problem "p" {\n  let a = (1)\n  3 find a\n}\n', "unexpected `3`", 3, 3)
+    assert str(err).splitlines()[1] == "    3 find a"
