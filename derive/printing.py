@@ -12,6 +12,7 @@ tensors, shapes, booleans, strings) print too.
 from __future__ import annotations
 
 import cmath
+import functools
 from fractions import Fraction
 from typing import Any
 
@@ -168,8 +169,19 @@ def latex(x: Any, **settings: Any) -> str:
         return _PRINTER._print_bool(x)
     if isinstance(x, Fraction):
         x = sp.Rational(x.numerator, x.denominator)
-    printer = DeriveLatexPrinter(settings) if settings else _PRINTER
-    return printer.doprint(x)
+    if settings:
+        return DeriveLatexPrinter(settings).doprint(x)
+    if isinstance(x, sp.Basic):   # the same objects are printed by steps, checks and every renderer
+        try:
+            return _latex_memo(x)
+        except TypeError:          # unhashable (a mutable matrix inside)
+            pass
+    return _PRINTER.doprint(x)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latex_memo(x: sp.Basic) -> str:
+    return _PRINTER.doprint(x)
 
 
 class _TextPrinter(StrPrinter):

@@ -5,7 +5,6 @@ LaTeX and HTML conversions are in this module too, so templates only call `| pro
 """
 from __future__ import annotations
 
-import html
 import re
 from typing import Callable
 
@@ -55,6 +54,7 @@ def to_html(text: str) -> str:
 
 
 def _inline_html(s: str) -> str:
+    import html
     s = html.escape(s, quote=False)
     s = re.sub(r"`([^`]+)`", r"<code>\1</code>", s)
     s = re.sub(r"\*\*([^*]+)\*\*", r"<strong>\1</strong>", s)
@@ -69,6 +69,7 @@ def tex_to_mathml(tex: str, display: bool = False) -> str:
     copies `\\text{<script>...}` through unescaped and turns `\\href{javascript:...}`
     into an attribute, and prose comes from the spec.
     """
+    import html
     try:
         from latex2mathml.converter import convert
         out = _safe_mathml(convert(tex, display="block" if display else "inline"))
@@ -92,6 +93,7 @@ _MATHML_ATTRS = frozenset(
 def _safe_mathml(markup: str) -> str | None:
     """`markup` with only whitelisted MathML elements and attributes (others become their
     escaped text); None if it is not well-formed."""
+    import html
     import xml.etree.ElementTree as ET
     try:
         root = ET.fromstring(markup)

@@ -20,7 +20,6 @@ refused with a LimitError at the expression, before sympy is asked to build them
 """
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -503,5 +502,6 @@ def index(target: Any, idx: list[int], node: ast.Index) -> Any:
 
 
 def suggest(name: str, candidates) -> str:
+    import difflib   # (only when something is misspelt: not on every run's import path)
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""
