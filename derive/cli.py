@@ -1,17 +1,27 @@
-"""The `derive` command: argument parsing, exit codes, nothing else.
+"""The `derive` command: arguments in, a rendered solution (or an error) out.
 
     derive solve FILE|- [--format md|latex|html|json|text] [--view solutions|paper|key]
-                        [--output FILE] [--templates DIR]
+                        [--output FILE] [--templates DIR] [--time-limit S] [--max-memory MB]
 
 Exit codes: 0 every goal solved; 1 some goals gave errors (the solution is still
-printed); 2 the spec could not be read (the error is printed as FILE:LINE:COL: error:
-MESSAGE with the source line and a caret).
+printed, and each error is also reported on standard error); 2 the spec could not be
+read (syntax or semantic error, or a limit: printed as FILE:LINE:COL: error: MESSAGE
+with the source line and a caret); 3 an internal error (a bug in derive, reported in one
+line; set DERIVE_DEBUG=1 for the traceback).  Never a traceback otherwise.
+
+Start-up matters (a grading script runs derive once per submission): this module
+imports nothing heavy until a spec is actually solved, and `--help`/`--version` import
+neither sympy nor lark.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
+
+FORMATS = ("md", "latex", "html", "json", "text")     # = derive.render.FORMATS (checked by a test)
+VIEWS = ("solutions", "paper", "key")                  # = derive.render.VIEWS
 
 EXAMPLE = """\
 example:
@@ -23,11 +33,14 @@ example:
   $ derive solve gd.spec                  # Markdown with every step
   $ derive solve gd.spec --format json    # answers and steps for a grading tool
   $ derive solve exam.spec --format latex --output exam.tex && pdflatex exam.tex
+  $ cat gd.spec | derive solve - --format text
+
+exit codes: 0 solved; 1 some goals failed (solution still printed); 2 the spec could
+not be read (FILE:LINE:COL: error: MESSAGE); 3 internal error
 """
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .render import FORMATS, VIEWS
     from .version import __version__
     ap = argparse.ArgumentParser(
         prog="derive", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -36,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     solve = sub.add_parser("solve", help="solve a spec and print the solution",
+                           description="Solve a problem spec and print its worked solution.",
                            formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLE)
     solve.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
     solve.add_argument("--format", "-f", choices=FORMATS, default="md", help="output format (default: md)")
@@ -43,43 +57,107 @@ def _parser() -> argparse.ArgumentParser:
                        help="solutions (default): worked solutions; paper: questions only; key: final answers")
     solve.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     solve.add_argument("--templates", metavar="DIR", help="a folder of templates that override derive's own")
+    solve.add_argument("--time-limit", metavar="SECONDS", type=float, default=60.0,
+                       help="stop a goal (or the definitions) that takes longer (default: 60; 0: no limit)")
+    solve.add_argument("--max-memory", metavar="MB", type=int, default=2048,
+                       help="refuse to grow past this much memory (default: 2048; 0: no limit)")
     return ap
+
+
+def _read_stdin() -> str:
+    from .errors import DeriveError, LimitError
+    from .syntax import MAX_SPEC_BYTES
+    data = sys.stdin.buffer.read(MAX_SPEC_BYTES + 1)
+    if len(data) > MAX_SPEC_BYTES:
+        raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000:,} kB; split it into files joined "
+                         "with `include`", file="<stdin>")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DeriveError(f"not UTF-8 text (byte {exc.start} cannot be decoded)", file="<stdin>") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _report_goal_errors(solution) -> None:
+    """Each failed goal as FILE:LINE:COL: error: MESSAGE (+ caret) on standard error."""
+    from .errors import Pos
+    for result in solution.results:
+        err = result.error
+        if err is None:
+            continue
+        src = result.pos.source if result.pos is not None else None
+        label = f"{result.label} " if result.label else ""
+        if src is not None and err.line:
+            pos = Pos(src, err.line, err.column or 1)
+            caret = pos.caret()
+            print(f"{pos}: error: {label}{err.message}" + (f"\n{caret}" if caret else ""), file=sys.stderr)
+        else:
+            print(f"{solution.source}: error: {label}{err.message}", file=sys.stderr)
+
+
+def _write(out: str, target: str | None) -> None:
+    from .errors import DeriveError
+    if target:
+        try:
+            with open(target, "w", encoding="utf-8") as fh:
+                fh.write(out)
+        except OSError as exc:
+            raise DeriveError(f"cannot write the output: {exc.strerror or exc}", file=target) from None
+    else:
+        sys.stdout.write(out)
+        sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = _parser()
     args = ap.parse_args(argv)
     if args.command is None:
-        ap.print_help()
+        ap.print_help(sys.stderr)
         return 2
-    from .errors import DeriveError
-    from .pipeline import solve
-    from .render import render
+    name = "<stdin>" if args.file == "-" else args.file
     try:
+        from . import limits
+        from .errors import DeriveError, InternalError
+        limits.memory_limit(args.max_memory)
+        limits.GOAL_SECONDS = args.time_limit or None
+        from .pipeline import solve
+        from .render import render
         if args.file == "-":
-            solution = solve(sys.stdin.read(), "<stdin>")
+            solution = solve(_read_stdin(), "<stdin>")
         else:
             from pathlib import Path
-            path = Path(args.file)
-            if not path.is_file():
-                raise DeriveError(f"no such file: {args.file}")
-            solution = solve(path)
+            solution = solve(Path(args.file))
         out = render(solution, args.format, view=args.view, templates=args.templates)
-        if args.output:
-            with open(args.output, "w", encoding="utf-8") as fh:
-                fh.write(out)
-        else:
-            sys.stdout.write(out)
-            sys.stdout.flush()
-    except DeriveError as exc:
-        print(str(exc), file=sys.stderr)
-        return exc.exit_code
-    except RecursionError:
-        print(f"{args.file}: error: the spec is nested too deeply to derive", file=sys.stderr)
-        return 2
+        _write(out, args.output)
+        _report_goal_errors(solution)
+        return solution.exit_code
     except KeyboardInterrupt:
         return 130
-    return solution.exit_code
+    except BrokenPipeError:   # `derive solve x.spec | head`: the reader left, nothing to report
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:   # noqa: BLE001 - the one place that turns anything into a message
+        from .errors import DeriveError, InternalError, LimitError
+        if isinstance(exc, DeriveError):
+            err = exc
+        elif isinstance(exc, RecursionError):
+            err = LimitError("the spec is nested too deeply for derive to work out", file=name)
+        elif isinstance(exc, MemoryError):
+            err = LimitError(f"derive ran out of memory (the limit is {args.max_memory} MB; see --max-memory)",
+                             file=name)
+        else:
+            err = InternalError(f"internal error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug in "
+                                "derive: please report it with the spec", file=name)
+        if err.pos is None and err.file is None:
+            err.file = name
+        if os.environ.get("DERIVE_DEBUG"):
+            import traceback
+            traceback.print_exc()
+        print(str(err), file=sys.stderr)
+        return err.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -43,15 +43,24 @@ class Pos:
             return " ".join(self.source.text[self.start:self.end].split())
         return ""
 
-    def caret(self) -> str:
-        line = self.source.line(self.line)
-        if not line:
+    def caret(self, width_limit: int = 100) -> str:
+        """The source line and a caret under the span (a window of a long line, marked `…`)."""
+        line = self.source.line(self.line).rstrip("\r")
+        if not line.strip():
             return ""
-        pad = "".join(c if c == "\t" else " " for c in line[: max(self.column - 1, 0)])
+        col = max(self.column - 1, 0)
         width = 1
         if self.end_line == self.line and self.end_column > self.column:
             width = self.end_column - self.column
-        return f"  {line}\n  {pad}{'^' * min(width, 60)}"
+        start = 0
+        if len(line) > width_limit:
+            start = max(0, min(col - width_limit // 3, len(line) - width_limit))
+        shown = line[start:start + width_limit]
+        lead = "…" if start > 0 else ""
+        tail = "…" if start + width_limit < len(line) else ""
+        pad = " " * len(lead) + "".join(c if c == "\t" else " " for c in shown[: col - start])
+        width = max(1, min(width, len(shown) - (col - start) + 1, 60))
+        return f"  {lead}{shown}{tail}\n  {pad}{'^' * width}"
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}"
@@ -106,6 +115,14 @@ class LimitError(DeriveError):
 
 class Unsupported(DeriveError):
     """A goal or builtin that no deriver handles yet; the other goals still solve."""
+
+
+class InternalError(DeriveError):
+    """Something failed that should not have: a bug in derive, reported with the spec position
+    it happened at instead of a traceback.  Tests treat it as a failure."""
+
+    exit_code = 3
+    kind = "internal"
 
 
 class CheckFailed(DeriveError):

@@ -1,140 +1,608 @@
-"""Parse errors in words.
+"""Parse errors in words: a lark `UnexpectedInput` in, a `SpecSyntaxError` out.
 
-lark reports "Unexpected token RBRACE"; users want "missing `}` to close the problem".
-`explain` first asks lark's `match_examples` which labelled malformed spec (below) the
-failing parser state resembles, then falls back to a description of what was expected.
+lark says "Unexpected token Token('RBRACE', '}')"; a user wants "missing `)` to close the
+`(` opened at line 3, column 12".  `explain(exc, source)` decides, in this order:
+
+1. lexical trouble at or before the failure, found by `scan` (a small tokenizer that
+   mirrors the grammar's terminals): an unterminated string, a stray character (with a
+   hint for the usual suspects: `;`, `'`, `×`, `−`, `²`, Greek letters, `$`);
+2. brackets: a closer where another was expected, the end of the file with a `{`, `(`
+   or `[` still open, a `problem` starting inside another one (the message names the
+   line where the unclosed bracket was opened);
+3. a name at the start of a statement that is not one (`frobnicate x`, or `2 x` with
+   the operator missing);
+4. the labelled malformed specs in grammars/errors.txt, matched lark's `match_examples`
+   way: by the LALR state the parse failed in (and the token, when it also agrees).
+   lark's own `match_examples` also compares the depth of the parser's stack, so the
+   same mistake one bracket deeper would not match; here the state alone decides, and
+   the table is built once per process on the first error;
+5. otherwise "unexpected X; expected Y, Z".
+
+Positions: the caret is on the offending token, or just after the previous token when
+what is missing would have come at the end of a line (or of the file).
 """
 from __future__ import annotations
 
+import difflib
 import functools
+import re
+import unicodedata
+from dataclasses import dataclass
 
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .errors import Pos, Source, SpecSyntaxError
 
-# message -> malformed specs that should produce it.  Keep each example minimal.
-EXAMPLES: dict[str, list[str]] = {
-    "missing `}` to close the problem": [
-        'problem "p" { let a = 1 ',
-        'problem "p" { find a ',
-        'problem "p" { let a = 1 problem "q" { }',
-    ],
-    "missing `{` after the problem title": [
-        'problem "p" let a = 1 }',
-        'problem "p" points 3 let a = 1 }',
-    ],
-    "a problem needs a title in quotes, as in `problem \"Title\" { ... }`": [
-        'problem { }',
-        'problem p { }',
-    ],
-    "missing `=` in a definition": [
-        'problem "p" { let a 1 }',
-        'problem "p" { input x [1, 2] }',
-        'problem "p" { param W ones(2, 2) }',
-    ],
-    "missing `)`": [
-        'problem "p" { let a = f(1 }',
-        'problem "p" { let a = (1 + 2 }',
-        'problem "p" { find f(1, 2 }',
-    ],
-    "missing `]`": [
-        'problem "p" { let a = [1, 2 }',
-        'problem "p" { let a = x[1 }',
-    ],
-    "an expression is incomplete here": [
-        'problem "p" { let a = 1 + }',
-        'problem "p" { let a = 2 * }',
-        'problem "p" { let a = }',
-        'problem "p" { find }',
-    ],
-    "two values with no operator between them (write `2*x`, not `2 x`)": [
-        'problem "p" { let a = 2 x }',
-        'problem "p" { let a = 1 2 }',
-    ],
-    "statements belong inside a `problem { ... }`": [
-        'let a = 1',
-        'find a',
-        'symbol a',
-    ],
-    "a declaration needs a shape in parentheses, as in `vector x : (d)`": [
-        'problem "p" { vector x }',
-        'problem "p" { vector x : d }',
-        'problem "p" { matrix W : }',
-    ],
-    "unexpected `}`: nothing is open here": [
-        '}',
-        'problem "p" { } }',
-    ],
-    "`if` needs `then` and `else`, as in `if c then a else b`": [
-        'problem "p" { let a = if 1 then 2 }',
-        'problem "p" { let a = if 1 2 else 3 }',
-    ],
+KEYWORDS = ("text", "symbol", "dim", "vector", "matrix", "let", "input", "param", "layer", "given",
+            "choices", "find", "answer")
+CLOSER = {"(": ")", "[": "]", "{": "}"}
+OPENER = {v: k for k, v in CLOSER.items()}
+_CLOSER_TERMINAL = {")": "RPAR", "]": "RSQB", "}": "RBRACE"}
+
+
+# ---- a tokenizer that mirrors grammars/spec.lark --------------------------------------------
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str      # name number string label punct
+    text: str
+    start: int
+    end: int
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class LexProblem:
+    message: str
+    start: int
+    end: int
+
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_LABEL = re.compile(r"\((?:[a-z]|[ivx]+|[0-9]+)\)")
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_PUNCT2 = ("**", "<=", ">=", "==", "!=", "->", ".T")
+_PUNCT1 = set("+-*/@^()[]{},:=<>")
+_WS = " \t\f\r\n"
+
+_HINTS = {
+    ";": "statements need no `;`: start the next one on a new line",
+    "'": "strings are written in double quotes, as in \"text\"",
+    "`": "strings are written in double quotes, as in \"text\"",
+    "×": "write `*` for a product (or `@` for a matrix product)",
+    "·": "write `*` for a product (or `@` for a matrix product)",
+    "⋅": "write `*` for a product (or `@` for a matrix product)",
+    "∗": "write `*` for a product",
+    "÷": "write `/` for a quotient",
+    "−": "write `-` (ASCII minus)",
+    "–": "write `-` (ASCII minus)",
+    "—": "write `-` (ASCII minus)",
+    "²": "write `^2` for a square",
+    "³": "write `^3` for a cube",
+    "√": "write `sqrt(...)`",
+    "≤": "write `<=`",
+    "≥": "write `>=`",
+    "≠": "write `!=`",
+    "→": "write `->` in a lambda",
+    "∑": "write `sum(...)`",
+    "$": "maths in `$...$` belongs inside a string, as in text \"... $x^2$ ...\"",
+    "\\": "backslashes belong inside strings (text \"...\")",
+    "&": "write `and`",
+    "|": "write `or` (or `abs(...)`, `norm(...)`)",
+    "!": "write `not` (or `!=` for ‘not equal’)",
+    "%": "there is no `%` operator",
+    ".": "a `.` only appears in decimals (`0.5`) and in `.T` (transpose)",
+    "_": "a name starts with a letter",
+    "\u00a0": "a non-breaking space; use an ordinary space",
+    "\u201c": "use straight double quotes \"...\"",
+    "\u201d": "use straight double quotes \"...\"",
+    "\u2018": "strings are written in straight double quotes, as in \"text\"",
+    "\u2019": "strings are written in straight double quotes, as in \"text\"",
 }
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon", "ζ": "zeta",
+          "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi",
+          "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "ϕ": "phi",
+          "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
+          "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega"}
+
+
+def _show_char(ch: str) -> str:
+    if ch.isprintable() and not ch.isspace():
+        return f"`{ch}`"
+    name = unicodedata.name(ch, None)
+    return f"U+{ord(ch):04X}" + (f" ({name.lower()})" if name else "")
+
+
+def _stray(ch: str) -> str:
+    msg = f"unexpected character {_show_char(ch)}"
+    if ch in _GREEK:
+        return msg + f": names are ASCII; write `{_GREEK[ch]}` (it renders as {ch})"
+    if ch in _HINTS:
+        return msg + ": " + _HINTS[ch]
+    if ch.isalpha():
+        return msg + ": names use the letters A-Z, a-z, digits and `_`"
+    return msg
+
+
+def scan(text: str) -> tuple[list[Tok], LexProblem | None]:
+    """The tokens of `text` up to its first lexical problem (and that problem, if any)."""
+    toks: list[Tok] = []
+    i, n, line, line_start = 0, len(text), 1, 0
+
+    def tok(kind: str, end: int) -> None:
+        toks.append(Tok(kind, text[i:end], i, end, line, i - line_start + 1))
+
+    while i < n:
+        c = text[i]
+        if c in _WS:
+            if c == "\n":
+                line, line_start = line + 1, i + 1
+            i += 1
+            continue
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if text.startswith('"""', i):
+            j = text.find('"""', i + 3)
+            if j < 0:
+                return toks, LexProblem('unterminated string: this `"""` is never closed', i, i + 3)
+            tok("string", j + 3)
+            line += text.count("\n", i, j + 3)
+            line_start = text.rfind("\n", 0, j + 3) + 1 if "\n" in text[i:j + 3] else line_start
+            i = j + 3
+            continue
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] not in '"\n':
+                j += 1
+            if j >= n or text[j] == "\n":
+                return toks, LexProblem('unterminated string: a "..." string ends on the line where it starts '
+                                        '(use """...""" for text over several lines)', i, i + 1)
+            tok("string", j + 1)
+            i = j + 1
+            continue
+        m = _LABEL.match(text, i) if c == "(" else None
+        if m and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_)]")):
+            tok("label", m.end())
+            i = m.end()
+            continue
+        m = _NAME.match(text, i)
+        if m:
+            tok("name", m.end())
+            i = m.end()
+            continue
+        m = _NUMBER.match(text, i)
+        if m:
+            tok("number", m.end())
+            i = m.end()
+            continue
+        two = text[i:i + 2]
+        if two in _PUNCT2:
+            tok("punct", i + 2)
+            i += 2
+            continue
+        if c in _PUNCT1:
+            tok("punct", i + 1)
+            i += 1
+            continue
+        return toks, LexProblem(_stray(c), i, i + 1)
+    return toks, None
+
+
+# ---- the labelled examples -------------------------------------------------------------------
+
+def _load_examples() -> list[tuple[str, list[str]]]:
+    from .resources import read_text
+    out: list[tuple[str, list[str]]] = []
+    for raw in read_text("grammars", "errors.txt").splitlines():
+        if raw.startswith("= "):
+            out.append((raw[2:].strip(), []))
+        elif raw.strip() and not raw.startswith("#") and out:
+            out[-1][1].append(raw.replace("\\n", "\n"))
+    return out
+
+
+def _state_of(exc: UnexpectedInput) -> int | None:
+    state = getattr(exc, "state", None)
+    return getattr(state, "position", None)
+
+
+def _token_type(exc: UnexpectedInput) -> str | None:
+    tok = getattr(exc, "token", None)
+    return getattr(tok, "type", None)
 
 
 @functools.lru_cache(maxsize=1)
-def _examples() -> dict[str, list[str]]:
-    return EXAMPLES
+def example_table() -> tuple[dict[tuple[int, str | None], str], dict[int, str]]:
+    """(state, token type) -> message and state -> message, from grammars/errors.txt.
 
-
-def _describe(tok) -> str:
-    if tok is None or getattr(tok, "type", "") == "$END":
-        return "the end of the file"
-    return f"`{tok}`"
-
-
-def explain(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
+    The first example to claim a key keeps it; tests check that every example is
+    explained by its own message.
+    """
     from .syntax import parser
-    line = getattr(exc, "line", 1) or 1
-    column = getattr(exc, "column", 1) or 1
-    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
-        line = source.text.count("\n") + 1
-        column = len(source.line(line)) + 1
-    pos = Pos(source, line, column)
-    try:
-        label = exc.match_examples(parser().parse, _examples(), use_accepts=True)
-    except Exception:  # match_examples re-parses; never let that hide the real error
-        label = None
-    if label:
-        if "close the problem" in label:
-            opened = _open_problem_line(source, exc)
-            if opened:
-                label = f"missing `}}` to close the problem opened at line {opened}"
-        found = getattr(exc, "token", None)
-        suffix = "" if label.startswith("unexpected") else f" (found {_describe(found)})"
-        return SpecSyntaxError(label + suffix, pos)
-    if isinstance(exc, UnexpectedCharacters):
-        ch = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
-        return SpecSyntaxError(f"unexpected character `{ch}`", pos)
-    if isinstance(exc, UnexpectedToken):
-        expected = sorted(_readable(t) for t in exc.expected)[:6]
-        return SpecSyntaxError(f"unexpected {_describe(exc.token)}; expected "
-                               + ", ".join(expected), pos)
-    return SpecSyntaxError("the spec could not be read here", pos)
+    by_token: dict[tuple[int, str | None], str] = {}
+    by_state: dict[int, str] = {}
+    for message, specs in _load_examples():
+        for spec in specs:
+            try:
+                parser().parse(spec)
+            except UnexpectedInput as exc:
+                state = _state_of(exc)
+                if state is None:
+                    continue
+                by_token.setdefault((state, _token_type(exc)), message)
+                by_state.setdefault(state, message)
+    return by_token, by_state
 
 
-def _open_problem_line(source: Source, exc) -> int | None:
-    """The line of the last `problem` opened before the error."""
-    upto = getattr(exc, "pos_in_stream", None)
-    text = source.text if upto is None or upto < 0 else source.text[:upto + 1]
-    best = None
-    for i, l in enumerate(text.splitlines(), 1):
-        if l.lstrip().startswith("problem"):
-            best = i
-    return best
+def match_example(exc: UnexpectedInput) -> str | None:
+    """The message of the example that failed in the same state (same token preferred)."""
+    state = _state_of(exc)
+    if state is None:
+        return None
+    by_token, by_state = example_table()
+    return by_token.get((state, _token_type(exc))) or by_state.get(state)
 
 
-_NAMES = {
+# ---- explain ----------------------------------------------------------------------------------
+
+def _describe(tok: Tok | None) -> str:
+    if tok is None:
+        return "the end of the file"
+    text = tok.text if len(tok.text) <= 24 else tok.text[:20] + "…"
+    if tok.kind == "string":
+        return f"string `{text}`"
+    return f"`{text}`"
+
+
+def _pos_at(source: Source, tok: Tok) -> Pos:
+    end_line = tok.line + tok.text.count("\n")
+    end_col = (len(tok.text) - tok.text.rfind("\n")) if "\n" in tok.text else tok.column + len(tok.text)
+    return Pos(source, tok.line, tok.column, end_line, end_col, tok.start, tok.end)
+
+
+def _pos_after(source: Source, tok: Tok | None) -> Pos:
+    """Just after `tok` (the start of the file when there is none)."""
+    if tok is None:
+        return Pos(source, 1, 1)
+    last = tok.text.rsplit("\n", 1)
+    line = tok.line + tok.text.count("\n")
+    col = (tok.column + len(tok.text)) if len(last) == 1 else len(last[1]) + 1
+    return Pos(source, line, col, line, col + 1, tok.end, tok.end)
+
+
+def _where(found: Tok | None, prev: Tok | None, source: Source) -> Pos:
+    """The found token, or just after the previous one when the found token is on a later line."""
+    if found is None or (prev is not None and found.line > prev.line + prev.text.count("\n")):
+        return _pos_after(source, prev)
+    return _pos_at(source, found)
+
+
+def _open_brackets(toks: list[Tok]) -> list[tuple[Tok, str]]:
+    """The brackets still open after `toks`, innermost last, each with what it opened."""
+    stack: list[tuple[Tok, str]] = []
+    last_kw = ""
+    for t in toks:
+        if t.kind == "name" and t.text in ("problem", "section", "choices"):
+            last_kw = t.text
+        if t.kind != "punct":
+            continue
+        if t.text in CLOSER:
+            stack.append((t, last_kw if t.text == "{" else ""))
+            last_kw = ""
+        elif t.text in OPENER and stack and stack[-1][0].text == OPENER[t.text]:
+            stack.pop()
+    return stack
+
+
+def _what_opened(tok: Tok, kw: str) -> str:
+    if tok.text == "{" and kw in ("problem", "section"):
+        return f"the {kw} opened at line {tok.line}"
+    if tok.text == "{" and kw == "choices":
+        return f"the `choices` block opened at line {tok.line}"
+    return f"the `{tok.text}` opened at line {tok.line}, column {tok.column}"
+
+
+def _bracket_message(found: Tok | None, prev: Tok | None, before: list[Tok], expected: set[str],
+                     source: Source) -> SpecSyntaxError | None:
+    stack = _open_brackets(before)
+    top = stack[-1] if stack else None
+    if found is not None and found.kind == "punct" and found.text in OPENER:
+        if top is None:
+            what = "no problem or section is open here" if found.text == "}" else \
+                f"there is no `{OPENER[found.text]}` before it to close"
+            return SpecSyntaxError(f"unexpected `{found.text}`: {what}", _pos_at(source, found))
+        if top[0].text in "([" and found.text in ")]" and top[0].text != OPENER[found.text] \
+                and _CLOSER_TERMINAL[CLOSER[top[0].text]] in expected:
+            return SpecSyntaxError(f"`{found.text}` does not match {_what_opened(*top)}; "
+                                   f"write `{CLOSER[top[0].text]}`", _pos_at(source, found))
+        if not any(t.text == OPENER[found.text] for t, _ in stack):
+            return SpecSyntaxError(f"unexpected `{found.text}`: there is no `{OPENER[found.text]}` open here to close",
+                                   _pos_at(source, found))
+        want = CLOSER[top[0].text]
+        if want != found.text and _CLOSER_TERMINAL[want] in expected:
+            return SpecSyntaxError(f"missing `{want}` to close {_what_opened(*top)}", _where(found, prev, source))
+        return None
+    if top is None:
+        return None
+    want = CLOSER[top[0].text]
+    if found is None and _CLOSER_TERMINAL[want] in expected:
+        return SpecSyntaxError(f"missing `{want}` to close {_what_opened(*top)}", _pos_after(source, prev))
+    if found is not None and top[0].text in "([" and _CLOSER_TERMINAL[want] in expected and prev is not None \
+            and (found.line > prev.line or found.kind == "label" or (found.kind == "name" and found.text in KEYWORDS)):
+        return SpecSyntaxError(f"missing `{want}` to close {_what_opened(*top)}", _pos_after(source, prev))
+    if found is not None and found.kind == "name" and found.text in ("problem", "section", "include") \
+            and top[0].text == "{" and top[1] in ("problem", "section") and "RBRACE" in expected:
+        nest = "sections do not nest: " if top[1] == found.text == "section" else ""
+        return SpecSyntaxError(f"{nest}missing `}}` to close {_what_opened(*top)} before the `{found.text}` "
+                               f"at line {found.line}", _where(found, prev, source))
+    return None
+
+
+_ENDS_VALUE = ("name", "number", "string")
+
+
+def _statement_head(found: Tok | None, prev: Tok | None, before: list[Tok], expected: set[str],
+                    source: Source) -> SpecSyntaxError | None:
+    """A name where a statement starts that is not followed by `=` or `(`."""
+    if prev is None or prev.kind != "name" or expected != {"EQUAL", "LPAR"}:
+        return None
+    prev2 = before[-2] if len(before) > 1 else None
+    habit = _python_habit(prev, prev2, before[:-1], source)
+    if habit is not None:
+        return habit
+    keyword = _statement_keyword(before[:-1])
+    if keyword in ("symbol", "dim", "vector", "matrix") and prev2 is not None and prev2.line == prev.line \
+            and prev2.kind == "name" and (prev2.text != keyword or keyword in ("vector", "matrix")):
+        return SpecSyntaxError(f"the names of a declaration are separated by commas, as in "
+                               f"`{keyword} {prev2.text}, {prev.text}`", _pos_at(source, prev))
+    if prev2 is not None and prev2.line == prev.line and (prev2.kind in ("number", "string") or (
+            prev2.kind == "name" and prev2.text not in KEYWORDS) or prev2.text in (")", "]", ".T")):
+        return SpecSyntaxError(f"missing operator between `{prev2.text}` and `{prev.text}` "
+                               f"(write `{prev2.text}*{prev.text}` for a product)", _pos_at(source, prev))
+    stack = _open_brackets(before[:-1])
+    if prev.text in ("problem", "section", "include") and stack and stack[-1][0].text == "{" \
+            and stack[-1][1] in ("problem", "section"):
+        nest = "sections do not nest: " if stack[-1][1] == prev.text == "section" else ""
+        return SpecSyntaxError(f"{nest}missing `}}` to close {_what_opened(*stack[-1])} before the "
+                               f"`{prev.text}` at line {prev.line}",
+                               _pos_after(source, prev2) if prev2 else _pos_at(source, prev))
+    close = difflib.get_close_matches(prev.text, KEYWORDS, n=1, cutoff=0.6)
+    hint = f"; did you mean `{close[0]}`?" if close else \
+        ": a statement starts with a keyword (`let`, `find`, `symbol`, `text`, ...) or defines `NAME = EXPR`"
+    return SpecSyntaxError(f"unknown statement `{prev.text}`{hint}", _pos_at(source, prev))
+
+
+def _statement_keyword(before: list[Tok]) -> str | None:
+    """The keyword that starts the statement being parsed, if it starts with one."""
+    for t in reversed(before):
+        if t.text in ("{", "}") or t.kind == "label":
+            return None
+        if t.kind == "name" and t.text in KEYWORDS:
+            return t.text
+    return None
+
+
+_LAMBDA = "write a lambda as `i -> EXPR` or `(i, j) -> EXPR`, as an argument of a builtin such as `matrix`"
+_COMPREHENSION = ("there are no comprehensions or loops: use `sum(v)`, `vector(n, i -> EXPR)` or "
+                  "`matrix(n, m, (i, j) -> EXPR)`")
+_CONDITIONAL = "a conditional is written `if c then a else b` (not Python's `a if c else b`)"
+
+
+def _python_habit(tok: Tok | None, prev: Tok | None, before: list[Tok], source: Source) -> SpecSyntaxError | None:
+    """Python written where the language differs: lambdas, comprehensions, `a if c else b`."""
+    if tok is None or tok.kind != "name":
+        return None
+    if tok.text == "lambda" or (prev is not None and prev.text == "lambda"):
+        at = tok if tok.text == "lambda" else prev
+        return SpecSyntaxError(f"`lambda` is Python; {_LAMBDA}", _pos_at(source, at))
+    if tok.text == "for":
+        return SpecSyntaxError(f"`for`: {_COMPREHENSION}", _pos_at(source, tok))
+    if tok.text == "if" and prev is not None and prev.line == tok.line and (
+            prev.kind in _ENDS_VALUE or prev.text in (")", "]", ".T")):
+        return SpecSyntaxError(f"unexpected `if`: {_CONDITIONAL}", _pos_at(source, tok))
+    return None
+
+
+def _declaration_list(found: Tok | None, prev: Tok | None, before: list[Tok],
+                      source: Source) -> SpecSyntaxError | None:
+    """`vector p q : (2)`: names of a declaration without commas between them."""
+    if found is None or prev is None or found.kind != "name" or prev.kind != "name" or found.line != prev.line:
+        return None
+    keyword = _statement_keyword(before)
+    if keyword not in ("symbol", "dim", "vector", "matrix") or prev.text == keyword or ":" in \
+            [t.text for t in _statement_tail(before)]:
+        return None
+    return SpecSyntaxError(f"the names of a declaration are separated by commas, as in "
+                           f"`{keyword} {prev.text}, {found.text}`", _pos_at(source, found))
+
+
+def _slice_or_dict(found: Tok | None, before: list[Tok], source: Source) -> SpecSyntaxError | None:
+    """`x[1:2]` (slices) and a `:` inside brackets."""
+    if found is None or found.text != ":":
+        return None
+    stack = _open_brackets(before)
+    if stack and stack[-1][0].text == "[":
+        return SpecSyntaxError("slices are not supported: index one entry at a time, as in `x[1]` or `W[1, 2]` "
+                               "(1-based)", _pos_at(source, found))
+    return None
+
+
+def _goal_list(found: Tok | None, before: list[Tok], source: Source) -> SpecSyntaxError | None:
+    """`find precision(...) recall(...)`: two goals with no comma between them."""
+    if _statement_keyword(before) != "find":
+        return None
+    tail = _statement_tail(before) + ([found] if found is not None else [])
+    depth = 0
+    for a, b in zip(tail, tail[1:]):
+        if a.kind == "punct" and a.text in "([":
+            depth += 1
+        elif a.kind == "punct" and a.text in ")]":
+            depth -= 1
+        if depth == 0 and b.kind == "name" and b.line == a.line and (
+                a.kind in _ENDS_VALUE or a.text in (")", "]", ".T")) and b.text not in ("and", "or", "if", "then",
+                                                                                      "else", "not"):
+            return SpecSyntaxError(f"missing `,` between the goals `{a.text}` and `{b.text}`: "
+                                   "`find a, b` lists several", _pos_at(source, b))
+    return None
+
+
+def _statement_tail(before: list[Tok]) -> list[Tok]:
+    """The tokens of the statement being parsed (back to a statement keyword or a brace)."""
+    out: list[Tok] = []
+    for t in reversed(before):
+        if t.text in ("{", "}") or t.kind == "label" or (t.kind == "name" and t.text in KEYWORDS):
+            break
+        out.append(t)
+    return out[::-1]
+
+
+def _open_if(before: list[Tok]) -> str | None:
+    """`then` or `else` when the statement has an `if` still waiting for it."""
+    words = [t.text for t in _statement_tail(before) if t.kind == "name"]
+    ifs, thens, elses = words.count("if"), words.count("then"), words.count("else")
+    if ifs > thens:
+        return "then"
+    if thens > elses:
+        return "else"
+    return None
+
+
+def _missing_operator(found: Tok | None, prev: Tok | None, before: list[Tok], expected: set[str],
+                      source: Source) -> SpecSyntaxError | None:
+    """`1 2` or `x 2` on one line: two values with nothing between them."""
+    if found is None or prev is None or found.line != prev.line:
+        return None
+    inside = _open_brackets(before)
+    inside = bool(inside) and inside[-1][0].text in "(["
+    if found.kind not in ("number", "string") and not (inside and found.kind == "name"):
+        return None
+    if not ({"ADDOP", "MULOP"} <= expected or (inside and "COMMA" in expected)):
+        return None
+    missing = _open_if(before)
+    stack = _open_brackets(before)
+    if not missing and stack and stack[-1][0].text in "([" and (prev.kind in _ENDS_VALUE or prev.text in (")", "]", ".T")):
+        opener = stack[-1][0]
+        i = before.index(opener)
+        call = opener.text == "(" and i > 0 and before[i - 1].kind == "name" and before[i - 1].end == opener.start
+        what = "the arguments" if call else "the entries" if opener.text == "[" else "two values"
+        return SpecSyntaxError(f"missing `,` (or an operator) between {what} `{prev.text}` and "
+                               f"{_describe(found)}", _pos_at(source, found))
+    if missing:
+        return SpecSyntaxError(f"missing `{missing}`: `if` needs `then` and `else`, as in `if c then a else b`",
+                               _pos_at(source, found))
+    if prev.kind in _ENDS_VALUE or prev.text in (")", "]", ".T"):
+        return SpecSyntaxError(f"missing operator between `{prev.text}` and {_describe(found)}",
+                               _pos_at(source, found))
+    return None
+
+
+def _stray_label(found: Tok | None, prev: Tok | None, before: list[Tok],
+                 source: Source) -> SpecSyntaxError | None:
+    """`relu (x)`: a space turned the call's `(x)` into a sub-question label."""
+    if prev is None or prev.kind != "label" or len(before) < 2:
+        return None
+    stack = _open_brackets(before)
+    if stack and stack[-1][1] == "choices":
+        return None
+    if found is not None and found.kind == "name" and found.text in ("find", "text", "answer"):
+        return None
+    value = before[-2]
+    if value.line != prev.line or not (value.kind in _ENDS_VALUE or value.text in (")", "]", ".T")):
+        return None
+    call = f"; to call a function write `{value.text}{prev.text}` with no space" if value.kind == "name" else ""
+    return SpecSyntaxError(f"`{prev.text}` here reads as the label of a new sub-question{call}",
+                           _pos_at(source, prev))
+
+
+_READABLE = {
     "RBRACE": "`}`", "LBRACE": "`{`", "RPAR": "`)`", "LPAR": "`(`", "RSQB": "`]`", "LSQB": "`[`",
     "COMMA": "`,`", "EQUAL": "`=`", "COLON": "`:`", "NAME": "a name", "NUMBER": "a number",
-    "STRING": "a string", "LONG_STRING": "a string", "LABEL": "a label like (a)", "ADDOP": "`+` or `-`",
+    "STRING": "a string", "LONG_STRING": "a string", "LABEL": "a label such as (a)", "ADDOP": "`+` or `-`",
     "MULOP": "`*`, `/` or `@`", "POWOP": "`^`", "COMP": "a comparison", "$END": "the end of the file",
+    "__ANON_0": "`->`", "__ANON_1": "`.T`", "HEADER_KEY": "a header line such as `title`",
+    "TRUE": "`true`", "FALSE": "`false`", "NONE": "`none`",
 }
 
 
 def _readable(term: str) -> str:
-    if term in _NAMES:
-        return _NAMES[term]
-    if term.isupper() and term.isalpha():
+    if term in _READABLE:
+        return _READABLE[term]
+    if term.isupper() and term.replace("_", "").isalpha():
         return f"`{term.lower()}`"
     return term.lower()
+
+
+def _offset(exc: UnexpectedInput, text: str) -> int:
+    if isinstance(exc, UnexpectedCharacters):
+        return exc.pos_in_stream
+    tok = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedEOF) or tok is None or tok.type == "$END" or tok.start_pos is None:
+        return len(text)
+    return tok.start_pos
+
+
+def explain(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
+    """`exc` (from parsing `source`) as a SpecSyntaxError in words, at the right place."""
+    text = source.text
+    offset = _offset(exc, text)
+    toks, problem = scan(text)
+    if problem is not None and problem.start <= offset:
+        before = [t for t in toks if t.end <= problem.start]
+        # an unterminated string or stray character that the parser tripped over
+        line = text.count("\n", 0, problem.start) + 1
+        col = problem.start - (text.rfind("\n", 0, problem.start) + 1) + 1
+        return SpecSyntaxError(problem.message, Pos(source, line, col, line, col + 1, problem.start, problem.end))
+    before = [t for t in toks if t.end <= offset]
+    found = next((t for t in toks if t.start == offset), None) if offset < len(text) else None
+    prev = before[-1] if before else None
+    expected = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or ())
+    if isinstance(exc, UnexpectedCharacters) and found is None:
+        # the scanner accepts it, the grammar's lexer does not (cannot happen for the terminals
+        # mirrored above, kept as a safety net)
+        line, col = exc.line, exc.column
+        return SpecSyntaxError(_stray(text[offset]) if offset < len(text) else "unexpected end of file",
+                               Pos(source, line, col, line, col + 1, offset, offset + 1))
+    for rule in (_python_habit(found, prev, before, source),
+                 _slice_or_dict(found, before, source),
+                 _declaration_list(found, prev, before, source),
+                 _goal_list(found, before, source),
+                 _bracket_message(found, prev, before, expected, source),
+                 _statement_head(found, prev, before, expected, source),
+                 _missing_operator(found, prev, before, expected, source),
+                 _stray_label(found, prev, before, source)):
+        if rule is not None:
+            return rule
+    message = match_example(exc) if isinstance(exc, UnexpectedToken) else None
+    if message:
+        message = message.replace("{prev}", prev.text if prev else "").replace("{found}", _describe(found))
+        if message.startswith("`if` needs") and _open_if(before):
+            message = f"missing `{_open_if(before)}`: {message}"
+        if found is not None and not message.startswith("unexpected") and f"`{found.text}`" not in message:
+            message += f" (found {_describe(found)})"
+        # "missing X" / "expected X after Y": where X would go; anything else: at the token found
+        missing = message.startswith(("missing", "expected")) or " after " in message.split("(")[0]
+        where = _where(found, prev, source) if missing or found is None else _pos_at(source, found)
+        return SpecSyntaxError(message, where)
+    # no example for this state: two general cases, then lark's own list
+    if found is not None and found.text == "=" and prev is not None and (
+            prev.kind in _ENDS_VALUE or prev.text in (")", "]", ".T")):
+        return SpecSyntaxError("`=` defines a name; to compare, write `==` (and `find` takes goals separated "
+                               "by commas)", _pos_at(source, found))
+    stack = _open_brackets(before)
+    if found is not None and "LABEL" in expected and stack and stack[-1][1] == "choices":
+        return SpecSyntaxError("each option starts with a label, as in `(a) EXPR` or `(e) none`",
+                               _pos_at(source, found))
+    if found is not None and "PROBLEM" in expected and not stack:
+        return SpecSyntaxError("this belongs inside a `problem \"Title\" { ... }` (a file holds only header lines "
+                               "such as `title \"...\"`, `include`s, `section`s and `problem`s)", _pos_at(source, found))
+    if found is not None and expected & {"LET", "FIND", "TEXT", "SYMBOL"}:
+        return SpecSyntaxError("a statement starts with a keyword (`let`, `find`, `text`, `symbol`, ...) or with "
+                               f"the name it defines (found {_describe(found)})", _pos_at(source, found))
+    wanted = sorted({_readable(t) for t in expected})
+    listed = ", ".join(wanted[:8]) + (", ..." if len(wanted) > 8 else "")
+    what = _describe(found) if found is not None else "end of file"
+    return SpecSyntaxError(f"unexpected {what}" + (f"; expected {listed}" if listed else ""),
+                           _pos_at(source, found) if found is not None else _pos_after(source, prev))

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from . import ast
 from .derivers.registry import derive_goal, load_all
-from .errors import DeriveError
+from .errors import DeriveError, LimitError
 from .model import Problem, build
 from .steps import Part, ProblemSolution, Solution
-from .syntax import parse
+from .syntax import MAX_SPEC_BYTES, parse
 
 
 def derive(problem: Problem) -> ProblemSolution:
@@ -35,12 +35,21 @@ def read_spec(text_or_path: str | os.PathLike, filename: str | None = None) -> t
             isinstance(text_or_path, str) and "\n" not in text_or_path and "{" not in text_or_path
             and text_or_path.strip().endswith(".spec")):
         path = Path(text_or_path)
+        name = filename or str(path)
         try:
-            return path.read_text(encoding="utf-8"), filename or str(path)
+            if path.stat().st_size > MAX_SPEC_BYTES:
+                raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000:,} kB; split it into files "
+                                 "joined with `include`", file=name)
+            with open(path, encoding="utf-8-sig") as fh:   # (-sig: a byte-order mark is not part of the text)
+                return fh.read(), name
+        except FileNotFoundError:
+            raise DeriveError("no such file", file=name) from None
+        except IsADirectoryError:
+            raise DeriveError("is a directory, not a spec file", file=name) from None
         except OSError as exc:
-            raise DeriveError(f"cannot read {path}: {exc.strerror or exc}", file=str(path)) from None
-        except UnicodeDecodeError:
-            raise DeriveError(f"{path} is not UTF-8 text", file=str(path)) from None
+            raise DeriveError(f"cannot read it: {exc.strerror or exc}", file=name) from None
+        except UnicodeDecodeError as exc:
+            raise DeriveError(f"not UTF-8 text (byte {exc.start} cannot be decoded)", file=name) from None
     return str(text_or_path), filename or "<spec>"
 
 
@@ -50,8 +59,10 @@ def solve(text_or_path: str | os.PathLike, filename: str | None = None) -> Solut
     Raises `DeriveError` when the spec cannot be read (syntax or meaning); goals that
     cannot be derived are error results inside the returned `Solution`.
     """
+    from . import limits
     text, name = read_spec(text_or_path, filename)
     spec: ast.Spec = parse(text, name)
-    problems = build(spec)
+    with limits.time_limit(limits.GOAL_SECONDS, "working out the definitions"):
+        problems = build(spec)
     solved = tuple(derive(p) for p in problems)
     return Solution(solved, spec.meta("title"), spec.meta("course"), spec.meta("date"), name, spec.header)

@@ -11,6 +11,8 @@ tensors, shapes, booleans, strings) print too.
 """
 from __future__ import annotations
 
+import cmath
+import functools
 from fractions import Fraction
 from typing import Any
 
@@ -240,7 +242,7 @@ def _is_negative(term: Any) -> bool:
     product negates it, which runs doit())."""
     if isinstance(term, sp.MatMul):
         return bool(term.args) and not isinstance(term.args[0], MatrixExpr) \
-            and sp.sympify(term.args[0]).could_extract_minus_sign()
+            and sp.sympify(term.args[0], strict=True).could_extract_minus_sign()
     if isinstance(term, MatrixExpr):
         return False
     return term.could_extract_minus_sign()
@@ -269,8 +271,19 @@ def latex(x: Any, **settings: Any) -> str:
         return _PRINTER._print_bool(x)
     if isinstance(x, Fraction):
         x = sp.Rational(x.numerator, x.denominator)
-    printer = DeriveLatexPrinter(settings) if settings else _PRINTER
-    return printer.doprint(x)
+    if settings:
+        return DeriveLatexPrinter(settings).doprint(x)
+    if isinstance(x, sp.Basic):   # the same objects are printed by steps, checks and every renderer
+        try:
+            return _latex_memo(x)
+        except TypeError:          # unhashable (a mutable matrix inside)
+            pass
+    return _PRINTER.doprint(x)
+
+
+@functools.lru_cache(maxsize=4096)
+def _latex_memo(x: sp.Basic) -> str:
+    return _PRINTER.doprint(x)
 
 
 class _TextPrinter(StrPrinter):
@@ -348,8 +361,10 @@ def _number(x: Any) -> float | int | None:
             if x.is_Integer:
                 return int(x)
             v = complex(sp.N(x, 30))
+            if not cmath.isfinite(v):   # JSON has no infinity
+                return None
             return v.real if abs(v.imag) < 1e-12 * max(1.0, abs(v.real)) else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):   # (exp(1000) has no float: no value)
             return None
     return None
 

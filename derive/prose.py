@@ -530,12 +530,69 @@ def to_latex_inline(text: str) -> str:
 # ---- HTML ---------------------------------------------------------------------------------
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
-    """A LaTeX fragment as MathML (latex2mathml), or as escaped code if it cannot convert."""
+    """A LaTeX fragment as MathML (latex2mathml), or as escaped code if it cannot convert.
+
+    The MathML is rebuilt from a whitelist of MathML elements and attributes: latex2mathml
+    copies `\\text{<script>...}` through unescaped and turns `\\href{javascript:...}`
+    into an attribute, and prose comes from the spec.
+    """
+    import html
     try:
         from latex2mathml.converter import convert
-        return convert(tex, display="block" if display else "inline")
+        out = _safe_mathml(convert(tex, display="block" if display else "inline"))
     except Exception:  # a fragment latex2mathml cannot read is shown as its source
-        return f'<code class="tex">{html.escape(tex)}</code>'
+        out = None
+    return out if out is not None else f"<code>{html.escape(tex)}</code>"
+
+
+_MATHML_TAGS = frozenset(
+    "math mrow mi mn mo ms mtext mspace msub msup msubsup munder mover munderover mfrac msqrt mroot "
+    "mstyle merror mpadded mphantom mfenced menclose mtable mtr mtd mlabeledtr maligngroup malignmark "
+    "mmultiscripts mprescripts none semantics annotation".split())
+_MATHML_ATTRS = frozenset(
+    "xmlns display mathvariant mathsize mathcolor mathbackground stretchy fence separator separators "
+    "lspace rspace minsize maxsize largeop movablelimits accent accentunder form symmetric open close "
+    "linethickness bevelled numalign denomalign columnalign rowalign columnspacing rowspacing columnlines "
+    "rowlines frame framespacing equalrows equalcolumns displaystyle scriptlevel width height depth "
+    "notation align columnspan rowspan encoding voffset".split())
+
+
+def _safe_mathml(markup: str) -> str | None:
+    """`markup` with only whitelisted MathML elements and attributes (others become their
+    escaped text); None if it is not well-formed."""
+    import html
+    import xml.etree.ElementTree as ET
+    try:
+        root = ET.fromstring(markup)
+    except ET.ParseError:
+        return None
+
+    def local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    def emit(el, out: list[str]) -> None:
+        tag = local(el.tag)
+        if tag not in _MATHML_TAGS:
+            out.append(html.escape("".join(el.itertext())))
+        else:
+            attrs = "".join(f' {k}="{html.escape(v)}"' for k, v in el.attrib.items()
+                            if local(k) in _MATHML_ATTRS and not v.strip().lower().startswith("javascript:"))
+            if tag == "math":
+                attrs = ' xmlns="http://www.w3.org/1998/Math/MathML"' + attrs.replace(
+                    ' xmlns="http://www.w3.org/1998/Math/MathML"', "")
+            out.append(f"<{tag}{attrs}>")
+            if el.text:
+                out.append(html.escape(el.text, quote=False))
+            for child in el:
+                emit(child, out)
+            out.append(f"</{tag}>")
+        if el.tail:
+            out.append(html.escape(el.tail, quote=False))
+
+    out: list[str] = []
+    root.tail = None
+    emit(root, out)
+    return "".join(out)
 
 
 _SAFE_URL = re.compile(r"^(https?:|mailto:|#|/|\./|\.\./|[\w.-]+(/|$))", re.I)

@@ -620,6 +620,11 @@ def _loader(templates: str | None) -> jinja2.BaseLoader:
     return ours
 
 
+def _display_width(s: Any) -> int:
+    from .texunicode import display_width
+    return display_width(str(s))
+
+
 FORMAT_FILTERS: dict[str, dict[str, Callable]] = {
     "md": {"md_chain": md_chain, "md_table": md_table, "md_math": md_math, "md_code": md_code,
            "md_display": md_display, "md_item": md_item, "quote_lines": quote_lines},
@@ -627,7 +632,7 @@ FORMAT_FILTERS: dict[str, dict[str, Callable]] = {
               "tex_display": tex_display, "tex_escape": tex_escape, "tex_code": tex_code},
     "html": {"mathml": html_math, "html_chain": html_chain, "html_table": html_table,
              "html_answer": html_answer},
-    "text": {"hang": hang, "wrap": wrap, "width": lambda s: __import__("derive.texunicode", fromlist=["x"]).display_width(str(s)),
+    "text": {"hang": hang, "wrap": wrap, "width": _display_width,
              "text_chain": text_chain, "text_table": text_table, "text_answer": text_answer},
 }
 
@@ -636,14 +641,20 @@ FORMAT_FILTERS: dict[str, dict[str, Callable]] = {
 def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     """The Jinja environment of a format (LaTeX uses ((* *)) / ((( ))) delimiters)."""
     from . import prose
+    from .cache import cache_dir
     delims: dict[str, str] = {}
     if fmt == "latex":
         delims = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                       variable_end_string=")))", comment_start_string="((=", comment_end_string="=))",
                       line_comment_prefix="%%")
+    # Compiled templates are kept in derive's private cache folder (never a shared one: the
+    # cache holds code objects); user templates (--templates) are not cached.
+    folder = cache_dir()
+    bcc = jinja2.FileSystemBytecodeCache(str(folder), f"jinja-{__version__}-{fmt}-%s.cache") \
+        if folder and not templates else None
     env = jinja2.Environment(loader=_loader(templates), undefined=jinja2.StrictUndefined,
                              autoescape=fmt == "html", trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True, **delims)
+                             keep_trailing_newline=True, bytecode_cache=bcc, **delims)
     env.filters.update({
         "tex": latex, "chain": chain_latex, "step_tex": step_latex, "table_tex": table_latex,
         "prose": prose.converter(fmt), "prose_inline": prose.inline(fmt), "num": _num, "plural": _plural,
@@ -679,8 +690,9 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
     except jinja2.TemplateError as exc:
         if not templates:
             raise
-        where = f" ({exc.filename}:{exc.lineno})" if getattr(exc, "lineno", None) else ""
-        raise DeriveError(f"template error{where}: {exc.message}") from None
+        where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+        name = getattr(exc, "filename", None) or getattr(exc, "name", None) or f"{fmt}/solution.j2"
+        raise DeriveError(f"the template {name}{where} failed: {exc.message or exc}", file=templates) from None
     if fmt != "md":     # in Markdown two trailing spaces are a line break an author may mean
         out = re.sub(r"[ \t]+\n", "\n", out)
     out = re.sub(r"\n{3,}", "\n\n", out)

@@ -17,17 +17,32 @@ from . import ast
 from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
 from .resources import read_text
 
-MAX_SPEC_BYTES = 1_000_000
-MAX_NESTING = 100
+MAX_SPEC_BYTES = 1_000_000     # one file, and all files of a spec with its includes together
+MAX_NESTING = 100              # brackets
+MAX_DEPTH = 200                # levels of the parse tree (operators, calls, brackets)
 MAX_INCLUDE_DEPTH = 20
+MAX_INCLUDES = 200             # include statements followed, in all files of a spec
 
 
 @functools.lru_cache(maxsize=1)
 def parser() -> Lark:
-    """The LALR parser, built once per process (and cached on disk by lark)."""
+    """The LALR parser, built once per process and its tables cached on disk by lark in
+    derive's private cache folder (see derive/cache.py: not lark's default, a pickle under a
+    predictable name in the shared temporary folder)."""
+    import hashlib
+    import sys
+
+    import lark
+
+    from .cache import cache_dir
     grammar = read_text("grammars", "spec.lark")
+    folder = cache_dir()
+    cache: str | bool = False
+    if folder is not None:
+        key = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()).hexdigest()[:24]
+        cache = str(folder / f"spec-{key}.lark")
     return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=True, cache=True)
+                maybe_placeholders=True, cache=cache)
 
 
 def _pos(source: Source, meta) -> Pos:
@@ -54,7 +69,21 @@ def _string(tok: Token) -> str:
     return s[1:-1]
 
 
-def _number(text: str) -> Fraction:
+MAX_NUMBER_DIGITS = 1_000      # digits of a number literal, and |exponent| of its `e` part
+
+
+def _number(text: str, pos: Pos | None = None) -> Fraction:
+    """A literal as an exact fraction; `1e999999999` or a 5,000-digit literal is refused
+    before Python builds the integer (which would take minutes, or fail outright)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = len(mantissa.replace(".", "").lstrip("0"))
+    if digits > MAX_NUMBER_DIGITS:
+        raise LimitError(f"this number has {digits:,} digits; derive refuses literals of more than "
+                         f"{MAX_NUMBER_DIGITS:,}", pos)
+    if exponent and (len(exponent.lstrip("+-0")) > 6 or abs(int(exponent)) > MAX_NUMBER_DIGITS):
+        shown = exponent if len(exponent) <= 12 else exponent[:10] + "…"
+        raise LimitError(f"the exponent e{shown} is too large (derive allows at most e±{MAX_NUMBER_DIGITS:,} "
+                         "in a literal)", pos)
     return Fraction(text)
 
 
@@ -96,10 +125,10 @@ class _ToAst(Transformer):
         return _string(ch[0])
 
     def str_lit(self, meta, ch):
-        return ast.Str(self.p(meta), ch[0])
+        return ast.Str(self.p(meta), _string(ch[0]))
 
     def number_lit(self, meta, ch):
-        return ast.Num(self.p(meta), _number(str(ch[0])), str(ch[0]))
+        return ast.Num(self.p(meta), _number(str(ch[0]), self.p(meta)), str(ch[0]))
 
     # statements
     def label(self, meta, ch):
@@ -254,62 +283,58 @@ class _ToAst(Transformer):
 
 
 def _check_nesting(source: Source) -> None:
-    """Refuse deeply nested brackets before lark and the recursive transformer see them."""
-    depth = 0
-    line, col = 1, 0
+    """Refuse deeply nested brackets before the parser sees them, pointing at the bracket."""
     text = source.text
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line, col = line + 1, 0
-        col += 1
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
+    if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
+        return
+    from .parse_errors import scan
+    depth = 0
+    for tok in scan(text)[0]:
+        if tok.kind != "punct":
             continue
-        if c == '"':
-            end = text.find('"""', i + 3) + 3 if text.startswith('"""', i) else text.find('"', i + 1) + 1
-            if end <= i:
-                break
-            line += text.count("\n", i, end)
-            i = end
-            continue
-        if c in "([{":
+        if tok.text in "([{":
             depth += 1
             if depth > MAX_NESTING:
-                raise LimitError(f"brackets are nested more than {MAX_NESTING} deep",
-                                 Pos(source, line, col))
-        elif c in ")]}":
+                raise LimitError(f"brackets are nested more than {MAX_NESTING} deep here; derive refuses deeper "
+                                 "nesting (split the expression into named steps)",
+                                 Pos(source, tok.line, tok.column, tok.line, tok.column + 1, tok.start, tok.end))
+        elif tok.text in ")]}":
             depth = max(depth - 1, 0)
-        i += 1
 
 
-def _tree_depth(tree: Tree) -> int:
-    deepest, stack = 0, [(tree, 1)]
+_EXPR_RULES = frozenset({"binop", "unary", "not_op", "and_op", "or_op", "compare", "ifexpr", "call", "index",
+                         "transpose", "list_lit", "paren", "lambda_", "lambda1", "kwarg"})
+
+
+def _too_deep(tree: Tree) -> Tree | None:
+    """The outermost expression holding a node deeper than MAX_DEPTH levels (iteratively:
+    no recursion), so the error points where the expression starts."""
+    stack: list[tuple[Tree, int, Tree | None]] = [(tree, 1, None)]
     while stack:
-        node, d = stack.pop()
-        deepest = max(deepest, d)
-        if d > 4 * MAX_NESTING:
-            return d
-        stack.extend((c, d + 1) for c in node.children if isinstance(c, Tree))
-    return deepest
+        node, d, root = stack.pop()
+        if d > MAX_DEPTH:
+            return root or node
+        for c in node.children:
+            if isinstance(c, Tree):
+                stack.append((c, d + 1, root if root is not None or c.data not in _EXPR_RULES else c))
+    return None
 
 
 def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
     """Parse one file's text into its header lines and items (no include resolution)."""
-    if len(source.text.encode("utf-8", "replace")) > MAX_SPEC_BYTES:
-        raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000} kB; split it with `include`",
-                         file=source.name)
+    if len(source.text) > MAX_SPEC_BYTES or len(source.text.encode("utf-8", "replace")) > MAX_SPEC_BYTES:
+        raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000:,} kB; split it into files joined "
+                         "with `include`", file=source.name)
     _check_nesting(source)
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as exc:
         from .parse_errors import explain
         raise explain(exc, source) from None
-    if _tree_depth(tree) > 4 * MAX_NESTING:
-        raise LimitError(f"the expression is nested more than {4 * MAX_NESTING} operators deep",
-                         Pos(source, 1, 1))
+    deep = _too_deep(tree)
+    if deep is not None:
+        raise LimitError(f"this expression is nested more than {MAX_DEPTH} operations deep (each operator, call "
+                         "or bracket of a chain counts); split it into named steps", _pos(source, deep.meta))
     try:
         items = _ToAst(source).transform(tree)
     except VisitError as exc:
@@ -320,15 +345,20 @@ def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
     return header, [i for i in items if not isinstance(i, tuple)]
 
 
-def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = ()) -> ast.Spec:
+def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = (),
+          _budget: list[int] | None = None) -> ast.Spec:
     """Parse a spec's text into an `ast.Spec`, splicing in `include`d files.
 
     Includes are resolved relative to `filename`'s folder (the working directory for
-    `<stdin>`); a missing file or a cycle is a `SpecError` at the include line.
+    `<stdin>`); a missing file or a cycle is a `SpecError` at the include line.  All files
+    of one spec together may hold MAX_SPEC_BYTES and MAX_INCLUDES includes (a file that
+    includes another twice, which includes a third twice, ... is refused, not expanded).
     """
     from .errors import SpecError
+    budget = _budget if _budget is not None else [MAX_INCLUDES, MAX_SPEC_BYTES]
     source = Source(filename, text)
     header, items = parse_source(source)
+    budget[1] -= len(text)
     problems: list[ast.ProblemDef] = []
     base = Path(filename).parent if not filename.startswith("<") else Path.cwd()
     here = str(Path(filename).resolve()) if not filename.startswith("<") else filename
@@ -348,13 +378,22 @@ def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = ()) 
                 raise SpecError(f"include cycle: {' -> '.join(cycle)}", item.pos)
             if len(stack) > MAX_INCLUDE_DEPTH:
                 raise LimitError(f"includes nest more than {MAX_INCLUDE_DEPTH} deep", item.pos)
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise LimitError(f"the spec follows more than {MAX_INCLUDES} includes; derive stops here", item.pos)
             try:
+                if path.stat().st_size > max(budget[1], 0) * 4:
+                    raise LimitError(f"{item.path} is too large: a spec and its includes may hold "
+                                     f"{MAX_SPEC_BYTES // 1000:,} kB in all", item.pos)
                 text = path.read_text(encoding="utf-8")
             except OSError as exc:
                 raise SpecError(f"cannot include {item.path}: {exc.strerror or exc}", item.pos) from None
             except UnicodeDecodeError:
                 raise SpecError(f"cannot include {item.path}: it is not UTF-8 text", item.pos) from None
-            sub = parse(text, str(path), _stack=stack)
+            if len(text) > budget[1]:
+                raise LimitError(f"{item.path} is too large: a spec and its includes may hold "
+                                 f"{MAX_SPEC_BYTES // 1000:,} kB in all", item.pos)
+            sub = parse(text, str(path), _stack=stack, _budget=budget)
             for prob in sub.problems:
                 problems.append(prob if prob.section or section is None else
                                 ast.ProblemDef(prob.title, prob.points, prob.statements, prob.pos, section))

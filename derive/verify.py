@@ -53,7 +53,7 @@ def realize(expr: Any, where: dict | None = None) -> Any:
 
 
 def _explicit(m: MatrixExpr) -> bool:
-    return not m.atoms(sp.MatrixSymbol) and all(sp.sympify(s).is_Integer for s in m.shape)
+    return not m.atoms(sp.MatrixSymbol) and all(sp.sympify(s, strict=True).is_Integer for s in m.shape)
 
 
 def _is_matrix(x: Any) -> bool:
@@ -107,7 +107,7 @@ def _random_point(exprs: list, rnd: random.Random, symbols: tuple[set, set] | No
     for s in sorted(scalars - set(dims), key=lambda s: s.name):
         point[s] = _sample_scalar(s, rnd)
     for m in sorted(mats, key=lambda m: m.name):
-        r, c = (sp.sympify(n).xreplace(dims) for n in m.shape)
+        r, c = (sp.sympify(n, strict=True).xreplace(dims) for n in m.shape)
         point[m] = sp.ImmutableMatrix(int(r), int(c), lambda i, j: rnd.randint(-4, 4))
     return point
 
@@ -145,9 +145,9 @@ def _same_number(a: sp.Expr, b: sp.Expr) -> bool | None:
         if d.is_Rational:
             return d == 0
         z = sp.N(d, DIGITS)
-        if z.is_Number or z.is_number:
-            mag = max(abs(complex(sp.N(a, 20))), abs(complex(sp.N(b, 20))), 1.0)
-            return abs(complex(z)) <= 10 ** (-DIGITS + 8) * mag
+        if z.is_Number or z.is_number:   # (sympy floats: magnitudes beyond a Python float are fine)
+            mag = sp.Max(abs(sp.N(a, 20)), abs(sp.N(b, 20)), 1)
+            return bool(abs(z) <= sp.Float(10) ** (-DIGITS + 8) * mag)
     except (TypeError, ValueError):
         return None
     return None
@@ -230,8 +230,9 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
             ok, how = equal(a, b, seed=i)
         else:
             try:
-                ok, how = bool(_ORDER[relation](sp.sympify(_scalarize(a)), sp.sympify(_scalarize(b)))), "exact"
-            except TypeError:
+                ok, how = bool(_ORDER[relation](sp.sympify(_scalarize(a), strict=True),
+                                                sp.sympify(_scalarize(b), strict=True))), "exact"
+            except (TypeError, ValueError):   # (SympifyError is a ValueError: never parse a string)
                 ok, how = None, "not comparable"
         if ok is False:
             raise CheckFailed(f"step `{rule}` ({text}) shows {chain[i]} {relation} {chain[i + 1]}, "
@@ -247,12 +248,14 @@ def _check_approx(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool
     """`exact ≈ decimal`: the decimal must agree with the exact value to its printed digits."""
     vals = [realize(e, where) for e in chain]
     for a, b in zip(vals, vals[1:]):
-        try:
-            x, y = complex(sp.N(_scalarize(a), 30)), complex(sp.N(_scalarize(b), 30))
+        try:   # in sympy's arbitrary-precision floats: exp(1000) does not fit a Python float
+            x, y = sp.N(_scalarize(a), 30), sp.N(_scalarize(b), 30)
+            off = abs(x - y)
+            bad = bool(off > sp.Rational(5, 10 ** 6) * sp.Max(1, abs(x)))
         except (TypeError, ValueError):
             return None, "not numeric"
-        if abs(x - y) > 5e-6 * max(1.0, abs(x)):
-            raise CheckFailed(f"step `{rule}` ({text}) shows {a} ≈ {b}, which is off by {abs(x - y):.3g}")
+        if bad:
+            raise CheckFailed(f"step `{rule}` ({text}) shows {a} ≈ {b}, which is off by {sp.N(off, 3)}")
     return True, "numeric"
 
 

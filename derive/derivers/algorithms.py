@@ -72,7 +72,7 @@ def _kw(problem: Problem, alg: ast.Call, name: str, default: Any) -> Any:
 def _example_dim(problem: Problem, leaf: Any, w: Any, pos) -> Any:
     """The number of examples: the first size of the data matrices, absent from w's shape."""
     mats = [m for m in leaf.atoms(sp.MatrixSymbol) if m != w]
-    wdims = set().union(*[sp.sympify(s).free_symbols for s in w.shape])
+    wdims = set().union(*[sp.sympify(s, strict=True).free_symbols for s in w.shape])
     counts: dict = {}
     for m in mats:
         r = m.shape[0]
@@ -148,10 +148,10 @@ def pseudocode(problem: Problem, call: ast.Call) -> Derived:
     batch_leaf = M.poly_expr(data_poly).xreplace(restrict) if with_data else sp.Integer(0)
     gb = M.grad(M.to_poly(batch_leaf), w) if with_data else M.Poly(w.shape)
     gb_expr = MC._nice_answer(gb, M.Orient(None, M.preferred(leaf)))[0] if gb else sp.ZeroMatrix(*w.shape)
-    est = M.scaled(1 / sp.sympify(B), gb_expr) if B != 1 else gb_expr
+    est = M.scaled(1 / sp.sympify(B, strict=True), gb_expr) if B != 1 else gb_expr
     if reg_poly:
         greg = M.grad(reg_poly, w)
-        est = sp.MatAdd(est, M.scaled(1 / sp.sympify(N), M.poly_expr(greg)), evaluate=False)
+        est = sp.MatAdd(est, M.scaled(1 / sp.sympify(N, strict=True), M.poly_expr(greg)), evaluate=False)
     blat = r"\mathcal{B}"
     orient = M.Orient(w, M.preferred(leaf))
     per = None
@@ -171,12 +171,12 @@ def pseudocode(problem: Problem, call: ast.Call) -> Derived:
                                                    f"${latex(N)}$" if reg_poly else "") + ":")
         steps.append(make_step("average", avg, est, check=False))
     back = {v: k for k, v in restrict.items()}
-    full = M.scaled(1 / sp.sympify(N), gb_expr.xreplace(back)) if gb else sp.ZeroMatrix(*w.shape)
+    full = M.scaled(1 / sp.sympify(N, strict=True), gb_expr.xreplace(back)) if gb else sp.ZeroMatrix(*w.shape)
     if reg_poly:
-        full = sp.MatAdd(full, M.scaled(1 / sp.sympify(N), M.poly_expr(M.grad(reg_poly, w))), evaluate=False)
+        full = sp.MatAdd(full, M.scaled(1 / sp.sympify(N, strict=True), M.poly_expr(M.grad(reg_poly, w))), evaluate=False)
     steps.append(make_step("check_full_batch", f"Check: with the whole data set as the batch ($B = {latex(N)}$), "
                            f"$g$ is the gradient of the mean loss:",
-                           M.scaled(1 / sp.sympify(N), GradientOf(f_sym, w)), full, where=where))
+                           M.scaled(1 / sp.sympify(N, strict=True), GradientOf(f_sym, w)), full, where=where))
     g_tex = latex(est)
     if per is not None and not reg_poly:
         g_tex = f"{latex(est)} = {per[0]}"
@@ -257,7 +257,7 @@ def _per_example(problem: Problem, gb: M.Poly, gb_expr: Any, restrict: dict, B: 
             not hasattr(e_i.args[0], "shape"):
         coef, body = e_i.args[0], sp.MatMul(*e_i.args[1:], evaluate=False) if len(e_i.args) > 2 else e_i.args[1]
     blat = r"\mathcal{B}"
-    c_tex = latex(coef / sp.sympify(B)) if B != 1 else latex(coef)
+    c_tex = latex(coef / sp.sympify(B, strict=True)) if B != 1 else latex(coef)
     c_tex = "" if c_tex == "1" else ("-" if c_tex == "-1" else c_tex)
     sum_tex = f"{c_tex} \\sum_{{i \\in {blat}}} {latex(body)}" if B != 1 else f"{c_tex} {latex(body)}"
     # check on a batch of two examples: stack two rows for every data matrix

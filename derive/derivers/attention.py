@@ -101,7 +101,7 @@ def _flag(v: Any, name: str, node: ast.Call) -> bool:
 
 
 def _eq(a: Any, b: Any) -> bool:
-    return a == b or sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0
+    return a == b or sp.simplify(sp.sympify(a, strict=True) - sp.sympify(b, strict=True)) == 0
 
 
 def _size(n: Any) -> str:
@@ -164,8 +164,8 @@ def compute(tokens: list, WQ: Any, WK: Any, WV: Any, softmax: bool, scale: bool)
         weights = scores
     outputs = []
     for i in range(n):
-        if all(isinstance(t, sp.MatrixBase) for t in v) and all(sp.sympify(a).is_number or
-                                                               not sp.sympify(a).atoms(sp.MatrixSymbol)
+        if all(isinstance(t, sp.MatrixBase) for t in v) and all(sp.sympify(a, strict=True).is_number or
+                                                               not sp.sympify(a, strict=True).atoms(sp.MatrixSymbol)
                                                                for a in weights[i]) \
                 and all(isinstance(t, sp.MatrixBase) for t in v):
             y = sp.ImmutableMatrix(sp.zeros(v[0].shape[0], 1))

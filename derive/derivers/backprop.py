@@ -117,7 +117,7 @@ class Partial(sp.Expr):
     derivative at the point."""
 
     def __new__(cls, expr: Any, var: Any):
-        return sp.Expr.__new__(cls, sp.sympify(expr), var)
+        return sp.Expr.__new__(cls, sp.sympify(expr, strict=True), var)
 
     def doit(self, **hints):
         return sp.diff(self.args[0], self.args[1])
@@ -762,7 +762,7 @@ class Backprop:
 def _simplify_number(x: Any) -> Any:
     """A number as computed: rationals are exact and canonical already; irrational values
     (exp, tanh) are left as built, since simplifying them costs more than the whole pass."""
-    return sp.sympify(x)
+    return sp.sympify(x, strict=True)
 
 
 # ---- the derivation with steps ----------------------------------------------------------------

@@ -17,7 +17,7 @@ from .. import ast
 from ..model import functions as F
 from ..model.expressions import Seq, is_tensor, scalarize
 from ..model.problem import Binding, Problem
-from ..printing import latex
+from ..printing import latex, name_latex
 from ..steps import Step, make_step
 from .registry import Derived, deriver, make_answer
 
@@ -65,7 +65,12 @@ def substituted(expr: Any, subs: dict) -> Any:
         return type(expr)(substituted(e, subs) for e in expr)
     if not isinstance(expr, sp.Basic):
         return expr
-    with sp.evaluate(False):
+    try:
+        with sp.evaluate(False):
+            return expr.xreplace(subs)
+    except (TypeError, ValueError, IndexError):
+        # sympy cannot rebuild some objects unevaluated (an entry A[0, 0] of a matrix put in for
+        # A asks whether 0 < 2 and gets an unevaluated answer): substitute and evaluate
         return expr.xreplace(subs)
 
 
@@ -123,12 +128,14 @@ def node_step(problem: Problem, b: Binding, subs: dict) -> Step:
     if explain is not None:
         return explain(problem, b.expr, b.value, subs)
     sub = substituted(b.definition, subs)
-    chain = [b.symbol, b.definition, sub]
+    # a list of tensors has no symbol of its own: its chain starts at the definition
+    chain = ([b.symbol] if b.symbol is not None else []) + [b.definition, sub]
     inner = inner_evaluated(sub)
     if inner is not None:
         chain.append(inner)
     chain.append(b.value)
-    text = f"Compute ${latex(b.symbol)}$ from its definition, substituting the known values."
+    shown = latex(b.symbol) if b.symbol is not None else name_latex(b.name)
+    text = f"Compute ${shown}$ from its definition, substituting the known values."
     return make_step("substitute", text, *_dedupe(chain), where=subs)
 
 

@@ -426,7 +426,7 @@ def _polynomial(problem: Problem, k: Kernel) -> Derived:
 
 
 def _answer(k: Kernel, comps: list[Component], phi_display: sp.ImmutableMatrix, note: str = "") -> Any:
-    value = sp.ImmutableMatrix(len(comps), 1, [sp.sympify(c.phi_p).doit() for c in comps])
+    value = sp.ImmutableMatrix(len(comps), 1, [sp.sympify(c.phi_p, strict=True).doit() for c in comps])
     prose = None
     if note:
         prose = note + f"\n\n$$\\phi(p) = {latex(phi_display)}$$"

@@ -68,7 +68,7 @@ class LayerApply(MatrixExpr):
 
     def __new__(cls, ref: Any, arg: Any, dims: Any):
         dims = dims if isinstance(dims, sp.Tuple) else sp.Tuple(*dims)
-        return sp.Basic.__new__(cls, ref, sp.sympify(arg), dims)
+        return sp.Basic.__new__(cls, ref, sp.sympify(arg, strict=True), dims)
 
     @property
     def layer_name(self) -> str:
@@ -85,7 +85,7 @@ class LayerApply(MatrixExpr):
 
     def doit(self, **hints):
         arg = self.args[1].doit(**hints) if isinstance(self.args[1], sp.Basic) else self.args[1]
-        if isinstance(arg, MatrixExpr) and not arg.free_symbols and all(sp.sympify(n).is_Integer for n in arg.shape):
+        if isinstance(arg, MatrixExpr) and not arg.free_symbols and all(sp.sympify(n, strict=True).is_Integer for n in arg.shape):
             arg = sp.ImmutableMatrix(arg.as_explicit())
         if isinstance(arg, sp.MatrixBase):
             layer = self.args[0].layer
@@ -409,10 +409,10 @@ def _mismatch(layer: Layer, what: str, want: Any, got: Any, dims: tuple, node: a
 
 
 def _eq(a: Any, b: Any) -> bool:
-    return a == b or sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0
+    return a == b or sp.simplify(sp.sympify(a, strict=True) - sp.sympify(b, strict=True)) == 0
 
 
-S = sp.Symbol
+Sym = sp.Symbol      # formula symbols (n_in, k, ...); not sympy's S, which sympifies
 
 
 class CountSymbol(sp.Symbol):
@@ -454,7 +454,7 @@ class Linear(Layer):
 
     def params(self):
         n_in, n_out = self.args["in_features"], self.args["out_features"]
-        i, o = S("n_in"), S("n_out")
+        i, o = Sym("n_in"), Sym("n_out")
         where = ((i, n_in), (o, n_out))
         out = [ParamInfo("weight", (n_out, n_in), sp.Mul(o, i, evaluate=False), where)]
         if self.has_bias:
@@ -502,7 +502,7 @@ class Linear(Layer):
 def conv_formula(L: Any, k: Any, s: Any, p: Any, d: Any, *, ceil: bool = False, with_d: bool = True):
     """PyTorch's output-size formula ⌊(L + 2p − d(k − 1) − 1)/s⌋ + 1 (⌈⌉ with ceil_mode), for
     display (unevaluated, in the textbook's order), and the values of its symbols."""
-    Ls, ks, ss, ps, ds = S("L_in"), S("k"), S("s"), S("p"), S("d")
+    Ls, ks, ss, ps, ds = Sym("L_in"), Sym("k"), Sym("s"), Sym("p"), Sym("d")
     rnd = sp.ceiling if ceil else sp.floor
     with sp.evaluate(False):
         span = sp.Mul(-1, ds, sp.Add(ks, -1)) if with_d else sp.Mul(-1, sp.Add(ks, -1))
@@ -511,7 +511,7 @@ def conv_formula(L: Any, k: Any, s: Any, p: Any, d: Any, *, ceil: bool = False, 
     where = {Ls: L, ks: k, ss: s, ps: p}
     if with_d:
         where[ds] = d
-    return formula, {key: sp.sympify(v) for key, v in where.items()}
+    return formula, {key: sp.sympify(v, strict=True) for key, v in where.items()}
 
 
 class _Windowed(Layer):
@@ -542,7 +542,7 @@ class _Windowed(Layer):
                     raise SpecError(f"`{self.name or self.kind}` ({self.kind}): padding {p} must be at most half of "
                                     f"the kernel size {k[i]}", a.pos("padding", node.pos))
             formula, where = conv_formula(L, k[i], s[i], p, d[i], ceil=ceil, with_d="dilation" in a.values)
-            sym = S(f"{nm}_out")
+            sym = Sym(f"{nm}_out")
             padded = L + 2 * p
             eff = d[i] * (k[i] - 1) + 1
             if not self.pooling and isinstance(padded, (int, sp.Integer)) and padded < eff:
@@ -561,7 +561,7 @@ class _Windowed(Layer):
             else:
                 with sp.evaluate(False):
                     shown = formula.xreplace(where)
-                numer = sp.sympify(L + 2 * p - d[i] * (k[i] - 1) - 1)
+                numer = sp.sympify(L + 2 * p - d[i] * (k[i] - 1) - 1, strict=True)
                 with sp.evaluate(False):
                     frac = sp.Mul(numer, sp.Pow(sp.Integer(s[i]), -1))
                     step2 = sp.Add(sp.ceiling(frac) if ceil else sp.floor(frac), sp.Integer(1)) if s[i] != 1 \
@@ -600,8 +600,8 @@ class Conv(_Windowed):
         a = self.args
         cin, cout, g = a["in_channels"], a["out_channels"], a["groups"]
         k = a["kernel_size"]
-        Ci, Co, G = S("C_in"), S("C_out"), S("g")
-        ks = [S("k")] if self.nd == 1 else [S("k_h"), S("k_w")]
+        Ci, Co, G = Sym("C_in"), Sym("C_out"), Sym("g")
+        ks = [Sym("k")] if self.nd == 1 else [Sym("k_h"), Sym("k_w")]
         per = sp.Mul(Ci, sp.Pow(G, -1, evaluate=False), evaluate=False) if g != 1 else Ci
         formula = sp.Mul(Co, per, *ks, evaluate=False)
         where = [(Ci, cin), (Co, cout), (G, g)] + list(zip(ks, k))
@@ -699,7 +699,7 @@ class Embedding(Layer):
 
     def params(self):
         n, d = self.args["num_embeddings"], self.args["embedding_dim"]
-        N, D = S("n_emb"), S("d_emb")
+        N, D = Sym("n_emb"), Sym("d_emb")
         return [ParamInfo("weight", (n, d), sp.Mul(N, D, evaluate=False), ((N, n), (D, d)))]
 
     def out_dims(self, dims, node):
@@ -724,7 +724,7 @@ class BatchNorm(Layer):
         a = self.args
         if not a["affine"]:
             return []
-        C = S("C")
+        C = Sym("C")
         where = ((C, a["num_features"]),)
         out = [ParamInfo("weight", (a["num_features"],), C, where)]
         if a["bias"]:
@@ -746,7 +746,7 @@ class LayerNorm(Layer):
         if not a["elementwise_affine"]:
             return []
         shape = a["normalized_shape"]
-        syms = [S(f"D_{i + 1}") for i in range(len(shape))] if len(shape) > 1 else [S("D")]
+        syms = [Sym(f"D_{i + 1}") for i in range(len(shape))] if len(shape) > 1 else [Sym("D")]
         formula = sp.Mul(*syms, evaluate=False) if len(syms) > 1 else syms[0]
         where = tuple(zip(syms, shape))
         out = [ParamInfo("weight", tuple(shape), formula, where)]
@@ -1025,7 +1025,7 @@ def params(problem: Problem, call: ast.Call) -> Derived:
         owners[r.owner] = owners.get(r.owner, 0) + r.count
     total = sp.Integer(sum(owners.values()))
     terms = [sp.Integer(v) for v in owners.values() if v]
-    n_sym = S("n_params")
+    n_sym = Sym("n_params")
     if len(owners) > 1:
         with sp.evaluate(False):
             by_name = sp.Add(*[count_symbol(o) for o in owners])
@@ -1046,7 +1046,7 @@ def shapes(problem: Problem, call: ast.Call) -> Derived:
         inner = call.args[0]
     rows, steps, _ = count_params(problem, inner, "shapes")
     rows = [r for r in rows if r.dims or r.count]
-    out = {r.label: [int(d) if sp.sympify(d).is_Integer else d for d in r.dims] for r in rows}
+    out = {r.label: [int(d) if sp.sympify(d, strict=True).is_Integer else d for d in r.dims] for r in rows}
     table = Table(("tensor", "shape"), tuple((r.label, show_dims(r.dims) if r.dims else "scalar") for r in rows))
     steps = [make_step("shapes", "The shape of each trainable tensor:", table=table, check=False)]
     value = {k: [d for d in v] if all(isinstance(d, int) for d in v) else None for k, v in out.items()}
@@ -1115,7 +1115,7 @@ def shape(problem: Problem, call: ast.Call) -> Derived:
     if not steps:
         steps.append(make_step("shape", f"`{expr.pos.snippet()}` is {_describe_dims(dims)}.", check=False))
     out = tuple(sp.Integer(d) if isinstance(d, int) else d for d in dims)
-    value_json = [int(d) for d in out] if all(sp.sympify(d).is_Integer for d in out) else None
+    value_json = [int(d) for d in out] if all(sp.sympify(d, strict=True).is_Integer for d in out) else None
     text = "[" + ", ".join(str(d) for d in out) + "]"
     return Derived(make_answer(out, text=text, value=value_json, tex=latex(out)), tuple(steps))
 

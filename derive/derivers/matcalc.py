@@ -160,7 +160,7 @@ def tidy(e: Any) -> Any:
 def _sum_order(a: Any) -> tuple:
     """Positive terms first, then shorter products: y − Xw rather than −Xw + y."""
     neg = isinstance(a, sp.MatMul) and a.args and not isinstance(a.args[0], MatrixExpr) \
-        and sp.sympify(a.args[0]).could_extract_minus_sign()
+        and sp.sympify(a.args[0], strict=True).could_extract_minus_sign()
     size = len([x for x in a.args if isinstance(x, MatrixExpr)]) if isinstance(a, sp.MatMul) else 1
     return (bool(neg), size)
 
@@ -832,7 +832,7 @@ def convex(problem: Problem, call: ast.Call) -> Derived:
 
 
 def _convex_scalar(H: Poly, steps: list[Step], x: Any, f_sym: Any) -> Derived:
-    h = sp.sympify(M.poly_expr(H))
+    h = sp.sympify(M.poly_expr(H), strict=True)
     if h.is_nonnegative:
         prose = f"Yes: the second derivative ${latex(h)} \\ge 0$ everywhere, so ${latex(f_sym)}$ is convex."
         return Derived(make_answer(sp.true, text="True", value=True, prose=prose), tuple(steps))
@@ -848,7 +848,7 @@ def _quadratic_form(H: Poly, v: Any) -> tuple[tuple[Any, Any], bool] | None:
     for t in H.sorted_terms():
         if t.scalars or not t.chain:
             return None
-        c = sp.sympify(t.coef)
+        c = sp.sympify(t.coef, strict=True)
         if not c.is_nonnegative:
             return None
         ch = t.chain

@@ -175,7 +175,7 @@ class Term:
 
 def make_term(coef: Any, scalars: Iterable[Chain], chain: Chain, shape: tuple | None = None) -> Term | None:
     """The canonical term (None when the coefficient is 0)."""
-    coef = sp.sympify(coef)
+    coef = sp.sympify(coef, strict=True)
     if coef == 0:
         return None
     sc: list[Chain] = []
@@ -304,7 +304,7 @@ class Poly:
 def term_depends(t: Term, x: Any) -> bool:
     if any(f.base == x for s in t.scalars for f in s) or any(f.base == x for f in t.chain):
         return True
-    return isinstance(x, sp.Symbol) and x in sp.sympify(t.coef).free_symbols
+    return isinstance(x, sp.Symbol) and x in sp.sympify(t.coef, strict=True).free_symbols
 
 
 def total(polys: Iterable[Poly], shape: tuple) -> Poly:
@@ -365,7 +365,7 @@ def to_poly(e: Any) -> Poly:
         raise Unsupported(f"{what} has no closed-form matrix derivative here; "
                           "give the tensors concrete values to differentiate numerically")
     # scalars
-    e = sp.sympify(e)
+    e = sp.sympify(e, strict=True)
     if _matrix_free(e):
         return Poly.scalar(e)
     if isinstance(e, sp.Add):
@@ -395,7 +395,7 @@ def to_poly(e: Any) -> Poly:
         a, b = e.args
         diff = to_poly(a) - to_poly(b)
         n = a.shape[0] * a.shape[1]
-        return _norm_squared_poly(diff).scale(1 / sp.sympify(n))
+        return _norm_squared_poly(diff).scale(1 / sp.sympify(n, strict=True))
     if isinstance(e, F.Norm):
         raise Unsupported(f"the norm ‖{e.args[0]}‖ is not a polynomial; write norm(...)^2 for a closed form")
     if isinstance(e, F.Loss):
@@ -555,7 +555,7 @@ class Inner(sp.Trace):
 
 
 def _coef_neg(c: Any) -> bool:
-    c = sp.sympify(c)
+    c = sp.sympify(c, strict=True)
     return c.could_extract_minus_sign()
 
 
@@ -707,7 +707,7 @@ def _numeric_content(coefs: list) -> Any:
     with the sign of the first coefficient."""
     nums, rests = [], []
     for c in coefs:
-        n, r = sp.sympify(c).as_coeff_Mul()
+        n, r = sp.sympify(c, strict=True).as_coeff_Mul()
         nums.append(n)
         rests.append(r)
     g = reduce(sp.gcd, [abs(n) for n in nums]) if all(n.is_Rational for n in nums) else ONE
@@ -899,7 +899,7 @@ def _explicit_symbols(shape: tuple, tag: str) -> sp.ImmutableMatrix:
 def _scalar_value(v: Any) -> Any:
     if isinstance(v, MatrixExpr):
         v = v.doit()
-        if isinstance(v, MatrixExpr) and all(sp.sympify(s).is_Integer for s in v.shape):
+        if isinstance(v, MatrixExpr) and all(sp.sympify(s, strict=True).is_Integer for s in v.shape):
             v = v.as_explicit()
     if isinstance(v, sp.MatrixBase):
         if v.shape != (1, 1):
@@ -914,7 +914,7 @@ class _DerivativeOf(MatrixExpr):
     the explicit polynomial) at that value: an independent route to the closed form."""
 
     def __new__(cls, f: Any, x: Any):
-        return sp.Basic.__new__(cls, sp.sympify(f), x)
+        return sp.Basic.__new__(cls, sp.sympify(f, strict=True), x)
 
     @property
     def f(self) -> Any:

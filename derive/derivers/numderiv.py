@@ -45,7 +45,7 @@ class _Ctx:
             self.mp.dps = DPS
 
     def num(self, e: Any) -> Any:
-        e = sp.sympify(e)
+        e = sp.sympify(e, strict=True)
         if e.is_Rational:
             if self.precise:
                 return self.mp.mpf(int(e.p)) / int(e.q)
@@ -112,7 +112,7 @@ class Forward:
         return [self.ctx.num(v)] + [self.zero] * self.nd
 
     def size(self, n: Any) -> int:
-        n = sp.sympify(n).xreplace(self.dims)
+        n = sp.sympify(n, strict=True).xreplace(self.dims)
         if not n.is_Integer:
             raise _Skip
         return int(n)

@@ -60,7 +60,7 @@ class Shown(sp.Expr):
     is_commutative = True
 
     def __new__(cls, arg: Any) -> "Shown":
-        return sp.Expr.__new__(cls, sp.sympify(arg))
+        return sp.Expr.__new__(cls, sp.sympify(arg, strict=True))
 
     def _parens(self) -> bool:
         a = self.args[0]
@@ -86,7 +86,7 @@ class Between(sp.logic.boolalg.Boolean):
     """`lo < x < hi`, printed as one chain; `doit()` gives And(lo < x, x < hi)."""
 
     def __new__(cls, lo: Any, x: Any, hi: Any) -> "Between":
-        return sp.Basic.__new__(cls, sp.sympify(lo), sp.sympify(x), sp.sympify(hi))
+        return sp.Basic.__new__(cls, sp.sympify(lo, strict=True), sp.sympify(x, strict=True), sp.sympify(hi, strict=True))
 
     def doit(self, **hints: Any) -> Any:
         lo, x, hi = (a.doit(**hints) for a in self.args)
@@ -187,7 +187,7 @@ def _dedupe(chain: list) -> list:
 
 def _num(x: Any) -> str:
     """LaTeX of a number as an exam writes it: a terminating fraction as a decimal (0.1)."""
-    x = sp.sympify(x)
+    x = sp.sympify(x, strict=True)
     if isinstance(x, sp.Rational) and not x.is_Integer:
         q = int(x.q)
         while q % 2 == 0:
@@ -216,7 +216,7 @@ def _decimal_text(x: sp.Rational) -> str:
 
 def _about(x: Any) -> str:
     """` = 3.8` or ` ≈ 2.71828` after an exact value in prose, or nothing for integers."""
-    x = sp.sympify(x)
+    x = sp.sympify(x, strict=True)
     if x.free_symbols or x.is_Integer:
         return ""
     if isinstance(x, sp.Rational):

@@ -101,7 +101,7 @@ def posterior(problem: Problem, call: ast.Call) -> Derived:
         if cleared is not None:
             D, nice = cleared
             chain.append(nice)
-            answer = sp.sympify(nice).doit()
+            answer = sp.sympify(nice, strict=True).doit()
             steps.append(make_step("bayes_rule", f"Substitute into Bayes' rule, then multiply the numerator and the "
                                                  f"denominator by ${latex(D)}$ to clear the fractions:", *chain))
         else:

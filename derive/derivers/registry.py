@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .. import ast
-from ..errors import CheckFailed, DeriveError, LimitError, SpecError, Unsupported
+from ..errors import CheckFailed, DeriveError, InternalError, LimitError, SpecError, Unsupported
 from ..model.problem import Goal, Problem
 from ..printing import answer_text, answer_value, latex
 from ..steps import Answer, ErrorInfo, Result, Step
@@ -68,11 +68,20 @@ def check_call(call: ast.Call, d: Deriver) -> None:
                             + suggest(k.name, d.kwargs), k.pos)
 
 
+def check_counts(problem: Problem, call: ast.Call) -> None:
+    """Iteration counts (`steps = 10**9`) are refused before a deriver loops over them."""
+    from ..limits import COUNT_KWARGS, check_count
+    for k in call.kwargs:
+        if k.name in COUNT_KWARGS:
+            check_count(problem.value(k.value), k.name, k.value.pos)
+
+
 def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
     load_all()
     if isinstance(expr, ast.Call) and expr.name in DERIVERS and not problem.has(expr.name):
         d = DERIVERS[expr.name]
         check_call(expr, d)
+        check_counts(problem, expr)
         return d.fn(problem, expr)
     return DERIVERS["evaluate"].fn(problem, expr)
 
@@ -89,19 +98,30 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
     if goal.expr is None:
         return Result(goal.label, None, make_answer(goal.prose, text=goal.prose, value=None, tex="",
                                                     prose=goal.prose), (), None, goal.marks, goal.pos)
+    from .. import limits
     try:
-        derived = run_goal(problem, goal.expr)
-    except (Unsupported, SpecError, LimitError, CheckFailed) as exc:
-        exc.at(goal.pos)
-        kind = {Unsupported: "unsupported", CheckFailed: "check_failed", LimitError: "limit"}.get(type(exc), "error")
-        line, col = (exc.pos.line, exc.pos.column) if exc.pos else (None, None)
-        return Result(goal.label, goal_text, None, (), ErrorInfo(exc.message, line, col, kind), goal.marks, goal.pos)
+        with limits.time_limit(limits.GOAL_SECONDS, "deriving this goal"):
+            derived = run_goal(problem, goal.expr)
     except DeriveError as exc:
-        exc.at(goal.pos)
-        return Result(goal.label, goal_text, None, (),
-                      ErrorInfo(exc.message, exc.pos.line if exc.pos else None,
-                                exc.pos.column if exc.pos else None), goal.marks, goal.pos)
+        return _error_result(goal, goal_text, exc)
+    except RecursionError:
+        return _error_result(goal, goal_text, LimitError("this goal nests too deeply for derive to work out"))
+    except MemoryError:
+        return _error_result(goal, goal_text, LimitError("derive ran out of memory deriving this goal"))
+    except Exception as exc:   # a bug in a deriver: the other goals still solve; tests fail on kind "internal"
+        name = goal.expr.name if isinstance(goal.expr, ast.Call) and goal.expr.name in DERIVERS else "evaluate"
+        return _error_result(goal, goal_text, InternalError(
+            f"internal error in the `{name}` deriver ({type(exc).__name__}: {str(exc)[:200]}); "
+            "please report it with the spec"))
     return Result(goal.label, goal_text, derived.answer, tuple(derived.steps), None, goal.marks, goal.pos)
+
+
+def _error_result(goal: Goal, goal_text: str | None, exc: DeriveError) -> Result:
+    exc.at(goal.pos)
+    kind = {Unsupported: "unsupported", CheckFailed: "check_failed", LimitError: "limit",
+            InternalError: "internal"}.get(type(exc), "error")
+    line, col = (exc.pos.line, exc.pos.column) if exc.pos else (None, None)
+    return Result(goal.label, goal_text, None, (), ErrorInfo(exc.message, line, col, kind), goal.marks, goal.pos)
 
 
 _LOADED = False

@@ -82,7 +82,8 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
     n = len(node.args)
     if not lo <= n <= hi:
         want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
-        raise SpecError(f"`{name}` takes {want} positional argument{'s' if hi != 1 else ''}, got {n}", node.pos)
+        raise SpecError(f"`{name}` takes {want} positional argument{'' if want in ('1', 'at least 1') else 's'}, "
+                        f"got {n}", node.pos)
     for k in node.kwargs:
         if k.name not in b.kwargs:
             allowed = ", ".join(b.kwargs) if b.kwargs else "none"
@@ -100,17 +101,43 @@ def _int(v: Any, node: ast.Expr, what: str = "a size") -> int:
     return int(v)
 
 
+def _math(v: Any, node: ast.Expr, fname: str) -> Any:
+    """`v` if it is a number, an expression or a tensor; else a SpecError naming what it is."""
+    if is_tensor(v) or (isinstance(v, sp.Expr) and not isinstance(v, sp.logic.boolalg.BooleanAtom)):
+        return v
+    what = "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else \
+        {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+    raise SpecError(f"`{fname}` needs a number or a tensor, not {what}", node.pos)
+
+
 def _tensor(v: Any, node: ast.Expr, fname: str) -> Any:
     if not is_tensor(v):
-        raise SpecError(f"`{fname}` needs a vector or matrix, not {show_shape(v)}", node.pos)
+        what = show_shape(v) if isinstance(v, sp.Expr) else \
+            "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else \
+            {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+        raise SpecError(f"`{fname}` needs a vector or matrix, not {what}", node.pos)
     return v
 
 
 # ---- constructors ----------------------------------------------------------------------
 
+def _size(v: Any, node: ast.Expr) -> int:
+    """A tensor size: a positive whole number, else a SpecError at the argument."""
+    v = scalarize(v)
+    if not isinstance(v, sp.Integer) or v < 1:
+        hint = " (a concrete size is needed here; declare `vector z : (n)` for a symbolic one)" \
+            if isinstance(v, sp.Expr) and v.free_symbols else ""
+        raise SpecError(f"a size must be a positive whole number, not {_brief(v)}{hint}", node.pos)
+    return int(v)
+
+
+def _brief(v: Any) -> str:
+    return show_shape(v) if is_tensor(v) else str(v)
+
+
 def _dims(ev, args, node):
-    n = _int(args[0], node.args[0])
-    m = _int(args[1], node.args[1]) if len(args) > 1 else 1
+    n = _size(args[0], node.args[0])
+    m = _size(args[1], node.args[1]) if len(args) > 1 else 1
     return check_entries(n, m, node)
 
 
@@ -129,22 +156,24 @@ def _ones(ev, args, kw, node):
 @builtin("full", nargs=(2, 3), doc="full(n, v) or full(n, m, v): all entries v")
 def _full(ev, args, kw, node):
     v = scalarize(args[-1])
+    if not is_scalar(v):
+        raise SpecError(f"the fill value of `full` must be a scalar, not {_brief(v)}", node.args[-1].pos)
     n, m = _dims(ev, args[:-1], node)
     return sp.ImmutableMatrix(sp.Matrix(n, m, [v] * (n * m)))
 
 
 @builtin("eye", nargs=(1, 2), doc="eye(n): the n×n identity")
 def _eye(ev, args, kw, node):
-    n = _int(args[0], node.args[0])
-    m = _int(args[1], node.args[1]) if len(args) > 1 else n
+    n = _size(args[0], node.args[0])
+    m = _size(args[1], node.args[1]) if len(args) > 1 else n
     check_entries(n, m, node)
     return sp.ImmutableMatrix(sp.eye(n, m))
 
 
 @builtin("matrix", nargs=(3, 3), doc="matrix(n, m, (i, j) -> EXPR): entries from a 1-based rule")
 def _matrix(ev, args, kw, node):
-    n = _int(args[0], node.args[0])
-    m = _int(args[1], node.args[1])
+    n = _size(args[0], node.args[0])
+    m = _size(args[1], node.args[1])
     check_entries(n, m, node, MAX_LAMBDA_ENTRIES)
     rule = args[2]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 2:
@@ -164,12 +193,18 @@ def _matrix(ev, args, kw, node):
 
 @builtin("vector", nargs=(2, 2), doc="vector(n, i -> EXPR): entries from a 1-based rule")
 def _vector(ev, args, kw, node):
-    n = _int(args[0], node.args[0])
+    n = _size(args[0], node.args[0])
     check_entries(n, 1, node, MAX_LAMBDA_ENTRIES)
     rule = args[1]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 1:
         raise SpecError("the second argument of `vector` is a rule `i -> EXPR`", node.args[1].pos)
-    return sp.ImmutableMatrix(n, 1, [scalarize(rule(sp.Integer(i))) for i in range(1, n + 1)])
+    entries = []
+    for i in range(1, n + 1):
+        v = scalarize(rule(sp.Integer(i)))
+        if not is_scalar(v):
+            raise SpecError(f"the rule must give a scalar, but at {i} gives {_brief(v)}", node.args[1].pos)
+        entries.append(v)
+    return sp.ImmutableMatrix(n, 1, entries)
 
 
 @builtin("odd", doc="odd(i): whether the whole number i is odd")
@@ -189,16 +224,19 @@ def _concat(ev, args, kw, node):
         if isinstance(a, Seq):
             parts.extend(a)
         else:
-            parts.append(a)
+            parts.append(scalarize(_math(a, n, "concat")) if not is_tensor(a) else a)
     cols = {p.shape[1] if is_tensor(p) else 1 for p in parts}
     if len(cols) != 1:
         raise SpecError("concat needs tensors with the same number of columns", node.pos)
+    total = sum(p.shape[0] if is_tensor(p) else 1 for p in parts)
+    if all(isinstance(r, (int, sp.Integer)) for r in [total, *cols]):
+        check_entries(total, next(iter(cols)), node)
     if all(not is_tensor(p) or F.explicit(p) for p in parts):
         rows = []
         for p in parts:
             rows.extend(p.tolist() if is_tensor(p) else [[p]])
         return sp.ImmutableMatrix(rows)
-    return sp.BlockMatrix([[p] for p in parts])
+    return sp.BlockMatrix([[p if is_tensor(p) else sp.ImmutableMatrix([[p]])] for p in parts])
 
 
 @builtin("stack", nargs=(1, 1), doc="stack([x1, x2, ...]): the vectors as the rows of a matrix")
@@ -207,6 +245,7 @@ def _stack(ev, args, kw, node):
     if not isinstance(seq, Seq):
         raise SpecError("stack takes a list of vectors", node.args[0].pos)
     if all(F.explicit(v) for v in seq):
+        check_entries(len(seq), max(len(v) for v in seq), node)
         return sp.ImmutableMatrix([list(v) for v in seq])
     return sp.BlockMatrix([[v.T] for v in seq])
 
@@ -224,16 +263,16 @@ def _shape_only(name: str, x: Any) -> Any:
 def _elementwise(name: str, fn, doc: str):
     @builtin(name, doc=doc)
     def apply(ev, args, kw, node):
-        x = args[0]
-        passed = _shape_only(name, x)
+        passed = _shape_only(name, args[0])
         if passed is not None:
             return passed
-        if not isinstance(x, sp.Basic):
-            raise SpecError(f"`{name}` needs a number or a tensor", node.args[0].pos)
+        x = _math(args[0], node.args[0], name)
         if name in ("log", "log2", "sqrt") and F.explicit(x) or (is_scalar(x) and x.is_number):
             for t in (list(x) if F.explicit(x) else [x]):
                 if name in ("log", "log2") and t.is_number and t.is_nonpositive:
                     raise SpecError(f"log of {t} is undefined", node.args[0].pos)
+                if name == "sqrt" and t.is_number and t.is_negative:
+                    raise SpecError(f"the square root of {t} is not a real number", node.args[0].pos)
         return F.elementwise(fn, x)
     return apply
 
@@ -253,11 +292,15 @@ for _name, _fn, _doc in [
 
 @builtin("leaky_relu", nargs=(1, 2), kwargs=("negative_slope",), doc="x or slope·x, entrywise (slope 0.01)")
 def _leaky(ev, args, kw, node):
-    slope = scalarize(kw.get("negative_slope", args[1] if len(args) > 1 else sp.Rational(1, 100)))
     passed = _shape_only("leaky_relu", args[0])
     if passed is not None:
         return passed
-    return F.elementwise(lambda t: F.leaky_relu(t, slope), args[0])
+    slope = kw.get("negative_slope", args[1] if len(args) > 1 else sp.Rational(1, 100))
+    where = node.kwarg("negative_slope") or (node.args[1] if len(args) > 1 else node)
+    slope = scalarize(_math(slope, where, "leaky_relu"))
+    if not is_scalar(slope):
+        raise SpecError(f"the negative slope must be a scalar, not {_brief(slope)}", where.pos)
+    return F.elementwise(lambda t: F.leaky_relu(t, slope), _math(args[0], node.args[0], "leaky_relu"))
 
 
 # ---- reductions and losses -------------------------------------------------------------
@@ -267,12 +310,15 @@ def _softmax(ev, args, kw, node):
     passed = _shape_only("softmax", args[0])
     if passed is not None:
         return passed
-    return F.softmax(_tensor(args[0], node.args[0], "softmax"))
+    v = _tensor(args[0], node.args[0], "softmax")
+    return F.softmax(v) if F.explicit(v) else F.SoftmaxMatrix(v)
 
 
 @builtin("sum", doc="the sum of a tensor's entries")
 def _sum(ev, args, kw, node):
     x = args[0]
+    if not isinstance(x, Seq):
+        x = _math(x, node.args[0], "sum")
     if isinstance(x, Seq):
         out = x[0]
         for t in x[1:]:
@@ -296,14 +342,36 @@ def _norm(ev, args, kw, node):
 def _max(ev, args, kw, node):
     if len(args) == 1 and is_tensor(args[0]):
         return F.MaxOf(args[0])
-    return sp.Max(*[scalarize(a) for a in args])
+    return _extremum(sp.Max, _scalars(args, node, "max"))
+
+
+def _extremum(fn, values):
+    """max/min of scalars; unevaluated when sympy cannot order symbolic ones (Sum(v), ...)."""
+    if len(values) == 1:
+        return values[0]
+    try:
+        return fn(*values)
+    except (ValueError, TypeError):
+        return fn(*values, evaluate=False)
+
+
+def _scalars(args, node, fname):
+    out = []
+    for i, (a, n) in enumerate(zip(args, node.args), 1):
+        a = scalarize(_math(a, n, fname))
+        if not is_scalar(a):
+            raise SpecError(f"`{fname}(a, b, ...)` compares scalars, but argument {i} is {show_shape(a)} "
+                            f"(`{fname}(v)` alone gives the {'largest' if fname == 'max' else 'smallest'} entry of v)",
+                            n.pos)
+        out.append(a)
+    return out
 
 
 @builtin("min", nargs=(1, 99), doc="min(v): the smallest entry; min(a, b, ...): the smallest argument")
 def _min(ev, args, kw, node):
     if len(args) == 1 and is_tensor(args[0]):
         return F.MinOf(args[0])
-    return sp.Min(*[scalarize(a) for a in args])
+    return _extremum(sp.Min, _scalars(args, node, "min"))
 
 
 def _pair(args, node, fname):
@@ -335,4 +403,4 @@ def _mse(ev, args, kw, node):
 
 @builtin("loss", nargs=(1, 99), doc="an unspecified scalar loss of its arguments; pair with `given grad(...)`")
 def _loss(ev, args, kw, node):
-    return F.Loss(*args)
+    return F.Loss(*[_math(a, n, "loss") for a, n in zip(args, node.args)])

@@ -13,12 +13,13 @@ stand for them (so `o = W2 @ h + b2` displays as W₂h + b₂).  Both modes shar
 * builtins come from the registry in builtins.py; a user function `f(w) = ...` and a
   layer are called like builtins.
 
-Limits: explicit tensors above `MAX_ENTRIES`, integer powers that would produce numbers
-of more than `MAX_POWER_BITS` bits are refused with a LimitError at the expression.
+Limits: explicit tensors above `MAX_ENTRIES` entries, matrix products of more than
+`MAX_MATMUL` multiply-adds, exponents above `MAX_EXPONENT` and results holding numbers of
+more than `MAX_POWER_BITS` bits (`9^(9^9)`, `((2x)^2)^2...` squared a hundred times) are
+refused with a LimitError at the expression, before sympy is asked to build them.
 """
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,16 +29,18 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
-from ..errors import DeriveError, LimitError, SpecError, Unsupported
+from ..errors import DeriveError, InternalError, LimitError, SpecError, Unsupported
 from .functions import explicit, is_tensor
 
 if TYPE_CHECKING:
     from .problem import Problem
 
-MAX_ENTRIES = 250_000
-MAX_LAMBDA_ENTRIES = 20_000
-MAX_POWER_BITS = 100_000
-MAX_EXPONENT = 10_000
+MAX_ENTRIES = 10_000          # entries of one explicit tensor (100×100): exact arithmetic is slow
+MAX_LAMBDA_ENTRIES = 10_000   # entries built by a rule, `matrix(n, m, (i, j) -> ...)`
+MAX_MATMUL = 1_000_000        # scalar multiply-adds of one explicit matrix product
+MAX_POWER_BITS = 14_000       # bits of the largest integer in a result (≈ 4,200 digits: Python refuses
+                              # to print integers of more than 4,300 digits, and so would every format)
+MAX_EXPONENT = 10_000         # |exponent| of a power, also after (x^a)^b = x^(ab)
 
 
 class Seq(tuple):
@@ -96,13 +99,14 @@ def is_scalar(x: Any) -> bool:
 
 
 def _same(a, b) -> bool:
-    return sp.simplify(sp.sympify(a) - sp.sympify(b)) == 0 if a != b else True
+    return sp.simplify(sp.sympify(a, strict=True) - sp.sympify(b, strict=True)) == 0 if a != b else True
 
 
 def check_entries(n: Any, m: Any, node: ast.Expr, limit: int = MAX_ENTRIES) -> tuple[int, int]:
+    """(n, m) as ints when an n×m explicit tensor is allowed; SpecError/LimitError at `node`."""
     for v in (n, m):
-        if not (isinstance(v, sp.Integer) or isinstance(v, int)) or int(v) < 0:
-            raise SpecError(f"a size must be a whole number ≥ 0, not {v}", node.pos)
+        if not (isinstance(v, sp.Integer) or isinstance(v, int)) or int(v) < 1:
+            raise SpecError(f"a size must be a positive whole number, not {v}", node.pos)
     n, m = int(n), int(m)
     if n * m > limit:
         raise LimitError(f"a {n}×{m} tensor has {n * m:,} entries; derive computes exactly and "
@@ -129,7 +133,7 @@ class Evaluator:
         if method is None:
             raise SpecError(f"{type(node).__name__} cannot be evaluated here", node.pos)
         try:
-            return method(node)
+            return _defined(method(node), node)
         except DeriveError as exc:
             raise exc.at(node.pos)
         except RecursionError:
@@ -138,6 +142,11 @@ class Evaluator:
             raise SpecError(f"shape mismatch: {exc}", node.pos) from None
         except ZeroDivisionError:
             raise SpecError("division by zero", node.pos) from None
+        except MemoryError:
+            raise LimitError("derive ran out of memory evaluating this expression", node.pos) from None
+        except Exception as exc:   # a sympy corner no rule above foresaw: a bug, reported at its place
+            raise InternalError(f"internal error evaluating this expression ({type(exc).__name__}: "
+                                f"{str(exc)[:200]}); please report it with the spec", node.pos) from exc
 
     def _Num(self, node: ast.Num):
         return sp.Rational(node.value.numerator, node.value.denominator)
@@ -203,14 +212,26 @@ class Evaluator:
     def _UnaryOp(self, node: ast.UnaryOp):
         v = self.eval(node.operand)
         if node.op == "not":
-            return sp.Not(v)
+            return sp.Not(self._need_truth(v, node.operand, "`not`"))
         self._need_math(v, node.operand)
         return -v if node.op == "-" else v
 
     def _need_math(self, v, node):
-        if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, sp.Basic):
-            what = {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+        if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, (sp.Expr, sp.MatrixBase)):
+            what = {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(
+                type(v), "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else "this value")
             raise SpecError(f"{what} cannot be used in arithmetic", node.pos)
+
+    def _need_truth(self, v, node, what: str):
+        """`v` if it is true/false or a condition (a comparison), else a SpecError at `node`."""
+        if isinstance(v, bool):
+            return sp.true if v else sp.false
+        if isinstance(v, sp.logic.boolalg.Boolean) and not isinstance(v, sp.Expr):
+            return v
+        kind = show_shape(v) if is_tensor(v) else "a number" if isinstance(v, sp.Expr) and v.is_number else \
+            "an expression" if isinstance(v, sp.Expr) else {str: "a string", Seq: "a list of tensors",
+                                                            LambdaValue: "a lambda"}.get(type(v), "this value")
+        raise SpecError(f"{what} needs true, false or a comparison such as `x > 0`, not {kind}", node.pos)
 
     def _BinOp(self, node: ast.BinOp):
         a, b = self.eval(node.left), self.eval(node.right)
@@ -226,11 +247,12 @@ class Evaluator:
         return ops[node.op](a, b)
 
     def _BoolOp(self, node: ast.BoolOp):
-        a, b = self.eval(node.left), self.eval(node.right)
+        a = self._need_truth(self.eval(node.left), node.left, f"`{node.op}`")
+        b = self._need_truth(self.eval(node.right), node.right, f"`{node.op}`")
         return sp.And(a, b) if node.op == "and" else sp.Or(a, b)
 
     def _IfExpr(self, node: ast.IfExpr):
-        cond = self.eval(node.cond)
+        cond = self._need_truth(self.eval(node.cond), node.cond, "the condition of `if`")
         if cond in (sp.true, True):
             return self.eval(node.then)
         if cond in (sp.false, False):
@@ -278,6 +300,25 @@ class Evaluator:
         return call_builtin(self, node)
 
 
+_UNDEFINED = (sp.S.ComplexInfinity, sp.S.NaN, sp.S.Infinity, sp.S.NegativeInfinity)
+
+
+def _defined(x: Any, node: ast.Expr) -> Any:
+    """`x`, unless it is or holds ∞ or NaN (`0^-1`, `0/0` that sympy let through)."""
+    if isinstance(x, sp.Basic) and not isinstance(x, sp.MatrixSymbol) and x.has(*_UNDEFINED):
+        what = "division by zero" if x.has(sp.S.ComplexInfinity) else \
+            "this is undefined (0/0, ∞ − ∞ or similar)" if x.has(sp.S.NaN) else "this is infinite"
+        raise SpecError(what, node.pos)
+    if isinstance(x, sp.Expr) and x.is_number and not isinstance(x, MatrixExpr) and x.is_extended_real is False:
+        raise SpecError(f"{_short(x)} is not a real number (a fractional power or root of a negative "
+                        "number?)", node.pos)
+    if isinstance(x, sp.MatrixBase):
+        for e in x:
+            if isinstance(e, sp.Expr) and e.is_number and e.is_extended_real is False:
+                raise SpecError(f"an entry, {_short(e)}, is not a real number", node.pos)
+    return x
+
+
 def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
     """One arithmetic operator with NumPy's rules (see the module docstring)."""
     ta, tb = is_tensor(a), is_tensor(b)
@@ -297,12 +338,17 @@ def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
         if c1 == 1 and r1 != 1 and _eq(r1, r2) and c2 != 1:    # vector @ matrix: xᵀW, a vector
             return (a.T * b).T if not explicit(a) else sp.ImmutableMatrix((a.T * b).T)
         if not _eq(c1, r2):
-            raise SpecError(f"shape mismatch in `@`: {show_shape(a)} ({r1}×{c1}) @ {show_shape(b)} ({r2}×{c2}); "
+            raise SpecError(f"shape mismatch in `@`: {show_shape(a)} @ {show_shape(b)}; "
                             f"the inner sizes {c1} and {r2} differ", node.pos)
+        if explicit(a) and explicit(b):
+            check_entries(r1, c2, node)
+        if explicit(a) and explicit(b) and r1 * c1 * c2 > MAX_MATMUL:
+            raise LimitError(f"the product of a {r1}×{c1} and a {r2}×{c2} matrix takes {r1 * c1 * c2:,} exact "
+                             f"multiplications; derive refuses more than {MAX_MATMUL:,}", node.pos)
         out = a * b
         if explicit(a) and explicit(b):
             out = sp.ImmutableMatrix(out)
-        return out
+        return guard_size(out, node)
     if ta and tb and tuple(a.shape) == (1, 1) != tuple(b.shape):
         a, ta = scalarize(a), False
     if ta and tb and tuple(b.shape) == (1, 1) != tuple(a.shape):
@@ -328,10 +374,10 @@ def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
                 raise SpecError(f"shape mismatch in elementwise `*`: {show_shape(a)} and {show_shape(b)}"
                                 " (use `@` for the matrix product)", node.pos)
             if explicit(a) and explicit(b):
-                return sp.ImmutableMatrix(a.multiply_elementwise(b))
+                return guard_size(sp.ImmutableMatrix(a.multiply_elementwise(b)), node)
             return sp.HadamardProduct(a, b)
         out = a * b
-        return sp.ImmutableMatrix(out) if (explicit(a) or explicit(b)) and (ta or tb) else out
+        return guard_size(sp.ImmutableMatrix(out) if (explicit(a) or explicit(b)) and (ta or tb) else out, node)
     if op == "/":
         if tb:
             if explicit(b) and (not ta or explicit(a)):
@@ -353,14 +399,14 @@ def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
         guard_power(a, b, node)
         if ta:
             if explicit(a):
-                return sp.ImmutableMatrix(a.applyfunc(lambda t: t ** b))
+                return guard_size(sp.ImmutableMatrix(a.applyfunc(lambda t: t ** b)), node)
             return sp.HadamardPower(a, b)
-        return a ** b
+        return guard_size(a ** b, node)
     raise SpecError(f"unknown operator {op}", node.pos)
 
 
 def _eq(x, y) -> bool:
-    return x == y or sp.simplify(sp.sympify(x) - sp.sympify(y)) == 0
+    return x == y or sp.simplify(sp.sympify(x, strict=True) - sp.sympify(y, strict=True)) == 0
 
 
 def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
@@ -371,14 +417,63 @@ def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
         e = abs(float(exp))
     except (TypeError, ValueError):
         return
-    if e > MAX_EXPONENT and not (isinstance(base, sp.Basic) and base.is_number and abs(base) in (0, 1)):
+    trivial = isinstance(base, sp.Basic) and base.is_number and abs(base) in (0, 1)
+    if e > MAX_EXPONENT and not trivial:
         raise LimitError(f"the exponent {_short(exp)} is too large (derive allows |exponent| ≤ {MAX_EXPONENT:,})",
                          node.pos)
-    if isinstance(base, sp.Basic) and base.is_Rational and base not in (0, 1, -1) and exp.is_Integer:
-        bits = e * max(math.log2(abs(base.p) + 1), math.log2(abs(base.q) + 1))
+    if trivial or not isinstance(base, (sp.Basic, sp.MatrixBase)):
+        return
+    if exp.is_Integer:
+        if getattr(base, "is_Rational", False):   # exact size of p^e and q^e
+            bits = e * max(math.log2(abs(int(base.p))) if base.p else 0, math.log2(int(base.q)))
+        else:
+            bits = e * _max_bits(base)
         if bits > MAX_POWER_BITS:
-            raise LimitError(f"{_short(base)}^{_short(exp)} has about {int(bits):,} bits; derive refuses "
+            what = _short(base) if getattr(base, "is_Rational", False) else "the base"
+            raise LimitError(f"{what}^{_short(exp)} would hold numbers of about {int(bits):,} bits; derive refuses "
                              f"numbers over {MAX_POWER_BITS:,} bits", node.pos)
+    inner = _max_exponent(base)
+    if inner * e > MAX_EXPONENT:
+        inner = sp.Integer(int(inner)) if inner == int(inner) else sp.Float(inner, 6)
+        raise LimitError(f"raising a power with exponent {_short(inner)} to the power {_short(exp)} gives an exponent "
+                         f"over {MAX_EXPONENT:,}, which derive refuses", node.pos)
+
+
+def _max_bits(x: Any) -> int:
+    """Bits of the largest numerator or denominator among the rational numbers in `x`."""
+    if isinstance(x, sp.MatrixBase):
+        return max((_max_bits(e) for e in x), default=0)
+    if not isinstance(x, sp.Basic):
+        return 0
+    if x.is_Rational:
+        return max(int(x.p).bit_length(), int(x.q).bit_length())
+    return max((max(int(r.p).bit_length(), int(r.q).bit_length()) for r in x.atoms(sp.Rational)), default=0)
+
+
+def _max_exponent(x: Any) -> float:
+    """The largest |numeric exponent| of a power inside `x` (1 when there is none)."""
+    if isinstance(x, sp.MatrixBase):
+        return max((_max_exponent(e) for e in x), default=1)
+    if not isinstance(x, sp.Basic) or x.is_number:
+        return 1
+    out = 1.0
+    for p in x.atoms(sp.Pow):
+        if p.exp.is_Number and not p.base.is_number:
+            out = max(out, abs(float(p.exp)))
+    return out
+
+
+def guard_size(x: Any, node: ast.Expr) -> Any:
+    """`x`, unless it holds numbers or exponents beyond the limits (a product of products...)."""
+    bits = _max_bits(x)
+    if bits > MAX_POWER_BITS:
+        raise LimitError(f"this result holds a number of {bits:,} bits; derive refuses numbers over "
+                         f"{MAX_POWER_BITS:,} bits", node.pos)
+    top = _max_exponent(x)
+    if top > MAX_EXPONENT:
+        raise LimitError(f"this result has a power with exponent {_short(sp.Integer(int(top)))}; derive refuses "
+                         f"exponents over {MAX_EXPONENT:,}", node.pos)
+    return x
 
 
 def _short(x) -> str:
@@ -420,5 +515,6 @@ def index(target: Any, idx: list[int], node: ast.Index) -> Any:
 
 
 def suggest(name: str, candidates) -> str:
+    import difflib   # (only when something is misspelt: not on every run's import path)
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""

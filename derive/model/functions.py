@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 
 def is_tensor(x) -> bool:
@@ -40,8 +40,9 @@ class relu(sp.Function):
     def fdiff(self, argindex=1):
         return sp.Piecewise((1, self.args[0] > 0), (0, True))
 
-    def _latex(self, printer):
-        return r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{relu}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class leaky_relu(sp.Function):
@@ -52,8 +53,9 @@ class leaky_relu(sp.Function):
         if x.is_number and x.is_real:
             return x if x > 0 else slope * x
 
-    def _latex(self, printer):
-        return r"\operatorname{leaky\_relu}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{leaky\_relu}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class sigmoid(sp.Function):
@@ -70,8 +72,9 @@ class sigmoid(sp.Function):
     def _eval_rewrite_as_exp(self, x, **kwargs):
         return 1 / (1 + sp.exp(-x))
 
-    def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 def elementwise(fn, arg):
@@ -103,8 +106,42 @@ class softmax(sp.Function):
     def shape(self):
         return self.args[0].shape
 
-    def _latex(self, printer):
-        return r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+
+
+class SoftmaxMatrix(MatrixExpr):
+    """softmax(v) of a symbolic vector (or matrix, column by column): a matrix expression
+    with v's shape, so it can be indexed, transposed, summed and multiplied like v.
+    `doit()` gives the explicit `softmax` once v is explicit; its entries stay
+    `softmax(v)[i]` until then."""
+
+    def __new__(cls, v):
+        return MatrixExpr.__new__(cls, v)
+
+    @property
+    def shape(self):
+        return self.args[0].shape
+
+    def _entry(self, i, j, **kwargs):
+        return MatrixElement(self, i, j)
+
+    def doit(self, **hints):
+        v = self.args[0].doit(**hints) if hints.get("deep", True) else self.args[0]
+        if isinstance(v, MatrixExpr) and not v.free_symbols - set(v.atoms(sp.Symbol)) \
+                and not v.atoms(sp.MatrixSymbol) and all(sp.sympify(n, strict=True).is_Integer for n in v.shape):
+            v = sp.ImmutableMatrix(v.as_explicit())
+        if explicit(v):
+            return softmax(v)
+        return SoftmaxMatrix(v)
+
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{softmax}\left(%s\right)" % printer._print(self.args[0])
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+
+    def _sympystr(self, printer):
+        return "softmax(%s)" % printer._print(self.args[0])
 
 
 class Norm(sp.Function):
@@ -136,8 +173,13 @@ class Sum(sp.Function):
         if not is_tensor(v):
             return v
 
-    def _latex(self, printer):
-        return r"\sum %s" % printer.parenthesize(self.args[0], 1000)
+    def _latex(self, printer, exp=None):
+        tex = r"\sum %s" % printer.parenthesize(self.args[0], 1000)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+
+    def _sympystr(self, printer):
+        # (the str printer would otherwise take this for sympy's Sum, which has limits)
+        return "Sum(%s)" % printer._print(self.args[0])
 
 
 class CrossEntropy(sp.Function):
@@ -152,8 +194,9 @@ class CrossEntropy(sp.Function):
                 return None
             return -sp.Add(*[a * sp.log(b) for a, b in zip(y, yhat) if a != 0])
 
-    def _latex(self, printer):
-        return r"H\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+    def _latex(self, printer, exp=None):
+        tex = r"H\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class MSE(sp.Function):
@@ -167,8 +210,9 @@ class MSE(sp.Function):
             n = len(list(y))
             return sp.Add(*[(a - b) ** 2 for a, b in zip(y, yhat)]) / n
 
-    def _latex(self, printer):
-        return r"\operatorname{MSE}\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+    def _latex(self, printer, exp=None):
+        tex = r"\operatorname{MSE}\left(%s, %s\right)" % (printer._print(self.args[0]), printer._print(self.args[1]))
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class MaxOf(sp.Function):
@@ -181,8 +225,9 @@ class MaxOf(sp.Function):
         if explicit(v):
             return sp.Max(*list(v))
 
-    def _latex(self, printer):
-        return r"\max %s" % printer.parenthesize(self.args[0], 1000)
+    def _latex(self, printer, exp=None):
+        tex = r"\max %s" % printer.parenthesize(self.args[0], 1000)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class MinOf(sp.Function):
@@ -195,12 +240,14 @@ class MinOf(sp.Function):
         if explicit(v):
             return sp.Min(*list(v))
 
-    def _latex(self, printer):
-        return r"\min %s" % printer.parenthesize(self.args[0], 1000)
+    def _latex(self, printer, exp=None):
+        tex = r"\min %s" % printer.parenthesize(self.args[0], 1000)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
 class Loss(sp.Function):
     """An unspecified scalar loss of some outputs (`loss(y1, y2)`)."""
 
-    def _latex(self, printer):
-        return r"\mathcal{L}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+    def _latex(self, printer, exp=None):
+        tex = r"\mathcal{L}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+        return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)

@@ -20,7 +20,7 @@ import sympy as sp
 
 from .. import ast
 from ..errors import DeriveError, Pos, SpecError, Unsupported
-from .expressions import Evaluator, Seq, check_entries, is_tensor, scalarize, shape_of, suggest
+from .expressions import Evaluator, LambdaValue, Seq, check_entries, is_tensor, scalarize, shape_of, suggest
 
 ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True},
                "integer": {"integer": True}, "negative": {"negative": True}, "nonzero": {"nonzero": True}}
@@ -170,6 +170,41 @@ class Problem:
         self.names[b.name] = b
 
 
+def word_pos(pos: Pos, word: str, after: str = "") -> Pos:
+    """The position of `word` (a whole word) inside the statement at `pos`, after the first
+    `after` if given; `pos` itself when it cannot be found."""
+    import re
+    text = pos.source.text
+    start, end = pos.start, pos.end if pos.end > pos.start else len(text)
+    if after:
+        k = text.find(after, start, end)
+        start = k + len(after) if k >= 0 else start
+    m = re.compile(r"(?<![A-Za-z0-9_])" + re.escape(word) + r"(?![A-Za-z0-9_])").search(text, start, end)
+    if not m:
+        return pos
+    line = text.count("\n", 0, m.start()) + 1
+    col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+    return Pos(pos.source, line, col, line, col + len(word), m.start(), m.end())
+
+
+def _check_names(problem: "Problem", expr: Any, what: str) -> None:
+    """Every name `expr` uses (other than called functions) is defined in the problem."""
+    stack = [expr]
+    while stack:
+        e = stack.pop(0)     # in reading order, so the first unknown name is reported
+        if isinstance(e, ast.Name):
+            problem.lookup(e.id, e.pos)
+        elif isinstance(e, ast.Call):
+            stack.extend(e.args)
+            stack.extend(k.value for k in e.kwargs)
+        elif isinstance(e, ast.Expr):
+            for v in vars(e).values():
+                if isinstance(v, ast.Expr):
+                    stack.append(v)
+                elif isinstance(v, tuple):
+                    stack.extend(x for x in v if isinstance(x, ast.Expr))
+
+
 def tensor_symbol(name: str, shape: tuple) -> Any:
     r, c = shape
     return sp.MatrixSymbol(name, r, c)
@@ -232,6 +267,12 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     value, error, definition = None, None, None
     try:
         value = problem.value(stmt.value)
+        if kind in ("node", "input", "param") and isinstance(value, (str, LambdaValue)):
+            what = "a string" if isinstance(value, str) else "a lambda"
+            hint = "strings belong in `text` and `answer`" if isinstance(value, str) else \
+                f"define a function as `{stmt.name}(i, j) = EXPR`"
+            raise SpecError(f"`{stmt.name}` would be {what}; a value in the graph is a number, a tensor, a list "
+                            f"of tensors or a truth value ({hint})", stmt.value.pos)
         if kind == "node":
             definition = problem.display(stmt.value)
     except Unsupported as exc:
@@ -242,8 +283,10 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
             definition = scalarize(definition) if definition is not None else None
     if error is None and is_tensor(value):
         symbol = tensor_symbol(stmt.name, tuple(value.shape))
-    elif error is None and isinstance(value, sp.Basic) and not isinstance(value, sp.logic.boolalg.Boolean):
+    elif error is None and isinstance(value, sp.Expr):   # (a Symbol is also a Boolean in sympy)
         symbol = sp.Symbol(stmt.name, real=True) if value.is_real else sp.Symbol(stmt.name)
+    elif error is None and isinstance(value, sp.logic.boolalg.Boolean):   # `r = x > 0`: a truth value
+        symbol = sp.Symbol(stmt.name)
     else:
         symbol = None
     return Binding(stmt.name, kind, symbol, value, stmt.pos, stmt.value, definition, error)
@@ -263,23 +306,24 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0) -> Problem:
             for a in stmt.assumptions:
                 if a not in ASSUMPTIONS:
                     raise SpecError(f"unknown assumption `{a}`{suggest(a, ASSUMPTIONS)} "
-                                    f"(use {', '.join(ASSUMPTIONS)})", stmt.pos)
+                                    f"(use {', '.join(ASSUMPTIONS)})", word_pos(stmt.pos, a, after=":"))
                 opts.update(ASSUMPTIONS[a])
             if not opts:
                 opts = {"real": True}
             for n in stmt.names:
                 s = sp.Symbol(n, **opts)
-                problem.define(Binding(n, "symbol", s, s, stmt.pos))
+                problem.define(Binding(n, "symbol", s, s, word_pos(stmt.pos, n)))
         elif isinstance(stmt, ast.DimDecl):
             for n, e in stmt.items:
                 if e is None:
                     s = sp.Symbol(n, integer=True, positive=True)
-                    problem.define(Binding(n, "dim", s, s, stmt.pos))
+                    problem.define(Binding(n, "dim", s, s, word_pos(stmt.pos, n)))
                 else:
                     v = scalarize(problem.value(e))
                     if not (isinstance(v, sp.Integer) and v > 0):
                         raise SpecError(f"a size must be a positive whole number, not {v}", e.pos)
-                    problem.define(Binding(n, "dim", sp.Symbol(n, integer=True, positive=True), v, stmt.pos))
+                    problem.define(Binding(n, "dim", sp.Symbol(n, integer=True, positive=True), v,
+                                           word_pos(stmt.pos, n)))
         elif isinstance(stmt, ast.TensorDecl):
             shape = _shape(problem, stmt.shape, stmt.kind, stmt.pos)
             for n in stmt.names:
@@ -289,7 +333,7 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0) -> Problem:
                     check_entries(shape[0], shape[1], stmt.shape[0])
                     if stmt.kind == "vector":
                         value = component_matrix(n, shape)
-                problem.define(Binding(n, stmt.kind, sym, value, stmt.pos))
+                problem.define(Binding(n, stmt.kind, sym, value, word_pos(stmt.pos, n)))
         elif isinstance(stmt, ast.Define):
             problem.define(_bind_value(problem, stmt))
         elif isinstance(stmt, ast.FuncDef):
@@ -300,6 +344,8 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0) -> Problem:
             except Unsupported:
                 pass
         elif isinstance(stmt, ast.Given):
+            _check_names(problem, stmt.target, "given")
+            _check_names(problem, stmt.value, "given")
             problem.givens.append(stmt)
         elif isinstance(stmt, ast.Choices):
             if problem.choices:

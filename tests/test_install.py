@@ -1,0 +1,144 @@
+"""A fresh virtual environment, `pip install .` (not editable), and `derive solve` run from
+another folder: the wheel must carry grammars/ and renderers/, and must not write into
+its own installation (a read-only site-packages works).
+
+Slow (it installs sympy and friends from the package index): skipped unless RUN_SLOW=1.
+"""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.skipif(not os.environ.get("RUN_SLOW"), reason="slow: set RUN_SLOW=1 to run")
+
+
+def _seed_spec() -> Path | None:
+    for parent in ROOT.parents:
+        cand = parent / "shared" / "specs" / "seed" / "p1-q01-cross-entropy.spec"
+        if cand.is_file():
+            return cand
+    return None
+
+
+SPEC = '''title "Install check"
+problem "Cross-entropy" {
+  let y_hat = [0.2, 0.1, 0.7, 0.0]
+  let y = [0, 0, 1, 0]
+  (a) find cross_entropy(y, y_hat)
+}
+'''
+MARKERS = {"md": "Cross-entropy", "latex": "\\begin{document}", "html": "<html", "json": '"derive"',
+           "text": "=> "}
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory):
+    base = tmp_path_factory.mktemp("venv")
+    env_dir = base / "v"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
+    pip = env_dir / "bin" / "pip"
+    build = base / "src"
+    # install from a clean copy so nothing of this checkout (egg-info, caches) leaks in
+    subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", "-o", str(base / "src.tar"), "HEAD"],
+                   check=True, timeout=120)
+    build.mkdir()
+    subprocess.run(["tar", "-xf", str(base / "src.tar"), "-C", str(build)], check=True, timeout=120)
+    proc = subprocess.run([str(pip), "install", "--quiet", str(build)], capture_output=True, timeout=1200)
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    return env_dir
+
+
+def _env(tmp_path, **extra):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), HOME=str(tmp_path / "home"))
+    env.update(extra)
+    return env
+
+
+def _site_files(venv_dir: Path) -> dict:
+    pkg = next(venv_dir.glob("lib/python3*/site-packages/derive"))
+    return {str(p.relative_to(pkg)): p.stat().st_mtime_ns for p in pkg.rglob("*")}
+
+
+def test_wheel_ships_its_data(venv):
+    code = ("import importlib.resources as r, json\n"
+            "d = r.files('derive')\n"
+            "print(json.dumps(sorted(p.name for p in d.joinpath('grammars').iterdir())))\n"
+            "print(json.dumps(sorted(p.name for p in d.joinpath('renderers').iterdir())))\n"
+            "print(all(d.joinpath('renderers', f, 'solution.j2').is_file() "
+            "for f in ('md', 'latex', 'html', 'text')))\n")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, cwd="/",
+                         timeout=120).stdout.decode().splitlines()
+    assert {"spec.lark", "errors.txt"} <= set(json.loads(out[0]))
+    assert {"md", "latex", "html", "text"} <= set(json.loads(out[1]))
+    assert out[2] == "True"
+
+
+@pytest.mark.parametrize("fmt", sorted(MARKERS))
+def test_console_script_from_another_folder(venv, tmp_path, fmt):
+    spec = tmp_path / "exam.spec"
+    spec.write_text(SPEC)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    before = _site_files(venv)
+    proc = subprocess.run([str(venv / "bin" / "derive"), "solve", "../exam.spec", "--format", fmt],
+                          capture_output=True, cwd=elsewhere, env=_env(tmp_path), timeout=300)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err
+    assert MARKERS[fmt] in proc.stdout.decode()
+    assert "Traceback" not in err
+    assert _site_files(venv) == before, "derive wrote into its own installation"
+    assert list((tmp_path / "cache" / "derive").glob("spec-*.lark")), "the parser cache is in the private folder"
+
+
+def test_seed_spec_every_format_and_stdin(venv, tmp_path):
+    seed = _seed_spec()
+    if seed is None:
+        pytest.skip("no seed corpus beside this checkout")
+    for fmt in MARKERS:
+        proc = subprocess.run([str(venv / "bin" / "derive"), "solve", str(seed), "--format", fmt],
+                              capture_output=True, cwd=tmp_path, env=_env(tmp_path), timeout=300)
+        assert proc.returncode in (0, 1), proc.stderr.decode()
+        assert proc.stdout and "Traceback" not in proc.stderr.decode()
+    proc = subprocess.run([str(venv / "bin" / "derive"), "solve", "-", "--format", "json"], input=seed.read_bytes(),
+                          capture_output=True, cwd=tmp_path, env=_env(tmp_path), timeout=300)
+    assert proc.returncode in (0, 1)
+    assert json.loads(proc.stdout)["problems"]
+
+
+def test_parse_errors_in_words_from_the_wheel(venv, tmp_path):
+    """grammars/errors.txt is found in the installed package."""
+    proc = subprocess.run([str(venv / "bin" / "derive"), "solve", "-"], input=b'problem "p" {\n  let a = (1 + 2\n}\n',
+                          capture_output=True, cwd=tmp_path, env=_env(tmp_path), timeout=300)
+    assert proc.returncode == 2
+    assert proc.stderr.decode().splitlines()[0] == (
+        "<stdin>:2:17: error: missing `)` to close the `(` opened at line 2, column 11")
+    proc = subprocess.run([str(venv / "bin" / "derive"), "solve", "-"], input=b'problem "p" { let a = }\n',
+                          capture_output=True, cwd=tmp_path, env=_env(tmp_path), timeout=300)
+    assert "expected an expression after `=`" in proc.stderr.decode()
+
+
+def test_no_usable_cache_folder_still_works(venv, tmp_path):
+    """With caching off (or no private folder), derive builds its parser and answers the same."""
+    spec = tmp_path / "exam.spec"
+    spec.write_text(SPEC)
+    outs = []
+    for extra in ({"DERIVE_NO_CACHE": "1"}, {}):
+        proc = subprocess.run([str(venv / "bin" / "derive"), "solve", str(spec), "--format", "json"],
+                              capture_output=True, cwd=tmp_path, env=_env(tmp_path, **extra), timeout=300)
+        assert proc.returncode == 0, proc.stderr.decode()
+        outs.append(proc.stdout)
+    assert outs[0] == outs[1]
+
+
+def test_version_and_help(venv, tmp_path):
+    proc = subprocess.run([str(venv / "bin" / "derive"), "--version"], capture_output=True, cwd=tmp_path,
+                          env=_env(tmp_path), timeout=120)
+    assert proc.stdout.decode().strip() == "derive 0.1.0"
+    proc = subprocess.run([str(venv / "bin" / "derive"), "solve", "--help"], capture_output=True, cwd=tmp_path,
+                          env=_env(tmp_path), timeout=120)
+    assert "example:" in proc.stdout.decode()
