@@ -35,7 +35,7 @@ from .functions import explicit, is_tensor
 if TYPE_CHECKING:
     from .problem import Problem
 
-MAX_ENTRIES = 10_000          # entries of one explicit tensor (100×100): exact arithmetic is slow
+MAX_ENTRIES = 20_000          # entries of one explicit tensor (≈141×141): exact arithmetic is slow
 MAX_LAMBDA_ENTRIES = 10_000   # entries built by a rule, `matrix(n, m, (i, j) -> ...)`
 MAX_MATMUL = 1_000_000        # scalar multiply-adds of one explicit matrix product
 MAX_POWER_BITS = 14_000       # bits of the largest integer in a result (≈ 4,200 digits: Python refuses
