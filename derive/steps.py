@@ -55,6 +55,17 @@ class Step:
             yield from s.walk()
 
 
+def dedupe_chain(chain: list | tuple) -> list:
+    """The links of an equation chain without a link that prints like the one before it
+    (substituting a value can leave an expression unchanged; a chain never says a = a)."""
+    from .printing import latex
+    out: list = []
+    for c in chain:
+        if not out or latex(c) != latex(out[-1]):
+            out.append(c)
+    return out
+
+
 def make_step(rule: str, text: str, *chain: Any, where: dict | None = None, relation: str = "=",
               table: Table | None = None, substeps: tuple[Step, ...] | list[Step] = (),
               check: bool = True) -> Step:

@@ -39,7 +39,8 @@ from ..model.expressions import Evaluator, is_tensor, scalarize, show_shape
 from ..model.problem import Binding, Problem
 from ..printing import latex, name_latex
 from ..steps import Step, make_step
-from .evaluate import _dedupe, inner_evaluated, substituted
+from ..steps import dedupe_chain
+from .evaluate import inner_evaluated, substituted
 from .registry import Derived, deriver, make_answer
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "softmax")
@@ -812,7 +813,7 @@ class Explain:
             what = {"act": f"activation ({vx.act})", "linear": "pre-activation" if vx.generated else "affine map",
                     "generic": "value"}[vx.kind]
             label = "" if not vx.generated else " (the " + what + ", named here)"
-            sub_steps.append(make_step("forward", f"${latex(vx.symbol)}${label}:", *_dedupe(chain),
+            sub_steps.append(make_step("forward", f"${latex(vx.symbol)}${label}:", *dedupe_chain(chain),
                                        where={**used, vx.symbol: value}))
         self.steps.append(make_step("forward_pass", "Forward pass: the value of every quantity on the way to "
                                     f"${latex(g.v[bp.root].symbol)}$ at the given numbers.",
@@ -884,7 +885,7 @@ class Explain:
         make_step("local_derivative", "", Partial(expr, x), shown)        # the identity, checked symbolically
         return lsym, make_step("local_derivative",
                                f"${latex(cv.symbol if cv.scalar else Comp(cv.key(c)))}$ as a function of "
-                               f"${latex(x)}$:", *_dedupe(chain), where=bp.W(*chain))
+                               f"${latex(x)}$:", *dedupe_chain(chain), where=bp.W(*chain))
 
     def linear_entry(self, cv: Vertex, c: Entry) -> Any:
         """Entry c of an affine vertex in terms of its parents' entry symbols."""
@@ -937,7 +938,7 @@ class Explain:
                     "leaky_relu": f"leaky_relu'(z) = 1 for z > 0 and {cv.slope} otherwise",
                     "sigmoid": "σ'(z) = σ(z)(1 − σ(z))", "tanh": "tanh'(z) = 1 − tanh²(z)"}[cv.act]
             text = f"Activation derivative, {rule}" + ("; here " + reason[0].lower() + reason[1:] if reason else ":")
-            return [make_step("activation_derivative", text, *_dedupe(chain), where=bp.W(*chain, h, z),
+            return [make_step("activation_derivative", text, *dedupe_chain(chain), where=bp.W(*chain, h, z),
                               substeps=steps)]
         return steps
 
@@ -957,7 +958,7 @@ class Explain:
             if numbers is not None:
                 chain.append(numbers)
             chain.append(bp.where[G])
-            out.append(make_step("backprop", self.delta_text(V, kids), *_dedupe(chain), where=bp.W(*chain)))
+            out.append(make_step("backprop", self.delta_text(V, kids), *dedupe_chain(chain), where=bp.W(*chain)))
             return out
         for e in sorted(bp.mask[V]):
             formula_terms, number_terms, extra = [], [], []
@@ -972,7 +973,7 @@ class Explain:
                 formula = sp.Add(*formula_terms) if len(formula_terms) > 1 else formula_terms[0]
                 numbers = sp.Add(*number_terms) if len(number_terms) > 1 else number_terms[0]
             chain = [G, formula, numbers, bp.where[G]]
-            out.append(make_step("backprop", self.delta_text(V, kids, e), *_dedupe(chain), where=bp.W(*chain)))
+            out.append(make_step("backprop", self.delta_text(V, kids, e), *dedupe_chain(chain), where=bp.W(*chain)))
         return out
 
     def delta_text(self, V: str, kids: list[str], e: Entry | None = None) -> str:
@@ -1166,7 +1167,7 @@ class Explain:
             chain.append(vals)
             make_step("local_derivative", "", parts, shown)                  # symbolic identity, checked
             step = make_step("local_derivative", f"The gradient of ${latex(cv.symbol)}$ with respect to "
-                             f"${latex(vv.symbol)}$, entry by entry:", *_dedupe(chain), where=bp.W(*chain))
+                             f"${latex(vv.symbol)}$, entry by entry:", *dedupe_chain(chain), where=bp.W(*chain))
             G = bp.gsym(C, (0, 0))
             if C == bp.root:
                 return L, [step]
@@ -1202,7 +1203,7 @@ class Explain:
         if not _big(gate):
             chain.append(sub)
         chain.append(gate)
-        return make_step("activation_derivative", why, *_dedupe(chain), where=bp.W(d))
+        return make_step("activation_derivative", why, *dedupe_chain(chain), where=bp.W(d))
 
     def output_shortcut(self) -> tuple[str, str, Step] | None:
         """softmax + cross-entropy (∂L/∂z = ŷ − y) or sigmoid + binary cross-entropy (p − y):

@@ -18,7 +18,7 @@ from ..model import functions as F
 from ..model.expressions import Seq, is_tensor, scalarize
 from ..model.problem import Binding, Problem
 from ..printing import latex, name_latex
-from ..steps import Step, make_step
+from ..steps import Step, make_step, dedupe_chain
 from .registry import Derived, deriver, make_answer
 
 
@@ -93,16 +93,6 @@ def inner_evaluated(expr: Any) -> Any | None:
     return None
 
 
-def _dedupe(chain: list) -> list:
-    out, last = [], None
-    for c in chain:
-        key = latex(c)
-        if key != last:
-            out.append(c)
-        last = key
-    return out
-
-
 CallExplainer = Callable[[Problem, ast.Call, Any, dict], Step]
 EXPLAIN_CALL: dict[str, CallExplainer] = {}
 
@@ -136,7 +126,7 @@ def node_step(problem: Problem, b: Binding, subs: dict) -> Step:
     chain.append(b.value)
     shown = latex(b.symbol) if b.symbol is not None else name_latex(b.name)
     text = f"Compute ${shown}$ from its definition, substituting the known values."
-    return make_step("substitute", text, *_dedupe(chain), where=subs)
+    return make_step("substitute", text, *dedupe_chain(chain), where=subs)
 
 
 Explainer = Callable[[Problem, Any, Any, dict], list[Step]]
@@ -177,7 +167,7 @@ def _cross_entropy(problem: Problem, display: Any, value: Any, subs: dict) -> li
     nicer = tidy_logs(value)
     if nicer != value:
         chain.append(nicer)
-    steps.append(make_step("drop_zero_terms", "Substitute the vectors." + note, *_dedupe(chain), where=subs))
+    steps.append(make_step("drop_zero_terms", "Substitute the vectors." + note, *dedupe_chain(chain), where=subs))
     return steps
 
 
@@ -233,7 +223,7 @@ def evaluate(problem: Problem, expr: ast.Expr) -> Derived:
                 chain.append(inner)
             chain.append(value)
             steps.append(make_step("substitute", "Substitute the known values and evaluate.",
-                                   *_dedupe(chain), where=subs))
+                                   *dedupe_chain(chain), where=subs))
         elif isinstance(value, Seq):
             steps.append(make_step("evaluate", "Evaluate each item.", check=False))
     value = tidy_logs(value)

@@ -37,7 +37,7 @@ from ..errors import LimitError, SpecError, Unsupported
 from ..model.expressions import Evaluator, scalarize
 from ..model.problem import Problem, UserFunction
 from ..printing import latex
-from ..steps import Step, Table, make_step
+from ..steps import Step, Table, make_step, dedupe_chain
 from .registry import Derived, deriver, make_answer
 
 MAX_COMPONENTS = 2000
@@ -347,14 +347,6 @@ def _inner_tex(k: Kernel) -> str:
     return f"${a} {b}$ (scalars, n = 1)"
 
 
-def _dedupe(chain: list) -> list:
-    out: list = []
-    for c in chain:
-        if not out or latex(out[-1]) != latex(c):
-            out.append(c)
-    return out
-
-
 def _vector(entries: list[Any]) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(len(entries), 1, entries)
 
@@ -368,7 +360,7 @@ def _polynomial_steps(k: Kernel, coeffs: dict[int, Any]) -> tuple[list[Step], li
                    for deg in sorted(coeffs, reverse=True)])
     steps.append(make_step(
         "kernel", f"Write the kernel as a polynomial in {_inner_tex(k)} $= {latex(s)}$:",
-        *_dedupe([k.display, g_of_s, k.body]), where=k.where))
+        *dedupe_chain([k.display, g_of_s, k.body]), where=k.where))
     comps = components(k, coeffs)
     grouped = plus([times(c.c, group(monomial(k.p, c.alpha)), group(monomial(k.q, c.alpha))) for c in comps])
     steps.append(make_step(
@@ -410,7 +402,7 @@ def _finish(k: Kernel, comps: list[Component], coeffs: dict[int, Any], target: A
         lhs = sp.MatMul(phi.T, _vector([c.phi_q for c in comps]))
     steps.append(make_step("check_inner_product",
                            "Check: the inner product of the feature vectors gives back the kernel.",
-                           *_dedupe([lhs, prods, *target_chain]), where=where))
+                           *dedupe_chain([lhs, prods, *target_chain]), where=where))
     return steps, phi
 
 

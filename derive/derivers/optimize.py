@@ -34,7 +34,7 @@ from ..errors import DeriveError, LimitError, SpecError, Unsupported
 from ..model.expressions import is_scalar, is_tensor, scalarize, show_shape
 from ..model.problem import Problem, UserFunction
 from ..printing import latex
-from ..steps import Step, Table, make_step
+from ..steps import Step, Table, make_step, dedupe_chain
 from .registry import Derived, deriver, make_answer
 
 MAX_STEPS = 10_000        # gd(steps = k) refuses larger k
@@ -175,14 +175,6 @@ def _one_minus(c: Any, eta: Any) -> Any:
 
 def _abs(x: Any) -> Any:
     return sp.Abs(x, evaluate=False)
-
-
-def _dedupe(chain: list) -> list:
-    out: list = []
-    for c in chain:
-        if not out or latex(c) != latex(out[-1]):
-            out.append(c)
-    return out
 
 
 def _num(x: Any) -> str:
@@ -423,7 +415,7 @@ def _value_step(obj: Objective, order: int, point_sym: sp.Symbol, point: Any, te
     about = _about(val)
     if "approx" in about and not isinstance(val, sp.Rational):
         text = text.rstrip(":") + f" (${latex(head)}{about}$):"
-    return make_step("substitute", text, *_dedupe([head, _put(expr, obj.var, point), val]), where=where)
+    return make_step("substitute", text, *dedupe_chain([head, _put(expr, obj.var, point), val]), where=where)
 
 
 def _minimiser(obj: Objective) -> Any:
@@ -589,7 +581,7 @@ def update_rule_step(obj: Objective, lr: Any) -> Step:
             f"${latex(wk1)} = {latex(wk)} - \\eta\\, {latex(obj.Fp(wk))}$"
             + (":" if lr == eta or (isinstance(lr, sp.Symbol) and lr.name == "eta") else
                f"; with $\\eta = {_num(lr)}$:"))
-    return make_step("update_rule", text, *_dedupe([wk1, formula, numbers, rule]), where=where)
+    return make_step("update_rule", text, *dedupe_chain([wk1, formula, numbers, rule]), where=where)
 
 
 def iterate_step(obj: Objective, lr: Any, i: int, prev: Any, new: Any) -> Step:
@@ -604,7 +596,7 @@ def iterate_step(obj: Objective, lr: Any, i: int, prev: Any, new: Any) -> Step:
     shown = _short(new)
     if isinstance(new, sp.Expr) and len(new.free_symbols) == 1:
         shown = _ordered(new, next(iter(new.free_symbols)), ascending=True)
-    chain = _dedupe([wi, wp - eta * obj.Fp(wp), numbers, shown])
+    chain = dedupe_chain([wi, wp - eta * obj.Fp(wp), numbers, shown])
     return make_step("gd_iterate", text, *chain, where=where, relation="≈" if decimal else "=")
 
 
@@ -656,7 +648,7 @@ def closed_form_step(obj: Objective, w0: Any, lr: Any, k: int, final: Any) -> St
             f"${latex(obj.sym('star'))} = {latex(ws)}$ by $1 - \\eta {obj.name}'' = {_num(r)}$ and "
             f"${latex(wk)} = w^* + ({_num(r)})^{{{k}}}(w_0 - w^*)$; $|{_num(r)}| {'<' if abs(r) < 1 else '≥'} 1$, "
             f"{verdict}.").replace("w^*", latex(obj.sym("star"))).replace("w_0", latex(obj.sym(0)))
-    return make_step("closed_form", text, *_dedupe([wk, shown, _short(final)]), where={wk: final},
+    return make_step("closed_form", text, *dedupe_chain([wk, shown, _short(final)]), where={wk: final},
                      relation="≈" if decimal else "=")
 
 
@@ -750,7 +742,7 @@ def _faster_steps(obj: Objective, c: Any, eta0: Any, whence: str) -> tuple[list[
                                       "step lands on the minimiser. Rates between it and the upper end overshoot "
                                       "(the iterates alternate sides of the minimiser) but still shrink the error "
                                       "faster than $\\eta_0$; from $2/f''$ on they diverge.",
-                           *_dedupe([1 / obj.Fpp(obj.var), sp.Pow(Shown(c), -1, evaluate=False), best]),
+                           *dedupe_chain([1 / obj.Fpp(obj.var), sp.Pow(Shown(c), -1, evaluate=False), best]),
                            where={obj.Fpp(obj.var): obj.deriv_at(obj.var, 2)}))
     extra["faster"] = [float(lo), float(hi)]
     extra["faster_text"] = f"Interval.open({lo}, {hi})"
@@ -789,7 +781,7 @@ def _quadratic_range(problem: Problem, call: ast.Call, obj: Objective, steps: li
                            sp.Lt(_abs(factor), 1), Between(-1, factor, 1), Between(0, eta, hi),
                            relation="⇔"))
     steps.append(make_step("upper_end", "The upper end is $2/f''$:",
-                           *_dedupe([2 / obj.Fpp(w), _times(2, sp.Pow(Shown(c), -1, evaluate=False)), hi]),
+                           *dedupe_chain([2 / obj.Fpp(w), _times(2, sp.Pow(Shown(c), -1, evaluate=False)), hi]),
                            where={obj.Fpp(w): obj.deriv_at(w, 2)}))
     interval = sp.Interval.open(0, hi)
     prose = f"**Answer:** gradient descent converges for $0 < \\eta < {_num(hi)}$ (that is, $\\eta < 2/f''$){caveat}."
@@ -952,7 +944,7 @@ def optimal_lr(problem: Problem, call: ast.Call) -> Derived:
     else:
         text += ":"
     taylor = obj.at(obj.body, w0) + obj.deriv_at(w0) * (w - w0) + obj.deriv_at(w0, 2) * (w - w0) ** 2 / 2
-    steps.append(make_step("taylor_model", text, *_dedupe(chain), where={m(w): taylor, obj.F(w): obj.body}))
+    steps.append(make_step("taylor_model", text, *dedupe_chain(chain), where={m(w): taylor, obj.F(w): obj.body}))
     w1 = _tidy(w0 - g0 / c0)
     steps.append(make_step("model_minimiser", f"Since $f''({latex(w0s)}) = {latex(c0)} > 0$ the model is a convex "
                                               "parabola; setting $m'(w) = f'(w_0) + f''(w_0)(w - w_0) = 0$ gives its "
@@ -963,14 +955,14 @@ def optimal_lr(problem: Problem, call: ast.Call) -> Derived:
     eta_opt = _tidy(1 / c0)
     steps.append(make_step("newton_rate", f"A gradient step gives ${latex(w1s)} = {latex(w0s)} - \\eta\\, "
                                           f"{latex(obj.Fp(w0s))}$; it lands on the model's minimiser when",
-                           *_dedupe([eta_star, 1 / obj.Fpp(w0s), sp.Pow(Shown(c0), -1, evaluate=False), eta_opt]),
+                           *dedupe_chain([eta_star, 1 / obj.Fpp(w0s), sp.Pow(Shown(c0), -1, evaluate=False), eta_opt]),
                            where={eta_star: eta_opt, obj.Fpp(w0s): obj.deriv_at(w0, 2)}))
     steps.append(make_step("gd_iterate", f"The step with $\\eta^* = {latex(eta_opt)}$ from ${latex(w0s)} = "
                                          f"{latex(w0)}$:",
                            w1s, w0s - eta * obj.Fp(w0s), _plus(Shown(w0), _times(-1, Shown(eta_opt), Shown(g0))), w1,
                            where={w1s: w1, w0s: w0, eta: eta_opt, obj.Fp(w0s): obj.deriv_at(w0)}))
     g1 = _tidy(obj.at(obj.d1, w1))
-    check = make_step("stationary", "Check the slope there:", *_dedupe([obj.Fp(w1s), _put(obj.d1, w, w1), g1]),
+    check = make_step("stationary", "Check the slope there:", *dedupe_chain([obj.Fp(w1s), _put(obj.d1, w, w1), g1]),
                       where={w1s: w1, obj.Fp(w1s): obj.deriv_at(w1)})
     steps.append(check)
     if g1 == 0 and quadratic:

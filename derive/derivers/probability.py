@@ -22,7 +22,7 @@ from ..errors import SpecError
 from ..model.expressions import is_tensor, scalarize, show_shape
 from ..model.problem import Problem
 from ..printing import latex
-from ..steps import Step, make_step
+from ..steps import Step, make_step, dedupe_chain
 from .metrics import approx_step
 from .registry import Derived, deriver, make_answer
 
@@ -90,7 +90,7 @@ def posterior(problem: Problem, call: ast.Call) -> Derived:
     shown_e = _sum([_term(lik[j], prior[j]) for j in range(K)])
     chain = [named("P(E)", evidence), general_e, shown_e, _simplest(evidence)]
     steps.append(make_step("total_probability", "The law of total probability gives the evidence $P(E)$, a sum over "
-                                                "the hypotheses:", *_dedupe(chain)))
+                                                "the hypotheses:", *dedupe_chain(chain)))
     post = terms[i - 1] / evidence
     with sp.evaluate(False):
         shown = sp.Mul(_term(lik[i - 1], prior[i - 1]), sp.Pow(shown_e, -1))
@@ -106,20 +106,12 @@ def posterior(problem: Problem, call: ast.Call) -> Derived:
                                                  f"denominator by ${latex(D)}$ to clear the fractions:", *chain))
         else:
             chain.append(answer)
-            steps.append(make_step("bayes_rule", "Substitute into Bayes' rule and simplify:", *_dedupe(chain)))
+            steps.append(make_step("bayes_rule", "Substitute into Bayes' rule and simplify:", *dedupe_chain(chain)))
     else:
         chain.append(answer)
-        steps.append(make_step("bayes_rule", "Substitute into Bayes' rule:", *_dedupe(chain)))
+        steps.append(make_step("bayes_rule", "Substitute into Bayes' rule:", *dedupe_chain(chain)))
         steps.extend(approx_step(answer))
     return Derived(make_answer(answer), tuple(steps))
-
-
-def _dedupe(chain: list) -> list:
-    out: list = []
-    for c in chain:
-        if not out or latex(out[-1]) != latex(c):
-            out.append(c)
-    return out
 
 
 def _cleared(terms: list, i: int) -> tuple[Any, Any] | None:
