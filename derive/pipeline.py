@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from . import ast
-from .derivers.registry import derive_goal, load_all
+from .derivers.registry import derive_goal, load_for
 from .errors import DeriveError, LimitError
 from .model import Problem, build
 from .steps import Part, ProblemSolution, Solution
@@ -22,7 +22,7 @@ from .syntax import MAX_SPEC_BYTES, parse
 
 def derive(problem: Problem) -> ProblemSolution:
     """Every goal of one problem, in statement order; a failing goal becomes an error result."""
-    load_all()
+    load_for("evaluate")
     results = tuple(derive_goal(problem, g) for g in problem.goals)
     parts = tuple(Part(label, text, marks) for label, text, marks in problem.parts)
     return ProblemSolution(problem.title, problem.section, problem.points, problem.text, results, parts,

@@ -1494,8 +1494,8 @@ class UpdatedM(sp.MatrixSymbol):
 @deriver("sgd_step", nargs=(2, 2), kwargs=("lr",), doc="v − η ∂L/∂v, with the gradient derived")
 def sgd_step(problem: Problem, call: ast.Call) -> Derived:
     """One gradient-descent update of `v` (a scalar, an entry or a whole tensor) for loss L."""
-    from .registry import DERIVERS, load_all
-    load_all()
+    from .registry import DERIVERS, load_for
+    load_for("grad")
     v_ast, L_ast = call.args
     lr_ast = call.kwarg("lr")
     if lr_ast is None:

@@ -77,7 +77,9 @@ def check_counts(problem: Problem, call: ast.Call) -> None:
 
 
 def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
-    load_all()
+    load_for("evaluate")
+    if isinstance(expr, ast.Call):
+        load_for(expr.name)
     if isinstance(expr, ast.Call) and expr.name in DERIVERS and not problem.has(expr.name):
         d = DERIVERS[expr.name]
         check_call(expr, d)
@@ -122,6 +124,35 @@ def _error_result(goal: Goal, goal_text: str | None, exc: DeriveError) -> Result
             InternalError: "internal"}.get(type(exc), "error")
     line, col = (exc.pos.line, exc.pos.column) if exc.pos else (None, None)
     return Result(goal.label, goal_text, None, (), ErrorInfo(exc.message, line, col, kind), goal.marks, goal.pos)
+
+
+# Which module registers each goal and builtin, so that a run imports only the families
+# its spec uses (start-up is most of a CLI call).  tests/test_registry.py checks this index
+# against what the modules really register: a new goal or builtin must be added here.
+INDEX: dict[str, str] = {
+    "evaluate": "evaluate",
+    "grad": "grad", "sgd_step": "backprop",
+    "hessian": "matcalc", "convex": "matcalc", "expand": "matcalc", "simplify": "matcalc",
+    "attention": "attention", "multihead_attention": "attention",
+    "pseudocode": "algorithms",
+    "gd": "optimize", "lr_range": "optimize", "optimal_lr": "optimize",
+    "params": "layers", "shape": "layers", "shapes": "layers",
+    **{layer: "layers" for layer in ("Linear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+                                     "AvgPool2d", "Flatten", "Embedding", "BatchNorm1d", "BatchNorm2d",
+                                     "LayerNorm", "Dropout")},
+    **{m: "metrics" for m in ("precision", "recall", "f1", "accuracy", "confusion", "roc", "auc")},
+    "posterior": "probability", "choice": "choice", "feature_map": "kernels",
+    "distance": "classics", "margin": "classics", "derivation": "classics", "hyperplane": "classics",
+}
+
+
+def load_for(name: str | None) -> bool:
+    """Import the module that registers goal or builtin `name`; whether there is one."""
+    module = INDEX.get(name or "")
+    if module is None:
+        return False
+    importlib.import_module(f"{__package__}.{module}")
+    return True
 
 
 _LOADED = False

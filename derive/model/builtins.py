@@ -67,8 +67,8 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
     b = BUILTINS.get(name)
     if b is None:
         from ..derivers import registry
-        registry.load_all()              # families register builtins in their deriver modules
-        b = BUILTINS.get(name)
+        if registry.load_for(name):      # families register builtins in their deriver modules
+            b = BUILTINS.get(name)
     if b is None:
         if name in registry.DERIVERS:
             return registry.value_of_goal(ev.problem, node)
@@ -76,7 +76,7 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
             what = "goal" if PLANNED[name] == "goal" else "builtin"
             raise Unsupported(f"the {what} `{name}` is part of the language but not implemented yet",
                               node.func.pos)
-        known = list(BUILTINS) + list(registry.DERIVERS) + list(ev.problem.names)
+        known = list(BUILTINS) + list(registry.INDEX) + list(ev.problem.names)
         raise SpecError(f"unknown function `{name}`{suggest(name, known)}", node.func.pos)
     lo, hi = b.nargs
     n = len(node.args)
