@@ -32,7 +32,7 @@ problem "Cross-entropy" {
 }
 '''
 MARKERS = {"md": "Cross-entropy", "latex": "\\begin{document}", "html": "<html", "json": '"derive"',
-           "text": "=> "}
+           "text": "Answer: "}
 
 
 @pytest.fixture(scope="module")
