@@ -21,7 +21,6 @@ from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .model.expressions import Seq
 
 
 GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",

@@ -26,7 +26,7 @@ overridden by a file of the same relative path (`md/solution.j2`, `latex/macros.
 from __future__ import annotations
 
 import functools
-import html
+
 import json
 import math
 import re

@@ -35,3 +35,13 @@ def read_text(folder: str, *parts: str) -> str:
     for part in parts:
         node = node.joinpath(part)
     return node.read_text(encoding="utf-8")
+
+
+def import_submodules(package: str, path, skip: tuple[str, ...] = ()) -> None:
+    """Import every module of `package` (its `__path__` is `path`) not starting with `_`
+    and not in `skip`, in sorted order so that registration order is stable."""
+    import importlib
+    import pkgutil
+    for info in sorted(pkgutil.iter_modules(path), key=lambda m: m.name):
+        if not info.name.startswith("_") and info.name not in skip:
+            importlib.import_module(f"{package}.{info.name}")

@@ -16,8 +16,6 @@ order is stable); `lookup(name)` finds one.  docs/derivations.md says how to add
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -57,9 +55,8 @@ def load_all() -> None:
     if _LOADED:
         return
     _LOADED = True
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if not info.name.startswith("_"):
-            importlib.import_module(f"{__name__}.{info.name}")
+    from ..resources import import_submodules
+    import_submodules(__name__, __path__)
 
 
 def lookup(name: str) -> Derivation | None:

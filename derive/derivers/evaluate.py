@@ -197,9 +197,7 @@ def evaluate(problem: Problem, expr: ast.Expr) -> Derived:
             raise b.error
         steps.append(node_step(problem, b, subs))
     if isinstance(expr, ast.Name):
-        b = problem.lookup(expr.id, expr.pos)
-        if b.error is not None:
-            raise b.error
+        b = problem.resolve(expr.id, expr.pos)
         value = b.value
         if b.kind != "node":
             steps.append(make_step("given", f"${latex(b.symbol)}$ is given.", b.symbol, value, where=subs)

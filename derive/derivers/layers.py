@@ -362,15 +362,14 @@ class Layer:
         declared = declared_dims(problem, node)
         if declared is None:
             return self.input_dims(x, node)
-        if self.ranks and len(declared) not in self.ranks:
-            want = " or ".join(f"{r}-D" for r in self.ranks)
-            raise SpecError(f"`{self.name or self.kind}` ({self.kind}) expects a {want} input, but "
-                            f"{_label(x, node)} has shape {show_dims(declared)}", node.pos)
-        return declared
+        return self.check_rank(declared, x, node)
 
     def input_dims(self, x: Any, node: ast.Expr) -> tuple:
         need = min(self.ranks) if self.ranks else 1
-        dims = dims_of(x, need)
+        return self.check_rank(dims_of(x, need), x, node)
+
+    def check_rank(self, dims: tuple, x: Any, node: ast.Expr) -> tuple:
+        """`dims`, if the layer accepts an input of that many dimensions."""
         if self.ranks and len(dims) not in self.ranks:
             want = " or ".join(f"{r}-D" for r in self.ranks)
             raise SpecError(f"`{self.name or self.kind}` ({self.kind}) expects a {want} input, but "

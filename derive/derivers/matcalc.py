@@ -53,9 +53,7 @@ def variable(problem: Problem, node: ast.Expr, goal: str) -> tuple[Any, Binding]
     if not isinstance(node, ast.Name):
         raise SpecError(f"`{goal}` differentiates with respect to a name (a vector, matrix or symbol); "
                         f"this is an expression", node.pos)
-    b = problem.lookup(node.id, node.pos)
-    if b.error is not None:
-        raise b.error
+    b = problem.resolve(node.id, node.pos)
     if b.kind in ("function", "layer", "dim") or b.symbol is None:
         raise SpecError(f"cannot differentiate with respect to `{b.name}`: it is {b.describe()}", node.pos)
     return b.symbol, b

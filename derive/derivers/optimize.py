@@ -285,9 +285,7 @@ def objective(problem: Problem, call: ast.Call, goal: str) -> Objective:
     if not isinstance(arg, ast.Name):
         raise SpecError(f"the first argument of `{goal}` is the name of a function of one variable, "
                         f"as in `f(w) = w^2` and `{goal}(f, ...)`", arg.pos)
-    b = problem.lookup(arg.id, arg.pos)
-    if b.error is not None:
-        raise b.error
+    b = problem.resolve(arg.id, arg.pos)
     if b.kind != "function" or not isinstance(b.value, UserFunction):
         raise SpecError(f"`{arg.id}` is {b.describe()}, not a function; `{goal}` needs a function of one "
                         f"variable, defined as `f(w) = ...`", arg.pos)

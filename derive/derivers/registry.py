@@ -7,7 +7,6 @@ into an error result with the goal's position, and never lets one goal stop the 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -165,6 +164,5 @@ def load_all() -> None:
         return
     _LOADED = True
     from .. import derivers as pkg
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name not in ("registry",) and not info.name.startswith("_"):
-            importlib.import_module(f"{pkg.__name__}.{info.name}")
+    from ..resources import import_submodules
+    import_submodules(pkg.__name__, pkg.__path__, skip=("registry",))

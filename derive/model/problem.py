@@ -129,6 +129,13 @@ class Problem:
             raise SpecError(f"unknown name `{name}`{hint}", pos)
         return b
 
+    def resolve(self, name: str, pos: Pos | None = None) -> Binding:
+        """`lookup`, raising the binding's deferred error (an unimplemented builtin) if it has one."""
+        b = self.lookup(name, pos)
+        if b.error is not None:
+            raise b.error
+        return b
+
     def evaluator(self, mode: str = "value", locals: dict | None = None) -> Evaluator:
         return Evaluator(self, mode, locals)
 
