@@ -6,6 +6,7 @@
         for result in problem.results:
             print(result.label, result.answer.text, [s.rule for s in result.steps])
     print(solution.render("md"))                  # md | latex | html | json | text
+    derive.solve("exam.spec", limits=derive.Limits(time=30))   # a budget for the whole run
 
 The stages are public too: `parse(text, filename) -> ast.Spec`, `build(spec) ->
 list[Problem]`, `derive(problem) -> ProblemSolution`, `render(solution, fmt) -> str`.
@@ -25,7 +26,7 @@ from .version import __version__
 _LAZY = {
     "CheckFailed": "errors", "DeriveError": "errors", "InternalError": "errors", "LimitError": "errors",
     "SpecError": "errors", "SpecSyntaxError": "errors", "Unsupported": "errors",
-    "Problem": "model", "build": "model",
+    "Limits": "limits", "Problem": "model", "build": "model",
     "derive": "pipeline", "solve": "pipeline",
     "FORMATS": "render", "render": "render",
     "Answer": "steps", "ErrorInfo": "steps", "Part": "steps", "ProblemSolution": "steps", "Result": "steps",
@@ -34,7 +35,7 @@ _LAZY = {
 }
 
 __all__ = [
-    "__version__", "parse", "build", "derive", "render", "solve", "FORMATS",
+    "__version__", "parse", "build", "derive", "render", "solve", "FORMATS", "Limits",
     "Solution", "ProblemSolution", "Result", "Answer", "Step", "Table", "Part", "ErrorInfo", "Problem",
     "DeriveError", "SpecSyntaxError", "SpecError", "LimitError", "Unsupported", "CheckFailed", "InternalError",
 ]
@@ -70,6 +71,7 @@ sys.modules[__name__].__class__ = _Package
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .errors import (CheckFailed, DeriveError, InternalError, LimitError, SpecError, SpecSyntaxError,
                          Unsupported)
+    from .limits import Limits
     from .model import Problem, build
     from .pipeline import derive, solve
     from .render import FORMATS, render

@@ -58,3 +58,70 @@ def cache_dir() -> Path | None:
         if _private(folder):
             return folder
     return None
+
+
+# ---- verified entries -----------------------------------------------------------------------
+# A cache file is b"derive-cache-1\n" + the SHA-256 of the payload (hex) + b"\n" + the
+# payload.  What is read back is used only if the hash matches; anything else (a truncated,
+# empty or overwritten file) is treated as absent and rebuilt, so a corrupted cache can
+# make a run slower, never hang it, fail it or change its output.
+
+MAGIC = b"derive-cache-1\n"
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+
+
+def read_verified(path: Path) -> bytes | None:
+    """The payload stored at `path` by `write_verified`, or None if absent or corrupted."""
+    import hashlib
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_ENTRY_BYTES + 1)
+    except OSError:
+        return None
+    head = len(MAGIC) + 65
+    if len(data) > MAX_ENTRY_BYTES or len(data) < head or not data.startswith(MAGIC) or data[head - 1:head] != b"\n":
+        return None
+    digest, payload = data[len(MAGIC):head - 1], data[head:]
+    if hashlib.sha256(payload).hexdigest().encode() != digest:
+        return None
+    return payload
+
+
+def write_verified(path: Path, payload: bytes) -> None:
+    """Store `payload` at `path` (atomically: a reader sees the old file or the new one);
+    a failure to write is ignored (no cache, same output)."""
+    import hashlib
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def bytecode_cache(folder: Path, pattern: str):
+    """A jinja2 bytecode cache in `folder` (file names from `pattern`, with one %s) whose
+    entries are verified as above before jinja unmarshals them."""
+    import jinja2
+
+    class VerifiedBytecodeCache(jinja2.BytecodeCache):
+        def _path(self, bucket: jinja2.bccache.Bucket) -> Path:
+            return folder / (pattern % bucket.key)
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            payload = read_verified(self._path(bucket))
+            if payload is None:
+                return
+            try:
+                bucket.bytecode_from_string(payload)
+            except Exception:   # noqa: BLE001 - a verified entry from another jinja: rebuild it
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            write_verified(self._path(bucket), bucket.bytecode_to_string())
+
+    return VerifiedBytecodeCache()

@@ -57,11 +57,48 @@ def _parser() -> argparse.ArgumentParser:
                        help="solutions (default): worked solutions; paper: questions only; key: final answers")
     solve.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     solve.add_argument("--templates", metavar="DIR", help="a folder of templates that override derive's own")
-    solve.add_argument("--time-limit", metavar="SECONDS", type=float, default=60.0,
-                       help="stop a goal (or the definitions) that takes longer (default: 60; 0: no limit)")
-    solve.add_argument("--max-memory", metavar="MB", type=int, default=2048,
+    solve.add_argument("--time-limit", metavar="SECONDS", type=_seconds, default=60.0,
+                       help="budget of the whole run: parse, build and every goal (default: 60)")
+    solve.add_argument("--max-memory", metavar="MB", type=_megabytes, default=2048,
                        help="refuse to grow past this much memory (default: 2048; 0: no limit)")
+    solve.add_argument("--include-path", metavar="DIR", action="append", default=[],
+                       help="a folder `include` may also read from (repeatable; the spec's own folder always)")
     return ap
+
+
+def _seconds(text: str) -> float:
+    """--time-limit: a finite number of seconds, more than 0 and at most a week."""
+    from .limits import MAX_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= MAX_SECONDS:     # (false for nan)
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most {MAX_SECONDS:,} s (a week), not {text}")
+    return value
+
+
+def _megabytes(text: str) -> int:
+    """--max-memory: a whole number of megabytes, 0 for no cap."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of megabytes: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (no cap) or more, not {text}")
+    return value
+
+
+_CONTROL = {c: chr(0x2400 + c) for c in range(32) if c not in (9, 10)} | {127: "\u2421"} | \
+    {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
+_JSON_CONTROL = {c: f"\\u{c:04x}" for c in [*range(32), 127, *range(0x80, 0xA0)] if c not in (9, 10)}
+
+
+def visible(text: str, fmt: str = "text") -> str:
+    """`text` with terminal control characters (C0 but tab and newline, DEL, C1) made
+    harmless: shown as symbols (ESC as U+241B) or \\xNN, or in JSON (only ever inside a
+    string there) as the \\u escape of the same character, so that JSON keeps its value."""
+    return text.translate(_JSON_CONTROL if fmt == "json" else _CONTROL)
 
 
 def _read_stdin() -> str:
@@ -90,13 +127,14 @@ def _report_goal_errors(solution) -> None:
         if src is not None and err.line:
             pos = Pos(src, err.line, err.column or 1)
             caret = pos.caret()
-            print(f"{pos}: error: {label}{err.message}" + (f"\n{caret}" if caret else ""), file=sys.stderr)
+            print(visible(f"{pos}: error: {label}{err.message}" + (f"\n{caret}" if caret else "")), file=sys.stderr)
         else:
-            print(f"{solution.source}: error: {label}{err.message}", file=sys.stderr)
+            print(visible(f"{solution.source}: error: {label}{err.message}"), file=sys.stderr)
 
 
-def _write(out: str, target: str | None) -> None:
+def _write(out: str, target: str | None, fmt: str) -> None:
     from .errors import DeriveError
+    out = visible(out, fmt)
     if target:
         try:
             with open(target, "w", encoding="utf-8") as fh:
@@ -108,27 +146,31 @@ def _write(out: str, target: str | None) -> None:
         sys.stdout.flush()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
+    """Run the command; the exit code.  `process=True` (the `derive` command and
+    `python -m derive`, where this is the whole process) also caps the address space at
+    --max-memory; called in-process, main() changes nothing process-wide."""
     ap = _parser()
     args = ap.parse_args(argv)
     if args.command is None:
         ap.print_help(sys.stderr)
         return 2
     name = "<stdin>" if args.file == "-" else args.file
+    capped = None
     try:
-        from . import limits
-        from .errors import DeriveError, InternalError
-        limits.memory_limit(args.max_memory)
-        limits.GOAL_SECONDS = args.time_limit or None
+        from .limits import Limits, cap_memory
         from .pipeline import solve
-        from .render import render
+        from .render import render     # (imported before the cap: loading libraries is not the run's cost)
+        limits = Limits(time=args.time_limit, memory=args.max_memory or None)
+        if process:
+            capped = cap_memory(limits.memory)
         if args.file == "-":
-            solution = solve(_read_stdin(), "<stdin>")
+            solution = solve(_read_stdin(), "<stdin>", limits=limits, include_path=args.include_path)
         else:
             from pathlib import Path
-            solution = solve(Path(args.file))
+            solution = solve(Path(args.file), limits=limits, include_path=args.include_path)
         out = render(solution, args.format, view=args.view, templates=args.templates)
-        _write(out, args.output)
+        _write(out, args.output, args.format)
         _report_goal_errors(solution)
         return solution.exit_code
     except KeyboardInterrupt:
@@ -140,25 +182,43 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return 0
     except Exception as exc:   # noqa: BLE001 - the one place that turns anything into a message
-        from .errors import DeriveError, InternalError, LimitError
-        if isinstance(exc, DeriveError):
-            err = exc
-        elif isinstance(exc, RecursionError):
-            err = LimitError("the spec is nested too deeply for derive to work out", file=name)
-        elif isinstance(exc, MemoryError):
-            err = LimitError(f"derive ran out of memory (the limit is {args.max_memory} MB; see --max-memory)",
-                             file=name)
-        else:
-            err = InternalError(f"internal error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug in "
-                                "derive: please report it with the spec", file=name)
-        if err.pos is None and err.file is None:
-            err.file = name
+        err = _as_error(exc, name, args.max_memory, capped is not None)
         if os.environ.get("DERIVE_DEBUG"):
             import traceback
             traceback.print_exc()
-        print(str(err), file=sys.stderr)
+        print(visible(str(err)), file=sys.stderr)
         return err.exit_code
+    finally:
+        if capped is not None:
+            from .limits import restore_memory
+            restore_memory(capped)
+
+
+def _as_error(exc: Exception, name: str, max_memory: int, capped: bool):
+    """Any exception as the DeriveError to report (InternalError: a bug in derive)."""
+    from .errors import DeriveError, InternalError, LimitError
+    out_of_memory = LimitError(f"derive ran out of memory (the limit is {max_memory} MB; see --max-memory)",
+                               file=name)
+    if isinstance(exc, DeriveError):
+        err = exc
+    elif isinstance(exc, RecursionError):
+        err = LimitError("the spec is nested too deeply for derive to work out", file=name)
+    elif isinstance(exc, MemoryError):
+        err = out_of_memory
+    elif capped and isinstance(exc, ImportError) and "failed to map segment" in str(exc):
+        err = out_of_memory      # a C extension that could not be loaded under the cap
+    else:
+        err = InternalError(f"internal error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug in "
+                            "derive: please report it with the spec", file=name)
+    if err.pos is None and err.file is None:
+        err.file = name
+    return err
+
+
+def run() -> None:
+    """The `derive` command's entry point: main() as the whole process."""
+    sys.exit(main(process=True))
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -1,77 +1,240 @@
 """What one run of derive may cost, and the guards that enforce it.
 
-Most hostile input is refused by static checks where it is read (see syntax.py for
-size and nesting, model/expressions.py for tensor sizes, powers and big numbers, and
-`check_count` below for iteration counts such as `steps =`).  Two guards catch the rest:
+    from derive import Limits, solve
+    solution = solve("exam.spec", limits=Limits(time=30, output_chars=200_000))
 
-* `time_limit(seconds, what)`: a wall-clock budget (SIGALRM, main thread on POSIX only;
-  elsewhere it does nothing) that raises `LimitError` when exceeded.  `GOAL_SECONDS` is
-  the budget of one goal (`derive_goal` applies it; None means no limit, the library's
-  default); the CLI sets it from `--time-limit`.
-* `memory_limit(megabytes)`: caps the process's address space (RLIMIT_AS), so that a
-  runaway computation raises MemoryError, reported as a LimitError, instead of
-  exhausting the machine.  Only the CLI calls it.
+A `Limits` is a frozen value passed to `derive.solve` / `derive.derive` (the CLI builds
+one from its flags); nothing here is a module setting.  Most hostile input is refused by
+static checks where it is read (syntax.py for size and nesting, model/expressions.py for
+tensor sizes, powers and big numbers, `check_count` below for iteration counts such as
+`steps =`).  The rest is bounded while the run goes:
 
-Neither affects the output of a spec that stays within them: same spec, same bytes.
+* time: `running(limits)` starts the run's clock (a deadline in a `ContextVar`, so each
+  thread, and each run, has its own); `check()`, called in the loops that can run long
+  (evaluation, expansion, the checks of each step, parsing), raises `LimitError` once the
+  budget is spent, and keeps raising it, so a fallback that swallowed one error meets the
+  next.  A watchdog thread per run is the backstop for code that never reaches a check
+  (see `_Run`).  No signal, nothing process-wide: it works in any thread and leaves the
+  host's own alarms, handlers and limits alone.
+* size: `check_output(text, what)` refuses an answer or step that prints longer than
+  `output_chars` characters.
+* memory: a `MemoryError` anywhere in a run is reported as a `LimitError`.  Capping the
+  address space (`cap_memory`) changes the whole process, so only the `derive` command,
+  run as its own process, does it (and `restore_memory` undoes it).
+
+None of this changes the output of a spec that stays within the limits: same spec,
+same bytes.
 """
 from __future__ import annotations
 
 import contextlib
-import threading
+import contextvars
+import math
+import time
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .errors import LimitError, Pos, SpecError
 
-GOAL_SECONDS: float | None = None
-MAX_COUNT = 10_000       # iterations a goal may be asked for (`steps =`, `epochs =`)
 COUNT_KWARGS = ("steps", "epochs", "iterations", "iters")
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The budget of one run.  `time`: seconds for the whole run (parse, build and every
+    goal), None for none; `memory`: megabytes of address space, applied only by the CLI
+    process (None: no cap); the others are sizes: bytes of a spec with its includes,
+    include nesting and count, iteration counts (`steps =`), and characters of one
+    printed answer or step."""
+    time: float | None = None
+    memory: int | None = None
+    spec_bytes: int = 1_000_000
+    include_depth: int = 20
+    includes: int = 200
+    count: int = 10_000
+    output_chars: int = 1_000_000
+
+    def __post_init__(self) -> None:
+        if self.time is not None and not (isinstance(self.time, (int, float)) and math.isfinite(self.time)
+                                          and 0 < self.time <= MAX_SECONDS):
+            raise ValueError(f"Limits.time must be a number of seconds in (0, {MAX_SECONDS:g}] or None, "
+                             f"not {self.time!r}")
+        if self.memory is not None and not (isinstance(self.memory, int) and self.memory > 0):
+            raise ValueError(f"Limits.memory must be a positive number of megabytes or None, not {self.memory!r}")
+        for name in ("spec_bytes", "include_depth", "includes", "count", "output_chars"):
+            value = getattr(self, name)
+            if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+                raise ValueError(f"Limits.{name} must be a positive whole number, not {value!r}")
+
+
+MAX_SECONDS = 7 * 24 * 3600      # a week: longer budgets are a typo (or `inf`)
+DEFAULT = Limits()
+
+
+class _Overtime(LimitError):
+    """Raised into a run's thread by its watchdog (see `_Run`); turned into the LimitError
+    of `check()` where the run catches it."""
+
+    def __init__(self, *args: Any):
+        super().__init__("the run took longer than its time budget; derive stopped it")
+
+
+class _Run:
+    """The limits of the run in progress in this context, its deadline, and its watchdog.
+
+    The cooperative `check()` stops almost every overrun.  The watchdog is the backstop
+    for code that never reaches a check (one long sympy call, a deriver's own loop): when
+    the run is still inside an `interruptible()` block `GRACE` seconds after the deadline,
+    it raises `_Overtime` asynchronously in the run's own thread (CPython's
+    PyThreadState_SetAsyncExc: no signal, any thread, nothing else in the process
+    touched), again every half second in case a broad `except` swallowed it.  Entering or
+    leaving such a block is done under a lock, and leaving cancels an exception not yet
+    delivered, so it can never land outside the block (in the host's code)."""
+    __slots__ = ("limits", "deadline", "expired", "armed", "lock", "thread", "done", "_wake")
+
+    def __init__(self, limits: Limits):
+        import threading
+        self.limits = limits
+        self.deadline = time.monotonic() + limits.time if limits.time else math.inf
+        self.expired = False
+        self.armed = False
+        self.lock = threading.Lock()
+        self.thread = threading.get_ident()
+        self.done = False
+        self._wake = threading.Event()
+        if limits.time and _set_async_exc() is not None:
+            try:
+                threading.Thread(target=self._watch, name="derive-time-limit", daemon=True).start()
+            except RuntimeError:    # no memory for a thread's stack: the cooperative checks remain
+                self.done = True
+
+    def _watch(self) -> None:
+        wait = self.deadline + max(GRACE, 0.1 * (self.limits.time or 0)) - time.monotonic()
+        while not self._wake.wait(max(wait, 0)):
+            with self.lock:
+                if self.done:
+                    return
+                if self.armed:
+                    self.expired = True
+                    _set_async_exc()(self.thread, _Overtime)
+            wait = 0.5
+
+    def disarm(self) -> None:
+        """Leave the interruptible block: no watchdog exception after this returns."""
+        with self.lock:
+            self.armed = False
+            _set_async_exc()(self.thread, None)
+
+    def finish(self) -> None:
+        with self.lock:
+            self.done = True
+        self._wake.set()
+
+
+GRACE = 1.0       # seconds past the deadline before the watchdog interrupts
+
+
+def _set_async_exc():
+    """CPython's PyThreadState_SetAsyncExc as (thread id, exception class or None) -> None,
+    or None where it does not exist (another Python: the cooperative checks still work)."""
+    global _ASYNC
+    if _ASYNC is False:
+        try:
+            import ctypes
+            fn = ctypes.pythonapi.PyThreadState_SetAsyncExc
+            fn.argtypes = (ctypes.c_ulong, ctypes.py_object)
+            fn.restype = ctypes.c_int
+
+            def raise_in(thread: int, exc: type | None) -> None:
+                fn(thread, exc) if exc is not None else fn(thread, ctypes.py_object())
+            _ASYNC = raise_in
+        except (ImportError, AttributeError):   # pragma: no cover - not CPython
+            _ASYNC = None
+    return _ASYNC
+
+
+_ASYNC: Any = False
+_RUN: contextvars.ContextVar[_Run | None] = contextvars.ContextVar("derive_run", default=None)
+
+
 @contextlib.contextmanager
-def time_limit(seconds: float | None, what: str) -> Iterator[None]:
-    """Raise LimitError in the block if it runs longer than `seconds` (re-raised every
-    half second should code in between swallow it)."""
-    import signal
-    if not seconds or seconds <= 0 or not hasattr(signal, "setitimer") \
-            or threading.current_thread() is not threading.main_thread():
-        yield
+def running(limits: Limits | None) -> Iterator[Limits]:
+    """Run the block under `limits` (a run already in progress keeps its own clock)."""
+    if _RUN.get() is not None:
+        yield _RUN.get().limits
         return
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise LimitError(f"{what} took longer than {seconds:g} s; derive stopped it "
-                         "(the CLI's --time-limit sets the budget)")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
+    run = _Run(limits or DEFAULT)
+    token = _RUN.set(run)
     try:
-        yield
+        yield run.limits
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        run.finish()
+        _RUN.reset(token)
 
 
-def memory_limit(megabytes: int | None) -> None:
-    """Cap this process's address space at `megabytes` (no-op where unsupported)."""
-    if not megabytes or megabytes <= 0:
+@contextlib.contextmanager
+def interruptible(pos: Pos | None = None) -> Iterator[None]:
+    """A block that the run's watchdog may stop (see `_Run`); its `_Overtime` comes out
+    as the LimitError of `check()`."""
+    run = _RUN.get()
+    if run is None or run.armed or run.done or not run.limits.time or _set_async_exc() is None:
+        yield
         return
+    with run.lock:
+        run.armed = True
     try:
-        import resource
-    except ImportError:   # pragma: no cover - not POSIX
-        return
-    try:
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        cap = megabytes * 1024 * 1024
-        if hard != resource.RLIM_INFINITY:
-            cap = min(cap, hard)
-        if soft == resource.RLIM_INFINITY or cap < soft:
-            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (ValueError, OSError):   # pragma: no cover - a platform that refuses
-        pass
+        try:
+            yield
+        finally:
+            _disarm(run)
+    except _Overtime:
+        check(pos)
+        raise
 
 
-def check_count(value: Any, name: str, pos: Pos | None, limit: int = MAX_COUNT) -> int:
+def _disarm(run: _Run) -> None:
+    while True:
+        try:
+            run.disarm()
+            return
+        except _Overtime:    # delivered before disarm() ended: the block is over anyway, again
+            pass
+
+
+def current() -> Limits:
+    """The limits of the run in progress (the defaults outside one)."""
+    run = _RUN.get()
+    return run.limits if run is not None else DEFAULT
+
+
+def check(pos: Pos | None = None) -> None:
+    """Raise `LimitError` (at `pos`, if given) once the run's time budget is spent."""
+    run = _RUN.get()
+    if run is not None and (run.expired or time.monotonic() > run.deadline):
+        run.expired = True
+        raise LimitError(f"the run took longer than its {run.limits.time:g} s budget; derive stopped here "
+                         "(the CLI's --time-limit, or Limits(time=...), sets it)", pos)
+
+
+def expired() -> bool:
+    """Whether the run's time budget is spent (without raising)."""
+    run = _RUN.get()
+    return run is not None and (run.expired or time.monotonic() > run.deadline)
+
+
+def check_output(text: str, what: str, pos: Pos | None = None) -> str:
+    """`text` unchanged, or a `LimitError` if it is longer than `Limits.output_chars`."""
+    cap = current().output_chars
+    if len(text) > cap:
+        raise LimitError(f"{what} prints as {len(text):,} characters, more than derive writes for one "
+                         f"answer or step ({cap:,}; Limits(output_chars=...) sets it)", pos)
+    return text
+
+
+def check_count(value: Any, name: str, pos: Pos | None, limit: int | None = None) -> int:
     """`value` as an iteration count 1..limit, or a SpecError / LimitError at `pos`."""
     import sympy as sp
+    limit = current().count if limit is None else limit
     v = value
     if isinstance(v, sp.MatrixBase) and v.shape == (1, 1):
         v = v[0, 0]
@@ -82,3 +245,36 @@ def check_count(value: Any, name: str, pos: Pos | None, limit: int = MAX_COUNT) 
     if int(v) > limit:
         raise LimitError(f"`{name} = {v}` is more than derive will show step by step (at most {limit:,})", pos)
     return int(v)
+
+
+def cap_memory(megabytes: int | None) -> tuple[int, int] | None:
+    """Cap this process's address space (RLIMIT_AS) at `megabytes`; the previous limits,
+    for `restore_memory`, or None when nothing was changed.  For the CLI process only."""
+    if not megabytes or megabytes <= 0:
+        return None
+    try:
+        import resource
+    except ImportError:   # pragma: no cover - not POSIX
+        return None
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = megabytes * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        if soft == resource.RLIM_INFINITY or cap < soft:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+            return soft, hard
+    except (ValueError, OSError):   # pragma: no cover - a platform that refuses
+        pass
+    return None
+
+
+def restore_memory(previous: tuple[int, int] | None) -> None:
+    """Undo `cap_memory` (the soft limit goes back; the hard one was never lowered)."""
+    if previous is None:
+        return
+    import resource
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, previous)
+    except (ValueError, OSError):   # pragma: no cover
+        pass

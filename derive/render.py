@@ -641,7 +641,7 @@ FORMAT_FILTERS: dict[str, dict[str, Callable]] = {
 def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     """The Jinja environment of a format (LaTeX uses ((* *)) / ((( ))) delimiters)."""
     from . import prose
-    from .cache import cache_dir
+    from .cache import bytecode_cache, cache_dir
     delims: dict[str, str] = {}
     if fmt == "latex":
         delims = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
@@ -650,8 +650,7 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     # Compiled templates are kept in derive's private cache folder (never a shared one: the
     # cache holds code objects); user templates (--templates) are not cached.
     folder = cache_dir()
-    bcc = jinja2.FileSystemBytecodeCache(str(folder), f"jinja-{__version__}-{fmt}-%s.cache") \
-        if folder and not templates else None
+    bcc = bytecode_cache(folder, f"jinja-{__version__}-{fmt}-%s.verified") if folder and not templates else None
     env = jinja2.Environment(loader=_loader(templates), undefined=jinja2.StrictUndefined,
                              autoescape=fmt == "html", trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, bytecode_cache=bcc, **delims)

@@ -7,42 +7,54 @@ before and after parsing so that hostile input is refused in bounded time.
 from __future__ import annotations
 
 import functools
+import os
 from fractions import Fraction
 from pathlib import Path
+from typing import Sequence
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import ast
 from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
+from .limits import check, current
 from .resources import read_text
 
-MAX_SPEC_BYTES = 1_000_000     # one file, and all files of a spec with its includes together
+MAX_SPEC_BYTES = 1_000_000     # = Limits().spec_bytes: one file, and a spec with its includes
 MAX_NESTING = 100              # brackets
 MAX_DEPTH = 200                # levels of the parse tree (operators, calls, brackets)
-MAX_INCLUDE_DEPTH = 20
-MAX_INCLUDES = 200             # include statements followed, in all files of a spec
 
 
 @functools.lru_cache(maxsize=1)
 def parser() -> Lark:
-    """The LALR parser, built once per process and its tables cached on disk by lark in
-    derive's private cache folder (see derive/cache.py: not lark's default, a pickle under a
-    predictable name in the shared temporary folder)."""
+    """The LALR parser, built once per process; its tables are kept in derive's private
+    cache folder (derive/cache.py: not lark's own cache, a pickle under a predictable name
+    in the shared temporary folder) and used only when their hash checks out."""
     import hashlib
+    import io
     import sys
 
     import lark
 
-    from .cache import cache_dir
+    from .cache import cache_dir, read_verified, write_verified
     grammar = read_text("grammars", "spec.lark")
     folder = cache_dir()
-    cache: str | bool = False
+    path = None
     if folder is not None:
         key = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()).hexdigest()[:24]
-        cache = str(folder / f"spec-{key}.lark")
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=True, cache=cache)
+        path = folder / f"spec-{key}.tables"
+        payload = read_verified(path)
+        if payload is not None:
+            try:
+                return Lark.load(io.BytesIO(payload))
+            except Exception:   # noqa: BLE001 - tables from another lark: rebuild them
+                pass
+    built = Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=True)
+    if path is not None:
+        buf = io.BytesIO()
+        built.save(buf)
+        write_verified(path, buf.getvalue())
+    return built
 
 
 def _pos(source: Source, meta) -> Pos:
@@ -96,6 +108,7 @@ class _ToAst(Transformer):
         self.src = source
 
     def p(self, meta) -> Pos:
+        check()
         return _pos(self.src, meta)
 
     # documents
@@ -322,9 +335,11 @@ def _too_deep(tree: Tree) -> Tree | None:
 
 def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
     """Parse one file's text into its header lines and items (no include resolution)."""
-    if len(source.text) > MAX_SPEC_BYTES or len(source.text.encode("utf-8", "replace")) > MAX_SPEC_BYTES:
-        raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000:,} kB; split it into files joined "
+    cap = current().spec_bytes
+    if len(source.text) > cap or len(source.text.encode("utf-8", "replace")) > cap:
+        raise LimitError(f"the spec is larger than {cap // 1000:,} kB; split it into files joined "
                          "with `include`", file=source.name)
+    check()
     _check_nesting(source)
     try:
         tree = parser().parse(source.text)
@@ -345,24 +360,30 @@ def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
     return header, [i for i in items if not isinstance(i, tuple)]
 
 
-def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = (),
-          _budget: list[int] | None = None) -> ast.Spec:
+def parse(text: str, filename: str = "<spec>", *, include_path: Sequence[str | os.PathLike] = ()) -> ast.Spec:
     """Parse a spec's text into an `ast.Spec`, splicing in `include`d files.
 
-    Includes are resolved relative to `filename`'s folder (the working directory for
-    `<stdin>`); a missing file or a cycle is a `SpecError` at the include line.  All files
-    of one spec together may hold MAX_SPEC_BYTES and MAX_INCLUDES includes (a file that
-    includes another twice, which includes a third twice, ... is refused, not expanded).
+    An include is resolved against the including file's folder (the working folder for
+    `<stdin>` or spec text), then the `include_path` folders; it may only read regular
+    files under the spec's own folder or an `include_path` folder (derive.includes).  A
+    missing or refused file, or a cycle (shown as the chain of files), is a `SpecError`
+    at the include line.  All files of one spec together may hold `Limits.spec_bytes`
+    and `Limits.includes` includes, nested at most `Limits.include_depth` deep (a file
+    that includes another twice, which includes a third twice, ... is refused, not
+    expanded).
     """
-    from .errors import SpecError
-    budget = _budget if _budget is not None else [MAX_INCLUDES, MAX_SPEC_BYTES]
+    from .includes import Confinement
+    lim = current()
+    return _parse(text, filename, Confinement(filename, include_path), (), [lim.includes, lim.spec_bytes])
+
+
+def _parse(text: str, filename: str, confine, stack: tuple[str, ...], budget: list[int]) -> ast.Spec:
     source = Source(filename, text)
     header, items = parse_source(source)
     budget[1] -= len(text)
     problems: list[ast.ProblemDef] = []
-    base = Path(filename).parent if not filename.startswith("<") else Path.cwd()
-    here = str(Path(filename).resolve()) if not filename.startswith("<") else filename
-    stack = _stack + (here,)
+    here = os.path.realpath(filename) if not filename.startswith("<") else filename
+    stack = stack + (here,)
 
     def splice(item, section):
         if isinstance(item, ast.ProblemDef):
@@ -371,29 +392,8 @@ def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = (),
             for sub in item.items:
                 splice(sub, item.title)
         elif isinstance(item, ast.Include):
-            path = (base / item.path)
-            key = str(path.resolve())
-            if key in stack:
-                cycle = [Path(s).name for s in stack[stack.index(key):]] + [Path(key).name]
-                raise SpecError(f"include cycle: {' -> '.join(cycle)}", item.pos)
-            if len(stack) > MAX_INCLUDE_DEPTH:
-                raise LimitError(f"includes nest more than {MAX_INCLUDE_DEPTH} deep", item.pos)
-            budget[0] -= 1
-            if budget[0] < 0:
-                raise LimitError(f"the spec follows more than {MAX_INCLUDES} includes; derive stops here", item.pos)
-            try:
-                if path.stat().st_size > max(budget[1], 0) * 4:
-                    raise LimitError(f"{item.path} is too large: a spec and its includes may hold "
-                                     f"{MAX_SPEC_BYTES // 1000:,} kB in all", item.pos)
-                text = path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise SpecError(f"cannot include {item.path}: {exc.strerror or exc}", item.pos) from None
-            except UnicodeDecodeError:
-                raise SpecError(f"cannot include {item.path}: it is not UTF-8 text", item.pos) from None
-            if len(text) > budget[1]:
-                raise LimitError(f"{item.path} is too large: a spec and its includes may hold "
-                                 f"{MAX_SPEC_BYTES // 1000:,} kB in all", item.pos)
-            sub = parse(text, str(path), _stack=stack, _budget=budget)
+            path, text = _read_include(item, filename, confine, stack, budget)
+            sub = _parse(text, str(path), confine, stack, budget)
             for prob in sub.problems:
                 problems.append(prob if prob.section or section is None else
                                 ast.ProblemDef(prob.title, prob.points, prob.statements, prob.pos, section))
@@ -401,3 +401,38 @@ def parse(text: str, filename: str = "<spec>", *, _stack: tuple[str, ...] = (),
     for item in items:
         splice(item, None)
     return ast.Spec(header, tuple(problems), source)
+
+
+def _read_include(item: ast.Include, filename: str, confine, stack: tuple[str, ...],
+                  budget: list[int]) -> tuple[Path, str]:
+    """(real path, text) of the file `item` names, or an error at the include line that
+    never quotes the file refused."""
+    from .errors import SpecError
+    from .includes import read_spec_file
+    lim = current()
+    try:
+        path = confine.resolve(item.path, filename)
+    except DeriveError as exc:
+        raise exc.at(item.pos) from None
+    key = str(path)
+    if key in stack:
+        chain = [_shown(s) for s in stack[stack.index(key):]] + [_shown(key)]
+        raise SpecError(f"include cycle: {' -> '.join(chain)}", item.pos)
+    if len(stack) > lim.include_depth:
+        raise LimitError(f"includes nest more than {lim.include_depth} deep: "
+                         + " -> ".join(_shown(s) for s in stack + (key,)), item.pos)
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise LimitError(f"the spec follows more than {lim.includes} includes; derive stops here", item.pos)
+    try:
+        text = read_spec_file(path, max(budget[1], 0))
+    except LimitError:
+        raise LimitError(f"cannot include {item.path}: a spec and its includes may hold "
+                         f"{lim.spec_bytes // 1000:,} kB in all", item.pos) from None
+    except DeriveError as exc:
+        raise SpecError(f"cannot include {item.path}: {exc.message}", item.pos) from None
+    return path, text
+
+
+def _shown(path: str) -> str:
+    return Path(path).name if not path.startswith("<") else path

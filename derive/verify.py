@@ -22,6 +22,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .errors import CheckFailed
+from .limits import check as _deadline
 
 TRIALS = 4
 DIGITS = 40
@@ -195,6 +196,7 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
     rnd = random.Random(seed)
     symbols = _symbols_of([a, b])
     for _ in range(TRIALS):
+        _deadline()
         point = _random_point([a, b], rnd, symbols)
         try:
             va, vb = _subs_point(a, point), _subs_point(b, point)
@@ -225,6 +227,7 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
     vals = [realize(e, where) for e in chain]
     hows = []
     for i in range(len(vals) - 1):
+        _deadline()
         a, b = vals[i], vals[i + 1]
         if relation == "=":
             ok, how = equal(a, b, seed=i)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from derive import cli, limits
+from derive import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 GUARD = 120   # seconds, only so that a hang fails the test instead of the suite
@@ -35,13 +35,6 @@ BAD = '''problem "p" {
   let a = (1 + 2
 }
 '''
-
-
-@pytest.fixture(autouse=True)
-def _restore_limits():
-    saved = limits.GOAL_SECONDS        # cli.main sets the goal budget for its process
-    yield
-    limits.GOAL_SECONDS = saved
 
 
 def run(*args, stdin=None, cwd=ROOT, env=None):

@@ -68,14 +68,6 @@ ALPHABET = list("(){}[],:=+-*/@^<>!.#\"'$;\\_ \n\tx1a0") + ["->", ".T", '"""', "
 NUMBERS = ["0", "1", "-1", "2", "0.5", "1e9", "99999", "1/0", "10^6", "1e-9", "3"]
 
 
-@pytest.fixture(autouse=True)
-def _budget():
-    saved = limits.GOAL_SECONDS
-    limits.GOAL_SECONDS = 10
-    yield
-    limits.GOAL_SECONDS = saved
-
-
 def mutate(data, text: str) -> str:
     toks = scan(text)[0]
     for _ in range(data.draw(st.integers(1, 3), label="mutations")):
@@ -107,7 +99,7 @@ def mutate(data, text: str) -> str:
 
 def check_outcome(text: str, fmt: str | None = None) -> None:
     try:
-        solution = derive.solve(text, "fuzz.spec")
+        solution = derive.solve(text, "fuzz.spec", limits=limits.Limits(time=10))
     except derive.DeriveError as err:
         assert not isinstance(err, derive.InternalError), str(err)
         assert err.message and "Traceback" not in err.message

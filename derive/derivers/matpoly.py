@@ -29,6 +29,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..errors import Unsupported
+from ..limits import check as _deadline
 from ..model import functions as F
 
 ONE = sp.Integer(1)
@@ -175,6 +176,7 @@ class Term:
 
 def make_term(coef: Any, scalars: Iterable[Chain], chain: Chain, shape: tuple | None = None) -> Term | None:
     """The canonical term (None when the coefficient is 0)."""
+    _deadline()
     coef = sp.sympify(coef, strict=True)
     if coef == 0:
         return None

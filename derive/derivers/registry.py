@@ -100,9 +100,13 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
         return Result(goal.label, None, make_answer(goal.prose, text=goal.prose, value=None, tex="",
                                                     prose=goal.prose), (), None, goal.marks, goal.pos)
     from .. import limits
+    if limits.expired():
+        return _error_result(goal, goal_text, LimitError(
+            f"not started: the run's {limits.current().time:g} s budget was spent before this goal "
+            "(the CLI's --time-limit, or Limits(time=...), sets it)"))
     try:
-        with limits.time_limit(limits.GOAL_SECONDS, "deriving this goal"):
-            derived = run_goal(problem, goal.expr)
+        with limits.interruptible(goal.pos):
+            derived = _bounded(run_goal(problem, goal.expr))
     except DeriveError as exc:
         return _error_result(goal, goal_text, exc)
     except RecursionError:
@@ -115,6 +119,24 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
             f"internal error in the `{name}` deriver ({type(exc).__name__}: {str(exc)[:200]}); "
             "please report it with the spec"))
     return Result(goal.label, goal_text, derived.answer, tuple(derived.steps), None, goal.marks, goal.pos)
+
+
+def _bounded(derived: Derived) -> Derived:
+    """`derived` unchanged, or a LimitError if its answer and steps print longer than the
+    run's `Limits.output_chars` (printing is memoised: the renderers reuse this work)."""
+    from .. import limits
+    cap = limits.current().output_chars
+    size = len(derived.answer.text) + len(derived.answer.latex)
+    for top in derived.steps:
+        for step in top.walk():
+            limits.check()
+            size += len(step.text) + sum(len(latex(c)) for c in step.chain)
+            if size > cap:
+                break
+    if size > cap:
+        raise LimitError(f"this goal's answer and steps print as more than {cap:,} characters, more than derive "
+                         "writes for one goal (Limits(output_chars=...) sets it)")
+    return derived
 
 
 def _error_result(goal: Goal, goal_text: str | None, exc: DeriveError) -> Result:

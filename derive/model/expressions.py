@@ -30,6 +30,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
 from ..errors import DeriveError, InternalError, LimitError, SpecError, Unsupported
+from ..limits import check as _deadline
 from .functions import explicit, is_tensor
 
 if TYPE_CHECKING:
@@ -133,6 +134,7 @@ class Evaluator:
         if method is None:
             raise SpecError(f"{type(node).__name__} cannot be evaluated here", node.pos)
         try:
+            _deadline(node.pos)
             return _defined(method(node), node)
         except DeriveError as exc:
             raise exc.at(node.pos)
