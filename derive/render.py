@@ -668,6 +668,20 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     return env
 
 
+def _failing_template(exc: BaseException, templates: str, fmt: str) -> str:
+    """`NAME (line N)` of the innermost frame of `exc` in a template of the folder
+    `templates`, else the format's solution template."""
+    import os
+    import traceback
+    folder = os.path.normpath(os.path.abspath(templates))
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.normpath(os.path.abspath(f.filename)).startswith(folder + os.sep)]
+    if not frames:
+        return f"{fmt}/solution.j2"
+    last = frames[-1]
+    return f"{os.path.relpath(last.filename, folder)} (line {last.lineno})"
+
+
 def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", templates: str | None = None,
            standalone: bool = True) -> str:
     """`solution` as text in `fmt` (one of FORMATS) for `view` (solutions, paper or key).
@@ -692,6 +706,11 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
         where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
         name = getattr(exc, "filename", None) or getattr(exc, "name", None) or f"{fmt}/solution.j2"
         raise DeriveError(f"the template {name}{where} failed: {exc.message or exc}", file=templates) from None
+    except Exception as exc:   # noqa: BLE001 - a user's template that raises is the user's error
+        if not templates:
+            raise
+        raise DeriveError(f"the template {_failing_template(exc, templates, fmt)} failed: "
+                          f"{type(exc).__name__}: {str(exc)[:200]}", file=templates) from None
     if fmt != "md":     # in Markdown two trailing spaces are a line break an author may mean
         out = re.sub(r"[ \t]+\n", "\n", out)
     out = re.sub(r"\n{3,}", "\n\n", out)

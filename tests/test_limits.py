@@ -170,3 +170,139 @@ def test_limits_are_a_value_not_module_settings():
     for bad in (float("nan"), float("inf"), 1e308, -1, 0):
         with pytest.raises(ValueError):
             derive.Limits(time=bad)
+
+
+# ---- the time budget covers the whole run, in any thread, without touching the host ----------
+
+def _seed_least_squares(power: str) -> str:
+    seed = ROOT.parent.parent / "shared" / "specs" / "seed" / "p2-q3-least-squares.spec"
+    if seed.exists():
+        text = seed.read_text()
+    else:   # the same problem, should the shared corpus not be beside the checkout
+        text = ('problem "LS" {\n  dim N, d, B\n  symbol eta : positive\n  matrix X : (N, d)\n  vector y : (N)\n'
+                '  vector w : (d)\n  L = norm(y - X @ w)^2\n  (a) find grad(L, w)\n  (b) find hessian(L, w)\n'
+                '  (c) find convex(L, w)\n}\n')
+    assert "norm(y - X @ w)^2" in text
+    return text.replace("norm(y - X @ w)^2", f"norm(y - X @ w)^{power}")
+
+
+def test_a_slow_spec_in_a_worker_thread_stops_with_limit_errors_for_every_goal():
+    """^64 instead of ^2 took minutes per goal; under a 0.5 s budget in a worker thread (where
+    SIGALRM never worked) every goal is a limit result, and the run returns.  The join
+    timeout only guards the suite."""
+    import threading
+    text = _seed_least_squares("64")
+    out = {}
+    worker = threading.Thread(target=lambda: out.update(sol=derive.solve(text, limits=derive.Limits(time=0.5))),
+                              daemon=True)
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the time limit did not stop the run"
+    results = out["sol"].results
+    assert len(results) >= 3
+    assert all(r.error is not None and r.error.kind == "limit" for r in results), [r.error for r in results]
+    assert "0.5 s budget" in results[0].error.message
+    assert all("not started" in r.error.message for r in results[1:])
+
+
+def test_the_same_spec_with_the_honest_power_still_solves_under_a_budget():
+    sol = derive.solve(_seed_least_squares("2"), limits=derive.Limits(time=300))
+    assert all(r.ok for r in sol.results), [r.error for r in sol.results]
+
+
+def test_ten_slow_goals_share_one_budget_in_the_cli(tmp_path):
+    """Each goal used to get the whole --time-limit (ten goals, 5 s: 51 s); now the run has it,
+    and every goal still prints as an error result."""
+    text = _seed_least_squares("64")
+    head = text[:text.index("(a)")]
+    goals = ["grad(L, w)", "hessian(L, w)", "convex(L, w)", "grad(L, X)", "grad(L, y)", "hessian(L, y)",
+             "grad(L + 1, w)", "hessian(L + 1, w)", "grad(2*L, w)", "grad(2*L, X)"]
+    path = tmp_path / "ten.spec"
+    path.write_text(head + "".join(f"({chr(97 + i)}) find {g}\n  " for i, g in enumerate(goals)) + "\n}\n")
+    proc = run(["solve", str(path), "--format", "json", "--time-limit", "1"])
+    assert proc.returncode == 1, proc.stderr.decode()
+    import json
+    results = [r for p in json.loads(proc.stdout)["problems"] for r in p["results"]]
+    assert len(results) == 10
+    assert all(r["error"]["kind"] == "limit" for r in results)
+    assert proc.stderr.decode().count(": error: ") == 10
+
+
+def test_a_runaway_parse_and_build_is_stopped_too():
+    text = problem("  symbol x", "  let A = matrix(100, 100, (i, j) -> x^i + j)", "  B = A @ A", "  find B[1, 1]")
+    with pytest.raises(derive.LimitError, match="budget") as info:
+        derive.solve(text, limits=derive.Limits(time=0.2))
+    assert info.value.line is not None
+
+
+def test_the_library_leaves_the_hosts_alarm_and_handler_alone():
+    import signal
+    if not hasattr(signal, "setitimer"):
+        pytest.skip("no SIGALRM here")
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1000)
+        derive.solve(problem("  let a = 1", "  find a + 1"), limits=derive.Limits(time=5))
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        handler = signal.getsignal(signal.SIGALRM)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert remaining > 900 and handler is not previous and not fired
+
+
+def test_cli_main_in_process_leaves_the_memory_limit_as_it_was(tmp_path, capsys):
+    resource = pytest.importorskip("resource")
+    from derive import cli
+    path = tmp_path / "t.spec"
+    path.write_text(problem("  let a = 1", "  find a"))
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    assert cli.main(["solve", str(path), "--max-memory", "100"]) == 0
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+def test_running_out_of_memory_is_a_limit_error_not_a_memory_error(monkeypatch):
+    from derive import pipeline
+
+    def no_memory(spec):
+        raise MemoryError
+    monkeypatch.setattr(pipeline, "build", no_memory)
+    with pytest.raises(derive.LimitError, match="ran out of memory"):
+        derive.solve(problem("  let a = 1", "  find a"))
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "1e308", "-1", "0", "abc"])
+def test_a_time_limit_that_is_not_a_budget_is_a_usage_error(value, tmp_path, capsys):
+    from derive import cli
+    path = tmp_path / "t.spec"
+    path.write_text(problem("  let a = 1", "  find a"))
+    with pytest.raises(SystemExit) as info:
+        cli.main(["solve", str(path), "--time-limit", value])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--time-limit" in err and "Traceback" not in err
+
+
+# ---- output size ---------------------------------------------------------------------------
+
+def test_a_small_spec_cannot_print_megabytes(tmp_path):
+    """60 bytes gave 1.6 MB of JSON (a 30×30 matrix's entries to the 300th power): now a limit result."""
+    path = tmp_path / "big.spec"
+    path.write_text(problem("  let A = matrix(30, 30, (i, j) -> i + j)", "  find A^300"))
+    assert path.stat().st_size < 80
+    proc = run(["solve", str(path), "--format", "json"])
+    assert proc.returncode == 1
+    assert len(proc.stdout) < 10_000
+    assert "print as more than 1,000,000 characters" in proc.stderr.decode()
+
+
+def test_the_output_cap_is_a_limit_of_the_run():
+    text = problem("  let A = matrix(8, 8, (i, j) -> i + j)", "  find A^3", "  find 1 + 1")
+    capped = derive.solve(text, limits=derive.Limits(output_chars=500))
+    assert capped.results[0].error.kind == "limit"
+    assert capped.results[1].answer.text == "2"
+    free = derive.solve(text)
+    import numpy as np
+    a = np.add.outer(np.arange(1, 9), np.arange(1, 9))
+    assert free.results[0].answer.value == (a ** 3).tolist()      # `^` of a matrix is elementwise
