@@ -306,3 +306,11 @@ def test_the_output_cap_is_a_limit_of_the_run():
     import numpy as np
     a = np.add.outer(np.arange(1, 9), np.arange(1, 9))
     assert free.results[0].answer.value == (a ** 3).tolist()      # `^` of a matrix is elementwise
+
+
+def test_the_limits_example_in_the_api_docs_runs():
+    doc = (ROOT / "docs" / "api.md").read_text()
+    section = doc[doc.index("## Limits"):]
+    code = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python") + 9)]
+    assert "Limits(time=30" in code
+    exec(compile(code, "docs/api.md", "exec"), {})       # the doc's own example, its own assert
