@@ -1,7 +1,12 @@
 """The `derive` command: arguments in, a rendered solution (or an error) out.
 
     derive solve FILE|- [--format md|latex|html|json|text] [--view solutions|paper|key]
-                        [--output FILE] [--templates DIR] [--time-limit S] [--max-memory MB]
+                        [--output FILE] [--templates DIR] [--include-path DIR]...
+                        [--time-limit S] [--max-memory MB]
+
+--time-limit is the budget of the whole run (derive.Limits(time=...)); --max-memory caps
+this process's address space, set only when derive runs as its own process (`run()`)
+and undone when main() returns.
 
 Exit codes: 0 every goal solved; 1 some goals gave errors (the solution is still
 printed, and each error is also reported on standard error); 2 the spec could not be
@@ -182,7 +187,7 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
             pass
         return 0
     except Exception as exc:   # noqa: BLE001 - the one place that turns anything into a message
-        err = _as_error(exc, name, args.max_memory, capped is not None)
+        err = _as_error(exc, name, args.max_memory)
         if os.environ.get("DERIVE_DEBUG"):
             import traceback
             traceback.print_exc()
@@ -194,19 +199,16 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
             restore_memory(capped)
 
 
-def _as_error(exc: Exception, name: str, max_memory: int, capped: bool):
+def _as_error(exc: Exception, name: str, max_memory: int):
     """Any exception as the DeriveError to report (InternalError: a bug in derive)."""
     from .errors import DeriveError, InternalError, LimitError
-    out_of_memory = LimitError(f"derive ran out of memory (the limit is {max_memory} MB; see --max-memory)",
-                               file=name)
+    from .limits import out_of_memory
     if isinstance(exc, DeriveError):
         err = exc
     elif isinstance(exc, RecursionError):
         err = LimitError("the spec is nested too deeply for derive to work out", file=name)
-    elif isinstance(exc, MemoryError):
-        err = out_of_memory
-    elif capped and isinstance(exc, ImportError) and "failed to map segment" in str(exc):
-        err = out_of_memory      # a C extension that could not be loaded under the cap
+    elif out_of_memory(exc):
+        err = LimitError(f"derive ran out of memory (the limit is {max_memory} MB; see --max-memory)", file=name)
     else:
         err = InternalError(f"internal error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug in "
                             "derive: please report it with the spec", file=name)

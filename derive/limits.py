@@ -247,6 +247,12 @@ def check_count(value: Any, name: str, pos: Pos | None, limit: int | None = None
     return int(v)
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether `exc` means memory ran out: a MemoryError, or a C extension that the loader
+    could not map under a memory cap (an ImportError)."""
+    return isinstance(exc, MemoryError) or (isinstance(exc, ImportError) and "failed to map segment" in str(exc))
+
+
 def cap_memory(megabytes: int | None) -> tuple[int, int] | None:
     """Cap this process's address space (RLIMIT_AS) at `megabytes`; the previous limits,
     for `restore_memory`, or None when nothing was changed.  For the CLI process only."""

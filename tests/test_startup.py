@@ -20,6 +20,8 @@ def imported_by(args, tmp_path, **env):
     spec = tmp_path / "tiny.spec"
     spec.write_text(TINY)
     full = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONPROFILEIMPORTTIME="1", **env)
+    if "XDG_CACHE_HOME" in env:
+        full.pop("DERIVE_CACHE_DIR", None)     # (it would take precedence over the folder under test)
     proc = subprocess.run([sys.executable, "-m", "derive", *[str(spec) if a == "SPEC" else a for a in args]],
                           capture_output=True, cwd=tmp_path, env=full, timeout=120)
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]

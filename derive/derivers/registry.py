@@ -120,6 +120,8 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
     except MemoryError:
         return _error_result(goal, goal_text, LimitError("derive ran out of memory deriving this goal"))
     except Exception as exc:   # a bug in a deriver: the other goals still solve; tests fail on kind "internal"
+        if limits.out_of_memory(exc):   # (a C extension the loader could not map under --max-memory)
+            return _error_result(goal, goal_text, LimitError("derive ran out of memory deriving this goal"))
         name = goal.expr.name if isinstance(goal.expr, ast.Call) and goal.expr.name in DERIVERS else "evaluate"
         return _error_result(goal, goal_text, InternalError(
             f"internal error in the `{name}` deriver ({type(exc).__name__}: {str(exc)[:200]}); "
