@@ -24,7 +24,7 @@ from ..model.problem import Problem
 from ..printing import latex
 from ..steps import Step, make_step, dedupe_chain
 from .metrics import approx_step
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 
 def _vector(value: Any, node: ast.Expr, what: str) -> list:
@@ -55,7 +55,6 @@ def _sum(terms: list) -> Any:
     return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
 
 
-@deriver("posterior", nargs=(3, 3), doc="P(H_i | E) by Bayes' rule and the law of total probability")
 def posterior(problem: Problem, call: ast.Call) -> Derived:
     """P(H_i | E) = P(E | H_i) P(H_i) / Σ_j P(E | H_j) P(H_j)."""
     p_node, l_node, i_node = call.args
