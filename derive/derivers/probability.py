@@ -17,11 +17,12 @@ from typing import Any
 import sympy as sp
 
 from .. import ast
-from ..derivations._display import Group, named
+from ..derivations._display import Group
 from ..errors import SpecError
 from ..model.expressions import is_tensor, scalarize, show_shape
 from ..model.problem import Problem
-from ..printing import latex
+from ..notation import Named, Prob
+from ..sentence import Math, Rel, join, say
 from ..steps import Step, make_step, dedupe_chain
 from .metrics import approx_step
 from .registry import Derived, make_answer
@@ -73,36 +74,41 @@ def posterior(problem: Problem, call: ast.Call) -> Derived:
     if total.is_number and total != 1:
         raise SpecError(f"the priors sum to {total}, not 1", p_node.pos)
     if total != 1:
-        steps.append(make_step("assumption", f"The priors must sum to 1; here they sum to ${latex(total)}$, which is "
-                                             "taken to be 1.", check=False))
-    H = [named(f"P(H_{{{j}}})", p) for j, p in enumerate(prior, 1)]
-    hyps = ", ".join(f"H_{{{j}}}" for j in range(1, K + 1))
+        steps.append(make_step("assumption", say("The priors must sum to 1; here they sum to ",
+                                                 Rel(total, "=", 1, kind="assumption"), ", as assumed."),
+                               check=False))
+    Hs = [sp.Symbol(f"H{j}") for j in range(1, K + 1)]
+    E, Hi = sp.Symbol("E"), Hs[i - 1]
+    with sp.evaluate(False):
+        bayes = Rel(Prob(Hi, E), "=", sp.Mul(sp.Mul(Prob(E, Hi), Prob(Hi)), sp.Pow(Prob(E), -1)), kind="fact")
     steps.append(make_step(
-        "bayes", f"Let ${hyps}$ be the hypotheses (exactly one holds) and $E$ the observation. Bayes' rule: "
-                 f"$P(H_{{{i}}} \\mid E) = \\dfrac{{P(E \\mid H_{{{i}}})\\, P(H_{{{i}}})}}{{P(E)}}$.", check=False))
+        "bayes", say("Let ", join(Hs), " be the hypotheses (exactly one holds) and ", Math(E),
+                     " the observation. Bayes' rule: ", bayes, "."), check=False))
     terms = [lik[j] * prior[j] for j in range(K)]
     evidence = sp.Add(*terms)
     if evidence == 0:
         raise SpecError("P(E) = 0: the observation is impossible under every hypothesis, so the posterior is "
                         "undefined", l_node.pos)
-    general_e = _sum([named(f"P(E \\mid H_{{{j}}})\\, P(H_{{{j}}})", terms[j - 1]) for j in range(1, K + 1)])
+    general_e = _sum([Named(sp.Mul(Prob(E, Hs[j]), Prob(Hs[j]), evaluate=False), terms[j]) for j in range(K)])
     shown_e = _sum([_term(lik[j], prior[j]) for j in range(K)])
-    chain = [named("P(E)", evidence), general_e, shown_e, _simplest(evidence)]
-    steps.append(make_step("total_probability", "The law of total probability gives the evidence $P(E)$, a sum over "
-                                                "the hypotheses:", *dedupe_chain(chain)))
+    chain = [Named(Prob(E), evidence), general_e, shown_e, _simplest(evidence)]
+    steps.append(make_step("total_probability", say("The law of total probability gives the evidence ",
+                                                    Math(Prob(E)), ", a sum over the hypotheses:"),
+                           *dedupe_chain(chain)))
     post = terms[i - 1] / evidence
     with sp.evaluate(False):
         shown = sp.Mul(_term(lik[i - 1], prior[i - 1]), sp.Pow(shown_e, -1))
     answer = _simplest(post)
-    chain = [named(f"P(H_{{{i}}} \\mid E)", post), shown]
+    chain = [Named(Prob(Hi, E), post), shown]
     if post.free_symbols:
         cleared = _cleared(terms, i)
         if cleared is not None:
             D, nice = cleared
             chain.append(nice)
             answer = sp.sympify(nice, strict=True).doit()
-            steps.append(make_step("bayes_rule", f"Substitute into Bayes' rule, then multiply the numerator and the "
-                                                 f"denominator by ${latex(D)}$ to clear the fractions:", *chain))
+            steps.append(make_step("bayes_rule", say("Substitute into Bayes' rule, then multiply the numerator and "
+                                                     "the denominator by ", Math(D), " to clear the fractions:"),
+                                   *chain))
         else:
             chain.append(answer)
             steps.append(make_step("bayes_rule", "Substitute into Bayes' rule and simplify:", *dedupe_chain(chain)))
