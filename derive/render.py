@@ -272,10 +272,10 @@ def tex_code(text: Any) -> str:
 
 # ---- html --------------------------------------------------------------------------------
 
-def _mathml_of(x: Any, display: bool = False) -> str:
+def _mathml_of(x: Any, display: bool = False, displaystyle: bool = False) -> str:
     from .mathml import mathml
     try:
-        return mathml(x, display)
+        return mathml(x, display, displaystyle)
     except Exception:   # an object sympy's MathML printer cannot print: via its LaTeX
         from .prose import tex_to_mathml
         return tex_to_mathml(latex(x), display)
@@ -295,10 +295,10 @@ def html_chain(step: Step) -> Markup:
     if len(items) > 2 and is_long(items, "html"):
         cells = []
         for k, e in enumerate(items[1:]):
-            lhs = _mathml_of(items[0]) if k == 0 else ""
+            lhs = _mathml_of(items[0], displaystyle=True) if k == 0 else ""
             cells.append(f'<div class="lhs">{lhs}</div><div class="rel">'
                          f'<math xmlns="{MATHML_NS}">{mo(rel)}</math></div>'
-                         f'<div class="rhs">{_mathml_of(e)}</div>')
+                         f'<div class="rhs">{_mathml_of(e, displaystyle=True)}</div>')
         return Markup('<div class="chain grid">' + "\n".join(cells) + "</div>")
     try:
         parts = []
