@@ -166,6 +166,9 @@ class DeriveMathMLPrinter(NodeMixin, MathMLPresentationPrinter):
 
     def _sup(self, base, exp):
         """base^exp; a subscripted base takes the exponent over its subscript (x₁ᵀ as x_{1}^{T})."""
+        kids = [c for c in base.childNodes if c.nodeType == c.ELEMENT_NODE]
+        if base.tagName == "mrow" and len(kids) == 1 and len(base.childNodes) == 1 and kids[0].tagName == "msub":
+            base = kids[0]              # a subscripted name from LaTeX comes wrapped in an <mrow>
         if base.tagName == "msub":
             both = self._el("msubsup")
             for child in list(base.childNodes):
