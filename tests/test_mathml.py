@@ -271,6 +271,14 @@ def test_a_derive_class_keeps_its_latex_layout():
     assert "<msup><mi>X</mi><mi>T</mi></msup>" in xml          # the argument is printed here, semantically
 
 
+def test_a_transposed_subscripted_name_stacks_its_scripts():
+    from derive.derivers.algorithms import Batch
+    yB = Batch("y|B", sp.Symbol("B"), 1)
+    assert mathml_body(sp.MatrixSymbol("x1", 3, 1).T) == "<msubsup><mi>x</mi><mn>1</mn><mi>T</mi></msubsup>"
+    xml = mathml_body(yB.T)                  # y_ℬ comes from LaTeX, wrapped in an <mrow>
+    assert xml.startswith("<msubsup><mi>y</mi>") and mathml_tokens(xml) == tex_tokens(latex(yB.T)) == list("yBT")
+
+
 def test_display_style_for_cells_of_a_grid():
     assert 'displaystyle="true"' in mathml(sp.Rational(1, 2), displaystyle=True)
     assert "displaystyle" not in mathml(sp.Rational(1, 2)) + mathml(sp.Rational(1, 2), display=True)
