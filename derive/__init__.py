@@ -26,7 +26,7 @@ from .version import __version__
 _LAZY = {
     "CheckFailed": "errors", "DeriveError": "errors", "InternalError": "errors", "LimitError": "errors",
     "SpecError": "errors", "SpecSyntaxError": "errors", "Unsupported": "errors",
-    "Limits": "limits", "Problem": "model", "build": "model",
+    "Limits": "limits", "Problem": "model", "build": "pipeline",
     "derive": "pipeline", "solve": "pipeline",
     "FORMATS": "render", "render": "render",
     "Answer": "steps", "ErrorInfo": "steps", "Part": "steps", "ProblemSolution": "steps", "Result": "steps",
@@ -72,8 +72,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .errors import (CheckFailed, DeriveError, InternalError, LimitError, SpecError, SpecSyntaxError,
                          Unsupported)
     from .limits import Limits
-    from .model import Problem, build
-    from .pipeline import derive, solve
+    from .model import Problem
+    from .pipeline import build, derive, solve
     from .render import FORMATS, render
     from .steps import Answer, ErrorInfo, Part, ProblemSolution, Result, Solution, Step, Table
     from .syntax import parse

@@ -14,13 +14,19 @@ import os
 from typing import Sequence
 
 from . import ast
-from .derivers.registry import derive_goal, load_for
+from . import model
+from .derivers.registry import FAMILIES, derive_goal, load_for
 from .errors import DeriveError, LimitError
 from .includes import read_spec_file
 from .limits import Limits, interruptible, running
-from .model import Problem, build
+from .model import Problem
 from .steps import Part, ProblemSolution, Solution
 from .syntax import MAX_SPEC_BYTES, parse
+
+
+def build(spec: ast.Spec) -> list[Problem]:
+    """Every problem of a parsed spec, built with the goal families available."""
+    return model.build(spec, families=FAMILIES)
 
 
 def derive(problem: Problem, *, limits: Limits | None = None) -> ProblemSolution:
