@@ -177,7 +177,7 @@ def _bounded(derived: Derived) -> Derived:
     for top in derived.steps:
         for step in top.walk():
             limits.check()
-            size += len(step.text) + sum(len(latex(c)) for c in step.chain)
+            size += (len(step.text) if isinstance(step.text, str) else 0) + sum(len(latex(c)) for c in step.chain)
             if size > cap:
                 break
     if size > cap:
