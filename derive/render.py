@@ -299,10 +299,10 @@ def html_chain(step: Step) -> Markup:
     if len(items) > 2 and is_long(items, "html"):
         cells = []
         for k, e in enumerate(items[1:]):
-            lhs = _mathml_of(items[0]) if k == 0 else ""
+            lhs = _mathml_of(items[0], displaystyle=True) if k == 0 else ""
             cells.append(f'<div class="lhs">{lhs}</div><div class="rel">'
                          f'<math xmlns="{MATHML_NS}">{mo(rel)}</math></div>'
-                         f'<div class="rhs">{_mathml_of(e)}</div>')
+                         f'<div class="rhs">{_mathml_of(e, displaystyle=True)}</div>')
         return Markup('<div class="chain grid">' + "\n".join(cells) + "</div>")
     try:
         parts = []

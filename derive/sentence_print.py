@@ -82,12 +82,12 @@ def sentence_latex(s: Sentence) -> str:
     return "".join(out)
 
 
-def mathml_of(x: Any, display: bool = False) -> str:
+def mathml_of(x: Any, display: bool = False, displaystyle: bool = False) -> str:
     """MathML of any object: derive's MathML printer, or via its LaTeX for an object that
     printer cannot print."""
     from .mathml import mathml
     try:
-        return mathml(x, display)
+        return mathml(x, display, displaystyle)
     except Exception:   # an object sympy's MathML printer cannot print: via its LaTeX
         from .prose import tex_to_mathml
         return tex_to_mathml(_latex_math(x), display)
