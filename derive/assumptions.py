@@ -20,6 +20,7 @@ from typing import Any, Iterator
 import sympy as sp
 
 from . import ast
+from .errors import DeriveError
 from .model.problem import Binding, Problem
 from .sentence import Math, Rel, Sentence, say
 
@@ -82,7 +83,10 @@ def _entries(problem: Problem, weights: list[Binding]) -> Iterator[Sentence]:
                 if (node.target.id, i, j) in seen:
                     continue
                 seen.add((node.target.id, i, j))
-                entry = problem.display(node)
+                try:
+                    entry = problem.display(node)
+                except DeriveError:    # an entry out of range: the goal that names it reports it
+                    continue
                 yield say(Math(entry), f" is the weight from input {j} into unit {i} (row {i}, column {j}; "
                           "indices count from 1, as on the exam sheet).")
 
