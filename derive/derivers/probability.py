@@ -19,7 +19,7 @@ import sympy as sp
 from .. import ast
 from ..derivations._display import Group, named
 from ..errors import SpecError
-from ..model.expressions import is_tensor, scalarize, show_shape
+from ..model.expressions import guard_size, is_tensor, scalarize, show_shape
 from ..model.problem import Problem
 from ..printing import latex
 from ..steps import Step, make_step, dedupe_chain
@@ -82,7 +82,7 @@ def posterior(problem: Problem, call: ast.Call) -> Derived:
         "bayes", f"Let ${hyps}$ be the hypotheses (exactly one holds) and $E$ the observation. Bayes' rule: "
                  f"$P(H_{{{i}}} \\mid E) = \\dfrac{{P(E \\mid H_{{{i}}})\\, P(H_{{{i}}})}}{{P(E)}}$.", check=False))
     terms = [lik[j] * prior[j] for j in range(K)]
-    evidence = sp.Add(*terms)
+    evidence = guard_size(sp.Add(*terms), call)   # 10⁴ hypotheses can make a 4,300-digit denominator
     if evidence == 0:
         raise SpecError("P(E) = 0: the observation is impossible under every hypothesis, so the posterior is "
                         "undefined", l_node.pos)

@@ -10,6 +10,9 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
 from .. import ast
 from ..errors import CheckFailed, DeriveError, InternalError, LimitError, SpecError, Unsupported
 from ..model.problem import Goal, Problem
@@ -87,10 +90,18 @@ def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
     return DERIVERS["evaluate"].fn(problem, expr)
 
 
-def value_of_goal(problem: Problem, call: ast.Call) -> Any:
-    """A goal used inside an expression: its answer's sympy object."""
-    derived = run_goal(problem, call)
-    return derived.answer.expr
+def value_of_goal(problem: Problem, call: ast.Call, mode: str = "symbol") -> Any:
+    """A goal used inside an expression: its answer's sympy object.  In "value" mode the
+    problem's given values are put in for its names (`simplify(b)` is b's value there, as `b`
+    is), so that a node's value and its display agree."""
+    out = run_goal(problem, call).answer.expr
+    if mode != "value" or not isinstance(out, sp.Basic):
+        return out
+    out = out.xreplace(problem.substitutions())
+    if isinstance(out, MatrixExpr) and not out.atoms(sp.MatrixSymbol):
+        done = out.doit()
+        out = sp.ImmutableMatrix(done) if isinstance(done, sp.MatrixBase) else done
+    return out
 
 
 def derive_goal(problem: Problem, goal: Goal) -> Result:

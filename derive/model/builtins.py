@@ -18,7 +18,7 @@ import sympy as sp
 from .. import ast
 from ..errors import SpecError, Unsupported
 from . import functions as F
-from .expressions import (MAX_LAMBDA_ENTRIES, Evaluator, LambdaValue, Seq, check_entries, is_scalar,
+from .expressions import (MAX_LAMBDA_ENTRIES, Evaluator, LambdaValue, Seq, check_entries, guard_size, is_scalar,
                           is_tensor, scalarize, show_shape, suggest)
 
 
@@ -71,7 +71,7 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
             b = BUILTINS.get(name)
     if b is None:
         if name in registry.DERIVERS:
-            return registry.value_of_goal(ev.problem, node)
+            return registry.value_of_goal(ev.problem, node, ev.mode)
         if name in PLANNED:
             what = "goal" if PLANNED[name] == "goal" else "builtin"
             raise Unsupported(f"the {what} `{name}` is part of the language but not implemented yet",
@@ -91,7 +91,9 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
                             + suggest(k.name, b.kwargs), k.pos)
     args = [_arg(ev, a, b.tuples) for a in node.args]
     kwargs = {k.name: _arg(ev, k.value, b.tuples) for k in node.kwargs}
-    return b.fn(ev, args, kwargs, node)
+    out = b.fn(ev, args, kwargs, node)
+    # sum(vector(10000, i -> 1/i)) has a 4,300-digit denominator: refused here, as binop refuses its own
+    return guard_size(out, node) if isinstance(out, (sp.Expr, sp.MatrixBase)) else out
 
 
 def _int(v: Any, node: ast.Expr, what: str = "a size") -> int:

@@ -80,6 +80,25 @@ def show_shape(x: Any) -> str:
     return f"a vector of length {r}" if c == 1 else f"a {r}×{c} matrix"
 
 
+def kind_of(v: Any) -> str | None:
+    """None if `v` is maths (a number, an expression or a tensor), else what it is in words
+    ("a string", "a function", "a layer", ...), for messages that refuse it."""
+    if is_tensor(v) or isinstance(v, sp.Expr) and not isinstance(v, sp.logic.boolalg.BooleanAtom):
+        return None
+    if isinstance(v, sp.logic.boolalg.Boolean):
+        return "a truth value"
+    if isinstance(v, str):
+        return "an empty string" if not v else "a string"
+    names = {"Seq": "a list of tensors", "LambdaValue": "a lambda", "UserFunction": "a function",
+             "TensorShape": "a tensor known only by its shape"}
+    for cls in type(v).__mro__:
+        if cls.__name__ in names:
+            return names[cls.__name__]
+        if cls.__name__ == "Layer":
+            return "a layer"
+    return "not a number, an expression or a tensor"
+
+
 def scalarize(x: Any) -> Any:
     """A 1×1 tensor as a scalar (explicit: its entry; expression: Trace, printed bare)."""
     if is_tensor(x) and tuple(x.shape) == (1, 1):
@@ -109,9 +128,18 @@ def check_entries(n: Any, m: Any, node: ast.Expr, limit: int = MAX_ENTRIES) -> t
             raise SpecError(f"a size must be a positive whole number, not {v}", node.pos)
     n, m = int(n), int(m)
     if n * m > limit:
-        raise LimitError(f"a {n}×{m} tensor has {n * m:,} entries; derive computes exactly and "
+        size = "×".join(str(d) if d < 10 ** 18 else count(d) for d in (n, m))
+        raise LimitError(f"a {size} tensor has {count(n * m)} entries; derive computes exactly and "
                          f"refuses more than {limit:,}", node.pos)
     return n, m
+
+
+def count(n: int) -> str:
+    """A whole number for a message: 1,234,567, or "≈10^4400" when it is too long to
+    print in full (Python refuses to print integers of more than 4,300 digits)."""
+    if abs(n) < 10 ** 18:
+        return f"{n:,}"
+    return f"≈10^{int(math.log10(abs(n)))}"
 
 
 class Evaluator:
@@ -477,6 +505,8 @@ def guard_size(x: Any, node: ast.Expr) -> Any:
 
 
 def _short(x) -> str:
+    if isinstance(x, (int, sp.Integer)) and abs(int(x)) >= 10 ** 4000:   # str() would refuse it
+        return count(int(x))
     s = str(x)
     return s if len(s) <= 20 else s[:8] + "…" + s[-4:] + f" ({len(s)} digits)"
 
