@@ -71,18 +71,34 @@ def test_a_non_expression_given_to_a_rewriting_goal_is_a_spec_error(goal, define
     assert (err.line, err.column) == (4, 8 + len(goal) + 1)
 
 
-def test_no_spec_string_reaches_sympify(monkeypatch):
-    """A string value goes nowhere near sympy's parser: sympify of a str would raise here."""
-    real = sp.sympify
+def test_no_spec_string_reaches_sympys_parser(monkeypatch):
+    """A string value goes nowhere near parse_expr (which sympify and every sympy function
+    that sympifies its argument call, and which runs Python code)."""
+    import sympy.parsing.sympy_parser as parser
+    calls = []
 
-    def guarded(a, *args, **kw):
-        assert not isinstance(a, str), f"a spec string reached sympify: {a!r}"
-        return real(a, *args, **kw)
-    monkeypatch.setattr(sp, "sympify", guarded)
-    text = ('problem "p" {\n  symbol x\n  let s = "x + 1"\n'
-            '  find expand(s), simplify(s), convex(s, x), hessian(s, x), grad(s, x), s + 1, s\n}\n')
+    def refuse(text, *args, **kw):
+        calls.append(text)
+        raise AssertionError(f"a spec string reached parse_expr: {text!r}")
+    monkeypatch.setattr(parser, "parse_expr", refuse)
+    text = ('problem "p" {\n  symbol x\n  let s = "x + 1"\n  let c = "__import__(\'os\').getcwd()"\n'
+            '  find expand(s), simplify(c), convex(s, x), hessian(c, x), grad(s, x), s + 1, max(c), exp(s), '
+            '[s, 1], concat(s), eye(s), posterior(s, s, 1), feature_map(s), s\n}\n')
     kinds = [r.error.kind if r.error else "solved" for r in results(text)]
-    assert kinds == ["error"] * 6 + ["solved"]
+    assert kinds == ["error"] * 13 + ["solved"], kinds
+    assert calls == []
+
+
+def test_a_spec_string_cannot_be_sympified_at_all():
+    """Defence in depth: a string value is a SpecString, which sympy refuses to sympify, so a
+    string that slipped past every check is a SympifyError, never parsed."""
+    from derive.model.expressions import SpecString
+    s = derive.build(derive.parse('problem "p" {\n  let s = "__import__(\'os\').getcwd()"\n  find s\n}\n'))[0]
+    value = s.names["s"].value
+    assert isinstance(value, SpecString) and value == "__import__('os').getcwd()"
+    for fn in (sp.sympify, sp.simplify, sp.nsimplify, sp.expand, lambda v: sp.Matrix([[v]])):
+        with pytest.raises(sp.SympifyError):
+            fn(value)
 
 
 # ---- simplify of a division by a matrix expression ---------------------------------------

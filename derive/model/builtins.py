@@ -19,7 +19,7 @@ from .. import ast
 from ..errors import SpecError, Unsupported
 from . import functions as F
 from .expressions import (MAX_LAMBDA_ENTRIES, Evaluator, LambdaValue, Seq, check_entries, guard_size, is_scalar,
-                          is_tensor, scalarize, show_shape, suggest)
+                          is_tensor, kind_of, scalarize, show_shape, suggest)
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _math(v: Any, node: ast.Expr, fname: str) -> Any:
     if is_tensor(v) or (isinstance(v, sp.Expr) and not isinstance(v, sp.logic.boolalg.BooleanAtom)):
         return v
     what = "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else \
-        {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+        (kind_of(v) or "this value")
     raise SpecError(f"`{fname}` needs a number or a tensor, not {what}", node.pos)
 
 
@@ -116,7 +116,7 @@ def _tensor(v: Any, node: ast.Expr, fname: str) -> Any:
     if not is_tensor(v):
         what = show_shape(v) if isinstance(v, sp.Expr) else \
             "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else \
-            {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+            (kind_of(v) or "this value")
         raise SpecError(f"`{fname}` needs a vector or matrix, not {what}", node.pos)
     return v
 

@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable
 
 import sympy as sp
+from sympy.core.sympify import CantSympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
@@ -41,6 +42,15 @@ MAX_MATMUL = 1_000_000        # scalar multiply-adds of one explicit matrix prod
 MAX_POWER_BITS = 14_000       # bits of the largest integer in a result (≈ 4,200 digits: Python refuses
                               # to print integers of more than 4,300 digits, and so would every format)
 MAX_EXPONENT = 10_000         # |exponent| of a power, also after (x^a)^b = x^(ab)
+
+
+class SpecString(str, CantSympify):
+    """A string value of a spec (`let s = "..."`).  sympy refuses to sympify it (CantSympify),
+    so no sympy function that sympifies its argument (simplify, Matrix, nsimplify, ...)
+    can ever parse a spec's string as an expression: a string that slips past a check is a
+    SympifyError, never code that parse_expr runs."""
+
+    __slots__ = ()
 
 
 class Seq(tuple):
@@ -87,6 +97,8 @@ def kind_of(v: Any) -> str | None:
         return None
     if isinstance(v, sp.logic.boolalg.Boolean):
         return "a truth value"
+    if v is None:
+        return "nothing"
     if isinstance(v, str):
         return "an empty string" if not v else "a string"
     names = {"Seq": "a list of tensors", "LambdaValue": "a lambda", "UserFunction": "a function",
@@ -180,7 +192,7 @@ class Evaluator:
         return sp.Rational(node.value.numerator, node.value.denominator)
 
     def _Str(self, node: ast.Str):
-        return node.value
+        return SpecString(node.value)
 
     def _Bool(self, node: ast.Bool):
         return sp.true if node.value else sp.false
@@ -246,8 +258,7 @@ class Evaluator:
 
     def _need_math(self, v, node):
         if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, (sp.Expr, sp.MatrixBase)):
-            what = {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(
-                type(v), "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else "this value")
+            what = kind_of(v) or "this value"
             raise SpecError(f"{what} cannot be used in arithmetic", node.pos)
 
     def _need_truth(self, v, node, what: str):
@@ -257,8 +268,7 @@ class Evaluator:
         if isinstance(v, sp.logic.boolalg.Boolean) and not isinstance(v, sp.Expr):
             return v
         kind = show_shape(v) if is_tensor(v) else "a number" if isinstance(v, sp.Expr) and v.is_number else \
-            "an expression" if isinstance(v, sp.Expr) else {str: "a string", Seq: "a list of tensors",
-                                                            LambdaValue: "a lambda"}.get(type(v), "this value")
+            "an expression" if isinstance(v, sp.Expr) else (kind_of(v) or "this value")
         raise SpecError(f"{what} needs true, false or a comparison such as `x > 0`, not {kind}", node.pos)
 
     def _BinOp(self, node: ast.BinOp):
