@@ -253,3 +253,22 @@ def test_a_small_inhomogeneous_feature_map_is_derived():
     for _ in range(5):
         p, q = rng.normal(size=2), rng.normal(size=2)
         assert np.dot(f(*p), f(*q)) == pytest.approx((p @ q + 1) ** 3)
+
+
+def test_the_distance_to_a_hyperplane_whose_normal_is_an_expression_in_w():
+    """distance(x, hyperplane(sqrt(w), b)): the generic normal the derivation uses was named
+    w too, so the check put the spec's w in for itself and the step failed its check."""
+    text = ('problem "p" {\n  dim d\n  vector w, x : (d)\n  symbol b\n'
+            '  find distance(x, hyperplane(sqrt(w), b)), margin(hyperplane(2 * w, b))\n}\n')
+    dist, margin = answer_of(text, 0).expr, answer_of(text, 1).expr
+    wv, xv, bv = np.array([4.0, 9.0, 1.0]), np.array([1.0, -2.0, 5.0]), 0.5
+
+    def at_values(e):
+        by_name = {str(m): m for m in e.atoms(sp.MatrixSymbol)} | {str(m): m for m in e.free_symbols}
+        vals = {"w": sp.ImmutableMatrix([4, 9, 1]), "x": sp.ImmutableMatrix([1, -2, 5]), "b": sp.Rational(1, 2)}
+        return float(sp.N(e.xreplace({by_name[k]: v for k, v in vals.items() if k in by_name}).doit()))
+    assert at_values(dist) == pytest.approx(abs(np.sqrt(wv) @ xv + bv) / np.linalg.norm(np.sqrt(wv)))
+    assert at_values(margin) == pytest.approx(2 / np.linalg.norm(2 * wv))
+    concrete = answer_of('problem "p" {\n  let w = [4, 9]\n  let x = [1, 2]\n'
+                         '  find distance(x, hyperplane(sqrt(w), 1))\n}\n').expr
+    assert float(concrete) == pytest.approx(abs(np.array([2, 3]) @ np.array([1, 2]) + 1) / np.sqrt(13))
