@@ -272,3 +272,15 @@ def test_the_distance_to_a_hyperplane_whose_normal_is_an_expression_in_w():
     concrete = answer_of('problem "p" {\n  let w = [4, 9]\n  let x = [1, 2]\n'
                          '  find distance(x, hyperplane(sqrt(w), 1))\n}\n').expr
     assert float(concrete) == pytest.approx(abs(np.array([2, 3]) @ np.array([1, 2]) + 1) / np.sqrt(13))
+
+
+def test_the_attention_gradient_with_an_expression_as_a_weight_is_unsupported_not_a_failed_check():
+    """attention([x1, x2], W_Q, log(W_K), W_V): the backward pass differentiated as if log(W_K)
+    were a declared matrix, and its chain-rule step failed its check."""
+    text = ('problem "p" {\n  dim d\n  vector x1, x2 : (d)\n  matrix W_Q, W_K, W_V : (d, d)\n  vector g1, g2 : (d)\n'
+            '  Y = attention([x1, x2], W_Q, log(W_K), W_V, softmax = false, scale = false)\n'
+            '  y1 = Y[1]\n  y2 = Y[2]\n  L = loss(y1, y2)\n  given grad(L, y1) = g1\n  given grad(L, y2) = g2\n'
+            '  find grad(L, x1)\n}\n')
+    err = error_of(text)
+    assert err.kind == "unsupported"
+    assert (err.line, err.column) == (12, 8)
