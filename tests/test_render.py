@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import derive
 from derive import prose
+from derive.prose.markdown import blocks, inline_nodes
 from derive.errors import DeriveError
 from derive.mathml import mathml
 from derive.model import functions as F
@@ -34,28 +35,35 @@ SOLUTION = stress_solution()
 
 # ---- prose ---------------------------------------------------------------------------
 
+def _walk(nodes):
+    for n in nodes:
+        yield n
+        yield from _walk(n.children)
+
+
 def test_inline_maths_follows_pandocs_dollar_rule():
-    nodes = prose.parse_inline("costs $5 and $10, but $x_1$ is maths and $ y $ is not")
-    maths = [n.tex for n in nodes if isinstance(n, prose.Math)]
+    nodes = inline_nodes("costs $5 and $10, but $x_1$ is maths and $ y $ is not")
+    maths = [n.content for n in nodes if n.type == "math_inline"]
     assert maths == ["x_1"]
 
 
 def test_emphasis_code_links_and_escapes():
-    nodes = prose.parse_inline(r"a snake_case_name, _it_ and **bold *x***, `a*b`, \*not\*, [d](https://x.org)")
-    kinds = [type(n).__name__ for n in nodes]
-    assert "Emph" in kinds and "Strong" in kinds and "Code" in kinds and "Link" in kinds
-    text = "".join(n.text for n in nodes if isinstance(n, prose.Text))
+    nodes = list(_walk(inline_nodes(r"a snake_case_name, _it_ and **bold *x***, `a*b`, \*not\*, [d](https://x.org)")))
+    kinds = {n.type for n in nodes}
+    assert {"em", "strong", "code_inline", "link"} <= kinds
+    text = "".join(n.content for n in nodes if n.type == "text")
     assert "snake_case_name" in text and "*not*" in text
 
 
 def test_blocks_nested_lists_tables_code():
-    blocks = prose.parse_blocks(PROSE)
-    kinds = [type(b).__name__ for b in blocks]
-    assert kinds == ["Para", "ListBlock", "Para", "TableBlock"]
-    lst = blocks[1]
-    assert not lst.ordered and len(lst.items) == 2
-    assert isinstance(lst.items[1][1], prose.ListBlock) and lst.items[1][1].ordered
-    assert blocks[3].align == ["l", "r"] and blocks[3].rows == [["SPAM", "6"], ["NON-SPAM", "4"]]
+    tree = blocks(PROSE)
+    assert [b.type for b in tree] == ["paragraph", "bullet_list", "math_block", "table"]
+    lst = tree[1]
+    assert len(lst.children) == 2
+    assert [b.type for b in lst.children[1].children] == ["paragraph", "ordered_list"]
+    rows = [[c.children[0].content for c in tr.children] for part in tree[3].children for tr in part.children]
+    assert rows == [["class", "count"], ["SPAM", "6"], ["NON-SPAM", "4"]]
+    assert [c.attrs.get("style") for c in tree[3].children[0].children[0].children] == [None, "text-align:right"]
 
 
 def test_prose_to_latex_escapes_and_keeps_maths():
