@@ -212,7 +212,8 @@ class DeriveLatexPrinter(LatexPrinter):
         return r"\text{false}"
 
     def _print_str(self, expr) -> str:
-        return r"\text{%s}" % expr.replace("_", r"\_")
+        from .texchars import escape_specials       # a string value: # $ % & ~ _ ^ \\ { } escaped
+        return r"\text{%s}" % escape_specials(expr)
 
     def _print_Seq(self, expr) -> str:
         return r"\left(" + ",\\; ".join(self._print(e) for e in expr) + r"\right)"

@@ -150,7 +150,8 @@ def md_chain(step: Step) -> str:
 
 def _md_cell(c: Any) -> str:
     if isinstance(c, str):
-        return c.replace("|", r"\|").replace("\n", " ")
+        from .prose import to_markdown_inline
+        return to_markdown_inline(c, in_table=True)
     tex = latex(c)
     if "\\\\" in tex:       # a matrix: no line breaks inside a table cell
         from .pretty import inline
@@ -592,7 +593,9 @@ def to_json(solution: Solution, view: str = "solutions") -> dict:
 
 def dumps(doc: dict) -> str:
     """The JSON text: one-space indent, UTF-8 as is, no NaN, a final newline."""
-    return json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    # json escapes U+0000-U+001F; the C1 controls (terminal escapes too) are escaped as well
+    return re.sub("[\x7f-\x9f]", lambda m: "\\u%04x" % ord(m.group()), text)
 
 
 # ---- templates ---------------------------------------------------------------------------
@@ -663,6 +666,7 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
         "shows_prose": shows_prose, "answer_prose": answer_prose, "error_where": error_where, "indent_by": indent,
         "answer_tex": answer_tex,
     })
+    env.filters.update({"esc": prose.escape(fmt), "code": prose.code(fmt)})   # spec text that is not prose
     env.filters.update(FORMAT_FILTERS.get(fmt, {}))
     env.globals.update({"version": __version__, "any_checked": any_checked, "header_value": header_value,
                         "FIT_MACROS": FIT_MACROS})
@@ -693,6 +697,8 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
         where = f" (line {exc.lineno})" if getattr(exc, "lineno", None) else ""
         name = getattr(exc, "filename", None) or getattr(exc, "name", None) or f"{fmt}/solution.j2"
         raise DeriveError(f"the template {name}{where} failed: {exc.message or exc}", file=templates) from None
+    from .prose import clean
+    out = clean(out)    # no control character from a spec reaches any output (terminal escapes)
     if fmt != "md":     # in Markdown two trailing spaces are a line break an author may mean
         out = re.sub(r"[ \t]+\n", "\n", out)
     out = re.sub(r"\n{3,}", "\n\n", out)

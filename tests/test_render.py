@@ -24,7 +24,8 @@ from derive.model import functions as F
 from derive.pretty import chain_lines, inline, pretty
 from derive.printing import latex
 from derive.render import FORMATS, md_display, render, to_json
-from derive.texchars import escape_text, math_unicode
+from derive.prose import texsafe
+from derive.texchars import escape_text
 from derive.texunicode import tex_to_unicode
 
 from render_fixtures import PROSE, stress_solution
@@ -108,6 +109,8 @@ def test_prose_converters_never_fail(s):
 
 
 def test_maths_unicode_mapped_for_pdflatex():
+    def math_unicode(tex: str) -> str:
+        return texsafe.to_latex(texsafe.check(tex))
     assert math_unicode("θ ≥ 0 → x₁ ∈ ℝ") == r"\theta  \geq  0 \to  x_{1} \in  \mathbb{R}"
     assert math_unicode("50%") == r"50\%"
 

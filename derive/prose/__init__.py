@@ -13,8 +13,9 @@ off, links only http(s)/mailto/relative: markdown.py) and each format has an emi
 
 Maths outside the allow-list is shown as its source, as text, in every format.
 `converter(fmt)` gives the block-level converter a template's `prose` filter uses,
-`inline(fmt)` the one for a single line (titles, headings), `escape(fmt)` the one for
-text that is not Markdown at all (names, course, dates, labels).
+`inline(fmt)` the one for a single line (titles, headings, header fields, error messages),
+`escape(fmt)` the one for text that is not Markdown at all (labels), `code(fmt)` the one
+for spec source shown as code (goals).  Every one drops control characters.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from .markdown import blocks, clean, inline_nodes
 
 __all__ = ["to_latex", "to_latex_inline", "to_html", "to_html_inline", "to_text", "to_text_inline",
            "to_markdown", "to_markdown_inline", "tex_to_mathml", "aligned_table", "converter", "inline",
-           "escape", "clean", "math_allowed"]
+           "escape", "code", "clean", "math_allowed"]
 
 
 def math_allowed(tex: str, display: bool = False) -> bool:
@@ -79,9 +80,9 @@ def to_markdown(text: Any) -> str:
     return emit_md.blocks(blocks(text))
 
 
-def to_markdown_inline(text: Any) -> str:
+def to_markdown_inline(text: Any, in_table: bool = False) -> str:
     from . import emit_md
-    return emit_md.inline(inline_nodes(text))
+    return emit_md.inline(inline_nodes(text), in_table)
 
 
 def _wrap(line: str, width: int) -> list[str]:
@@ -131,3 +132,18 @@ def escape(fmt: str) -> Callable[[Any], Any]:
         from .emit_md import escape as md_escape
         return lambda t: md_escape(" ".join(clean(t).split()), line_start=True)
     return lambda t: clean(t)
+
+
+def code(fmt: str) -> Callable[[Any], Any]:
+    """Spec source shown as code (a goal as written; the `code` filter): a code span in
+    Markdown, `\\texttt` in LaTeX, `<code>` in HTML, as is in text; control characters dropped."""
+    if fmt == "html":
+        from markupsafe import Markup, escape as html_escape
+        return lambda t: Markup("<code>%s</code>") % html_escape(clean(t))
+    if fmt == "latex":
+        from ..texchars import escape_verbatim
+        return lambda t: r"\texttt{%s}" % escape_verbatim(" ".join(clean(t).split()))
+    if fmt == "md":
+        from .emit_md import code as md_code
+        return lambda t: md_code(" ".join(clean(t).split()))
+    return lambda t: " ".join(clean(t).split())

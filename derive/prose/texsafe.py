@@ -66,7 +66,8 @@ MAX_DEPTH = 60
 
 _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|\\$|\s+|.", re.S)
 _TEXT_ESCAPES = {r"\_": "_", r"\%": "%", r"\&": "&", r"\#": "#", r"\$": "$", r"\{": "{", r"\}": "}",
-                 r"\ ": " ", "\\\n": " ", r"\,": " ", "~": " "}
+                 r"\ ": " ", "\\\n": " ", r"\,": " ", "~": " ", r"\textbackslash": "\\",
+                 r"\textasciitilde": "~", r"\textasciicircum": "^"}
 
 
 class Refused(Exception):
