@@ -265,3 +265,21 @@ def test_the_html_runs_no_script_in_chromium(corpus, tmp_path):
 def test_the_chromium_check_sees_a_script_that_runs(tmp_path):
     page = f"<!DOCTYPE html><html><head><title>t</title></head><body><script>{MARK_JS}</script></body></html>"
     assert ran_script(dump_dom(page, tmp_path))
+
+
+def test_the_markdown_docs_exams_md_describes():
+    """docs/exams.md, "Markdown in text fields": each claim, in the HTML output."""
+    assert prose.to_html("costs $5 and $10") == "<p>costs $5 and $10</p>"
+    assert prose.to_html(r"a \$ next to $x$").startswith("<p>a $ next to <math")
+    assert prose.to_html("*i* _i_ **b** `c`") == "<p><em>i</em> <em>i</em> <strong>b</strong> <code>c</code></p>"
+    assert prose.to_html("a  \nb").startswith("<p>a<br>") and prose.to_html("a\\\nb").startswith("<p>a<br>")
+    assert "<table>" in prose.to_html("| a | b |\n|---|--:|\n| 1 | 2 |")
+    assert prose.to_html("![alt](https://x.org/i.png)") == '<p>!<a href="https://x.org/i.png">alt</a></p>'
+    assert prose.to_html("<b>x</b>") == "<p>&lt;b&gt;x&lt;/b&gt;</p>"
+    for scheme in ("javascript:x", "data:x", "vbscript:x", "file:///etc/passwd"):
+        assert prose.to_html(f"[label]({scheme})") == "<p>label</p>"
+    for url in ("https://x.org", "mailto:a@b.org", "../notes.html"):
+        assert f'href="{url}"' in prose.to_html(f"[label]({url})")
+    assert "<math" in prose.to_html(r"$$\begin{align} a &= b \end{align}$$")
+    assert "<code>" in prose.to_html(r"$\def\x{1}$") and "<code>" in prose.to_html(r"$\mathscr{L}$")
+    assert r"50\% \# \& \textasciitilde{}" in prose.to_latex("50% # & ~")
