@@ -731,6 +731,7 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
         "shows_prose": shows_prose, "answer_prose": answer_prose, "error_where": error_where, "indent_by": indent,
         "answer_tex": answer_tex,
     })
+    from . import prose
     env.filters.update({"esc": prose.escape(fmt), "code": prose.code(fmt)})   # spec text that is not prose
     env.filters.update(FORMAT_FILTERS.get(fmt, {}))
     env.globals.update({"version": __version__, "any_checked": any_checked, "header_value": header_value,

@@ -55,7 +55,8 @@ def payloads(secret: Path) -> str:
     special = r"# $ % & ~ _ ^ \ { } and 50% off & more"
     html = (f"<script>document.title='XSS-RAN';{MARK_JS}</script> <img src=x onerror=\"{MARK_JS}\"> "
             f"[x](javascript:{MARK_JS}) <a href=\"javascript:alert(1)\">a</a> [d](data:text/html,hi) "
-            "[v](vbscript:msgbox) <javascript:alert(1)> <svg onload=alert(1)>")
+            "[v](vbscript:msgbox) <javascript:alert(1)> <svg onload=alert(1)> $[m](javascript:alert(1))$ "
+            "$<img src=x onerror=alert(1)>$")
     ctrl = "nul:\x00 esc:\x1b[31m bel:\x07 del:\x7f csi:\x9b end"
     return " ".join([tex, maths, special, html, ctrl])
 
@@ -100,7 +101,7 @@ def corpus(tmp_path_factory) -> dict[str, str]:
     r"\catcode`\^^5c=12", r"x^^5c", r"\loop\iterate", r"\csname input\endcsname", r"\href{a}{b}", r"\url{x}",
     r"\read16 to \x", r"\text{\input{x}}", r"{", r"}", r"\left( x", r"x \right)", r"\begin{x}a\end{x}",
     r"\begin{bmatrix}a", r"\frac{1}", r"x^", r"a $ b", r"\newcommand{\x}{y}", r"\expandafter\x", "a \\",
-    r"\begin{align}a\end{align}", r"\mathscr{L}", r"\text{a \textbf{b}}", r"\sqrt[\input x]{2}",
+    r"\begin{align}a\end{align}", r"\mathscr{L}", r"\text{a \textbf{b}}", r"\sqrt[\input x]{2}", r"x_1_2",
 ])
 def test_the_allow_list_refuses(tex):
     assert not prose.math_allowed(tex)

@@ -19,6 +19,13 @@ from .markdown import joined, math_of, safe_link
 _LINE_START = re.compile(r"^([#>=|]|[-+*](\s|$)|\d{1,9}[.)](\s|$)|~~~|```)")
 _ENTITY = re.compile(r"&(#?[A-Za-z0-9]+;)")
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+_LINK_JOIN = re.compile(r"\](?=[(\[])")
+
+
+def _md_tex(tex: str) -> str:
+    """Allowed maths as Markdown sees it: no `<` that opens a tag or an autolink, no `](`
+    that makes a link for a renderer without maths (spaces are nothing in TeX maths)."""
+    return _LINK_JOIN.sub("] ", _TAG_OPEN.sub("< ", tex))
 
 
 def code(text: str) -> str:
@@ -57,7 +64,7 @@ def math(tex: str, display: bool) -> str:
     fence = "$$" if display else "$"
     if texsafe.check(tex.strip() if display else tex, display) is None:
         return code(fence + tex + fence)
-    return fence + _TAG_OPEN.sub("< ", tex) + fence
+    return fence + _md_tex(tex) + fence
 
 
 def _link(n) -> str:
@@ -148,7 +155,7 @@ def block(node) -> str:
         tex = node.content
         if texsafe.check(tex.strip(), True) is None:
             return _fence_text("$$" + tex + "$$")
-        return "$$" + _TAG_OPEN.sub("< ", tex) + "$$"
+        return "$$" + _md_tex(tex) + "$$"
     if t == "hr":
         return "---"
     return escape(node.content or "", True)

@@ -148,6 +148,8 @@ class _Checker:
             self.close("{")
         elif t in ("^", "_"):
             self.argument()
+            if self.peek() == t:                        # x_1_2: a double script does not compile
+                raise Refused("double script")
         elif t.startswith("\\"):
             self.command(t[1:])
         else:
