@@ -21,6 +21,7 @@ from typing import Any
 RATIONAL = (int, Fraction)
 TRIAL_PRIMES_UP_TO = 1000
 SIGN_BITS = 4096
+FACTOR_UP_TO = 10 ** 40
 
 
 class Unsupported(Exception):
@@ -44,6 +45,11 @@ def _squarefree(n: int) -> tuple[int, int]:
         return k * r, 1
     if p * p > m or m < TRIAL_PRIMES_UP_TO ** 3:
         return k, m            # no prime ≤ bound divides m, so m is prime, p·q or a square
+    if m < FACTOR_UP_TO:
+        from sympy import factorint        # (exact: Pollard rho and friends, quick at this size)
+        for q, e in factorint(m).items():
+            k, m = k * q ** (e // 2), m // q ** (e - e % 2)
+        return k, m
     raise Unsupported("square root of a large number")
 
 

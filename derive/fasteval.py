@@ -267,6 +267,8 @@ def _mul(ev: Evaluator, e: sp.Mul) -> Any:
 
 @handles(sp.Pow)
 def _pow(ev: Evaluator, e: sp.Pow) -> Any:
+    if isinstance(e.base, F.Norm) and e.exp.is_Integer and e.exp % 2 == 0:   # ‖v‖²ᵏ: no root taken
+        return X.power(_sum_squares(ev, e.base.args[0]), int(e.exp) // 2)
     base, k = ev.scalar(e.base), ev.scalar(e.exp)
     if isinstance(k, int):
         return X.power(base, k)
@@ -463,9 +465,13 @@ def _entries_of(ev: Evaluator, e: Any) -> list:
     return v.entries() if isinstance(v, Mat) else [v]
 
 
+def _sum_squares(ev: Evaluator, e: Any) -> Any:
+    return sum((t * t for t in _entries_of(ev, e)), 0)
+
+
 @handles(F.Norm)
 def _norm(ev: Evaluator, e: Any) -> Any:
-    return X.sqrt(sum((t * t for t in _entries_of(ev, e.args[0])), 0))
+    return X.sqrt(_sum_squares(ev, e.args[0]))
 
 
 @handles(F.Sum)

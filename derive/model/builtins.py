@@ -404,3 +404,6 @@ def _mse(ev, args, kw, node):
 @builtin("loss", nargs=(1, 99), doc="an unspecified scalar loss of its arguments; pair with `given grad(...)`")
 def _loss(ev, args, kw, node):
     return F.Loss(*[_math(a, n, "loss") for a, n in zip(args, node.args)])
+
+
+from . import loading  # noqa: E402,F401  (registers load(); it needs `builtin` above)
