@@ -46,14 +46,15 @@ def _squarefree(n: int) -> tuple[int, int]:
     if p * p > m or m < TRIAL_PRIMES_UP_TO ** 3:
         return k, m            # no prime ≤ bound divides m, so m is prime, p·q or a square
     if m < FACTOR_UP_TO:
-        from sympy import factorint        # (exact: Pollard rho and friends, quick at this size)
+        # (exact: trial division, Pollard rho and friends; quick at this size)
+        from sympy import factorint
         for q, e in factorint(m).items():
             k, m = k * q ** (e // 2), m // q ** (e - e % 2)
         return k, m
     raise Unsupported("square root of a large number")
 
 
-def sqrt_rational(q: int | Fraction) -> int | Fraction | "Surd":
+def sqrt_rational(q: int | Fraction) -> int | Fraction | Surd:
     """√q of a rational q ≥ 0, exactly."""
     q = Fraction(q)
     if q < 0:
@@ -72,7 +73,7 @@ def _norm(q: Fraction) -> int | Fraction:
 class Surd:
     """Σ cₙ·√n (see the module docstring); at least one n > 1 with cₙ ≠ 0."""
 
-    __slots__ = ("terms", "_hash")
+    __slots__ = ("_hash", "terms")
 
     def __init__(self, terms: dict):
         self.terms = {n: c for n, c in terms.items() if c != 0}
@@ -86,7 +87,7 @@ class Surd:
         return Surd(t)
 
     @staticmethod
-    def lift(x: Any) -> "Surd | None":
+    def lift(x: Any) -> Surd | None:
         if isinstance(x, Surd):
             return x
         if isinstance(x, RATIONAL):
@@ -104,7 +105,7 @@ class Surd:
 
     __radd__ = __add__
 
-    def __neg__(self) -> "Surd":
+    def __neg__(self) -> Surd:
         return Surd({n: -c for n, c in self.terms.items()})
 
     def __sub__(self, o: Any) -> Any:
@@ -162,7 +163,7 @@ class Surd:
             out = out * self
         return out
 
-    def __eq__(self, o: Any) -> bool:
+    def __eq__(self, o: object) -> bool:
         o2 = Surd.lift(o)
         if o2 is None:
             return NotImplemented
@@ -215,7 +216,7 @@ def _a_prime_of(s: Surd) -> int:
 class Dual:
     """a + b·ε (ε² = 0) for one `tag`; the parts may be numbers or Duals of other tags."""
 
-    __slots__ = ("tag", "a", "b")
+    __slots__ = ("a", "b", "tag")
 
     def __init__(self, tag: int, a: Any, b: Any):
         self.tag, self.a, self.b = tag, a, b
@@ -235,7 +236,7 @@ class Dual:
 
     __radd__ = __add__
 
-    def __neg__(self) -> "Dual":
+    def __neg__(self) -> Dual:
         return Dual(self.tag, -self.a, -self.b)
 
     def __sub__(self, o: Any) -> Any:
@@ -252,7 +253,7 @@ class Dual:
 
     __rmul__ = __mul__
 
-    def reciprocal(self) -> "Dual":
+    def reciprocal(self) -> Dual:
         inv = reciprocal(self.a)
         return Dual(self.tag, inv, -self.b * inv * inv)
 
@@ -267,7 +268,7 @@ class Dual:
             return NotImplemented
         return power(self, k)
 
-    def __eq__(self, o: Any) -> bool:
+    def __eq__(self, o: object) -> bool:
         s = self._split(o)
         if s is None:
             return o == self

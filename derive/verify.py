@@ -145,7 +145,7 @@ def _fast_value(x: Any, env: dict, point: dict | None = None) -> Any:
         return None
     try:
         return fasteval.evaluate(x, env, point)
-    except Exception:     # Unsupported, ZeroDivisionError, or a node it mis-reads: sympy decides
+    except Exception:  # noqa: BLE001  (Unsupported, ZeroDivisionError, a node it mis-reads: sympy decides)
         return None
 
 
@@ -163,8 +163,8 @@ def _subs_point(x: Any, point: dict, env: dict | None = None, fast: bool = True)
         v = _fast_value(x, env, point)
         if v is not None:
             return _scalarize(fasteval.to_sympy(v))
-    for fast in EVALUATORS:
-        v = fast(x, point)
+    for evaluator in EVALUATORS:
+        v = evaluator(x, point)
         if v is not None:
             return _scalarize(v)
     mats = {k: v for k, v in point.items() if isinstance(k, sp.MatrixSymbol)}

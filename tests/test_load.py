@@ -50,7 +50,7 @@ def test_csv_values_are_exact_and_shaped_as_written(tmp_path):
 
 def test_the_networks_docs_example_runs(tmp_path):
     text = (DOCS / "networks.md").read_text()
-    spec = re.search(r"<!-- example: load -->\n```\n(.*?)```", text, re.S).group(1)
+    spec = re.search(r"<!-- example: load -->\n```\n(.*?)```", text, re.DOTALL).group(1)
     (tmp_path / "w1.csv").write_text("0.5, -1\n2, 0.25\n")
     (tmp_path / "x.csv").write_text("1\n2\n")
     (tmp_path / "ex.spec").write_text(spec)

@@ -100,7 +100,7 @@ def parse_csv(text: str, name: str, call: str) -> list[list[Fraction]]:
     rows: list[list[Fraction]] = []
     offset = 0
     for i, raw in enumerate(text.split("\n"), start=1):
-        line = raw[:-1] if raw.endswith("\r") else raw
+        line = raw.removesuffix("\r")
         start_of_line = offset
         offset += len(raw) + 1
         if not line.strip():
