@@ -33,7 +33,6 @@ import sympy as sp
 
 from .. import ast
 from ..errors import LimitError, Pos, Source, SpecError
-from .builtins import builtin
 from .expressions import check_entries
 
 MAX_LOAD_BYTES = 2_000_000
@@ -160,12 +159,3 @@ def load_tensor(name: str, node: ast.Expr) -> sp.ImmutableMatrix:
         raise SpecError(f"load: {name!r} must be a .csv or .npy file", node.pos)
     return sp.ImmutableMatrix(len(rows), len(rows[0]),
                               [sp.Rational(v.numerator, v.denominator) for r in rows for v in r])
-
-
-@builtin("load", nargs=(1, 1), doc='load("w.csv") or load("w.npy"): a vector or matrix from a file '
-                                   "under the spec's folder, exactly")
-def _load(ev: Any, args: list, kw: dict, node: ast.Expr) -> sp.ImmutableMatrix:
-    (name,) = args
-    if not isinstance(name, str):
-        raise SpecError('`load` needs a file name in quotes, such as load("w1.csv")', node.args[0].pos)
-    return load_tensor(name, node)
