@@ -13,11 +13,18 @@ import os
 from pathlib import Path
 
 from . import ast
-from .derivers.registry import derive_goal, load_for
+from . import model
+from .assumptions import assumptions
+from .derivers.registry import FAMILIES, derive_goal, load_for
 from .errors import DeriveError, LimitError
-from .model import Problem, build
+from .model import Problem
 from .steps import Part, ProblemSolution, Solution
 from .syntax import MAX_SPEC_BYTES, parse
+
+
+def build(spec: ast.Spec) -> list[Problem]:
+    """Every problem of a parsed spec, built with the goal families available."""
+    return model.build(spec, families=FAMILIES)
 
 
 def derive(problem: Problem) -> ProblemSolution:
@@ -26,7 +33,7 @@ def derive(problem: Problem) -> ProblemSolution:
     results = tuple(derive_goal(problem, g) for g in problem.goals)
     parts = tuple(Part(label, text, marks) for label, text, marks in problem.parts)
     return ProblemSolution(problem.title, problem.section, problem.points, problem.text, results, parts,
-                           problem.number)
+                           problem.number, assumptions(problem))
 
 
 def read_spec(text_or_path: str | os.PathLike, filename: str | None = None) -> tuple[str, str]:

@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from .printing import latex
 from .sentence import Sentence
-from .sentence_print import print_sentence
+from .sentence_print import mathml_of as _mathml_of, md_code, print_sentence
 from .steps import Answer, ErrorInfo, ProblemSolution, Result, Solution, Step, Table
 from .version import __version__
 
@@ -210,14 +210,6 @@ def md_math(tex: str) -> str:
     return "\n\n" + md_display(tex) + "\n"
 
 
-def md_code(text: str) -> str:
-    """`text` as a Markdown code span, whatever backticks it holds."""
-    ticks = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * (ticks + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def md_item(text: str, number: int) -> str:
     """`text` as item `number` of an ordered list (continuation lines indented to match)."""
     mark = f"{number}. "
@@ -309,15 +301,6 @@ def tex_code(text: Any) -> str:
 
 # ---- html --------------------------------------------------------------------------------
 
-def _mathml_of(x: Any, display: bool = False) -> str:
-    from .mathml import mathml
-    try:
-        return mathml(x, display)
-    except Exception:   # an object sympy's MathML printer cannot print: via its LaTeX
-        from .prose import tex_to_mathml
-        return tex_to_mathml(latex(x), display)
-
-
 def html_math(x: Any, display: bool = False) -> Markup:
     return Markup(_mathml_of(x, display))
 
@@ -332,10 +315,10 @@ def html_chain(step: Step) -> Markup:
     if len(items) > 2 and is_long(items, "html"):
         cells = []
         for k, e in enumerate(items[1:]):
-            lhs = _mathml_of(items[0]) if k == 0 else ""
+            lhs = _mathml_of(items[0], displaystyle=True) if k == 0 else ""
             cells.append(f'<div class="lhs">{lhs}</div><div class="rel">'
                          f'<math xmlns="{MATHML_NS}">{mo(rel)}</math></div>'
-                         f'<div class="rhs">{_mathml_of(e)}</div>')
+                         f'<div class="rhs">{_mathml_of(e, displaystyle=True)}</div>')
         return Markup('<div class="chain grid">' + "\n".join(cells) + "</div>")
     try:
         parts = []
@@ -609,6 +592,8 @@ def _relation_json(r: Any) -> dict:
 
 def _result_json(r: Result) -> dict:
     out: dict[str, Any] = {"label": r.label, "goal": r.goal, "marks": _num(r.marks)}
+    if r.title is not None:
+        out["title"] = print_sentence(r.title, "md")
     if r.error is not None:
         out["error"] = {"message": r.error.message, "line": r.error.line, "column": r.error.column,
                         "kind": r.error.kind}
@@ -643,6 +628,8 @@ def to_json(solution: Solution, view: str = "solutions") -> dict:
                                  "text": p.text,
                                  "parts": [{"label": q.label, "marks": _num(q.marks), "text": q.text}
                                            for q in p.parts]}
+        if p.assumptions:
+            entry["assumptions"] = [print_sentence(a, "md") for a in p.assumptions]
         if view == "paper":
             results = [{"label": r.label, "marks": _num(r.marks)} for r in p.results]
         else:
