@@ -13,6 +13,8 @@ and re-canonicalises every intermediate expression.  Derivative nodes (`Gradient
 `JacobianOf`) are evaluated by forward-mode dual numbers, an independent route to the
 closed forms.  A node type it does not know, or a number it cannot keep exact (floats,
 exp, log, π), raises `Unsupported`: the caller then takes sympy's route for that value.
+The handlers of matrix, tensor and derivative nodes live in derive/fasteval_matrix.py,
+which registers them when imported (derive.verify imports both).
 """
 from __future__ import annotations
 
@@ -343,6 +345,3 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     return a == b
-
-
-from . import fasteval_matrix  # noqa: F401  (registers the matrix, tensor and derivative handlers)

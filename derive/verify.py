@@ -21,7 +21,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from . import fasteval
+from . import fasteval, fasteval_matrix  # noqa: F401  (the second registers matrix handlers)
 from .errors import CheckFailed
 from .exactnum import Unsupported
 

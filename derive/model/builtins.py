@@ -395,4 +395,4 @@ def _load(ev, args, kw, node):
     (name,) = args
     if not isinstance(name, str):
         raise SpecError('`load` needs a file name in quotes, such as load("w1.csv")', node.args[0].pos)
-    return load_tensor(name, node)
+    return load_tensor(name, node, check_entries)

@@ -33,7 +33,6 @@ import sympy as sp
 
 from .. import ast
 from ..errors import LimitError, Pos, Source, SpecError
-from .expressions import check_entries
 
 MAX_LOAD_BYTES = 2_000_000
 _ENTRY = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -119,7 +118,7 @@ def parse_csv(text: str, name: str, call: str) -> list[list[Fraction]]:
     return rows
 
 
-def _from_npy(data: bytes, shown: str, node: ast.Expr) -> list[list[Fraction]]:
+def _from_npy(data: bytes, shown: str, node: ast.Expr, check_entries: Any) -> list[list[Fraction]]:
     try:
         import numpy as np
     except ImportError:
@@ -142,12 +141,14 @@ def _from_npy(data: bytes, shown: str, node: ast.Expr) -> list[list[Fraction]]:
     return [[Fraction(int(v)) for v in r] for r in rows.tolist()]
 
 
-def load_tensor(name: str, node: ast.Expr) -> sp.ImmutableMatrix:
+def load_tensor(name: str, node: ast.Expr, check_entries: Any) -> sp.ImmutableMatrix:
+    """The tensor in file `name` (see the module docstring); `check_entries(n, m, node)`
+    enforces the explicit-tensor limit before the matrix is built."""
     path = resolve(name, node)
     data = read_bytes(path, name, node)
     call = str(node.pos) if node.pos is not None else "the spec"
     if path.suffix.lower() == ".npy":
-        rows = _from_npy(data, name, node)
+        rows = _from_npy(data, name, node, check_entries)
     elif path.suffix.lower() == ".csv":
         try:
             text = data.decode("utf-8-sig")
