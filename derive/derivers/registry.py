@@ -11,6 +11,9 @@ import importlib
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
 from .. import ast
 from ..errors import CheckFailed, DeriveError, InternalError, LimitError, Pos, SpecError, Unsupported
 from ..model.problem import Goal, Problem
@@ -107,9 +110,18 @@ def subgoal(problem: Problem, name: str, args: tuple[ast.Expr, ...], pos: Pos) -
     return run_goal(problem, ast.Call(pos, ast.Name(pos, name), tuple(args), ()))
 
 
-def value_of_goal(problem: Problem, call: ast.Call) -> Any:
-    """A goal used inside an expression: its answer's sympy object."""
-    return run_goal(problem, call).answer.expr
+def value_of_goal(problem: Problem, call: ast.Call, mode: str = "symbol") -> Any:
+    """A goal used inside an expression: its answer's sympy object.  In "value" mode the
+    problem's given values are put in for its names (`simplify(b)` is b's value there, as `b`
+    is), so that a node's value and its display agree."""
+    out = run_goal(problem, call).answer.expr
+    if mode != "value" or not isinstance(out, sp.Basic):
+        return out
+    out = out.xreplace(problem.substitutions())
+    if isinstance(out, MatrixExpr) and not out.atoms(sp.MatrixSymbol):
+        done = out.doit()
+        out = sp.ImmutableMatrix(done) if isinstance(done, sp.MatrixBase) else done
+    return out
 
 
 def load_for(name: str | None) -> bool:
@@ -129,8 +141,8 @@ class _Families:
     def is_goal(self, name: str) -> bool:
         return name in GOALS
 
-    def value_of_goal(self, problem: Problem, call: ast.Call) -> Any:
-        return value_of_goal(problem, call)
+    def value_of_goal(self, problem: Problem, call: ast.Call, mode: str = "symbol") -> Any:
+        return value_of_goal(problem, call, mode)
 
     def names(self) -> list[str]:
         return list(INDEX)
