@@ -118,12 +118,28 @@ def item_width(x: Any) -> int:
         return _width_of_latex(latex(x))
 
 
+def _min_width(x: Any) -> int:
+    """A lower bound of `item_width(x)` that costs nothing: an explicit matrix of c columns
+    takes at least 2c + 1 (entries, spaces, brackets)."""
+    import sympy as sp            # (already loaded by then; render.py itself does not need it)
+    return 2 * int(x.shape[1]) + 1 if isinstance(x, sp.MatrixBase) else 0
+
+
 def is_long(items: tuple[Any, ...] | list[Any], fmt: str) -> bool:
-    """Whether a chain is broken one link per line in `fmt`."""
+    """Whether a chain is broken one link per line in `fmt` (widths are summed only until
+    the limit is passed: laying out a 64×64 matrix in 2-D only to learn that it is wide
+    took most of a big network's rendering)."""
     if len(items) <= 2:
         return False
-    total = sum(item_width(x) for x in items) + 3 * (len(items) - 1)
-    return total > CHAIN_WIDTH[fmt]
+    limit = CHAIN_WIDTH[fmt]
+    total = 3 * (len(items) - 1)
+    if total + sum(_min_width(x) for x in items) > limit:
+        return True
+    for x in items:
+        total += item_width(x)
+        if total > limit:
+            return True
+    return False
 
 
 def answer_tex(a: Answer) -> str:
