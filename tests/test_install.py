@@ -53,7 +53,7 @@ def venv(tmp_path_factory):
 
 
 def _env(tmp_path, **extra):
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "DERIVE_CACHE_DIR")}
     env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), HOME=str(tmp_path / "home"))
     env.update(extra)
     return env
