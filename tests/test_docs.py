@@ -170,15 +170,16 @@ def _run_derivation_module(body: str) -> None:
 def test_the_json_example_has_the_keys_derive_writes():
     (where, _, body), = blocks("json")
     example = json.loads(body)
-    real = derive.solve('title "T"\nproblem "p" {\n  let o = 24\n  (b) find o\n  (f) [2] find frobnicate(o)\n}\n'
-                        ).to_json()
+    real = derive.solve('title "T"\nproblem "p" {\n  let a = 20\n  o = a + 4\n  (b) find o\n'
+                        '  (f) [2] find frobnicate(o)\n}\n').to_json()
     assert list(example) == list(real)
     ep, rp = example["problems"][0], real["problems"][0]
     assert list(ep) == list(rp)
     (eok, eerr), (rok, rerr) = ep["results"], rp["results"]
     assert list(eok) == list(rok) and list(eerr) == list(rerr)
     assert list(eok["answer"]) == list(rok["answer"]) and eok["answer"]["kind"] == rok["answer"]["kind"]
-    assert list(eok["steps"][0]) == list(rok["steps"][0])
+    assert list(eok["steps"][0]) == list(rok["steps"][-1])
+    assert list(eok["steps"][0]["relations"][0]) == list(rok["steps"][-1]["relations"][0])
     assert list(eerr["error"]) == list(rerr["error"]) and eerr["error"]["message"] == rerr["error"]["message"]
 
 

@@ -99,14 +99,19 @@ def answer_kind(expr: Any, choice: str | None = None, prose: str | None = None) 
 
 
 def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex: str | None = None,
-                choice: str | None = None, prose: str | None = None, extra: dict | None = None) -> Answer:
+                choice: str | None = None, prose: Any = None, extra: dict | None = None,
+                display: Any = None) -> Answer:
     """An Answer with text, LaTeX and JSON value worked out from `expr` unless given.
 
+    `display` is the object to show instead of `expr` (its LaTeX becomes `latex`); `tex`
+    is the older way of saying the same with a LaTeX string (being retired: maths is data).
     Its kind (`answer_kind`) is the first item of `extra`.  A string's or prose's text is
     quoted (`json.dumps`: a literal that parse_expr, ast.literal_eval and JSON read back
     as the string), so no text ever holds spec-written code; a string's value is itself.
     """
     import json
+    if display is not None:
+        tex = latex(display)
     kind = answer_kind(expr, choice, prose)
     text = answer_text(expr) if text is None else text
     if kind in QUOTED_KINDS:
@@ -115,7 +120,7 @@ def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex:
             value = expr
     return Answer(expr, text, latex(expr) if tex is None else tex,
                   answer_value(expr) if value == "auto" else value, choice, prose,
-                  (("kind", kind),) + tuple((extra or {}).items()))
+                  (("kind", kind),) + tuple((extra or {}).items()), display)
 
 
 def check_call(call: ast.Call, d: Deriver) -> None:
