@@ -152,7 +152,10 @@ def _quiet_stdout() -> None:
     final flush of what is still buffered neither fails nor prints a traceback."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
     except (OSError, ValueError, AttributeError):   # not a real file (a test's capture)
         try:
             sys.stdout = open(os.devnull, "w")
@@ -205,7 +208,7 @@ def _check(args, name: str) -> int:
     from .pipeline import read_spec
     from .syntax import parse
     from pathlib import Path
-    text, name = (_read_stdin(), "<stdin>") if args.file == "-" else read_spec(Path(args.file))
+    text, name = read_spec(_read_stdin(), "<stdin>") if args.file == "-" else read_spec(Path(args.file))
     spec = parse(text, name)
     with limits.time_limit(limits.GOAL_SECONDS, "working out the definitions"):
         problems = build(spec)

@@ -452,7 +452,8 @@ def test_empty_input_says_so(tmp_path, content, what):
     path.write_text(content)
     message = f"error: the spec is {what}: there is nothing to solve"
     for args, stdin, name in ((("solve", path), None, str(path)), (("check", path), None, str(path)),
-                              (("solve", "-"), content.encode(), "<stdin>")):
+                              (("solve", "-"), content.encode(), "<stdin>"),
+                              (("check", "-"), content.encode(), "<stdin>")):
         code, out, err = run(*args, stdin=stdin)
         assert code == 2 and out == ""
         assert err.startswith(f"{name}: {message}"), err
