@@ -2,7 +2,7 @@
 
 `entries()` gives `(section, signature, summary)` rows; `listing()` the text that
 `derive goals` prints.  Nothing here is a hand-written list: goals come from
-`derive.derivers.registry.DERIVERS`, builtins from `derive.model.builtins.BUILTINS`,
+`derive.derivers.goals.GOALS`, builtins from `derive.model.builtins.BUILTINS`,
 layer signatures from `derive.derivers.layers.LAYERS` (PyTorch's parameter names and
 defaults) and named derivations from `derive.derivations.DERIVATIONS`, after every family
 has registered (`load_all`).
@@ -66,13 +66,15 @@ def _summary(doc: str) -> str:
 def entries() -> list[tuple[str, str, str]]:
     """Every goal, builtin, layer and named derivation as (section, signature, summary), sorted."""
     from .derivations import DERIVATIONS, load_all as load_derivations
+    from .derivers.goals import GOALS
     from .derivers.layers import LAYERS
-    from .derivers.registry import DERIVERS, load_all
+    from .derivers.registry import load_all
     from .model.builtins import BUILTINS
     load_all()
     load_derivations()
-    rows = [("goals", signature(d.name, d.nargs, d.kwargs), _summary(d.doc))
-            for d in DERIVERS.values() if d.name != "evaluate"]
+    rows = [("goals", signature(name, g.nargs, g.kwargs),
+             _summary(g.doc) + ("" if g.strategies else " (part of the language, not implemented yet)"))
+            for name, g in GOALS.items() if name != "evaluate"]
     for b in BUILTINS.values():
         if b.name in LAYERS:
             rows.append(("layers", layer_signature(b.name), _summary(b.doc)))

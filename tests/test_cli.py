@@ -405,13 +405,13 @@ def test_check_reports_what_solve_would_refuse(tmp_path, text, message):
 
 def test_goals_lists_every_registered_goal_builtin_layer_and_derivation():
     from derive.derivations import DERIVATIONS
-    from derive.derivers.registry import DERIVERS
+    from derive.derivers.goals import GOALS
     from derive.model.builtins import BUILTINS
     code, out, err = run("goals")
     assert code == 0 and err == ""
     listed = {line.strip().split("(")[0] for line in out.splitlines() if line.startswith("  ") and
               not line.startswith("      ")}
-    assert listed == (set(DERIVERS) - {"evaluate"}) | set(BUILTINS) | {"derivation"}
+    assert listed == (set(GOALS) - {"evaluate"}) | set(BUILTINS) | {"derivation"}
     assert {f"derivation({name})" for name in DERIVATIONS} <= {line.strip() for line in out.splitlines()}
     # layers carry PyTorch's parameter names and defaults, in PyTorch's order
     assert ("  Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, "
@@ -425,9 +425,13 @@ def test_goals_reads_the_registries_not_a_list(monkeypatch):
     from derive.model import builtins
     monkeypatch.setitem(builtins.BUILTINS, "zz_probe", builtins.Builtin(
         "zz_probe", lambda *a: None, (1, 3), ("scale",), "a probe registered by the test"))
+    from derive.derivers import goals
+    monkeypatch.setitem(goals.GOALS, "zz_goal", goals.GoalSpec((), (2, 2), ("lr",), "a goal with no strategy"))
     out = run("goals")[1].splitlines()
     i = out.index("  zz_probe(a[, b, c], scale=)")
     assert out[i + 1].strip() == "a probe registered by the test"
+    i = out.index("  zz_goal(a, b, lr=)")
+    assert out[i + 1].strip() == "a goal with no strategy (part of the language, not implemented yet)"
 
 
 def test_solve_reads_an_existing_file_whatever_its_extension(tmp_path, monkeypatch):
