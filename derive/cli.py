@@ -2,6 +2,13 @@
 
     derive solve FILE|- [--format md|latex|html|json|text] [--view solutions|paper|key]
                         [--output FILE] [--templates DIR] [--time-limit S] [--max-memory MB]
+    derive check FILE|-      parse and build the spec, derive nothing (0: readable, 2: not)
+    derive goals             the goals, builtins, layers and derivations a spec can use
+
+`--output FILE` without `--format` takes the format from FILE's extension (FORMAT_OF_SUFFIX;
+another extension, or none, gives Markdown).  Standard output that cannot encode Unicode
+(PYTHONIOENCODING=ascii) gets ASCII (derive.asciitext); a failed write (a full disk) is an
+error with exit code 2.
 
 Exit codes: 0 every goal solved; 1 some goals gave errors (the solution is still
 printed, and each error is also reported on standard error); 2 the spec could not be
@@ -22,6 +29,8 @@ from typing import Sequence
 
 FORMATS = ("md", "latex", "html", "json", "text")     # = derive.render.FORMATS (checked by a test)
 VIEWS = ("solutions", "paper", "key")                  # = derive.render.VIEWS
+FORMAT_OF_SUFFIX = {".md": "md", ".markdown": "md", ".tex": "latex", ".latex": "latex", ".html": "html",
+                    ".htm": "html", ".json": "json", ".txt": "text"}
 
 EXAMPLE = """\
 example:
@@ -34,6 +43,9 @@ example:
   $ derive solve gd.spec --format json    # answers and steps for a grading tool
   $ derive solve exam.spec --format latex --output exam.tex && pdflatex exam.tex
   $ cat gd.spec | derive solve - --format text
+  $ derive solve gd.spec -o gd.html        # the format from the extension
+  $ derive check gd.spec                  # readable? (for editors and CI)
+  $ derive goals                          # what a spec can ask for
 
 exit codes: 0 solved; 1 some goals failed (solution still printed); 2 the spec could
 not be read (FILE:LINE:COL: error: MESSAGE); 3 internal error
@@ -52,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
                            description="Solve a problem spec and print its worked solution.",
                            formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLE)
     solve.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
-    solve.add_argument("--format", "-f", choices=FORMATS, default="md", help="output format (default: md)")
+    solve.add_argument("--format", "-f", choices=FORMATS, default=None,
+                       help="output format (default: from the --output extension, else md)")
     solve.add_argument("--view", choices=VIEWS, default="solutions",
                        help="solutions (default): worked solutions; paper: questions only; key: final answers")
     solve.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
@@ -61,7 +74,40 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop a goal (or the definitions) that takes longer (default: 60; 0: no limit)")
     solve.add_argument("--max-memory", metavar="MB", type=int, default=2048,
                        help="refuse to grow past this much memory (default: 2048; 0: no limit)")
+    check = sub.add_parser("check", help="parse and build a spec without deriving it (exit 0 or 2)",
+                           description="Read a spec as `solve` does (syntax, names, shapes, includes) but "
+                                       "derive nothing: exit 0 if it is readable, 2 with its errors if not.")
+    check.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
+    check.add_argument("--time-limit", metavar="SECONDS", type=float, default=60.0,
+                       help="stop reading a spec that takes longer (default: 60; 0: no limit)")
+    check.add_argument("--max-memory", metavar="MB", type=int, default=2048,
+                       help="refuse to grow past this much memory (default: 2048; 0: no limit)")
+    sub.add_parser("goals", help="list the goals, builtins, layers and derivations, with their signatures",
+                   description="List what a spec can ask for, from derive's registries.")
     return ap
+
+
+def output_format(fmt: str | None, target: str | None) -> str:
+    """The --format given, else the one --output's extension names, else md."""
+    if fmt:
+        return fmt
+    if target:
+        return FORMAT_OF_SUFFIX.get(os.path.splitext(target)[1].lower(), "md")
+    return "md"
+
+
+def _refuse_overwriting_input(spec: str, target: str | None) -> None:
+    """A DeriveError if `--output` names the spec file itself (it would be lost)."""
+    from .errors import DeriveError
+    if not target or spec == "-":
+        return
+    try:
+        same = os.path.samefile(spec, target)
+    except OSError:        # one of them does not exist (yet): not the same file
+        return
+    if same:
+        raise DeriveError("the output would overwrite the input spec; choose another --output file",
+                          file=target)
 
 
 def _read_stdin() -> str:
@@ -90,12 +136,35 @@ def _report_goal_errors(solution) -> None:
         if src is not None and err.line:
             pos = Pos(src, err.line, err.column or 1)
             caret = pos.caret()
-            print(f"{pos}: error: {label}{err.message}" + (f"\n{caret}" if caret else ""), file=sys.stderr)
+            _err(f"{pos}: error: {label}{err.message}" + (f"\n{caret}" if caret else ""))
         else:
-            print(f"{solution.source}: error: {label}{err.message}", file=sys.stderr)
+            _err(f"{solution.source}: error: {label}{err.message}")
 
 
-def _write(out: str, target: str | None) -> None:
+def _err(message: str) -> None:
+    """A message on standard error, in ASCII if its encoding cannot write it."""
+    from .asciitext import to_encoding
+    print(to_encoding(message, "text", sys.stderr.encoding or "utf-8"), file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null after a failed write, so that the interpreter's
+    final flush of what is still buffered neither fails nor prints a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):   # not a real file (a test's capture)
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+
+
+def _write(out: str, target: str | None, fmt: str = "text") -> None:
+    """`out` into the file `target` (UTF-8), or onto standard output in its encoding."""
     from .errors import DeriveError
     if target:
         try:
@@ -103,9 +172,56 @@ def _write(out: str, target: str | None) -> None:
                 fh.write(out)
         except OSError as exc:
             raise DeriveError(f"cannot write the output: {exc.strerror or exc}", file=target) from None
-    else:
+        return
+    from .asciitext import to_encoding
+    out = to_encoding(out, fmt, sys.stdout.encoding or "utf-8")
+    try:
         sys.stdout.write(out)
         sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:   # ENOSPC (`> /dev/full`), EIO, ...
+        _quiet_stdout()
+        raise DeriveError(f"cannot write the output: {exc.strerror or exc}", file="<stdout>") from None
+
+
+def _solve(args, name: str) -> int:
+    from .pipeline import solve
+    from .render import render
+    fmt = output_format(args.format, args.output)
+    _refuse_overwriting_input(args.file, args.output)
+    if args.file == "-":
+        solution = solve(_read_stdin(), "<stdin>")
+    else:
+        from pathlib import Path
+        solution = solve(Path(args.file))
+    out = render(solution, fmt, view=args.view, templates=args.templates)
+    _write(out, args.output, fmt)
+    _report_goal_errors(solution)
+    return solution.exit_code
+
+
+def _check(args, name: str) -> int:
+    """Parse and build (never derive); one summary line on standard output."""
+    from . import limits
+    from .model import build
+    from .pipeline import read_spec
+    from .syntax import parse
+    from pathlib import Path
+    text, name = read_spec(_read_stdin(), "<stdin>") if args.file == "-" else read_spec(Path(args.file))
+    spec = parse(text, name)
+    with limits.time_limit(limits.GOAL_SECONDS, "working out the definitions"):
+        problems = build(spec)
+    goals = sum(len(p.goals) for p in problems)
+    _write(f"{name}: ok: {len(problems)} problem{'s' * (len(problems) != 1)}, "
+           f"{goals} goal{'s' * (goals != 1)}\n", None)
+    return 0
+
+
+def _goals() -> int:
+    from .catalog import listing
+    _write(listing(), None)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -114,30 +230,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         ap.print_help(sys.stderr)
         return 2
+    if args.command == "goals":
+        args.file, args.max_memory, args.time_limit = "<goals>", 0, 0
     name = "<stdin>" if args.file == "-" else args.file
     try:
         from . import limits
         from .errors import DeriveError, InternalError
         limits.memory_limit(args.max_memory)
         limits.GOAL_SECONDS = args.time_limit or None
-        from .pipeline import solve
-        from .render import render
-        if args.file == "-":
-            solution = solve(_read_stdin(), "<stdin>")
-        else:
-            from pathlib import Path
-            solution = solve(Path(args.file))
-        out = render(solution, args.format, view=args.view, templates=args.templates)
-        _write(out, args.output)
-        _report_goal_errors(solution)
-        return solution.exit_code
+        if args.command == "goals":
+            return _goals()
+        if args.command == "check":
+            return _check(args, name)
+        return _solve(args, name)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:   # `derive solve x.spec | head`: the reader left, nothing to report
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        _quiet_stdout()
         return 0
     except Exception as exc:   # noqa: BLE001 - the one place that turns anything into a message
         from .errors import DeriveError, InternalError, LimitError
@@ -156,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("DERIVE_DEBUG"):
             import traceback
             traceback.print_exc()
-        print(str(err), file=sys.stderr)
+        _err(str(err))
         return err.exit_code
 
 

@@ -36,11 +36,28 @@ def derive(problem: Problem) -> ProblemSolution:
                            problem.number, assumptions(problem))
 
 
+def _is_path(text_or_path: str | os.PathLike) -> bool:
+    """Whether `solve`'s argument names a file: a PathLike; or one line of text, no `{`, that
+    ends with `.spec` or names an existing file (`exam.txt`); spec text otherwise."""
+    if isinstance(text_or_path, os.PathLike):
+        return True
+    if not isinstance(text_or_path, str) or "\n" in text_or_path or "{" in text_or_path:
+        return False
+    return text_or_path.strip().endswith(".spec") or os.path.isfile(text_or_path)
+
+
+def _check_not_empty(text: str, name: str) -> None:
+    """An empty spec (nothing, or only blanks and comments) is an error that says so."""
+    if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        what = "empty" if not text.strip() else "only comments"
+        raise DeriveError(f"the spec is {what}: there is nothing to solve (a spec holds "
+                          '`problem "Title" { ... }` blocks; see docs/language.md)', file=name)
+
+
 def read_spec(text_or_path: str | os.PathLike, filename: str | None = None) -> tuple[str, str]:
-    """(text, filename) from spec text or a path to a spec file."""
-    if isinstance(text_or_path, os.PathLike) or (
-            isinstance(text_or_path, str) and "\n" not in text_or_path and "{" not in text_or_path
-            and text_or_path.strip().endswith(".spec")):
+    """(text, filename) from spec text or a path to a spec file (any extension); a
+    DeriveError if the file cannot be read or the spec is empty."""
+    if _is_path(text_or_path):
         path = Path(text_or_path)
         name = filename or str(path)
         try:
@@ -48,7 +65,7 @@ def read_spec(text_or_path: str | os.PathLike, filename: str | None = None) -> t
                 raise LimitError(f"the spec is larger than {MAX_SPEC_BYTES // 1000:,} kB; split it into files "
                                  "joined with `include`", file=name)
             with open(path, encoding="utf-8-sig") as fh:   # (-sig: a byte-order mark is not part of the text)
-                return fh.read(), name
+                text = fh.read()
         except FileNotFoundError:
             raise DeriveError("no such file", file=name) from None
         except IsADirectoryError:
@@ -57,11 +74,14 @@ def read_spec(text_or_path: str | os.PathLike, filename: str | None = None) -> t
             raise DeriveError(f"cannot read it: {exc.strerror or exc}", file=name) from None
         except UnicodeDecodeError as exc:
             raise DeriveError(f"not UTF-8 text (byte {exc.start} cannot be decoded)", file=name) from None
-    return str(text_or_path), filename or "<spec>"
+    else:
+        text, name = str(text_or_path), filename or "<spec>"
+    _check_not_empty(text, name)
+    return text, name
 
 
 def solve(text_or_path: str | os.PathLike, filename: str | None = None) -> Solution:
-    """Parse, build and derive a spec (text, or a path to a `.spec` file).
+    """Parse, build and derive a spec (text, or a path to a spec file: see `read_spec`).
 
     Raises `DeriveError` when the spec cannot be read (syntax or meaning); goals that
     cannot be derived are error results inside the returned `Solution`.

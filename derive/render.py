@@ -555,9 +555,12 @@ def _plural(x, word: str) -> str:
 # ---- JSON --------------------------------------------------------------------------------
 
 def _clean(x: Any) -> Any:
-    """JSON-safe values: non-finite floats become null, tuples lists, keys strings."""
+    """JSON-safe values: non-finite floats become null, whole ones integers (`0.0` -> `0`, as
+    docs/json.md promises; up to 2^53, where floats are exact), tuples lists, keys strings."""
     if isinstance(x, float):
-        return x if math.isfinite(x) else None
+        if not math.isfinite(x):
+            return None
+        return int(x) if x.is_integer() and abs(x) <= 2 ** 53 else x
     if isinstance(x, dict):
         return {str(k): _clean(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -600,9 +603,13 @@ def _result_json(r: Result) -> dict:
                         "kind": r.error.kind}
         return out
     a = r.answer
-    ans: dict[str, Any] = {"text": a.text, "latex": a.latex, "value": _clean(a.value)}
+    extra = dict(a.extra)
+    kind = extra.get("kind", "expression")
+    ans: dict[str, Any] = {"text": a.text, "latex": a.latex, "value": _clean(a.value), "kind": kind}
     if a.choice is not None:
         ans["choice"] = a.choice
+    if kind == "prose" and isinstance(a.prose, str):
+        ans["prose"] = a.prose
     for k, v in a.extra:
         if k not in ans:
             ans[k] = _clean(v)

@@ -125,7 +125,7 @@ def test_least_squares_hessian_and_convexity(ls):
 
 def test_pseudocode_mentions_batch_and_learning_rate(ls):
     d = ls[3]
-    text = d.answer.text
+    text = d.answer.prose   # (answer.text is the same, quoted)
     assert "batch" in text.lower() and "\\eta" in text
     assert text.count("\n1. ") == 1 and "**return**" in text
     # the minibatch gradient line is derived, not a template: it holds X_B^T(y_B - X_B w)

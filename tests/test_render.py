@@ -337,7 +337,7 @@ def test_json_contract_shape():
     assert p["text"] == PROSE and p["parts"][0] == {"label": "(a)", "marks": 2, "text": "Expand $(x + y)^3$ — show **every** step."}
     first = p["results"][0]
     assert list(first) == ["label", "goal", "marks", "answer", "steps"]
-    assert list(first["answer"]) == ["text", "latex", "value"]
+    assert list(first["answer"]) == ["text", "latex", "value", "kind"]
     assert set(first["steps"][0]) <= {"rule", "text", "latex", "checked", "check", "relations"}
     assert {"rule", "text", "latex", "checked"} <= set(first["steps"][0])
     by_goal = {r["goal"]: r for r in p["results"]}
@@ -349,7 +349,8 @@ def test_json_contract_shape():
     assert err["error"] == {"message": "the goal `grad` is not implemented yet", "line": 12, "column": 5,
                             "kind": "unsupported"} and "answer" not in err
     authored = [r for r in p["results"] if r["goal"] is None][0]
-    assert authored["answer"]["text"] == PROSE and authored["answer"]["value"] is None
+    assert authored["answer"]["prose"] == PROSE and authored["answer"]["value"] is None
+    assert authored["answer"]["kind"] == "prose" and json.loads(authored["answer"]["text"]) == PROSE
     p2 = doc["problems"][1]
     assert p2["points"] == 2.5 and p2["results"][0]["answer"]["value"] is None
 
