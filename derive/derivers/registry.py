@@ -131,7 +131,7 @@ def _error_result(goal: Goal, goal_text: str | None, exc: DeriveError) -> Result
 INDEX: dict[str, str] = {
     "evaluate": "evaluate",
     "grad": "grad", "sgd_step": "backprop",
-    "hessian": "matcalc", "convex": "matcalc", "expand": "matcalc", "simplify": "matcalc",
+    "hessian": "matcalc", "convex": "convexity", "expand": "matcalc", "simplify": "matcalc",
     "attention": "attention", "multihead_attention": "attention",
     "pseudocode": "algorithms",
     "gd": "optimize", "lr_range": "optimize", "optimal_lr": "optimize",
@@ -140,7 +140,7 @@ INDEX: dict[str, str] = {
                                      "AvgPool2d", "Flatten", "Embedding", "BatchNorm1d", "BatchNorm2d",
                                      "LayerNorm", "Dropout")},
     **{m: "metrics" for m in ("precision", "recall", "f1", "accuracy", "confusion", "roc", "auc")},
-    "posterior": "probability", "choice": "choice", "feature_map": "kernels",
+    "posterior": "probability", "choice": "choice", "feature_map": "kernels", "psd": "definite",
     "distance": "classics", "margin": "classics", "derivation": "classics", "hyperplane": "classics",
 }
 
