@@ -238,3 +238,61 @@ def test_psd_errors():
     assert r.error is None and r.answer.value is False and "not symmetric" in r.answer.prose
     (r,) = derive.solve('problem "e" { symbol a\nlet K = [[a, 0], [0, 1]]\nfind psd(K) }').results
     assert r.error is not None and r.error.kind == "unsupported"
+
+
+def test_given_constant_part_plus_free_sum_of_squares():
+    """∇²f = 2BᵀB + 2A with B free and A given: convex exactly because 2A is PSD."""
+    body = 'vector x : (2)\nmatrix B : (2, 2)\nlet A = {A}\nf = x @ A @ x + x @ B.T @ B @ x\nfind convex(f, x)'
+    (yes,) = derive.solve('problem "t" { ' + body.format(A="[[2, 1], [1, 2]]") + ' }').results
+    assert yes.error is None and yes.answer.value is True
+    assert any(s.rule == "quadratic_form" and s.checked for s in yes.steps)
+    assert any(s.rule == "minor" and s.checked for s in _steps(yes))
+    (no,) = derive.solve('problem "t" { ' + body.format(A="[[1, 2], [2, 1]]") + ' }').results
+    assert no.error is None and no.answer.value is False       # (at B = 0, or any B the search finds)
+
+
+def test_symbolic_size_with_a_let_scalar():
+    spec = 'problem "h" { dim d\nvector w : (d)\nlet lambda = 1/2\nf = lambda * (w @ w)\nfind convex(f, w)\nfind hessian(f, w) }'
+    conv, hess = derive.solve(spec).results
+    assert conv.error is None and conv.answer.value is True
+    assert hess.error is None and hess.answer.text.replace(" ", "") in ("I", "Identity(d)", "1")
+
+
+def test_a_hessian_that_depends_on_x_keeps_the_given_matrix():
+    spec = ('problem "q" { vector x : (2)\nlet A = [[1, 0], [0, -3]]\nf = (x @ x)^2 + x @ A @ x\n'
+            'find convex(f, x) }')
+    (r,) = derive.solve(spec).results
+    assert r.error is None and r.answer.value is False
+    (cx,) = [s for s in r.steps if s.rule == "counterexample"]
+    assert "$x = " in cx.text and "$A = " not in cx.text and cx.checked is True
+    # recompute vᵀ∇²f(x)v in NumPy at the x shown: ∇²f = 4(xᵀx)I + 8xxᵀ + 2A
+    x = _mat(next(val for k, val in _point_of(cx.text)))
+    v = _mat(cx.chain[0].args[-1])
+    H = 4 * (x.T @ x).item() * np.eye(2) + 8 * x @ x.T + 2 * np.diag([1.0, -3.0])
+    assert (v.T @ H @ v).item() < 0 and np.isclose((v.T @ H @ v).item(), float(cx.chain[-1]))
+
+
+def _point_of(text: str):
+    """The vectors `$x = \\begin{bmatrix}...\\end{bmatrix}$` named in a step's text."""
+    import re
+    for name, body in re.findall(r"\$(\w+) = \\begin\{bmatrix\}(.*?)\\end\{bmatrix\}\$", text):
+        rows = [[sp.Rational(e.strip().replace("\\frac{", "").replace("}{", "/").replace("}", ""))
+                 for e in row.split("&")] for row in body.split("\\\\")]
+        if name == "x":
+            yield name, sp.ImmutableMatrix(rows)
+
+
+def test_the_variable_is_never_substituted_by_convex():
+    """`param w = [1, 2]` is the point for `hessian`, but convexity is about every w."""
+    spec = ('problem "p" { param w = [1, 2]\nlet A = [[2, 1], [1, 2]]\nf = w @ A @ w - (w @ w)^2\n'
+            'find convex(f, w)\nfind hessian(f, w) }')
+    conv, hess = derive.solve(spec).results
+    assert conv.error is None and conv.answer.value is False
+    (sub,) = [s for s in conv.steps if s.rule == "substitute"]
+    assert sp.MatrixSymbol("w", 2, 1) in sub.chain[-1].atoms(sp.MatrixSymbol)
+    (cx,) = [s for s in conv.steps if s.rule == "counterexample"]
+    assert "$w = " in cx.text and cx.checked is True
+    # hessian: at the given w, 2A − 4(wᵀw)I − 8wwᵀ
+    w = np.array([[1.0], [2.0]])
+    want = 2 * np.array([[2.0, 1.0], [1.0, 2.0]]) - 4 * (w.T @ w).item() * np.eye(2) - 8 * w @ w.T
+    assert hess.error is None and np.allclose(np.array(hess.answer.value, dtype=float), want)

@@ -116,11 +116,58 @@ def _convex_given(He: Any, steps: list[Step], x: Any, f_sym: Any, given: dict, c
             prose = (f"No: with the given values the Hessian is constant and not positive semidefinite: "
                      f"{verdict.reason}, so ${fs}$ curves downwards along $v$ and is not convex in ${xt}$.")
         return Derived(_yes(prose) if verdict.kind != "not_psd" else _no(prose), tuple(steps))
+    try:
+        Hp = M.to_poly(val)
+    except Unsupported:
+        Hp = None
+    if Hp is not None and not Hp.depends_on(x):
+        quad = _quadratic_form(Hp, sp.MatrixSymbol("v", x.shape[0], 1))
+        if quad is not None:
+            return _sum_of_squares(quad, val, steps, x, f_sym)
+    mixed = _constant_part(val, x, f_sym, steps)
+    if mixed is not None:
+        return mixed
     verdict = _counterexample(val, x, f_sym, steps)
     if verdict is not None:
         return verdict
     raise Unsupported(f"with the given values the Hessian is ${latex(val)}$; could not decide whether it is "
                       "positive semidefinite for every value of what is left free", call.pos)
+
+
+def _constant_part(val: Any, x: Any, f_sym: Any, steps: list[Step]) -> Derived | None:
+    """∇²f = R + C with C the given numbers and R a sum of squares in the free matrices:
+    convex when C is positive semidefinite (vᵀ∇²f v = vᵀRv + vᵀCv ≥ 0); else None."""
+    if not isinstance(val, sp.MatAdd):
+        return None
+    consts = [a for a in val.args if DF.numeric_matrix(a)]
+    rest = [a for a in val.args if not DF.numeric_matrix(a)]
+    if not consts or not rest:
+        return None
+    C = sp.ImmutableMatrix(sum(consts[1:], consts[0]))
+    R = sp.MatAdd(*rest, evaluate=False) if len(rest) > 1 else rest[0]
+    try:
+        Rp = M.to_poly(R)
+    except Unsupported:
+        return None
+    v = sp.MatrixSymbol("v", x.shape[0], 1)
+    quad = None if Rp.depends_on(x) else _quadratic_form(Rp, v)
+    verdict = DF.verdict_steps(C, "C")
+    if quad is None or verdict is None or verdict.kind == "not_psd":
+        return None
+    split = sp.MatAdd(R, C, evaluate=False)
+    if latex(split) != latex(val):
+        steps.append(make_step("split", "Split it into the part with the free matrices and the constant part:",
+                               val, split))
+    steps.append(make_step("quadratic_form", "For any vector $v$, the quadratic form of the part with the free "
+                           "matrices is a sum of squares with nonnegative weights:", sp.MatMul(sp.Transpose(v), R, v, evaluate=False),
+                           quad[0], quad[1]))
+    steps.append(make_step("constant", f"and the constant part $C = {latex(C)}$ is positive semidefinite:", check=False,
+                           substeps=verdict.steps))
+    fs, xt = latex(f_sym), latex(x)
+    prose = (f"Yes: $v^T \\nabla^2 {fs}\\, v = {latex(quad[1])} + v^T C v \\ge 0$ for every $v$, with "
+             f"$C = {latex(C)}$ positive semidefinite ({verdict.reason}); so the Hessian is positive semidefinite everywhere and ${fs}$ is convex in "
+             f"${xt}$.")
+    return Derived(_yes(prose), tuple(steps))
 
 
 def _convex_scalar(H: Poly, steps: list[Step], x: Any, f_sym: Any, given: dict) -> Derived:
@@ -215,11 +262,11 @@ def _counterexample(He: Any, x: Any, f_sym: Any, steps: list[Step]) -> Derived |
             return None
         d = DF.classify(sp.ImmutableMatrix(Hn))
         if d is not None and d.kind == "not_psd":
-            return _show_counterexample(He, point, d.witness, steps, f_sym)
+            return _show_counterexample(He, point, d.witness, steps, f_sym, x)
     return None
 
 
-def _show_counterexample(He: Any, point: dict, v: Any, steps: list[Step], f_sym: Any) -> Derived:
+def _show_counterexample(He: Any, point: dict, v: Any, steps: list[Step], f_sym: Any, x: Any) -> Derived:
     sizes = _size_symbols(He)
     dims = {k: val for k, val in point.items() if k in sizes}
     chosen = {k: val for k, val in point.items() if k not in dims}
@@ -231,10 +278,11 @@ def _show_counterexample(He: Any, point: dict, v: Any, steps: list[Step], f_sym:
     steps.append(make_step("counterexample", f"At {at} and $v = {latex(v)}$, the quadratic form of the "
                            "Hessian is", q, val))
     steps.append(make_step("negative", "which is negative:", val, sp.Integer(0), relation="<"))
+    others = [k for k, _ in items if k != x]
+    which = (f" for every value of {', '.join(f'${latex(k)}$' for k in others)}" if others else "")
     prose = (f"No: at {at} the Hessian has the direction $v = {latex(v)}$ with "
-             f"$v^T \\nabla^2 {latex(f_sym)}\\, v = {latex(val)} < 0$, so the function is not convex "
-             "for every value of what the problem leaves free (it is convex exactly where its Hessian is "
-             "positive semidefinite).")
+             f"$v^T \\nabla^2 {latex(f_sym)}\\, v = {latex(val)} < 0$, so ${latex(f_sym)}$ is not convex in "
+             f"${latex(x)}${which} (a convex function has a positive semidefinite Hessian everywhere).")
     return Derived(_no(prose), tuple(steps))
 
 

@@ -239,7 +239,8 @@ def _chain_tex(ch: M.Chain) -> str:
 
 def _const_tex(t: M.Term, others: tuple, od: Any) -> str:
     """LaTeX of the constant factor of a term (its coefficient and the scalars free of x)."""
-    parts = [] if t.coef == 1 else ["-" if t.coef == -1 else latex(t.coef)]
+    coef = r"\left(%s\right)" % latex(t.coef) if isinstance(t.coef, sp.Add) else latex(t.coef)
+    parts = [] if t.coef == 1 else ["-" if t.coef == -1 else coef]
     parts += [r"\left(%s\right)" % latex(M.chain_expr(M.orient_scalar(s, od))) for s in others]
     return " ".join(parts) + (r"\, " if parts and parts != ["-"] else "")
 
@@ -727,13 +728,8 @@ def _with_values(problem: Problem, answer: Any, text_expr: Any) -> tuple[Any, An
             subs[b.symbol] = b.value
     if not subs or not ((answer.atoms(sp.MatrixSymbol) | answer.free_symbols) & set(subs)):
         return None, answer, text_expr, []
-    val = answer.xreplace(subs).doit()
-    if isinstance(val, MatrixExpr) and not val.atoms(sp.MatrixSymbol):
-        val = sp.ImmutableMatrix(val.as_explicit())
-    if isinstance(val, sp.MatrixBase):
-        val = sp.ImmutableMatrix(val.applyfunc(sp.expand))
-    elif isinstance(val, sp.Expr):
-        val = sp.expand(val)
+    from .definite import explicit
+    val = explicit(answer.xreplace(subs))
     from .evaluate import substituted
     step = make_step("substitute", "Substitute the given values:", answer, substituted(answer, subs), val,
                      where=subs)
