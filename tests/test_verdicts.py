@@ -10,6 +10,7 @@ shown, which must be the oracle's Hessian.
 """
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import numpy as np
@@ -296,3 +297,14 @@ def test_the_variable_is_never_substituted_by_convex():
     w = np.array([[1.0], [2.0]])
     want = 2 * np.array([[2.0, 1.0], [1.0, 2.0]]) - 4 * (w.T @ w).item() * np.eye(2) - 8 * w @ w.T
     assert hess.error is None and np.allclose(np.array(hess.answer.value, dtype=float), want)
+
+
+@pytest.mark.parametrize("K, ok", [("[[2, 1], [1, 2]]", True), ("[[1, 2], [2, 4]]", True), ("[[1, 3], [3, 1]]", False)])
+def test_kernel_matrix_psd_judges_the_given_K(K, ok):
+    (r,) = derive.solve(f'problem "k" {{ let K = {K}\nfind derivation(kernel_matrix_psd) }}').results
+    assert r.error is None
+    (given,) = [s for s in r.steps if s.rule == "given"]
+    Kn = np.array(json.loads(K), dtype=float)
+    assert kind_of(Kn) != "not_psd" if ok else kind_of(Kn) == "not_psd"
+    assert all(s.checked in (True, None) for s in given.walk()) and any(s.checked for s in given.walk())
+    assert ("is not positive semi-definite" in r.answer.prose) is (not ok)

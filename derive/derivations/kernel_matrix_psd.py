@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..derivers.registry import Derived, make_answer
 from ..model.functions import Norm
+from ..printing import latex
 from ..steps import make_step
 from . import derivation
 from ._display import named
@@ -59,6 +60,30 @@ def kernel_matrix_psd(problem) -> Derived:
     prose = ("$K$ is positive semi-definite: for every $c \\in \\mathbb{R}^N$, "
              "$c^T K c = \\sum_{i,j} c_i c_j \\phi(x_i)^T \\phi(x_j) = \\big\\lVert \\sum_i c_i \\phi(x_i) \\big\\rVert^2 "
              "\\ge 0$.")
+    given = _given_kernel_matrix(problem)
+    if given is not None:
+        more, note = given
+        steps.extend(more)
+        prose += " " + note
     return Derived(make_answer(None, text="c.T*K*c = ||sum_i c_i*phi(x_i)||^2 >= 0 (K is positive semi-definite)",
                                value=None, tex=r"c^T K c = \Big\lVert \sum_i c_i \phi(x_i) \Big\rVert^2 \ge 0",
                                prose=prose), tuple(steps))
+
+
+def _given_kernel_matrix(problem) -> tuple[list, str] | None:
+    """When the problem gives `K` numbers: the exact verdict on that matrix (steps, a sentence)."""
+    from ..derivers.definite import explicit, numeric_matrix, verdict_steps
+    b = problem.names.get("K") if problem is not None else None
+    if b is None or b.kind not in ("let", "node", "input", "param") or b.error is not None:
+        return None
+    K = explicit(b.value)
+    if not numeric_matrix(K) or K != K.T:
+        return None
+    verdict = verdict_steps(K, "K")
+    if verdict is None:
+        return None
+    head = make_step("given", f"The $K$ this problem gives, ${latex(K)}$:", check=False, substeps=verdict.steps)
+    if verdict.kind == "not_psd":
+        return [head], (f"The $K$ given here is not positive semi-definite ({verdict.reason}), so it is not the "
+                        "kernel matrix of any kernel.")
+    return [head], f"The $K$ given here is positive semi-definite, as it must be: {verdict.reason}."

@@ -1,5 +1,6 @@
-"""Matrix calculus with the steps a good student writes: `grad`, `hessian`, `convex`,
-`expand`, `simplify` for scalar functions of symbolic vectors and matrices.
+"""Matrix calculus with the steps a good student writes: `grad`, `hessian`, `expand`,
+`simplify` for scalar functions of symbolic vectors and matrices (`convex` in
+convexity.py decides from the Hessian derived here).
 
 In:  a problem and a goal call (`grad(L, w)`, `hessian(L, w)`, `convex(L, w)`,
      `expand(dist)`, `simplify(E)`), where L is a node, a user function or an expression
