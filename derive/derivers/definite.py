@@ -35,7 +35,6 @@ from ..steps import Step, make_step
 from .registry import Derived, deriver, make_answer
 
 MAX_SIZE = 40            # exact elimination on matrices up to this size
-TRIES = 30               # random points tried when free symbols remain
 
 
 # ---- the problem's given values -------------------------------------------------------------
@@ -112,6 +111,11 @@ def integral(v: sp.MatrixBase) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix(len(w), 1, [e / g for e in w]) if g else sp.ImmutableMatrix(w)
 
 
+def _tidy(x: Any) -> Any:
+    """x itself when rational, else simplified (radicals in the entries)."""
+    return x if x.is_Rational else sp.simplify(x)
+
+
 def _unit(n: int, k: int) -> sp.Matrix:
     e = sp.zeros(n, 1)
     e[k] = 1
@@ -144,12 +148,12 @@ def classify(H: sp.MatrixBase) -> Definiteness | None:
             pivots.append(sp.Integer(0))
             continue
         for i in range(k + 1, n):
-            m = sp.simplify(S[i, k] / S[k, k])
+            m = _tidy(S[i, k] / S[k, k])
             if m != 0:
                 S[i, :] = S[i, :] - m * S[k, :]
                 S[:, i] = S[:, i] - m * S[:, k]
                 E[i, :] = E[i, :] - m * E[k, :]
-        pivots.append(sp.simplify(S[k, k]))
+        pivots.append(_tidy(S[k, k]))
     E = sp.ImmutableMatrix(E)
     zero = [k for k, p in enumerate(pivots) if p == 0]
     if not zero:
