@@ -36,6 +36,8 @@ import jinja2
 from markupsafe import Markup
 
 from .printing import latex
+from .sentence import Sentence
+from .sentence_print import print_sentence
 from .steps import Answer, ErrorInfo, ProblemSolution, Result, Solution, Step, Table
 from .version import __version__
 
@@ -62,7 +64,22 @@ def chain_latex(step: Step, sep: str = " ") -> str:
     return f"{sep}{_rel(step)}{sep}".join(latex(e) for e in step.chain)
 
 
+def _caption(table: Table, fmt: str) -> str:
+    """A table's caption in `fmt`: a Sentence by its printer, authored text as prose."""
+    if isinstance(table.caption, Sentence):
+        return print_sentence(table.caption, fmt)
+    if fmt == "latex":
+        from .prose import to_latex_inline
+        return to_latex_inline(table.caption)
+    if fmt == "html":
+        from .prose import to_html_inline
+        return to_html_inline(table.caption)
+    return table.caption
+
+
 def _cell_tex(c: Any) -> str:
+    if isinstance(c, Sentence):
+        return r"\text{%s}" % print_sentence(c, "latex")
     if isinstance(c, str):
         return r"\text{%s}" % c.replace("\\", "").replace("_", r"\_").replace("{", r"\{").replace("}", r"\}")
     return latex(c)
@@ -149,6 +166,8 @@ def md_chain(step: Step) -> str:
 
 
 def _md_cell(c: Any) -> str:
+    if isinstance(c, Sentence):
+        return print_sentence(c, "md").replace("|", r"\|")
     if isinstance(c, str):
         return c.replace("|", r"\|").replace("\n", " ")
     tex = latex(c)
@@ -164,7 +183,7 @@ def md_table(table: Table) -> str:
     head = "| " + " | ".join(_md_cell(c) for c in table.header) + " |"
     rule = "|" + "|".join("---" for _ in table.header) + "|"
     rows = ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
-    caption = f"*{table.caption}*\n\n" if table.caption else ""
+    caption = f"*{_caption(table, 'md')}*\n\n" if table.caption else ""
     return caption + "\n".join([head, rule] + rows)
 
 
@@ -232,6 +251,8 @@ def tex_chain(step: Step) -> str:
 
 def _tex_cell(c: Any) -> str:
     from .prose import to_latex_inline
+    if isinstance(c, Sentence):
+        return print_sentence(c, "latex")
     if isinstance(c, str):
         return to_latex_inline(c)
     return f"${latex(c)}$"
@@ -246,7 +267,7 @@ def tex_table(table: Table) -> str:
     caption = ""
     if table.caption:
         from .prose import to_latex_inline
-        caption = "\\emph{%s}\\par\\smallskip\n" % to_latex_inline(table.caption)
+        caption = "\\emph{%s}\\par\\smallskip\n" % _caption(table, "latex")
     body = ("\\begin{tabular}{%s}\n\\toprule\n%s \\\\\n\\midrule\n%s\n\\bottomrule\n\\end{tabular}"
             % (cols, head, rows))
     return ("\\begin{center}\n%s{\\renewcommand{\\arraystretch}{1.6}\\derivefit{%s}}\n\\end{center}"
@@ -317,11 +338,13 @@ def html_table(table: Table) -> Markup:
     from .prose import to_html_inline
 
     def cell(c: Any, tag: str) -> str:
+        if isinstance(c, Sentence):
+            return f"<{tag}>{print_sentence(c, 'html')}</{tag}>"
         if isinstance(c, str):
             return f"<{tag}>{to_html_inline(c)}</{tag}>"
         return f'<{tag} class="num">{_mathml_of(c)}</{tag}>'
 
-    caption = f"<caption>{to_html_inline(table.caption)}</caption>" if table.caption else ""
+    caption = f"<caption>{_caption(table, 'html')}</caption>" if table.caption else ""
     head = "".join(cell(c, "th") for c in table.header)
     rows = "\n".join("<tr>" + "".join(cell(c, "td") for c in row) + "</tr>" for row in table.rows)
     return Markup(f'<table class="steptable">{caption}\n<thead><tr>{head}</tr></thead>\n<tbody>\n{rows}\n'
@@ -330,6 +353,8 @@ def html_table(table: Table) -> Markup:
 
 def html_answer(a: Answer) -> Markup:
     """The answer's maths: sympy's MathML of the object, or the deriver's own LaTeX if it gave one."""
+    if a.display is not None:
+        return html_math(a.display)
     if a.latex and a.latex != latex(a.expr):
         from .prose import tex_to_mathml
         return Markup(tex_to_mathml(a.latex))
@@ -367,12 +392,16 @@ def text_chain(step: Step, width: int = 74) -> str:
 def text_table(table: Table) -> str:
     from .pretty import inline
     from .prose import aligned_table, to_text_inline
-    rows = [[to_text_inline(c) if isinstance(c, str) else inline(c) for c in table.header]]
-    rows += [[to_text_inline(c) if isinstance(c, str) else inline(c) for c in row] for row in table.rows]
+    def cell(c: Any) -> str:
+        if isinstance(c, Sentence):
+            return print_sentence(c, "text")
+        return to_text_inline(c) if isinstance(c, str) else inline(c)
+    rows = [[cell(c) for c in table.header]]
+    rows += [[cell(c) for c in row] for row in table.rows]
     align = ["l"] + ["r" if all(not isinstance(r[k], str) for r in table.rows) else "l"
                      for k in range(1, len(table.header))]
     out = aligned_table(rows, "", align)
-    return (table.caption + "\n" + out) if table.caption else out
+    return (_caption(table, "text") + "\n" + out) if table.caption else out
 
 
 def text_answer(a: Answer, label: str = "Answer: ") -> str:
@@ -384,7 +413,9 @@ def text_answer(a: Answer, label: str = "Answer: ") -> str:
     head = label + (f"({a.choice}) " if a.choice else "")
     if not a.latex:
         return head.rstrip()
-    if a.latex != latex(a.expr):
+    if a.display is not None:
+        form = _form(a.display)
+    elif a.latex != latex(a.expr):
         form = prettyForm(tex_to_unicode(a.latex))
     else:
         form = _form(a.expr)
@@ -434,6 +465,8 @@ def shows_prose(a: Answer) -> bool:
     """Whether the answer's prose adds to its choice letter and maths ("**(d)**" does not)."""
     if not a.prose:
         return False
+    if isinstance(a.prose, Sentence):
+        return True
     return not (a.choice and a.prose.strip().strip("*").strip() == choice_label(a))
 
 
@@ -445,6 +478,8 @@ def answer_prose(a: Answer) -> str:
     **Answer:** of its own (the templates label the answer already)."""
     if not shows_prose(a):
         return ""
+    if isinstance(a.prose, Sentence):
+        return a.prose
     return _ANSWER_LEAD.sub("", a.prose, count=1)
 
 
@@ -534,11 +569,26 @@ def _clean(x: Any) -> Any:
 
 
 def _step_json(step: Step) -> dict:
-    out: dict[str, Any] = {"rule": step.rule, "text": step.text, "latex": step_latex(step),
+    text = print_sentence(step.text, "md") if isinstance(step.text, Sentence) else step.text
+    out: dict[str, Any] = {"rule": step.rule, "text": text, "latex": step_latex(step),
                            "checked": step.checked}
+    relations = [_relation_json(r) for r in step.text.relations()] if isinstance(step.text, Sentence) else []
+    if step.chain and len(step.chain) > 1:
+        relations.insert(0, {"part": "chain", "op": step.relation,
+                             "kind": "claim" if step.check else "definition",
+                             "checked": step.checked})
+    if relations:
+        out["check"] = step.check
+        out["relations"] = relations
     if step.substeps:
         out["substeps"] = [_step_json(s) for s in step.substeps]
     return out
+
+
+def _relation_json(r: Any) -> dict:
+    from .sentence import RELATIONS
+    return {"part": "text", "latex": f"{latex(r.lhs)} {RELATIONS[r.op][0]} {latex(r.rhs)}", "op": r.op,
+            "kind": r.kind, "checked": r.checked}
 
 
 def _result_json(r: Result) -> dict:
@@ -637,10 +687,25 @@ FORMAT_FILTERS: dict[str, dict[str, Callable]] = {
 }
 
 
+def prose_filter(fmt: str, inline: bool = False) -> Callable[..., str]:
+    """The `prose` (or `prose_inline`) filter of a format: a derived `Sentence` printed by the
+    format's sentence printer, authored Markdown text by the format's prose converter."""
+    from . import prose
+    authored = prose.inline(fmt) if inline else prose.converter(fmt)
+
+    def convert(x: Any, *args: Any) -> str:
+        if isinstance(x, Sentence):
+            out = print_sentence(x, fmt)
+            if fmt == "text" and args and not inline:
+                out = wrap(out, args[0])
+            return Markup(out) if fmt == "html" else out
+        return authored(x, *args)
+    return convert
+
+
 @functools.lru_cache(maxsize=16)
 def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
     """The Jinja environment of a format (LaTeX uses ((* *)) / ((( ))) delimiters)."""
-    from . import prose
     from .cache import cache_dir
     delims: dict[str, str] = {}
     if fmt == "latex":
@@ -657,7 +722,7 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
                              keep_trailing_newline=True, bytecode_cache=bcc, **delims)
     env.filters.update({
         "tex": latex, "chain": chain_latex, "step_tex": step_latex, "table_tex": table_latex,
-        "prose": prose.converter(fmt), "prose_inline": prose.inline(fmt), "num": _num, "plural": _plural,
+        "prose": prose_filter(fmt), "prose_inline": prose_filter(fmt, inline=True), "num": _num, "plural": _plural,
         "groups": groups, "error_title": error_title, "error_reason": error_reason,
         "result_where": result_where, "choice_label": choice_label, "shows_maths": shows_maths,
         "shows_prose": shows_prose, "answer_prose": answer_prose, "error_where": error_where, "indent_by": indent,

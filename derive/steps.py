@@ -1,7 +1,8 @@
 """What a derivation produces: `Step`s, an `Answer`, `Result`s, and the `Solution`.
 
 A `Step` is a frozen record of one move in a derivation: a rule name (`chain_rule`,
-`substitute`, `newton_step`, ...), a sentence, and the maths as sympy objects:
+`substitute`, `newton_step`, ...), a sentence (a `derive.sentence.Sentence` of text and
+maths parts; older derivers still pass Markdown text), and the maths as sympy objects:
 
 * `chain` is an equation chain `e0 = e1 = ... = en`.  Every link is checked by
   `derive.verify` when the step is made (use `make_step`), after replacing the symbols
@@ -10,6 +11,8 @@ A `Step` is a frozen record of one move in a derivation: a rule name (`chain_rul
   A link that does not hold raises `CheckFailed`: a wrong step is never rendered.
 * `relation` is the relation between links (`=` normally; `<`, `≥`, `⇔` for
   statements, which are checked the same way when their sides are numbers).
+* the relations a sentence claims (`Rel` parts) are checked the same way (derive.claims);
+  `checked` is True only when every chain link and every claim was checked.
 * `table` is an optional `Table` (confusion counts, parameter counts, ...).
 * `substeps` nest.
 
@@ -23,15 +26,16 @@ from typing import Any, Iterator
 
 
 from .errors import Pos
+from .sentence import Sentence
 
 
 @dataclass(frozen=True)
 class Table:
-    """A small table: header cells and rows of cells (str or sympy objects)."""
+    """A small table: header cells and rows of cells (plain text, Sentences or sympy objects)."""
 
     header: tuple[Any, ...]
     rows: tuple[tuple[Any, ...], ...]
-    caption: str = ""
+    caption: "str | Sentence" = ""
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class Step:
     """One move of a derivation.  Build it with `make_step`, which checks `chain`."""
 
     rule: str
-    text: str
+    text: "str | Sentence"
     chain: tuple[Any, ...] = ()
     relation: str = "="
     table: Table | None = None
@@ -65,7 +69,7 @@ def dedupe_chain(chain: list | tuple) -> list:
     return out
 
 
-def make_step(rule: str, text: str, *chain: Any, where: dict | None = None, relation: str = "=",
+def make_step(rule: str, text: "str | Sentence", *chain: Any, where: dict | None = None, relation: str = "=",
               table: Table | None = None, substeps: tuple[Step, ...] | list[Step] = (),
               check: bool = True) -> Step:
     """A checked step.  `where` binds display symbols to the values they stand for.
@@ -77,7 +81,12 @@ def make_step(rule: str, text: str, *chain: Any, where: dict | None = None, rela
     items = tuple(where.items()) if where else ()
     checked, how = (None, "")
     if check and len(chain) > 1:
-        checked, how = check_chain(chain, dict(items), relation=relation, rule=rule, text=text)
+        checked, how = check_chain(chain, dict(items), relation=relation, rule=rule, text=str(text))
+    if isinstance(text, Sentence):
+        from .claims import check_sentence
+        text, claims = check_sentence(text, dict(items), rule)   # (raises on a false claim)
+        if len(chain) < 2:
+            checked, how = claims, ("claims" if claims else "")
     return Step(rule, text, tuple(chain), relation, table, tuple(substeps), checked, how, items)
 
 
@@ -88,6 +97,9 @@ class Answer:
     `expr` is the sympy object (or a Python value: bool, str, tuple of shapes, dict);
     `text` is parseable by SymPy's parse_expr given the problem's symbols; `value` is
     JSON-ready (float, nested lists, [lo, hi], dict, bool or None when symbolic).
+    `display` is the object shown when it differs from `expr` (an equation `φ(x) = ...`,
+    a set); `latex` is the LaTeX of what is shown, printed by derive.printing.  `prose`
+    is authored Markdown, or a derived `Sentence` (a verdict's reason).
     """
 
     expr: Any
@@ -95,8 +107,9 @@ class Answer:
     latex: str
     value: Any = None
     choice: str | None = None
-    prose: str | None = None       # Markdown prose of an authored answer or a verdict
+    prose: "str | Sentence | None" = None
     extra: tuple[tuple[str, Any], ...] = ()
+    display: Any = None
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,17 @@ def deriver(name: str, *, nargs: tuple[int, int] = (1, 1), kwargs: tuple[str, ..
 
 
 def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex: str | None = None,
-                choice: str | None = None, prose: str | None = None, extra: dict | None = None) -> Answer:
-    """An Answer with text, LaTeX and JSON value worked out from `expr` unless given."""
+                choice: str | None = None, prose: Any = None, extra: dict | None = None,
+                display: Any = None) -> Answer:
+    """An Answer with text, LaTeX and JSON value worked out from `expr` unless given.
+
+    `display` is the object to show instead of `expr` (its LaTeX becomes `latex`); `tex`
+    is the older way of saying the same with a LaTeX string (being retired: maths is data)."""
+    if display is not None:
+        tex = latex(display)
     return Answer(expr, answer_text(expr) if text is None else text, latex(expr) if tex is None else tex,
                   answer_value(expr) if value == "auto" else value, choice, prose,
-                  tuple((extra or {}).items()))
+                  tuple((extra or {}).items()), display)
 
 
 def check_call(call: ast.Call, d: Deriver) -> None:

@@ -1,0 +1,154 @@
+"""A step's sentence as data: plain text and mathematics, printed only by a printer.
+
+A derivation never writes LaTeX or Markdown into its sentences.  It says
+
+    say("Back through ", Math(z1), ", which is active since ", Rel(z1_value, ">", 0), ".")
+
+and each output format prints the parts with its own printer (derive.sentence_print):
+text is escaped for the format, `Math` is printed by the format's printer of sympy
+objects, a `Rel` as `lhs op rhs`.
+
+Parts:
+
+* `str`: plain text (never Markdown or LaTeX; a printer escapes it);
+* `Math(expr)`: a sympy object or a plain value (number, tuple, list, bool);
+* `Rel(lhs, op, rhs, kind)`: a relation.  `kind` is what the sentence claims by it:
+  `"claim"` (the default) is checked by `make_step` with the step's `where` values, and a
+  claim that does not hold, or cannot be decided, stops the step (`CheckFailed`); a
+  `"definition"`, an `"assumption"` or a `"fact"` (a named, stated result) is shown as
+  such and never carries a ✓;
+* `Em(text)`: emphasised plain text; `Code(text)`: spec code, shown verbatim.
+
+`say(*parts)` builds a `Sentence`; a bare sympy object (or number) among the parts is
+taken as `Math`.  Sentences concatenate with `+`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any, Iterator, Union
+
+import sympy as sp
+
+# The relations a sentence or chain may show, with how each is printed.
+RELATIONS: dict[str, tuple[str, str]] = {   # op: (LaTeX, Unicode)
+    "=": ("=", "="), "≠": (r"\neq", "≠"), "<": ("<", "<"), "≤": (r"\le", "≤"), ">": (">", ">"),
+    "≥": (r"\ge", "≥"), "≈": (r"\approx", "≈"), "⇔": (r"\iff", "⇔"), "⇒": (r"\implies", "⇒"),
+    "∈": (r"\in", "∈"), "∉": (r"\notin", "∉"), "⪰": (r"\succeq", "⪰"), "≻": (r"\succ", "≻"),
+    ":=": (r"\coloneqq", "≔"),
+}
+ALIASES = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
+KINDS = ("claim", "definition", "assumption", "fact")
+
+
+def relation_op(op: str) -> str:
+    """The canonical spelling of a relation (`<=` → `≤`); ValueError for an unknown one."""
+    op = ALIASES.get(op, op)
+    if op not in RELATIONS:
+        raise ValueError(f"unknown relation {op!r}")
+    return op
+
+
+@dataclass(frozen=True)
+class Math:
+    """A mathematical object in a sentence: printed by the format's printer."""
+
+    expr: Any
+
+
+@dataclass(frozen=True)
+class Rel:
+    """`lhs op rhs` in a sentence.  `checked` and `check` are filled in by `make_step`."""
+
+    lhs: Any
+    op: str
+    rhs: Any
+    kind: str = "claim"
+    checked: bool | None = None
+    check: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "op", relation_op(self.op))
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown relation kind {self.kind!r} (one of {', '.join(KINDS)})")
+
+    def with_check(self, checked: bool | None, how: str) -> "Rel":
+        return replace(self, checked=checked, check=how)
+
+
+@dataclass(frozen=True)
+class Em:
+    """Emphasised plain text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """Spec code quoted in a sentence (a goal as written, a keyword)."""
+
+    text: str
+
+
+SentencePart = Union[str, Math, Rel, Em, Code]
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sequence of parts (see the module docstring)."""
+
+    parts: tuple[SentencePart, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.parts)
+
+    def __add__(self, other: Any) -> "Sentence":
+        return say(self, other)
+
+    def __radd__(self, other: Any) -> "Sentence":
+        return say(other, self)
+
+    def relations(self) -> Iterator[Rel]:
+        """The relations of the sentence, in order."""
+        return (p for p in self.parts if isinstance(p, Rel))
+
+    def plain(self) -> str:
+        """The sentence as Unicode text (for messages and debugging)."""
+        from .sentence_print import sentence_text
+        return sentence_text(self)
+
+    def __str__(self) -> str:
+        return self.plain()
+
+
+def _part(x: Any) -> SentencePart:
+    if isinstance(x, (str, Math, Rel, Em, Code)):
+        return x
+    if isinstance(x, (sp.Basic, int, float, Fraction, tuple, list, sp.MatrixBase)):
+        return Math(x)
+    raise TypeError(f"a sentence part must be text or maths, not {type(x).__name__}")
+
+
+def say(*parts: Any) -> Sentence:
+    """A Sentence of `parts`: strings, Math, Rel, Em, Code, Sentences (flattened) or bare
+    sympy objects and numbers (taken as Math).  Adjacent strings are joined."""
+    out: list[SentencePart] = []
+    for p in parts:
+        items = p.parts if isinstance(p, Sentence) else (() if p is None or p == "" else (_part(p),))
+        for item in items:
+            if isinstance(item, str) and out and isinstance(out[-1], str):
+                out[-1] = out[-1] + item
+            else:
+                out.append(item)
+    return Sentence(tuple(out))
+
+
+def join(items: list[Any] | tuple[Any, ...], sep: str = ", ", last: str | None = None) -> Sentence:
+    """`a, b and c` as a sentence: the items (maths or sentences) joined by `sep` (and
+    `last` before the final one, when given)."""
+    out: list[Any] = []
+    for k, item in enumerate(items):
+        if k:
+            out.append(last if (last is not None and k == len(items) - 1) else sep)
+        out.append(item)
+    return say(*out)

@@ -1,0 +1,132 @@
+"""Sentences (derive.sentence) printed for each output format.
+
+In: a `Sentence`.  Out: a string in the format:
+
+* `sentence_md`: Markdown; text escaped, maths as `$LaTeX$` (derive.printing.latex);
+* `sentence_latex`: LaTeX; text escaped (derive.texchars), maths as `$...$`;
+* `sentence_html`: HTML; text escaped, maths as MathML (derive.mathml);
+* `sentence_text`: Unicode text; maths on one line by derive.pretty.inline.
+
+The maths is printed by the format's one printer of sympy objects; no printer here reads
+LaTeX back.  A relation prints as `lhs op rhs` with the op of `sentence.RELATIONS`.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from .sentence import RELATIONS, Code, Em, Math, Rel, Sentence
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$|])")
+
+
+def _plain(text: str) -> str:
+    """Text without control characters (a spec's bytes never reach a terminal or a file raw)."""
+    return _CONTROL.sub(lambda m: "\\x%02x" % ord(m.group()), text)
+
+
+def md_escape(text: str) -> str:
+    """Plain text safe inside a Markdown paragraph (no emphasis, links, HTML or maths)."""
+    return _MD_SPECIAL.sub(r"\\\1", _plain(text))
+
+
+def _latex_math(x: Any) -> str:
+    from .printing import latex
+    return latex(x)
+
+
+def _rel_latex(r: Rel) -> str:
+    return f"{_latex_math(r.lhs)} {RELATIONS[r.op][0]} {_latex_math(r.rhs)}"
+
+
+def sentence_md(s: Sentence) -> str:
+    out = []
+    for p in s.parts:
+        if isinstance(p, str):
+            out.append(md_escape(p))
+        elif isinstance(p, Math):
+            out.append(f"${_latex_math(p.expr)}$")
+        elif isinstance(p, Rel):
+            out.append(f"${_rel_latex(p)}$")
+        elif isinstance(p, Em):
+            out.append(f"*{md_escape(p.text)}*")
+        elif isinstance(p, Code):
+            from .render import md_code
+            out.append(md_code(_plain(p.text)))
+    return "".join(out)
+
+
+def sentence_latex(s: Sentence) -> str:
+    from .texchars import escape_text, escape_verbatim
+    out = []
+    for p in s.parts:
+        if isinstance(p, str):
+            out.append(escape_text(_plain(p)))
+        elif isinstance(p, Math):
+            out.append(f"${_latex_math(p.expr)}$")
+        elif isinstance(p, Rel):
+            out.append(f"${_rel_latex(p)}$")
+        elif isinstance(p, Em):
+            out.append(r"\emph{%s}" % escape_text(_plain(p.text)))
+        elif isinstance(p, Code):
+            out.append(r"\texttt{%s}" % escape_verbatim(_plain(p.text)))
+    return "".join(out)
+
+
+def _mathml(x: Any) -> str:
+    from .render import _mathml_of
+    return _mathml_of(x)
+
+
+def _rel_mathml(r: Rel) -> str:
+    from .mathml import MATHML_NS, mathml_body, mo
+    try:
+        body = mathml_body(r.lhs) + mo(RELATIONS[r.op][1]) + mathml_body(r.rhs)
+    except Exception:   # an object the MathML printer cannot print: each side on its own
+        return _mathml(r.lhs) + f'<math xmlns="{MATHML_NS}">{mo(RELATIONS[r.op][1])}</math>' + _mathml(r.rhs)
+    return f'<math xmlns="{MATHML_NS}"><mrow>{body}</mrow></math>'
+
+
+def sentence_html(s: Sentence) -> str:
+    out = []
+    for p in s.parts:
+        if isinstance(p, str):
+            out.append(html.escape(_plain(p), quote=False))
+        elif isinstance(p, Math):
+            out.append(_mathml(p.expr))
+        elif isinstance(p, Rel):
+            out.append(_rel_mathml(p))
+        elif isinstance(p, Em):
+            out.append(f"<em>{html.escape(_plain(p.text), quote=False)}</em>")
+        elif isinstance(p, Code):
+            out.append(f"<code>{html.escape(_plain(p.text), quote=False)}</code>")
+    return "".join(out)
+
+
+def _inline(x: Any) -> str:
+    from .pretty import inline
+    return inline(x)
+
+
+def sentence_text(s: Sentence) -> str:
+    out = []
+    for p in s.parts:
+        if isinstance(p, str):
+            out.append(_plain(p))
+        elif isinstance(p, Math):
+            out.append(_inline(p.expr))
+        elif isinstance(p, Rel):
+            out.append(f"{_inline(p.lhs)} {RELATIONS[p.op][1]} {_inline(p.rhs)}")
+        elif isinstance(p, (Em, Code)):
+            out.append(_plain(p.text))
+    return "".join(out)
+
+
+PRINTERS = {"md": sentence_md, "latex": sentence_latex, "html": sentence_html, "text": sentence_text}
+
+
+def print_sentence(s: Sentence, fmt: str) -> str:
+    """`s` printed in `fmt` (md, latex, html or text)."""
+    return PRINTERS[fmt](s)
