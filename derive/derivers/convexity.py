@@ -30,7 +30,8 @@ from ..errors import Unsupported
 from ..model import functions as F
 from ..model.problem import Problem
 from ..printing import latex
-from ..steps import Step, make_step
+from ..sentence import Math, Rel, Sentence, join, say
+from ..steps import Step, dedupe_chain, make_step
 from . import definite as DF
 from . import matpoly as M
 from .matcalc import hessian_steps
@@ -40,12 +41,16 @@ from .registry import Derived, deriver, make_answer
 TRIES = 30          # random points tried for a counterexample
 
 
-def _yes(prose: str) -> Any:
+def _yes(prose: Sentence) -> Any:
     return make_answer(sp.true, text="True", value=True, prose=prose)
 
 
-def _no(prose: str) -> Any:
+def _no(prose: Sentence) -> Any:
     return make_answer(sp.false, text="False", value=False, prose=prose)
+
+
+def _hessian_name(x: Any) -> sp.MatrixSymbol:
+    return sp.MatrixSymbol("H", x.shape[0], x.shape[0])
 
 
 @deriver("convex", nargs=(2, 2), doc="whether a scalar function is convex in a vector, from its Hessian")
@@ -66,55 +71,54 @@ def convex(problem: Problem, call: ast.Call) -> Derived:
         return verdict
     if H.depends_on(x):
         raise Unsupported(f"the Hessian depends on `{x}`; deciding convexity needs more than its form")
-    raise Unsupported(f"could not decide whether ${latex(He)}$ is positive semidefinite "
+    raise Unsupported(f"could not decide whether the Hessian {He} is positive semidefinite "
                       "for every value of the other matrices", call.pos)
 
 
 def _sum_of_squares(quad: tuple, He: Any, steps: list[Step], x: Any, f_sym: Any) -> Derived:
     v = sp.MatrixSymbol("v", x.shape[0], 1)
-    xt = latex(x)
     vHv = sp.MatMul(sp.Transpose(v), He, v, evaluate=False)
-    sos = quad
-    steps.append(make_step("quadratic_form", f"For any vector $v$ (the shape of ${xt}$), the quadratic form of "
-                           "the Hessian is a sum of squares with nonnegative weights:", vHv, sos[0], sos[1]))
-    steps.append(make_step("nonnegative", "A squared norm is never negative, so", sos[1], sp.Integer(0),
+    steps.append(make_step("quadratic_form", say("For any vector ", Math(v), " (the shape of ", Math(x), "), the "
+                                                 "quadratic form of the Hessian is a sum of squares with "
+                                                 "nonnegative weights:"), vHv, quad[0], quad[1]))
+    steps.append(make_step("nonnegative", say("A squared norm is never negative, so"), quad[1], sp.Integer(0),
                            relation="≥", check=False))
-    prose = (f"Yes: $v^T \\nabla^2 {latex(f_sym)}\\, v = {latex(sos[1])} \\ge 0$ for every $v$, so the Hessian "
-             f"is positive semidefinite everywhere and ${latex(f_sym)}$ is convex in ${xt}$ "
-             "(every local minimum is a global one).")
+    prose = say("Yes: for every ", Math(v), " the quadratic form of the Hessian is ", Math(quad[1]), ", never "
+                "negative, so the Hessian is positive semidefinite everywhere and ", Math(f_sym), " is convex in ",
+                Math(x), " (every local minimum is a global one).")
     return Derived(_yes(prose), tuple(steps))
 
 
-def _substitute_step(expr: Any, given: dict, text: str) -> tuple[Any, Step]:
+def _substitute_step(expr: Any, given: dict, text: Sentence) -> tuple[Any, Step]:
     """(value, checked step expr = expr with the values shown = value)."""
     from .evaluate import substituted
     val = DF.explicit(expr.xreplace(given))
     shown = substituted(expr, {k: v for k, v in given.items() if k in expr.atoms(sp.MatrixSymbol)
                                or k in expr.free_symbols})
-    chain = [c for i, c in enumerate([expr, shown, val]) if i == 0 or latex(c) != latex([expr, shown, val][i - 1])]
-    return val, make_step("substitute", text, *chain, where=given)
+    return val, make_step("substitute", text, *dedupe_chain([expr, shown, val]), where=given)
 
 
 def _convex_given(He: Any, steps: list[Step], x: Any, f_sym: Any, given: dict, call: ast.Call) -> Derived:
     """The Hessian with the given values put in, then decided (exactly when it is numeric)."""
-    val, step = _substitute_step(He, given, "With the given values the Hessian is")
+    Hs = _hessian_name(x)
+    val, step = _substitute_step(He, given, say("With the given values the Hessian ", Math(Hs), " is"))
     steps.append(step)
     if DF.numeric_matrix(val):
-        name = f"\\nabla^2 {latex(f_sym)}"
-        verdict = DF.verdict_steps(val, name)
+        verdict = DF.verdict_steps(val, Hs)
         if verdict is None:
-            raise Unsupported(f"could not decide the signs of the pivots of ${latex(val)}$", call.pos)
+            raise Unsupported(f"could not decide the signs of the pivots of the Hessian {val.tolist()}", call.pos)
         steps.extend(verdict.steps)
-        fs, xt = latex(f_sym), latex(x)
         if verdict.kind == "pd":
-            prose = (f"Yes: with the given values the Hessian is constant and positive definite, since "
-                     f"{verdict.reason}; so ${fs}$ is strictly convex in ${xt}$.")
+            prose = say("Yes: with the given values the Hessian is constant and positive definite, since ",
+                        verdict.reason, "; so ", Math(f_sym), " is strictly convex in ", Math(x), ".")
         elif verdict.kind == "psd":
-            prose = (f"Yes, but not strictly: with the given values the Hessian is constant and positive "
-                     f"semidefinite, since {verdict.reason}; so ${fs}$ is convex in ${xt}$, and linear along $u$.")
+            prose = say("Yes, but not strictly: with the given values the Hessian is constant and positive "
+                        "semidefinite, since ", verdict.reason, "; so ", Math(f_sym), " is convex in ", Math(x),
+                        " and linear along that direction.")
         else:
-            prose = (f"No: with the given values the Hessian is constant and not positive semidefinite: "
-                     f"{verdict.reason}, so ${fs}$ curves downwards along $v$ and is not convex in ${xt}$.")
+            prose = say("No: with the given values the Hessian is constant and not positive semidefinite: ",
+                        verdict.reason, "; so ", Math(f_sym), " curves downwards along that direction and is not "
+                        "convex in ", Math(x), ".")
         return Derived(_yes(prose) if verdict.kind != "not_psd" else _no(prose), tuple(steps))
     try:
         Hp = M.to_poly(val)
@@ -130,7 +134,7 @@ def _convex_given(He: Any, steps: list[Step], x: Any, f_sym: Any, given: dict, c
     verdict = _counterexample(val, x, f_sym, steps)
     if verdict is not None:
         return verdict
-    raise Unsupported(f"with the given values the Hessian is ${latex(val)}$; could not decide whether it is "
+    raise Unsupported(f"with the given values the Hessian is {val}; could not decide whether it is "
                       "positive semidefinite for every value of what is left free", call.pos)
 
 
@@ -150,53 +154,56 @@ def _constant_part(val: Any, x: Any, f_sym: Any, steps: list[Step]) -> Derived |
     except Unsupported:
         return None
     v = sp.MatrixSymbol("v", x.shape[0], 1)
+    Cs = sp.MatrixSymbol("C", *C.shape)
     quad = None if Rp.depends_on(x) else _quadratic_form(Rp, v)
-    verdict = DF.verdict_steps(C, "C")
+    verdict = DF.verdict_steps(C, Cs)
     if quad is None or verdict is None or verdict.kind == "not_psd":
         return None
     split = sp.MatAdd(R, C, evaluate=False)
     if latex(split) != latex(val):
-        steps.append(make_step("split", "Split it into the part with the free matrices and the constant part:",
-                               val, split))
-    steps.append(make_step("quadratic_form", "For any vector $v$, the quadratic form of the part with the free "
-                           "matrices is a sum of squares with nonnegative weights:", sp.MatMul(sp.Transpose(v), R, v, evaluate=False),
+        steps.append(make_step("split", say("Split it into the part with the free matrices and the constant "
+                                            "part:"), val, split))
+    steps.append(make_step("quadratic_form", say("For any vector ", Math(v), ", the quadratic form of the part "
+                                                 "with the free matrices is a sum of squares with nonnegative "
+                                                 "weights:"), sp.MatMul(sp.Transpose(v), R, v, evaluate=False),
                            quad[0], quad[1]))
-    steps.append(make_step("constant", f"and the constant part $C = {latex(C)}$ is positive semidefinite:", check=False,
-                           substeps=verdict.steps))
-    fs, xt = latex(f_sym), latex(x)
-    prose = (f"Yes: $v^T \\nabla^2 {fs}\\, v = {latex(quad[1])} + v^T C v \\ge 0$ for every $v$, with "
-             f"$C = {latex(C)}$ positive semidefinite ({verdict.reason}); so the Hessian is positive semidefinite everywhere and ${fs}$ is convex in "
-             f"${xt}$.")
+    steps.append(make_step("constant", say("and the constant part ", Rel(Cs, "=", C, kind="definition"),
+                                           " is positive semidefinite:"), check=False, substeps=verdict.steps))
+    prose = say("Yes: the quadratic form of the Hessian is ", Math(quad[1]), " plus that of ", Math(Cs),
+                ", and ", Math(Cs), " is positive semidefinite (", verdict.reason, "); so the Hessian is positive "
+                "semidefinite everywhere and ", Math(f_sym), " is convex in ", Math(x), ".")
     return Derived(_yes(prose), tuple(steps))
 
 
 def _convex_scalar(H: Poly, steps: list[Step], x: Any, f_sym: Any, given: dict) -> Derived:
     h = sp.sympify(M.poly_expr(H), strict=True)
     d2 = sp.Derivative(f_sym, (x, 2))
-    fs = latex(f_sym)
     if DF.uses(h, given):
-        h, step = _substitute_step(h, given, "With the given values the second derivative is")
+        h, step = _substitute_step(h, given, say("With the given values the second derivative is"))
         steps.append(step)
     if not h.free_symbols:
         s = DF.sign(h)
         if s is None:
             raise Unsupported(f"could not decide the sign of the second derivative {h}")
         rel = {1: ">", 0: "≥", -1: "<"}[s]
-        steps.append(make_step("sign", f"The second derivative is the constant ${latex(h)}$:", h, sp.Integer(0),
-                               relation=rel))
+        steps.append(make_step("sign", say("The second derivative is the constant ", Math(h), ":"), h,
+                               sp.Integer(0), relation=rel))
+        fact = DF.checked(say(Rel(h, rel, 0)))
         if s > 0:
-            return Derived(_yes(f"Yes: ${fs}'' = {latex(h)} > 0$ everywhere, so ${fs}$ is strictly convex."),
-                           tuple(steps))
+            return Derived(_yes(say("Yes: ", Math(d2), " = ", fact, " everywhere, so ", Math(f_sym),
+                                    " is strictly convex.")), tuple(steps))
         if s == 0:
-            return Derived(_yes(f"Yes: ${fs}'' = 0$ everywhere, so ${fs}$ is linear: convex, not strictly."),
-                           tuple(steps))
-        return Derived(_no(f"No: ${fs}'' = {latex(h)} < 0$ everywhere, so ${fs}$ is concave, not convex."),
-                       tuple(steps))
+            return Derived(_yes(say("Yes: the second derivative is 0 everywhere, so ", Math(f_sym),
+                                    " is linear: convex, not strictly.")), tuple(steps))
+        return Derived(_no(say("No: ", Math(d2), " = ", fact, " everywhere, so ", Math(f_sym),
+                               " is concave, not convex.")), tuple(steps))
     if h.is_nonnegative:
-        prose = f"Yes: the second derivative ${latex(h)} \\ge 0$ everywhere, so ${fs}$ is convex."
+        prose = say("Yes: the second derivative ", Math(h), " is never negative (from the symbols' assumptions), "
+                    "so ", Math(f_sym), " is convex.")
         return Derived(_yes(prose), tuple(steps))
     if h.is_negative:
-        prose = f"No: the second derivative ${latex(h)} < 0$, so ${fs}$ is not convex."
+        prose = say("No: the second derivative ", Math(h), " is negative (from the symbols' assumptions), so ",
+                    Math(f_sym), " is not convex.")
         return Derived(_no(prose), tuple(steps))
     rnd = random.Random(5)
     for _ in range(TRIES):
@@ -204,19 +211,26 @@ def _convex_scalar(H: Poly, steps: list[Step], x: Any, f_sym: Any, given: dict) 
         point = _random_point([h], rnd)
         val = sp.simplify(h.xreplace(point))
         if DF.sign(val) == -1:
-            return _scalar_counterexample(h, d2, point, val, steps, x, fs)
+            return _scalar_counterexample(h, d2, point, val, steps, x, f_sym)
     raise Unsupported(f"the sign of the second derivative {h} is not determined")
 
 
-def _scalar_counterexample(h: Any, d2: Any, point: dict, val: Any, steps: list[Step], x: Any, fs: str) -> Derived:
+def _at(items: list) -> Sentence:
+    """`x = 1, λ = −2`: the values a counterexample chooses (its definition of the point)."""
+    return join([Rel(k, "=", v, kind="definition") for k, v in items])
+
+
+def _scalar_counterexample(h: Any, d2: Any, point: dict, val: Any, steps: list[Step], x: Any,
+                           f_sym: Any) -> Derived:
     from .evaluate import substituted
-    at = ", ".join(f"${latex(k)} = {latex(v)}$" for k, v in sorted(point.items(), key=lambda kv: kv[0].name))
-    steps.append(make_step("counterexample", f"At {at} the second derivative is", h, substituted(h, point), val,
-                           where=point))
-    steps.append(make_step("negative", "which is negative:", val, sp.Integer(0), relation="<"))
+    at = _at(sorted(point.items(), key=lambda kv: kv[0].name))
+    steps.append(make_step("counterexample", say("At ", at, " the second derivative is"), h,
+                           substituted(h, point), val, where=point))
+    steps.append(make_step("negative", say("which is negative:"), val, sp.Integer(0), relation="<"))
     free = [k for k in point if k != x]
-    where = f" for every value of {', '.join(f'${latex(k)}$' for k in free)}" if free else ""
-    prose = f"No: at {at}, ${fs}'' = {latex(val)} < 0$, so ${fs}$ is not convex{where}."
+    which = say(" for every value of ", join([Math(k) for k in free])) if free else say()
+    prose = say("No: at ", at, " the second derivative is ", DF.checked(say(Rel(val, "<", 0))), ", so ",
+                Math(f_sym), " is not convex", which, ".")
     return Derived(_no(prose), tuple(steps))
 
 
@@ -272,17 +286,17 @@ def _show_counterexample(He: Any, point: dict, v: Any, steps: list[Step], f_sym:
     chosen = {k: val for k, val in point.items() if k not in dims}
     shown = He.xreplace(chosen).xreplace(dims)
     items = sorted(chosen.items(), key=lambda kv: kv[0].name) + sorted(dims.items(), key=lambda kv: kv[0].name)
-    at = ", ".join(f"${latex(k)} = {latex(val)}$" for k, val in items)
+    at = _at(items)
     q = sp.MatMul(v.T, shown, v, evaluate=False)
     val = _value(q)
-    steps.append(make_step("counterexample", f"At {at} and $v = {latex(v)}$, the quadratic form of the "
-                           "Hessian is", q, val))
-    steps.append(make_step("negative", "which is negative:", val, sp.Integer(0), relation="<"))
+    steps.append(make_step("counterexample", say("At ", at, " and for the direction ", Math(v), ", the quadratic "
+                                                 "form of the Hessian is"), q, val))
+    steps.append(make_step("negative", say("which is negative:"), val, sp.Integer(0), relation="<"))
     others = [k for k, _ in items if k != x]
-    which = (f" for every value of {', '.join(f'${latex(k)}$' for k in others)}" if others else "")
-    prose = (f"No: at {at} the Hessian has the direction $v = {latex(v)}$ with "
-             f"$v^T \\nabla^2 {latex(f_sym)}\\, v = {latex(val)} < 0$, so ${latex(f_sym)}$ is not convex in "
-             f"${latex(x)}${which} (a convex function has a positive semidefinite Hessian everywhere).")
+    which = say(" for every value of ", join([Math(k) for k in others])) if others else say()
+    prose = say("No: at ", at, " the quadratic form of the Hessian along ", Math(v), " is ",
+                DF.checked(say(Rel(val, "<", 0))), ", so ", Math(f_sym), " is not convex in ", Math(x), which,
+                " (a convex function has a positive semidefinite Hessian everywhere).")
     return Derived(_no(prose), tuple(steps))
 
 

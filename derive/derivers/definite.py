@@ -30,7 +30,7 @@ from .. import ast
 from ..errors import SpecError, Unsupported
 from ..model.expressions import is_tensor, show_shape
 from ..model.problem import Problem
-from ..printing import latex
+from ..sentence import Math, Rel, Sentence, join, say
 from ..steps import Step, make_step
 from .registry import Derived, deriver, make_answer
 
@@ -165,29 +165,40 @@ def classify(H: sp.MatrixBase) -> Definiteness | None:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A decided matrix: its Definiteness, the checked steps and a LaTeX reason for prose."""
+    """A decided matrix: its kind, the checked steps and the reason (a checked Sentence)."""
 
     kind: str
     steps: tuple[Step, ...]
-    reason: str
+    reason: Sentence
     witness: sp.ImmutableMatrix | None
 
 
-def _pd_steps(H: sp.ImmutableMatrix, name: str) -> tuple[list[Step], str]:
+def checked(sentence: Sentence) -> Sentence:
+    """A sentence whose relations are all numeric claims, checked now (for prose)."""
+    from ..claims import check_sentence
+    return check_sentence(sentence, {}, "verdict")[0]
+
+
+def _delta(k: int) -> sp.Symbol:
+    return sp.Symbol(f"Delta_{k}")
+
+
+def _pd_steps(H: sp.ImmutableMatrix, name: Any) -> tuple[list[Step], Sentence]:
     n = H.rows
     minors, subs, signs = [], [], []
     for k in range(1, n + 1):
         block = sp.ImmutableMatrix(H[:k, :k])
-        val = sp.simplify(block.det())
+        val = _tidy(block.det())
         minors.append(val)
-        subs.append(make_step("minor", f"$\\Delta_{{{k}}}$:", sp.Determinant(block), val))
-        signs.append(make_step("positive", f"$\\Delta_{{{k}}}$:", val, sp.Integer(0), relation=">"))
-    steps = [make_step("minors", "Sylvester's criterion: a symmetric matrix is positive definite exactly when its "
-                       "leading principal minors $\\Delta_k$ (the determinants of its upper-left $k \\times k$ "
-                       f"blocks) are all positive. For ${name}$:", substeps=subs, check=False),
-             make_step("positive", "All of them are positive:", substeps=signs, check=False)]
-    shown = ", ".join(f"\\Delta_{{{k + 1}}} = {latex(m)}" for k, m in enumerate(minors))
-    return steps, f"its leading principal minors ${shown}$ are all positive (Sylvester's criterion)"
+        subs.append(make_step("minor", say(Math(_delta(k)), ":"), sp.Determinant(block), val))
+        signs.append(make_step("positive", say(Math(_delta(k)), ":"), val, sp.Integer(0), relation=">"))
+    steps = [make_step("minors", say("Sylvester's criterion: a symmetric matrix is positive definite exactly when "
+                                     "its leading principal minors (the determinants of its upper-left square "
+                                     "blocks) are all positive. For ", Math(name), ":"), substeps=subs, check=False),
+             make_step("positive", say("All of them are positive:"), substeps=signs, check=False)]
+    reason = say("its leading principal minors ", join([Rel(m, ">", 0) for m in minors]),
+                 " are all positive (Sylvester's criterion)")
+    return steps, checked(reason)
 
 
 def _square_sum(H: sp.ImmutableMatrix, d: Definiteness) -> tuple[Any, Any, Any]:
@@ -202,39 +213,50 @@ def _square_sum(H: sp.ImmutableMatrix, d: Definiteness) -> tuple[Any, Any, Any]:
     return v, sp.MatMul(v.T, H, v, evaluate=False), total
 
 
-def _psd_steps(H: sp.ImmutableMatrix, name: str, d: Definiteness) -> tuple[list[Step], str]:
+def _psd_steps(H: sp.ImmutableMatrix, name: Any, d: Definiteness) -> tuple[list[Step], Sentence]:
+    n = H.rows
     L = sp.ImmutableMatrix(d.E.inv())
     D = sp.ImmutableMatrix(sp.diag(*d.pivots))
+    Ls, Ds, vs = sp.MatrixSymbol("L", n, n), sp.MatrixSymbol("D", n, n), sp.MatrixSymbol("v", n, 1)
     v, quad, total = _square_sum(H, d)
     u = d.witness
     steps = [
-        make_step("ldl", f"Symmetric elimination (completing the square) writes ${name} = L D L^T$ with $L$ unit "
-                  "lower triangular and $D$ diagonal:", H, sp.MatMul(L, D, L.T, evaluate=False)),
-        make_step("square_sum", f"So for every $v$ the quadratic form of ${name}$ is a sum of squares weighted by "
-                  "the pivots, the diagonal of $D$:", quad, total),
-        make_step("nonnegative", "The pivots are nonnegative:", check=False,
-                  substeps=[make_step("nonnegative", f"$d_{{{k + 1}}}$:", p, sp.Integer(0), relation="≥")
-                            for k, p in enumerate(d.pivots)]),
-        make_step("singular", f"A pivot is zero, so ${name}$ is singular (not positive definite): it maps "
-                  f"$u = {latex(u)}$ to zero,", sp.MatMul(H, u, evaluate=False), sp.ImmutableMatrix(sp.zeros(H.rows, 1))),
+        make_step("ldl", say("Symmetric elimination (completing the square) writes ", Math(name), " as ",
+                             Math(sp.MatMul(Ls, Ds, Ls.T)), " with ", Math(Ls), " unit lower triangular and ",
+                             Math(Ds), " diagonal:"), H, sp.MatMul(L, D, L.T, evaluate=False)),
+        make_step("square_sum", say("So for every ", Math(vs), " the quadratic form of ", Math(name), " is a sum "
+                                    "of squares weighted by the pivots, the diagonal of ", Math(Ds), ":"),
+                  quad, total),
+        make_step("nonnegative", say("The pivots are nonnegative:"), check=False,
+                  substeps=[make_step("nonnegative", say(Math(sp.Symbol(f"d_{k + 1}")), ":"), p, sp.Integer(0),
+                                      relation="≥") for k, p in enumerate(d.pivots)]),
+        make_step("singular", say("A pivot is zero, so ", Math(name), " is singular (not positive definite): it "
+                                  "maps ", Math(u), " to zero,"),
+                  sp.MatMul(H, u, evaluate=False), sp.ImmutableMatrix(sp.zeros(n, 1))),
     ]
-    return steps, (f"${name} = L D L^T$ with pivots ${latex(sp.Tuple(*d.pivots))}$, all $\\ge 0$, and one of them "
-                   f"zero: $v^T {name}\\, v \\ge 0$ for every $v$, with equality along $u = {latex(u)}$")
+    zero = sp.MatMul(H, u).doit()
+    reason = say(Math(name), " = ", Math(sp.MatMul(Ls, Ds, Ls.T)), " with pivots ",
+                 join([Rel(p, "≥", 0) for p in d.pivots]), " and one of them zero, so its quadratic form is "
+                 "never negative and vanishes along ", Math(u), " (", Rel(sp.MatMul(H, u, evaluate=False), "=",
+                                                                         zero), ")")
+    return steps, checked(reason)
 
 
-def _not_psd_steps(H: sp.ImmutableMatrix, name: str, d: Definiteness) -> tuple[list[Step], str]:
+def _not_psd_steps(H: sp.ImmutableMatrix, name: Any, d: Definiteness) -> tuple[list[Step], Sentence]:
     v = d.witness
     q = sp.MatMul(v.T, H, v, evaluate=False)
     val = (v.T * H * v)[0, 0]
-    steps = [make_step("direction", f"Symmetric elimination of ${name}$ stops at a pivot that is not positive; it "
-                       f"gives the direction $v = {latex(v)}$, where the quadratic form is", q, val),
-             make_step("negative", "which is negative:", val, sp.Integer(0), relation="<")]
-    return steps, f"$v^T {name}\\, v = {latex(val)} < 0$ for $v = {latex(v)}$"
+    steps = [make_step("direction", say("Symmetric elimination of ", Math(name), " stops at a pivot that is not "
+                                        "positive; it gives the direction ", Math(v), ", where the quadratic form "
+                                        "is"), q, val),
+             make_step("negative", say("which is negative:"), val, sp.Integer(0), relation="<")]
+    return steps, checked(say("its quadratic form along ", Math(v), " is ", Rel(val, "<", 0)))
 
 
-def verdict_steps(H: sp.ImmutableMatrix, name: str) -> Verdict | None:
+def verdict_steps(H: sp.ImmutableMatrix, name: Any) -> Verdict | None:
     """The checked steps deciding whether the numeric symmetric matrix H (shown as `name`,
-    LaTeX) is positive definite, semidefinite or neither; None if that cannot be decided."""
+    a sympy object) is positive definite, semidefinite or neither; None if that cannot be
+    decided."""
     if H.rows > MAX_SIZE:
         return None
     d = classify(H)
@@ -251,14 +273,15 @@ def verdict_steps(H: sp.ImmutableMatrix, name: str) -> Verdict | None:
 
 # ---- the goal ---------------------------------------------------------------------------
 
-def _symmetric_steps(K: sp.ImmutableMatrix, name: str) -> list[Step] | None:
+def _symmetric_steps(K: sp.ImmutableMatrix, name: Any) -> list[Step] | None:
     """None if K is symmetric; else the checked steps showing two entries that differ."""
     n = K.rows
     for i in range(n):
         for j in range(i + 1, n):
             if sign(K[i, j] - K[j, i]) != 0:
-                return [make_step("asymmetric", f"${name}$ is not symmetric: the entries $({i + 1}, {j + 1})$ "
-                                  f"and $({j + 1}, {i + 1})$ differ,", K[i, j], K[j, i], relation="≠")]
+                return [make_step("asymmetric", say(Math(name), f" is not symmetric: the entries ({i + 1}, {j + 1}) "
+                                                    f"and ({j + 1}, {i + 1}) differ,"), K[i, j], K[j, i],
+                                  relation="≠")]
     return None
 
 
@@ -272,28 +295,30 @@ def psd(problem: Problem, call: ast.Call) -> Derived:
     K = explicit(value)
     if not isinstance(K, sp.MatrixBase):
         raise Unsupported("`psd` needs the entries of the matrix; give it a value (`let K = ...`)", node.pos)
-    name = latex(display) if isinstance(display, sp.MatrixSymbol) else "K"
+    name = display if isinstance(display, sp.MatrixSymbol) else sp.MatrixSymbol("K", *K.shape)
     steps: list[Step] = []
     if display != K:
-        steps.append(make_step("substitute", "With the given values:", display, K,
+        steps.append(make_step("substitute", say("With the given values:"), display, K,
                                where={display: K} if isinstance(display, sp.MatrixSymbol) else None))
     if K.free_symbols:
-        raise Unsupported(f"the entries of ${name}$ depend on {', '.join(sorted(map(str, K.free_symbols)))}; "
-                          "`psd` decides matrices with numeric entries", node.pos)
+        raise Unsupported(f"the entries of `{node.pos.snippet()}` depend on "
+                          f"{', '.join(sorted(map(str, K.free_symbols)))}; `psd` decides matrices with numeric "
+                          "entries", node.pos)
     asym = _symmetric_steps(K, name)
     if asym is not None:
         steps.extend(asym)
-        prose = f"No: ${name}$ is not symmetric, and positive semi-definiteness is defined for symmetric matrices."
+        prose = say("No: ", Math(name), " is not symmetric, and positive semi-definiteness is defined for "
+                    "symmetric matrices.")
         return Derived(make_answer(sp.false, text="False", value=False, prose=prose), tuple(steps))
     verdict = verdict_steps(K, name)
     if verdict is None:
-        raise Unsupported(f"could not decide the signs of the pivots of ${name}$", node.pos)
+        raise Unsupported(f"could not decide the signs of the pivots of `{node.pos.snippet()}`", node.pos)
     steps.extend(verdict.steps)
     ok = verdict.kind in ("pd", "psd")
     if verdict.kind == "pd":
-        prose = f"Yes: ${name}$ is positive definite (so also semi-definite): {verdict.reason}."
+        prose = say("Yes: ", Math(name), " is positive definite (so also semi-definite): ", verdict.reason, ".")
     elif ok:
-        prose = f"Yes: ${name}$ is positive semi-definite but singular: {verdict.reason}."
+        prose = say("Yes: ", Math(name), " is positive semi-definite but singular: ", verdict.reason, ".")
     else:
-        prose = f"No: ${name}$ is not positive semi-definite: {verdict.reason}."
+        prose = say("No: ", Math(name), " is not positive semi-definite: ", verdict.reason, ".")
     return Derived(make_answer(sp.true if ok else sp.false, text=str(ok), value=ok, prose=prose), tuple(steps))
