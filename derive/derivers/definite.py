@@ -235,8 +235,8 @@ def _psd_steps(H: sp.ImmutableMatrix, name: Any, d: Definiteness) -> tuple[list[
                   sp.MatMul(H, u, evaluate=False), sp.ImmutableMatrix(sp.zeros(n, 1))),
     ]
     zero = sp.MatMul(H, u).doit()
-    reason = say(Math(name), " = ", Math(sp.MatMul(Ls, Ds, Ls.T)), " with pivots ",
-                 join([Rel(p, "≥", 0) for p in d.pivots]), " and one of them zero, so its quadratic form is "
+    reason = say("the pivots of its elimination ", Math(sp.MatMul(Ls, Ds, Ls.T)), " are ",
+                 join([Rel(p, "≥", 0) for p in d.pivots]), " with one of them zero, so its quadratic form is "
                  "never negative and vanishes along ", Math(u), " (", Rel(sp.MatMul(H, u, evaluate=False), "=",
                                                                          zero), ")")
     return steps, checked(reason)
