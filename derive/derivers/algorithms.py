@@ -28,7 +28,7 @@ from ..steps import Step, make_step
 from . import matcalc as MC
 from . import matpoly as M
 from .matpoly import GradientOf
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 ALGORITHMS = {
     "minibatch_sgd": "stochastic minibatch gradient descent",
@@ -108,7 +108,6 @@ def _sums_over_examples(t: M.Term, N: Any) -> bool:
     return sum(1 for d in inner if d == N) == 1
 
 
-@deriver("pseudocode", nargs=(1, 1), doc="an algorithm as numbered pseudocode, with the gradient it needs")
 def pseudocode(problem: Problem, call: ast.Call) -> Derived:
     name, alg = _algorithm(call)
     f_node, x_node = alg.args

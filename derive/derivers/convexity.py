@@ -36,7 +36,7 @@ from . import definite as DF
 from . import matpoly as M
 from .matcalc import hessian_steps
 from .matpoly import Poly
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 TRIES = 30          # random points tried for a counterexample
 
@@ -53,7 +53,6 @@ def _hessian_name(x: Any) -> sp.MatrixSymbol:
     return sp.MatrixSymbol("H", x.shape[0], x.shape[0])
 
 
-@deriver("convex", nargs=(2, 2), doc="whether a scalar function is convex in a vector, from its Hessian")
 def convex(problem: Problem, call: ast.Call) -> Derived:
     H, steps, x, f_sym, where = hessian_steps(problem, call, "convex")
     given = DF.given_values(problem, frozenset({x}))

@@ -32,7 +32,7 @@ from ..model.expressions import is_tensor, show_shape
 from ..model.problem import Problem
 from ..sentence import Math, Rel, Sentence, join, say
 from ..steps import Step, make_step
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 MAX_SIZE = 40            # exact elimination on matrices up to this size
 
@@ -285,7 +285,6 @@ def _symmetric_steps(K: sp.ImmutableMatrix, name: Any) -> list[Step] | None:
     return None
 
 
-@deriver("psd", nargs=(1, 1), doc="whether a given symmetric matrix is positive semidefinite, with the reason")
 def psd(problem: Problem, call: ast.Call) -> Derived:
     """`psd(K)`: K's given values put in, then exact elimination (see the module docstring)."""
     node = call.args[0]

@@ -35,7 +35,7 @@ from ..model.expressions import is_scalar, is_tensor, scalarize, show_shape
 from ..model.problem import Problem, UserFunction
 from ..printing import latex
 from ..steps import Step, Table, make_step, dedupe_chain
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 MAX_STEPS = 10_000        # gd(steps = k) refuses larger k
 SHOWN_ALL = 10            # up to this many iterates, each gets its own step
@@ -650,8 +650,6 @@ def closed_form_step(obj: Objective, w0: Any, lr: Any, k: int, final: Any) -> St
                      relation="≈" if decimal else "=")
 
 
-@deriver("gd", nargs=(1, 1), kwargs=("start", "lr", "steps"),
-         doc="the iterates w_1 ... w_k of gradient descent on a function of one variable")
 @_guarded
 def gd(problem: Problem, call: ast.Call) -> Derived:
     """gd(f, start = w0, lr = η, steps = k): f', the update rule, every iterate."""
@@ -837,8 +835,6 @@ def _polynomial_minimisers(obj: Objective) -> list[Any]:
     return out
 
 
-@deriver("lr_range", nargs=(1, 1), kwargs=("start", "lr"),
-         doc="the learning rates for which gradient descent on a quadratic converges")
 @_guarded
 def lr_range(problem: Problem, call: ast.Call) -> Derived:
     """lr_range(f): 0 < η < 2/f'' for a convex quadratic, with the rates faster than a reference."""
@@ -898,8 +894,6 @@ GENERAL = ("In general: approximate $f$ near the current point $w_k$ by its seco
            "repeated (or $\\eta$ is chosen by a line search).")
 
 
-@deriver("optimal_lr", nargs=(1, 1), kwargs=("start",),
-         doc="η* = 1/f''(w0), the Newton step, and the iterate it reaches")
 @_guarded
 def optimal_lr(problem: Problem, call: ast.Call) -> Derived:
     """optimal_lr(f, start = w0): minimise the second-order Taylor model at w0."""
