@@ -29,7 +29,7 @@ from .texunicode import display_width, tex_to_unicode
 
 WIDTH = 78
 REL = {"=": "=", "<": "<", "<=": "≤", "≤": "≤", ">": ">", ">=": "≥", "≥": "≥", "≈": "≈", "⇔": "⇔",
-       "⇒": "⇒"}
+       "⇒": "⇒", "≠": "≠"}
 
 
 class DerivePrettyPrinter(PrettyPrinter):

@@ -49,7 +49,7 @@ VIEWS: tuple[str, ...] = ("solutions", "paper", "key")
 CHAIN_WIDTH = {"md": 60, "latex": 56, "html": 60, "text": 78}
 
 REL_TEX = {"=": "=", "<": "<", "<=": r"\le", "≤": r"\le", ">": ">", ">=": r"\ge", "≥": r"\ge",
-           "≈": r"\approx", "⇔": r"\iff", "⇒": r"\implies"}
+           "≈": r"\approx", "⇔": r"\iff", "⇒": r"\implies", "≠": r"\neq"}
 REL_UNICODE = {"<=": "≤", ">=": "≥", "⇔": "⇔", "⇒": "⇒"}
 
 

@@ -258,7 +258,8 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
 
 
 _ORDER = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "≤": lambda x, y: x <= y,
-          ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "≥": lambda x, y: x >= y}
+          ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "≥": lambda x, y: x >= y,
+          "≠": lambda x, y: sp.simplify(x - y) != 0}
 
 
 def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "", text: str = "") \
