@@ -89,7 +89,7 @@ class New(sp.Function):
         return r"%s^{\text{new}}" % printer._print(self.args[0])
 
     def _pretty(self, printer: Any) -> prettyForm:
-        return printer._print(self.args[0]) ** prettyForm("new")
+        return prettyForm(*printer._print(self.args[0]).right("ⁿᵉʷ"))
 
     def _mathml_presentation(self, printer: Any) -> Any:
         return _el(printer, "msup", printer._print(self.args[0]), _el(printer, "mtext", text="new"))
