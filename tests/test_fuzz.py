@@ -1,154 +1,98 @@
-"""Hypothesis: whatever the input, derive answers with a Solution or a DeriveError.
+"""Fuzzing: whatever the input, derive answers with a Solution or a DeriveError.
 
-Inputs are the seed specs mutated token-wise (delete, duplicate, swap, insert a random
-character, replace a number, truncate) and random expressions over a fixed problem.
+Two generators.  (1) The seed specs mutated token-wise by bench/fuzz.py (delete,
+duplicate, swap, insert a character, replace a number, truncate, rename, wrap in a goal):
+case i of that seeded stream is the same spec here and in `python3 bench/fuzz.py`, which
+runs 10⁴ of them; the normal suite runs the first FUZZ_SAMPLE (200) in a pool of two
+processes.  (2) Hypothesis: random expressions over a fixed problem.
+
 Allowed outcomes: a `Solution` (which then renders) or a `DeriveError` with a sane
 position.  An `InternalError` (an unexpected exception turned into a message), a result
 of kind "internal" or "check_failed" (a step the engine computed and found false), any
 other exception or a traceback all fail the test.
 
-Example counts are modest (the machine is small); FUZZ_EXAMPLES=500 runs more.
 Every example runs with a goal time budget, so a slow corner becomes a "limit" result.
+FUZZ_EXAMPLES=500 runs more Hypothesis examples.
 """
-import json
+import multiprocessing
 import os
 import re
-from pathlib import Path
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import derive
+from bench import fuzz as F
 from derive.derivers.goals import GOALS, GoalSpec
 from derive import limits
 from derive.parse_errors import scan
 
 N = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None
+SAMPLE = int(os.environ.get("FUZZ_SAMPLE", "200"))
 FUZZ = settings(deadline=None, derandomize=N is None, max_examples=N or 60, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-def _seed_dir() -> Path | None:
-    for parent in Path(__file__).resolve().parents:
-        cand = parent / "shared" / "specs" / "seed"
-        if cand.is_dir():
-            return cand
-    return None
-
-
-INLINE = [
-    '''title "Inline"
-problem "MLP" points 4 {
-  text """A tiny network with $W_1$ and $\\\\sigma$."""
-  input x = [1, 2]
-  param W1 = [[1, -1], [0.5, 2]]
-  param b1 = zeros(2)
-  h = relu(W1 @ x + b1)
-  o = sum(h) / 2
-  (a) [2] find o
-  (b) [2] find h[1], h.T @ h
-}
-''',
-    '''problem "Symbols" {
-  symbol a, b : positive
-  dim d = 3
-  vector p : (d)
-  let m = matrix(2, 2, (i, j) -> if odd(i + j) then a else b)
-  f(w) = a*w^2 + b*w + 1
-  choices { (a) 1 (b) a + b (c) none }
-  find m @ [1, 1], f(2), p[2] + a, exp(log(a)) - a
-}
-''',
-]
-SEEDS = INLINE + ([p.read_text(encoding="utf-8") for p in sorted(_seed_dir().glob("*.spec"))]
-                  if _seed_dir() else [])
-
-ALPHABET = list("(){}[],:=+-*/@^<>!.#\"'$;\\_ \n\tx1a0") + ["->", ".T", '"""', "η", "×", "\u00a0", "find", "let",
-                                                             "problem", "(a)", "if", "then", "else", "[[", "]]"]
-NUMBERS = ["0", "1", "-1", "2", "0.5", "1e9", "99999", "1/0", "10^6", "1e-9", "3"]
+SEEDS = F.seeds()
+ALPHABET = F.ALPHABET
+GOAL_SECONDS = 10
 
 
 @pytest.fixture(autouse=True)
 def _budget():
     saved = limits.GOAL_SECONDS
-    limits.GOAL_SECONDS = 10
+    limits.GOAL_SECONDS = GOAL_SECONDS
     yield
     limits.GOAL_SECONDS = saved
 
 
-def mutate(data, text: str) -> str:
-    toks = scan(text)[0]
-    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
-        op = data.draw(st.sampled_from(["delete", "duplicate", "swap", "insert", "number", "truncate"]), label="op")
-        if op == "truncate":
-            cut = data.draw(st.integers(0, len(text)), label="cut")
-            text = text[:cut]
-        elif op == "insert":
-            at = data.draw(st.integers(0, len(text)), label="at")
-            text = text[:at] + data.draw(st.sampled_from(ALPHABET), label="char") + text[at:]
-        elif toks:
-            i = data.draw(st.integers(0, len(toks) - 1), label="token")
-            t = toks[i]
-            if op == "delete":
-                text = text[:t.start] + text[t.end:]
-            elif op == "duplicate":
-                text = text[:t.end] + " " + t.text + text[t.end:]
-            elif op == "number":
-                nums = [k for k in toks if k.kind == "number"]
-                if nums:
-                    t = nums[i % len(nums)]
-                    text = text[:t.start] + data.draw(st.sampled_from(NUMBERS), label="num") + text[t.end:]
-            elif op == "swap" and i + 1 < len(toks):
-                u = toks[i + 1]
-                text = text[:t.start] + u.text + text[t.end:u.start] + t.text + text[u.end:]
-        toks = scan(text)[0]
-    return text
-
-
 def check_outcome(text: str, fmt: str | None = None) -> None:
-    try:
-        solution = derive.solve(text, "fuzz.spec")
-    except derive.DeriveError as err:
-        assert not isinstance(err, derive.InternalError), str(err)
-        assert err.message and "Traceback" not in err.message
-        if err.pos is not None:
-            assert 1 <= err.line <= text.count("\n") + 2, (err.line, str(err))
-            assert err.column >= 1
-        str(err)   # formats with its caret
-        return
-    for r in solution.results:
-        if r.error is not None:
-            assert r.error.kind not in ("internal", "check_failed"), (r.goal, r.error)
-            assert r.error.message
-    def no_constants(name):
-        raise AssertionError(f"the JSON holds {name}, which is not JSON")
-    json.loads(solution.render("json"), parse_constant=no_constants)
-    if fmt:
-        solution.render(fmt)
+    """AssertionError unless solving `text` (and rendering it as JSON and `fmt`) is allowed."""
+    kind, _, detail = F.outcome(text, fmt)
+    assert kind not in F.FAILURES, f"{kind}: {detail}\n---- spec:\n{text}"
 
 
-@FUZZ
-@given(st.data())
-def test_mutated_seed_specs(data):
-    seed = data.draw(st.sampled_from(SEEDS), label="seed")
-    text = mutate(data, seed)
-    check_outcome(text, data.draw(st.sampled_from(derive.FORMATS), label="format"))
+def _one(i: int) -> tuple[int, str, str]:
+    kind, _, detail = F.outcome(*F.case(i))
+    return i, kind, detail
 
 
-@settings(deadline=None, derandomize=N is None, max_examples=(N or 60) * 5, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.data())
-def test_mutated_specs_parse_or_give_a_syntax_error_in_words(data):
-    """Parsing alone (cheap, so more examples): errors come in words, never lark's own."""
-    text = mutate(data, data.draw(st.sampled_from(SEEDS), label="seed"))
-    try:
-        derive.parse(text, "fuzz.spec")
-    except derive.DeriveError as err:
-        assert not isinstance(err, derive.InternalError)
-        assert "Token(" not in err.message and "Unexpected" not in err.message, err.message
-        assert not LARK_WORDS.search(err.message), err.message
-        assert err.pos is None or err.line >= 1
+def _worker_init() -> None:
+    limits.GOAL_SECONDS = GOAL_SECONDS
+
+
+def test_the_fuzz_stream_is_seeded():
+    """Case i is the same spec in every run (bench/fuzz.py --case i reproduces a failure)."""
+    assert [F.case(i) for i in range(20)] == [F.case(i) for i in range(20)]
+    assert len({F.case(i)[0] for i in range(20)}) > 15
+    assert F.case(3, seed=1) != F.case(3, seed=0)
+
+
+def test_a_seeded_sample_of_the_fuzz_run_has_no_internal_error():
+    """The first SAMPLE cases of bench/fuzz.py's stream: no internal error, no failed check,
+    no traceback, no error placed outside the text, valid JSON."""
+    if SAMPLE >= 40 and sys.platform != "win32":
+        with multiprocessing.get_context("fork").Pool(2, _worker_init, maxtasksperchild=100) as pool:
+            done = list(pool.imap_unordered(_one, range(SAMPLE), chunksize=4))
+    else:
+        done = [_one(i) for i in range(SAMPLE)]
+    failures = [f"case {i}: {kind}: {detail[:500]}" for i, kind, detail in sorted(done) if kind in F.FAILURES]
+    assert not failures, "\n".join(failures)
+    kinds = {kind for _, kind, _ in done}
+    assert "solved" in kinds and "SpecSyntaxError" in kinds and "SpecError" in kinds   # the sample is varied
+
+
+def test_mutated_specs_parse_or_give_a_syntax_error_in_words():
+    """Parsing alone (cheap, so more cases, from another seed): errors come in words, never lark's own."""
+    for i in range(600):
+        text, _ = F.case(i, seed=1)
+        try:
+            derive.parse(text, "fuzz.spec")
+        except derive.DeriveError as err:
+            assert not isinstance(err, derive.InternalError), (i, str(err))
+            assert "Token(" not in err.message and "Unexpected" not in err.message, (i, err.message)
+            assert not LARK_WORDS.search(err.message), (i, err.message)
+            assert err.pos is None or err.line >= 1
 
 
 LARK_WORDS = re.compile(r"__ANON|\$END|\b(?:RBRACE|LBRACE|RPAR|LPAR|RSQB|LSQB|COMMA|EQUAL|COLON|NUMBER|"
@@ -236,6 +180,7 @@ def test_the_fuzz_outcome_check_can_fail():
     try:
         with pytest.raises(AssertionError):
             check_outcome('problem "p" { let a = 1\n find fuzzbroken(a) }')
+        assert F.outcome('problem "p" { let a = 1\n find fuzzbroken(a) }')[0] == "internal"
     finally:
         del GOALS["fuzzbroken"]
     check_outcome('problem "p" { let a = 1\n find a }')

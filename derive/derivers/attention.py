@@ -512,6 +512,8 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
     if not all(isinstance(t, sp.MatrixSymbol) for t in tokens):
         return None
     WQ, WK, WV = (problem.display(a) for a in acall.args[1:4])
+    if not all(isinstance(W, sp.MatrixSymbol) for W in (WQ, WK, WV)):
+        return None   # a weight that is an expression (log(W_K)): its own chain rule, not this pass
     if x not in tokens and x not in (WQ, WK, WV):
         raise Unsupported(f"`{x}` is not an input or weight of the attention block", call.pos)
     cache = problem.__dict__.setdefault("_attention_backward", {})

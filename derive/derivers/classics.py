@@ -70,12 +70,16 @@ def _plane(problem: Problem, node: ast.Expr, goal: str) -> tuple[Hyperplane, Hyp
     return value, display
 
 
-def _general(w: Any, b: Any) -> tuple[Any, Any]:
-    """Symbols to derive with: the spec's own when symbolic, else generic w, b of the same size."""
+def _general(w: Any, b: Any, *others: Any) -> tuple[Any, Any]:
+    """Symbols to derive with: the spec's own when symbolic, else generic w, b of the same size,
+    named apart from the spec's names they stand for (`hyperplane(sqrt(w), b)`: the generic
+    normal is u, since w is the spec's own and takes its own values in the checks)."""
+    used = {str(s) for e in (w, b, *others) if isinstance(e, sp.Basic)
+            for s in e.free_symbols | e.atoms(sp.MatrixSymbol)}
     if not isinstance(w, sp.MatrixSymbol):
-        w = sp.MatrixSymbol("w", *w.shape)
+        w = sp.MatrixSymbol(next(n for n in ("w", "u", "v", "n", "a_w") if n not in used), *w.shape)
     if not isinstance(b, sp.Symbol):
-        b = sp.Symbol("b", real=True)
+        b = sp.Symbol(next(n for n in ("b", "c", "beta", "b_0") if n not in used), real=True)
     return w, b
 
 
@@ -108,7 +112,7 @@ def distance(problem: Problem, call: ast.Call) -> Derived:
     if not _same_size(x.shape[0], plane.w.shape[0]):
         raise SpecError(f"the point has {x.shape[0]} components but the hyperplane's normal has "
                         f"{plane.w.shape[0]}", call.pos)
-    w, b = _general(plane_disp.w, plane_disp.b)
+    w, b = _general(plane_disp.w, plane_disp.b, x_disp)
     xs = x_disp if isinstance(x_disp, sp.MatrixSymbol) else sp.MatrixSymbol("x", *w.shape)
     steps = normal_steps(w, b)
     more, general = distance_steps(w, xs, b)

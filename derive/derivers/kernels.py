@@ -190,8 +190,11 @@ def as_polynomial_in_inner(k: Kernel) -> dict[int, Any] | None:
     axis.update({k.p[0]: t, k.q[0]: sp.Integer(1)})
     g = k.body.xreplace(axis)
     s = sp.Add(*[a * b for a, b in zip(k.p, k.q)])
+    differs = _differs_somewhere(k, g, t)
+    if not differs and not k.body.has(sp.exp) and g.is_polynomial(t):
+        _check_size(k, g, t)   # before the expansion below, which grows as the feature map does
     try:
-        same = sp.expand(k.body - g.xreplace({t: s})) == 0
+        same = not differs and sp.expand(k.body - g.xreplace({t: s})) == 0
     except (TypeError, ValueError):   # pragma: no cover
         same = False
     if not same:
@@ -211,6 +214,34 @@ def as_polynomial_in_inner(k: Kernel) -> dict[int, Any] | None:
             raise SpecError(f"`{k.name}(p, q)` has the coefficient {c} < 0 on (pᵀq)^{deg}; a valid kernel needs "
                             "every coefficient ≥ 0, so no real feature map exists", k.pos)
     return coeffs
+
+
+def _differs_somewhere(k: Kernel, g: Any, t: sp.Dummy, trials: int = 6) -> bool:
+    """True if k(p, q) ≠ g(pᵀq) at one of a few random integer points (exact arithmetic, so
+    True is certain; False means "equal so far", which the expansion then settles)."""
+    if k.body.has(sp.exp):
+        return False
+    rnd = random.Random(11)
+    for _ in range(trials):
+        vals = {x: sp.Integer(rnd.randint(-9, 9)) for x in k.p + k.q}
+        s = sum(vals[a] * vals[b] for a, b in zip(k.p, k.q))
+        try:
+            here, axis = k.body.xreplace(vals), g.xreplace({t: s})
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if here.is_Rational and axis.is_Rational and here != axis:
+            return True
+    return False
+
+
+def _check_size(k: Kernel, g: Any, t: sp.Dummy) -> None:
+    """LimitError when g(pᵀq)'s feature map has more than MAX_COMPONENTS components: one per
+    monomial of each degree of g, C(n + d − 1, d) of degree d (counted from g alone, cheap)."""
+    degrees = [int(m[0]) for m in sp.Poly(g, t).monoms()]
+    total = sum(binomial_count(k.n, d) for d in degrees)
+    if total > MAX_COMPONENTS:
+        raise LimitError(f"φ would have {total:,} components (degree {max(degrees)} in pᵀq with p in "
+                         f"ℝ^{k.n}); derive lists at most {MAX_COMPONENTS:,}", k.pos)
 
 
 def as_gaussian(k: Kernel) -> tuple[Any, Any, Any] | None:

@@ -34,7 +34,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from .. import ast
 from ..errors import SpecError, Unsupported
 from ..model import functions as F
-from ..model.expressions import Seq, is_tensor, shape_of, show_shape
+from ..model.expressions import Seq, is_tensor, kind_of, shape_of, show_shape
 from ..model.problem import Binding, Problem
 from ..printing import latex
 from ..steps import Step, make_step
@@ -108,12 +108,21 @@ def target(problem: Problem, node: ast.Expr, var: Any, goal: str) -> tuple[Any, 
     if isinstance(display, Seq):
         raise SpecError(f"`{goal}` needs a scalar function; `{node.pos.snippet()}` is a list of "
                         f"{len(display)} tensors", node.pos)
+    _need_math(display, node, goal)
     leaf = leaf_form(problem, display, frozenset({var}))
     s = shape_of(leaf)
     if s is not None and tuple(s) != (1, 1):
         raise SpecError(f"`{goal}` needs a scalar function, but `{node.pos.snippet()}` is {show_shape(leaf)} "
                         f"({s[0]}×{s[1]}); differentiate a scalar such as a loss or a norm", node.pos)
     return display, leaf, steps
+
+
+def _need_math(value: Any, node: ast.Expr, goal: str) -> None:
+    """A SpecError at `node` unless `value` is a number, an expression or a tensor."""
+    what = kind_of(value)
+    if what is not None:
+        raise SpecError(f"`{goal}` works on a number, an expression or a tensor; "
+                        f"`{node.pos.snippet()}` is {what}", node.pos)
 
 
 def _function_body(problem: Problem, fn: Any) -> Any:
@@ -144,7 +153,8 @@ def tidy(e: Any) -> Any:
         if len(args) > 1 and all(_is_transposed(a) for a in args):
             return sp.Transpose(sp.MatAdd(*[_untranspose(a) for a in args], evaluate=False))
         return sp.MatAdd(*args, evaluate=False)
-    if isinstance(e, sp.MatMul):
+    if isinstance(e, sp.MatMul):   # a scalar factor stays a scalar (1/tr(zᵀz) does not become (zᵀz)⁻¹)
+        args = [t if isinstance(a, MatrixExpr) or t.is_commutative is not False else a for a, t in zip(e.args, args)]
         return sp.MatMul(*args, evaluate=False)
     if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
         with sp.evaluate(False):
@@ -942,6 +952,7 @@ def _rewrite_target(problem: Problem, node: ast.Expr, goal: str) -> tuple[Any, A
     display = problem.display(node)
     if isinstance(display, Seq):
         raise SpecError(f"`{goal}` rewrites one expression; this is a list of tensors", node.pos)
+    _need_math(display, node, goal)
     if isinstance(node, ast.Name) and problem.has(node.id):
         b = problem.names[node.id]
         if b.kind == "node" and b.definition is not None:

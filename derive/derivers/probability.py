@@ -19,7 +19,7 @@ import sympy as sp
 from .. import ast
 from ..derivations._display import Group
 from ..errors import SpecError
-from ..model.expressions import is_tensor, scalarize, show_shape
+from ..model.expressions import guard_size, is_tensor, scalarize, show_shape
 from ..model.problem import Problem
 from ..notation import Named, Prob
 from ..sentence import Math, Rel, join, say
@@ -70,7 +70,7 @@ def _arguments(problem: Problem, call: ast.Call) -> tuple[list, list, int]:
     total = sp.simplify(sp.Add(*prior))
     if total.is_number and total != 1:
         raise SpecError(f"the priors sum to {total}, not 1", p_node.pos)
-    if sp.Add(*[a * b for a, b in zip(lik, prior)]) == 0:
+    if guard_size(sp.Add(*[a * b for a, b in zip(lik, prior)]), call) == 0:   # 10⁴ hypotheses: 4,300 digits
         raise SpecError("P(E) = 0: the observation is impossible under every hypothesis, so the posterior is "
                         "undefined", l_node.pos)
     return prior, lik, int(i)

@@ -8,8 +8,11 @@ a goal used inside another (`choice(posterior(...))`, the gradient inside `sgd_s
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
 from ..errors import CheckFailed, DeriveError, InternalError, LimitError, Pos, SpecError, Unsupported
@@ -17,6 +20,7 @@ from ..model.problem import Goal, Problem
 from ..printing import answer_text, answer_value, latex
 from ..steps import Answer, ErrorInfo, Result, Step
 from .goals import FAMILY_BUILTINS, GOALS, GoalSpec, modules_of
+from .titles import title
 
 
 @dataclass(frozen=True)
@@ -106,9 +110,18 @@ def subgoal(problem: Problem, name: str, args: tuple[ast.Expr, ...], pos: Pos) -
     return run_goal(problem, ast.Call(pos, ast.Name(pos, name), tuple(args), ()))
 
 
-def value_of_goal(problem: Problem, call: ast.Call) -> Any:
-    """A goal used inside an expression: its answer's sympy object."""
-    return run_goal(problem, call).answer.expr
+def value_of_goal(problem: Problem, call: ast.Call, mode: str = "symbol") -> Any:
+    """A goal used inside an expression: its answer's sympy object.  In "value" mode the
+    problem's given values are put in for its names (`simplify(b)` is b's value there, as `b`
+    is), so that a node's value and its display agree."""
+    out = run_goal(problem, call).answer.expr
+    if mode != "value" or not isinstance(out, sp.Basic):
+        return out
+    out = out.xreplace(problem.substitutions())
+    if isinstance(out, MatrixExpr) and not out.atoms(sp.MatrixSymbol):
+        done = out.doit()
+        out = sp.ImmutableMatrix(done) if isinstance(done, sp.MatrixBase) else done
+    return out
 
 
 def load_for(name: str | None) -> bool:
@@ -128,8 +141,8 @@ class _Families:
     def is_goal(self, name: str) -> bool:
         return name in GOALS
 
-    def value_of_goal(self, problem: Problem, call: ast.Call) -> Any:
-        return value_of_goal(problem, call)
+    def value_of_goal(self, problem: Problem, call: ast.Call, mode: str = "symbol") -> Any:
+        return value_of_goal(problem, call, mode)
 
     def names(self) -> list[str]:
         return list(INDEX)
@@ -149,7 +162,7 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
         with limits.time_limit(limits.GOAL_SECONDS, "deriving this goal"):
             derived = run_goal(problem, goal.expr)
     except DeriveError as exc:
-        return _error_result(goal, goal_text, exc)
+        return replace(_error_result(goal, goal_text, exc), title=title(problem, goal.expr))
     except RecursionError:
         return _error_result(goal, goal_text, LimitError("this goal nests too deeply for derive to work out"))
     except MemoryError:
@@ -159,7 +172,8 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
         return _error_result(goal, goal_text, InternalError(
             f"internal error in the `{name}` deriver ({type(exc).__name__}: {str(exc)[:200]}); "
             "please report it with the spec"))
-    return Result(goal.label, goal_text, derived.answer, tuple(derived.steps), None, goal.marks, goal.pos)
+    return Result(goal.label, goal_text, derived.answer, tuple(derived.steps), None, goal.marks, goal.pos,
+                  title(problem, goal.expr))
 
 
 def _error_result(goal: Goal, goal_text: str | None, exc: DeriveError) -> Result:

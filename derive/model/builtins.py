@@ -18,8 +18,8 @@ import sympy as sp
 from .. import ast
 from ..errors import SpecError, Unsupported
 from . import functions as F
-from .expressions import (MAX_LAMBDA_ENTRIES, Evaluator, LambdaValue, Seq, check_entries, is_scalar,
-                          is_tensor, scalarize, show_shape, suggest)
+from .expressions import (MAX_LAMBDA_ENTRIES, Evaluator, LambdaValue, Seq, check_entries, guard_size, is_scalar,
+                          is_tensor, kind_of, scalarize, show_shape, suggest)
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
         b = BUILTINS.get(name)
     if b is None:
         if families is not None and families.is_goal(name):
-            return families.value_of_goal(ev.problem, node)
+            return families.value_of_goal(ev.problem, node, ev.mode)
         known = list(BUILTINS) + (families.names() if families else []) + list(ev.problem.names)
         raise SpecError(f"unknown function `{name}`{suggest(name, known)}", node.func.pos)
     lo, hi = b.nargs
@@ -72,7 +72,9 @@ def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
                             + suggest(k.name, b.kwargs), k.pos)
     args = [_arg(ev, a, b.tuples) for a in node.args]
     kwargs = {k.name: _arg(ev, k.value, b.tuples) for k in node.kwargs}
-    return b.fn(ev, args, kwargs, node)
+    out = b.fn(ev, args, kwargs, node)
+    # sum(vector(10000, i -> 1/i)) has a 4,300-digit denominator: refused here, as binop refuses its own
+    return guard_size(out, node) if isinstance(out, (sp.Expr, sp.MatrixBase)) else out
 
 
 def _int(v: Any, node: ast.Expr, what: str = "a size") -> int:
@@ -87,7 +89,7 @@ def _math(v: Any, node: ast.Expr, fname: str) -> Any:
     if is_tensor(v) or (isinstance(v, sp.Expr) and not isinstance(v, sp.logic.boolalg.BooleanAtom)):
         return v
     what = "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else \
-        {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+        (kind_of(v) or "this value")
     raise SpecError(f"`{fname}` needs a number or a tensor, not {what}", node.pos)
 
 
@@ -95,7 +97,7 @@ def _tensor(v: Any, node: ast.Expr, fname: str) -> Any:
     if not is_tensor(v):
         what = show_shape(v) if isinstance(v, sp.Expr) else \
             "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else \
-            {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(type(v), "this value")
+            (kind_of(v) or "this value")
         raise SpecError(f"`{fname}` needs a vector or matrix, not {what}", node.pos)
     return v
 

@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Callable
 
 import sympy as sp
+from sympy.core.sympify import CantSympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
@@ -41,6 +42,15 @@ MAX_MATMUL = 1_000_000        # scalar multiply-adds of one explicit matrix prod
 MAX_POWER_BITS = 14_000       # bits of the largest integer in a result (≈ 4,200 digits: Python refuses
                               # to print integers of more than 4,300 digits, and so would every format)
 MAX_EXPONENT = 10_000         # |exponent| of a power, also after (x^a)^b = x^(ab)
+
+
+class SpecString(str, CantSympify):
+    """A string value of a spec (`let s = "..."`).  sympy refuses to sympify it (CantSympify),
+    so no sympy function that sympifies its argument (simplify, Matrix, nsimplify, ...)
+    can ever parse a spec's string as an expression: a string that slips past a check is a
+    SympifyError, never code that parse_expr runs."""
+
+    __slots__ = ()
 
 
 class Seq(tuple):
@@ -80,6 +90,27 @@ def show_shape(x: Any) -> str:
     return f"a vector of length {r}" if c == 1 else f"a {r}×{c} matrix"
 
 
+def kind_of(v: Any) -> str | None:
+    """None if `v` is maths (a number, an expression or a tensor), else what it is in words
+    ("a string", "a function", "a layer", ...), for messages that refuse it."""
+    if is_tensor(v) or isinstance(v, sp.Expr) and not isinstance(v, sp.logic.boolalg.BooleanAtom):
+        return None
+    if isinstance(v, sp.logic.boolalg.Boolean):
+        return "a truth value"
+    if v is None:
+        return "nothing"
+    if isinstance(v, str):
+        return "an empty string" if not v else "a string"
+    names = {"Seq": "a list of tensors", "LambdaValue": "a lambda", "UserFunction": "a function",
+             "TensorShape": "a tensor known only by its shape"}
+    for cls in type(v).__mro__:
+        if cls.__name__ in names:
+            return names[cls.__name__]
+        if cls.__name__ == "Layer":
+            return "a layer"
+    return "not a number, an expression or a tensor"
+
+
 def scalarize(x: Any) -> Any:
     """A 1×1 tensor as a scalar (explicit: its entry; expression: Trace, printed bare)."""
     if is_tensor(x) and tuple(x.shape) == (1, 1):
@@ -109,9 +140,18 @@ def check_entries(n: Any, m: Any, node: ast.Expr, limit: int = MAX_ENTRIES) -> t
             raise SpecError(f"a size must be a positive whole number, not {v}", node.pos)
     n, m = int(n), int(m)
     if n * m > limit:
-        raise LimitError(f"a {n}×{m} tensor has {n * m:,} entries; derive computes exactly and "
+        size = "×".join(str(d) if d < 10 ** 18 else count(d) for d in (n, m))
+        raise LimitError(f"a {size} tensor has {count(n * m)} entries; derive computes exactly and "
                          f"refuses more than {limit:,}", node.pos)
     return n, m
+
+
+def count(n: int) -> str:
+    """A whole number for a message: 1,234,567, or "≈10^4400" when it is too long to
+    print in full (Python refuses to print integers of more than 4,300 digits)."""
+    if abs(n) < 10 ** 18:
+        return f"{n:,}"
+    return f"≈10^{int(math.log10(abs(n)))}"
 
 
 class Evaluator:
@@ -152,7 +192,7 @@ class Evaluator:
         return sp.Rational(node.value.numerator, node.value.denominator)
 
     def _Str(self, node: ast.Str):
-        return node.value
+        return SpecString(node.value)
 
     def _Bool(self, node: ast.Bool):
         return sp.true if node.value else sp.false
@@ -218,8 +258,7 @@ class Evaluator:
 
     def _need_math(self, v, node):
         if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, (sp.Expr, sp.MatrixBase)):
-            what = {str: "a string", Seq: "a list of tensors", LambdaValue: "a lambda"}.get(
-                type(v), "a truth value" if isinstance(v, sp.logic.boolalg.Boolean) else "this value")
+            what = kind_of(v) or "this value"
             raise SpecError(f"{what} cannot be used in arithmetic", node.pos)
 
     def _need_truth(self, v, node, what: str):
@@ -229,8 +268,7 @@ class Evaluator:
         if isinstance(v, sp.logic.boolalg.Boolean) and not isinstance(v, sp.Expr):
             return v
         kind = show_shape(v) if is_tensor(v) else "a number" if isinstance(v, sp.Expr) and v.is_number else \
-            "an expression" if isinstance(v, sp.Expr) else {str: "a string", Seq: "a list of tensors",
-                                                            LambdaValue: "a lambda"}.get(type(v), "this value")
+            "an expression" if isinstance(v, sp.Expr) else (kind_of(v) or "this value")
         raise SpecError(f"{what} needs true, false or a comparison such as `x > 0`, not {kind}", node.pos)
 
     def _BinOp(self, node: ast.BinOp):
@@ -477,6 +515,8 @@ def guard_size(x: Any, node: ast.Expr) -> Any:
 
 
 def _short(x) -> str:
+    if isinstance(x, (int, sp.Integer)) and abs(int(x)) >= 10 ** 4000:   # str() would refuse it
+        return count(int(x))
     s = str(x)
     return s if len(s) <= 20 else s[:8] + "…" + s[-4:] + f" ({len(s)} digits)"
 

@@ -165,6 +165,7 @@ class Sum(sp.Function):
     """Σ of a tensor's entries."""
 
     nargs = 1
+    is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
 
     @classmethod
     def eval(cls, v):
@@ -186,6 +187,7 @@ class CrossEntropy(sp.Function):
     """H(y, ŷ) = −Σ_i y_i log ŷ_i, with 0·log 0 = 0 (terms with y_i = 0 are dropped)."""
 
     nargs = 2
+    is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
 
     @classmethod
     def eval(cls, y, yhat):
@@ -203,6 +205,7 @@ class MSE(sp.Function):
     """(1/n) Σ_i (y_i − ŷ_i)²."""
 
     nargs = 2
+    is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
 
     @classmethod
     def eval(cls, y, yhat):
@@ -219,6 +222,7 @@ class MaxOf(sp.Function):
     """The largest entry of a tensor."""
 
     nargs = 1
+    is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
 
     @classmethod
     def eval(cls, v):
@@ -234,6 +238,7 @@ class MinOf(sp.Function):
     """The smallest entry of a tensor."""
 
     nargs = 1
+    is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
 
     @classmethod
     def eval(cls, v):
@@ -246,7 +251,13 @@ class MinOf(sp.Function):
 
 
 class Loss(sp.Function):
-    """An unspecified scalar loss of some outputs (`loss(y1, y2)`)."""
+    """An unspecified scalar loss of some outputs (`loss(y1, y2)`).
+
+    It has no value even at numbers (`loss(1)` is not a number: nothing evaluates it to a
+    decimal), as sympy's undefined functions."""
+
+    is_number = False
+    is_commutative = True
 
     def _latex(self, printer, exp=None):
         tex = r"\mathcal{L}\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)

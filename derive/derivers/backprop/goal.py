@@ -114,7 +114,12 @@ def _zero(problem: Problem, b: Binding, idx, v_ast: ast.Expr, Lsym: Any, L_ast: 
     v = b.value
     if is_tensor(v) and idx is None:
         r, c = v.shape
-        value = sp.ImmutableMatrix(sp.zeros(r, c)) if (r, c) != (1, 1) else sp.Integer(0)
+        if (r, c) == (1, 1):
+            value = sp.Integer(0)
+        elif all(isinstance(n, (int, sp.Integer)) for n in (r, c)):
+            value = sp.ImmutableMatrix(sp.zeros(r, c))
+        else:   # a tensor of symbolic shape (`vector w : (n)`): the zero matrix of that shape
+            value = sp.ZeroMatrix(r, c)
     else:
         value = sp.Integer(0)
     why = say(Math(Lsym), " is computed without ", Code(b.name), ": no path in the computation graph leads from ",

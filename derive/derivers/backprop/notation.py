@@ -20,6 +20,7 @@ from ...notation import Partial
 
 BIG = 10 ** 9
 DIRECT = "|direct"
+HOLE = "zzDPartialHolezz"      # a name no spec uses, replaced by the printed variable
 
 
 def key_display(key: str) -> sp.Basic:
@@ -199,7 +200,7 @@ class DPartial(sp.Expr):
     def _latex(self, printer) -> str:
         e, v = self.args
         if _prime_of(e, v):
-            return printer._print(e.func(sp.Symbol("ARG"))).replace("ARG", printer._print(v)).replace(
+            return printer._print(e.func(sp.Symbol(HOLE))).replace(HOLE, printer._print(v)).replace(
                 r"\left(", r"'\left(", 1) if r"\left(" in printer._print(e) else printer._print(e) + "'"
         return r"\frac{\partial}{\partial %s} \left(%s\right)" % (printer._print(v), _abbreviate_latex(e, printer))
 
