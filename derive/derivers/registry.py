@@ -140,7 +140,7 @@ INDEX: dict[str, str] = {
     "hessian": "matcalc", "convex": "matcalc", "expand": "matcalc", "simplify": "matcalc",
     "attention": "attention", "multihead_attention": "attention",
     "pseudocode": "algorithms",
-    "gd": "optimize", "lr_range": "optimize", "optimal_lr": "optimize",
+    "gd": "optimize.iterates", "lr_range": "optimize.rates", "optimal_lr": "optimize.newton",
     "params": "layers", "shape": "layers", "shapes": "layers",
     **{layer: "layers" for layer in ("Linear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
                                      "AvgPool2d", "Flatten", "Embedding", "BatchNorm1d", "BatchNorm2d",
