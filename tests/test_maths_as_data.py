@@ -16,6 +16,7 @@ DERIVERS = ROOT / "derive" / "derivers"
 
 # The migrated modules (a package means every module in it).
 CHECKED = [
+    "algorithms.py",     # pseudocode
     "optimize",          # gd, lr_range, optimal_lr
     "evaluate.py",
     "numderiv.py",

@@ -15,7 +15,7 @@ import sympy as sp
 
 from ... import ast
 from ...model.problem import Problem
-from ...sentence import Math, Rel, Sentence, say
+from ...sentence import Math, Rel, say
 from ...steps import Step, dedupe_chain, make_step
 from ..registry import Derived, deriver, make_answer
 from .common import checked_prose, claim, derivative_steps, value_step

@@ -24,7 +24,7 @@ from ...sentence import Code, Math, Rel, Sentence, say
 from ...steps import Step, dedupe_chain, make_step
 from ..registry import Derived, deriver, make_answer
 from .common import checked_prose, claim, derivative_steps, minimiser
-from .display import Between, Shown, about, absolute, inverse, num, one_minus, plus, put, times
+from .display import Between, Shown, absolute, inverse, num, one_minus, plus, put, times
 from .faster import ETA, ETA0, faster_steps
 from .local import local_range, polynomial_minimisers
 from .objective import Objective, guarded, keyword, learning_rate, objective, tidy
