@@ -487,3 +487,20 @@ def test_fastest_step_claims_match_simulation(a_tenths, ref_hundredths):
         assert all(x * y < 0 for x, y in zip(errs, errs[1:]))            # alternate sides
         assert (abs(errs[-1]) < e0) == (eta < hi_faster) or abs(eta - hi_faster) < 1e-9
     assert abs(run(2 / c * 1.01, 200)[-1]) > abs(run(2 / c * 1.01, 1)[0])  # beyond 2/f'': grows
+
+
+def test_a_decimal_shown_beside_an_exact_value_is_checked():
+    """w = 19/5 = 3.8 is one relation: a wrong decimal (3.9) or a wrong approximation is refused."""
+    from derive.derivers.optimize.display import Also, Dec
+    from derive.printing import latex
+    from derive.sentence import Rel, say
+    from derive.steps import make_step
+    w = sp.Symbol("w_1", real=True)
+    q = sp.Rational(19, 5)
+    ok = make_step("r", say(Rel(w, "=", Also(q, Dec(q)))), where={w: q})
+    assert ok.checked is True and latex(Also(q, Dec(q))) == r"\frac{19}{5} = 3.8"
+    for wrong in (Also(q, Dec(sp.Rational(39, 10))), Also(sp.E, sp.Float(2.8, 6), approx=True)):
+        with pytest.raises(CheckFailed):
+            make_step("r", say(Rel(w, "=", wrong)), where={w: wrong.args[0]})
+    assert make_step("r", say(Rel(w, "=", Also(sp.E, sp.Float(2.71828, 6), approx=True))),
+                     where={w: sp.E}).checked is True
