@@ -212,8 +212,9 @@ def _batch_steps(problem: Problem, ctx: dict) -> tuple[list[Step], Any]:
     if per is not None:
         steps.append(per[1])
     reg = say(", and the regulariser enters as its gradient over ", Math(N)) if ctx["reg_poly"] else say()
-    avg = say("Average over the batch: ", Rel(sp.MatrixSymbol("g", *w.shape), "=", M.scaled(1 / sp.sympify(B, strict=True),
-              BatchGradient(f"{f_sym}|grad", *w.shape)), kind="definition"),
+    g_def = Rel(sp.MatrixSymbol("g", *w.shape), "=",
+                M.scaled(1 / sp.sympify(B, strict=True), BatchGradient(f"{f_sym}|grad", *w.shape)), kind="definition")
+    avg = say("Average over the batch: ", g_def,
               " is an unbiased estimate of ", Math(GradientOf(f_sym, w) / N), " (the gradient of the mean loss over "
               "the ", Math(N), " examples, which has the same minimiser; the constant is absorbed into the learning "
               "rate ", Math(ctx["eta"]), ")", reg, ":")
@@ -307,8 +308,9 @@ def _lines(name: str, ctx: dict, g_shown: tuple) -> list[tuple[int, Sentence]]:
         split = say("pick the examples in a random order (shuffle the indices 1 to ", Math(N), ")") if name == "sgd" \
             else say("shuffle the indices 1 to ", Math(N), " and split them into ", Math(sp.ceiling(N / B)),
                      " minibatches ", Math(BSET), " of ", Math(B), " examples")
-        each = say(Em("for"), " each example ", Math(I), " (a batch ", Rel(BSET, "=", sp.FiniteSet(I), kind="definition"),
-                   ") ", Em("do")) if name == "sgd" else say(Em("for"), " each minibatch ", Math(BSET), " ", Em("do"))
+        singleton = Rel(BSET, "=", sp.FiniteSet(I), kind="definition")
+        each = say(Em("for"), " each example ", Math(I), " (a batch ", singleton, ") ", Em("do")) if name == "sgd" \
+            else say(Em("for"), " each minibatch ", Math(BSET), " ", Em("do"))
         out += [(1, split), (1, each),
                 (2, say(Math(Assign(g, *g_shown)), " (rows of the data in ", Math(BSET), " only)")), (2, update)]
     out += [(1, stop), (0, say(Em("return"), " ", Math(w)))]
@@ -366,7 +368,8 @@ def _per_example(problem: Problem, gb: M.Poly, gb_expr: Any, restrict: dict, B: 
     total = MC.tidy(sp.MatAdd(*[M.replace_keep_order(e_i, pair[j]) for j in (0, 1)], evaluate=False))
     rows_shown = join([Math(r) for r in rows.values()])
     text = say("Example by example (with ", rows_shown, " the rows ", Math(I), " of the data): ",
-               Rel(BatchGradient(f"{f_sym}|grad", *w.shape), "=", SumOver(coef, body), kind="fact"), "; on a batch of two examples:")
+               Rel(BatchGradient(f"{f_sym}|grad", *w.shape), "=", SumOver(coef, body), kind="fact"),
+               "; on a batch of two examples:")
     try:
         step = make_step("per_example", text, lhs, total, where=two)
     except Exception:      # the per-example form is a courtesy; never a reason to fail the goal

@@ -123,7 +123,8 @@ def closed_form_step(obj: Objective, w0: Any, lr: Any, k: int, final: Any) -> St
     decimal = isinstance(final, sp.Float)
     what = "minimiser" if c.is_positive else "stationary point (a maximum)"
     unrolled = plus(star, times(sp.Pow(Shown(num(r)), k, evaluate=False), plus(w0s, -star)))
-    text = say("Check: ", Math(obj.head()), f" is a quadratic, so each step multiplies the distance to the {what} ",
+    text = say("Check: ", Math(obj.head()), " is a quadratic, so each step multiplies the signed distance to the ",
+               f"{what} ",
                Rel(star, "=", ws), " by ", Rel(one_minus(obj.head(2), ETA), "=", num(r)), " and ",
                Rel(wk, "≈" if decimal else "=", unrolled), _closed_form_verdict(obj, r, w0 == ws))
     where = {wk: final, star: ws, w0s: w0, ETA: lr, obj.head(2): c}
