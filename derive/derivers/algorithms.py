@@ -263,7 +263,8 @@ def pseudocode(problem: Problem, call: ast.Call) -> Derived:
                  say(", batch size ", Math(B)) if name == "minibatch_sgd" else "", ")")
     steps.append(make_step("algorithm", say(header, ":"), table=_line_table(lines), check=False))
     text = "\n".join([header.plain() + ":"] + [f"{k}. {s.plain()}" for k, (_, s) in enumerate(lines, start=1)])
-    return Derived(make_answer(text, text=text, value=None, tex="", prose=say(header, ": the lines of the last step.")),
+    numbered = join([say(f"({k}) ", line) for k, (_, line) in enumerate(lines, start=1)], "; ")
+    return Derived(make_answer(text, text=text, value=None, tex="", prose=say(header, ": ", numbered, ".")),
                    tuple(steps))
 
 
@@ -297,8 +298,8 @@ def _lines(name: str, ctx: dict, g_shown: tuple) -> list[tuple[int, Sentence]]:
         say("stop early when the loss ", Math(sp.Function(str(f_sym))(w)), " (or a held-out loss) stops decreasing")
     batch = say(", batch size ", Math(B)) if name == "minibatch_sgd" else say()
     out = [(0, say(Em("Input:"), " the data ", data, " (", Math(N), " examples), learning rate ", Math(eta), batch,
-                   ", number of epochs ", Math(T), ".")),
-           (0, say("Initialise ", Math(Assign(w, 0)), " (or small random values).")),
+                   ", number of epochs ", Math(T))),
+           (0, say("Initialise ", Math(Assign(w, 0)), " (or small random values)")),
            (0, say(Em("for"), " each epoch ", Math(sp.Symbol("t")), " from 1 to ", Math(T), " ", Em("do")))]
     update = say(Math(Assign(w, sp.MatAdd(w, -eta * g, evaluate=False))))
     if name == "batch_gd":
