@@ -70,7 +70,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import derive
 from derive.syntax import parse
-from derive.model import build
+from derive.pipeline import build
 from derive.pipeline import derive as derive_problem
 from derive.steps import Solution
 from derive.derivers.registry import load_all

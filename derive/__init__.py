@@ -25,7 +25,7 @@ from .version import __version__
 _LAZY = {
     "CheckFailed": "errors", "DeriveError": "errors", "InternalError": "errors", "LimitError": "errors",
     "SpecError": "errors", "SpecSyntaxError": "errors", "Unsupported": "errors",
-    "Problem": "model", "build": "model",
+    "Problem": "model", "build": "pipeline",
     "derive": "pipeline", "solve": "pipeline",
     "FORMATS": "render", "render": "render",
     "Answer": "steps", "ErrorInfo": "steps", "Part": "steps", "ProblemSolution": "steps", "Result": "steps",
@@ -70,8 +70,8 @@ sys.modules[__name__].__class__ = _Package
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .errors import (CheckFailed, DeriveError, InternalError, LimitError, SpecError, SpecSyntaxError,
                          Unsupported)
-    from .model import Problem, build
-    from .pipeline import derive, solve
+    from .model import Problem
+    from .pipeline import build, derive, solve
     from .render import FORMATS, render
     from .steps import Answer, ErrorInfo, Part, ProblemSolution, Result, Solution, Step, Table
     from .syntax import parse

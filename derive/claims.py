@@ -108,7 +108,7 @@ def check_sentence(sentence: Sentence, where: dict, rule: str = "") -> tuple[Sen
             ok, how = check_rel(p, where)
             if ok is not True:
                 verdict = "does not hold" if ok is False else f"could not be checked ({how})"
-                raise CheckFailed(f"step `{rule}` claims {Sentence((p,)).plain()}, which {verdict}")
+                raise CheckFailed(f"step `{rule}` claims {Sentence((p,))}, which {verdict}")
             p = p.with_check(True, how)
             checked = True
         parts.append(p)

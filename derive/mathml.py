@@ -1,17 +1,28 @@
 """sympy objects as presentation MathML, in derive's notation (for `--format html`).
 
 `mathml(x, display=False)` gives a complete `<math>` element.  It is sympy's
-`MathMLPresentationPrinter` with the conventions of derive's LaTeX printer
-(printing.py): names as the language reference says (`x1` → x₁, `y_hat` → ŷ, `eta` → η,
-`W_Q1` → W_{Q1}), 1-based matrix entries ((W₁)₁,₁), a 1×1 trace printed bare, an
-elementwise function as f(arg), booleans and strings as text, lists of tensors.
+`MathMLPresentationPrinter` made to print what derive's LaTeX printer (printing.py)
+prints, in the same order, so the HTML and the LaTeX of a step say the same thing:
+
+* products and sums keep the order of their arguments (the LaTeX printer's
+  `order="none"`): sympy's MathML printer re-sorts the factors of a product, so a
+  chain-rule product ∂L/∂o · ∂o/∂h came out in another order than in the LaTeX;
+* the LaTeX printer's decisions are made here the same way: brackets (its
+  `_needs_mul_brackets` / `_needs_add_brackets`), the minus sign pulled out in front, a
+  fraction for negative powers, `a − (−3)` kept for an unevaluated `a - (-3)`;
+* between two factors where the first ends and the next starts with a numeral (5·3·7,
+  x₁·3, 2·½) a visible `⋅`, where the LaTeX printer writes `\\cdot` (sympy's MathML
+  printer writes an invisible times, so 5·3·7 read "5 3 7"); elsewhere an invisible times;
+* every minus is the minus sign U+2212;
+* names as the language reference says (`x1` → x₁, `y_hat` → ŷ, `eta` → η, `W_Q1` →
+  W_{Q1}, `n_conv` → n with the upright word "conv" below, `dist` → one upright `<mi>`);
+* 1-based matrix entries ((W₁)₁,₁), a 1×1 trace printed bare, an elementwise function
+  as f(arg), matrix products and sums in their written order, block matrices as one
+  matrix, booleans and strings as text, lists of tensors.
 
 derive's own sympy classes (relu, σ, softmax, norms, losses, and whatever a deriver
-module adds) define only `_latex`.  For those the head is printed by their `_latex` (with
-placeholder arguments) and converted by latex2mathml, and the real arguments are printed
-by this printer and put in the placeholders' places; if that is not possible the whole
-object goes through `_latex` and latex2mathml.  So every class prints as in the LaTeX
-output, and the structure sympy knows (fractions, powers, matrices) stays semantic.
+module adds) define only `_latex`: their head is printed by `_latex` and converted by
+latex2mathml, with the real arguments printed here (see `mathml_nodes.py`).
 """
 from __future__ import annotations
 
@@ -19,69 +30,34 @@ import html
 import re
 from fractions import Fraction
 from typing import Any
-from xml.dom import minidom
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.mathml import MathMLPresentationPrinter
+from sympy.printing.precedence import PRECEDENCE
+from sympy.simplify.radsimp import fraction
 
+from .mathml_nodes import (_PLACEHOLDERS, INVISIBLE_TIMES, MINUS, NUMBER_TIMES, NodeMixin, _own_latex,
+                           ends_in_digit, real_minus, starts_numeric, text_of)
 from .model.expressions import Seq
-from .printing import _GREEK_UNICODE, ACCENTS, SUPERS, _split_name, latex
+from .printing import DeriveLatexPrinter, _bare_trace, _is_negative, _negated, latex
+
+__all__ = ["DeriveMathMLPrinter", "MATHML_NS", "mathml", "mathml_body", "mathml_row", "mo",
+           "_PLACEHOLDERS", "_own_latex"]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
-_PLACEHOLDERS = "ϘϙϚϛϜϝϞϟ"
-_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+_minus_negative = DeriveLatexPrinter._minus_negative
+_POWER_FIRST = ("sin", "cos", "tan", "cot", "sec", "csc", "sinh", "cosh", "tanh", "coth")
+_RELATIONS = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", ">": ">", "<": "<"}
 
 
-def _own_latex(expr: Any) -> bool:
-    """True for a class that prints itself in LaTeX but has no MathML of its own."""
-    cls = type(expr)
-    if not hasattr(cls, "_latex") or hasattr(cls, "_mathml_presentation"):
-        return False
-    return not (cls.__module__ or "").startswith("sympy.")   # None for classes made at run time
-
-
-def _tidy_imported(node) -> None:
-    """Nodes from latex2mathml: text escaped again (sympy's DOM writes text raw), and a
-    multi-letter `<mo>` from `\\operatorname{relu}` made an identifier `<mi>`."""
-    for child in list(node.childNodes):
-        if child.nodeType == child.TEXT_NODE:
-            child.data = html.escape(child.data, quote=False)
-        else:
-            _tidy_imported(child)
-    if node.nodeType == node.ELEMENT_NODE and node.tagName == "mo":
-        text = "".join(t.data for t in node.childNodes if t.nodeType == t.TEXT_NODE)
-        if len(text) > 1 and text.isalpha():
-            node.tagName = node.nodeName = "mi"
-            for a in ("stretchy", "fence", "form"):
-                if node.hasAttribute(a):
-                    node.removeAttribute(a)
-
-
-class DeriveMathMLPrinter(MathMLPresentationPrinter):
+class DeriveMathMLPrinter(NodeMixin, MathMLPresentationPrinter):
     """sympy's presentation MathML printer with derive's notation (see the module docstring)."""
 
     def __init__(self, settings: dict | None = None):
         base = {"order": "none", "mat_delim": "[", "mul_symbol": None, "ln_notation": False}
         base.update(settings or {})
         super().__init__(base)
-
-    # ---- helpers --------------------------------------------------------------------
-    def _el(self, tag: str, text: str | None = None, **attrs: str):
-        el = self.dom.createElement(tag)
-        for k, v in attrs.items():
-            el.setAttribute(k, v)
-        if text is not None:
-            el.appendChild(self.dom.createTextNode(html.escape(text, quote=False)))
-        return el
-
-    def _row(self, *children):
-        row = self.dom.createElement("mrow")
-        for c in children:
-            row.appendChild(c)
-        return row
-
-    def _fenced(self, inner, left: str, right: str):
-        return self._row(self._el("mo", left), inner, self._el("mo", right))
 
     def mathml_tag(self, e):
         tag = super().mathml_tag(e)
@@ -92,163 +68,172 @@ class DeriveMathMLPrinter(MathMLPresentationPrinter):
             return self._print_via_latex(expr)
         return super()._print(expr, **kwargs)
 
-    # ---- derive's own classes through their _latex ------------------------------------
-    def _from_latex(self, tex: str):
-        from latex2mathml.converter import convert
-        doc = minidom.parseString(convert(tex))
-        math = doc.documentElement
-        nodes = [n for n in math.childNodes if n.nodeType == n.ELEMENT_NODE]
-        node = nodes[0] if len(nodes) == 1 else None
-        if node is None:
-            node = doc.createElement("mrow")
-            for n in list(math.childNodes):
-                node.appendChild(n)
-        node = self.dom.importNode(node, True)
-        _tidy_imported(node)
-        return node
+    # ---- products and sums, decided as DeriveLatexPrinter decides ------------------------
+    def _times(self, left, right):
+        """The operator between two printed factors: `⋅` between numerals, else invisible."""
+        return self._mo(NUMBER_TIMES if ends_in_digit(left) and starts_numeric(right) else INVISIBLE_TIMES)
 
-    def _print_via_latex(self, expr):
-        args = list(expr.args)
-        if 0 < len(args) <= len(_PLACEHOLDERS):
-            holders = [sp.Symbol(_PLACEHOLDERS[k]) for k in range(len(args))]
-            try:
-                with sp.evaluate(False):
-                    shell = type(expr)(*holders)
-                tex = latex(shell)
-                if all(tex.count(_PLACEHOLDERS[k]) == 1 for k in range(len(args))):
-                    node = self._from_latex(tex)
-                    found = {}
-                    for mi in node.getElementsByTagName("mi"):
-                        text = "".join(t.data for t in mi.childNodes if t.nodeType == t.TEXT_NODE)
-                        if text in _PLACEHOLDERS[:len(args)]:
-                            found[text] = mi
-                    if len(found) == len(args):
-                        for k, arg in enumerate(args):
-                            mi = found[_PLACEHOLDERS[k]]
-                            mi.parentNode.replaceChild(self._print(arg), mi)
-                        return node
-            except Exception:   # a class whose _latex needs its real arguments
-                pass
-        return self._from_latex(latex(expr))
+    def _factors(self, args) -> Any:
+        """Factors in the given order, bracketed as LaTeX brackets them (its convert_args)."""
+        row, prev = self._row(), None
+        for i, term in enumerate(args):
+            node = self._print(term)
+            if LatexPrinter._needs_mul_brackets(self, term, first=(i == 0), last=(i == len(args) - 1)):
+                node = self._fenced(node)
+            if prev is not None:
+                row.appendChild(self._times(prev, node))
+            row.appendChild(node)
+            prev = node
+        return row
 
-    # ---- names ----------------------------------------------------------------------
-    def _name(self, name: str):
-        main, sub, accents = _split_name(name)
-        base = self._el("mi", _GREEK_UNICODE.get(main, main))
-        sup_text = ""
-        for a in accents:
-            if a in ACCENTS:
-                over = self._el("mover", accent="true")
-                over.appendChild(base)
-                over.appendChild(self._el("mo", {"hat": "^", "bar": "¯", "tilde": "~", "dot": "˙",
-                                                 "vec": "→"}[a]))
-                base = over
-            else:
-                sup_text += SUPERS[a][1]
-        if sub:
-            row = self.dom.createElement("mrow")
-            for k, part in enumerate(sub.split("_") if "," not in sub else sub.split(",")):
-                if k:
-                    row.appendChild(self._el("mo", ","))
-                if part in _GREEK_UNICODE:
-                    row.appendChild(self._el("mi", _GREEK_UNICODE[part]))
-                    continue
-                for run in re.findall(r"\d+|[A-Za-z]|[^\dA-Za-z]+", part):
-                    row.appendChild(self._el("mn" if run.isdigit() else "mi", run))
-            node = row.firstChild if len(row.childNodes) == 1 else row
-            msub = self._el("msub")
-            msub.appendChild(base)
-            msub.appendChild(node)
-            base = msub
-        if sup_text:
-            msup = self._el("msup")
-            msup.appendChild(base)
-            msup.appendChild(self._el("mo", sup_text))
-            base = msup
-        return base
+    def _convert(self, expr):
+        return self._factors(list(expr.args)) if expr.is_Mul else self._print(expr)
 
-    def _print_Symbol(self, sym, style="plain"):
-        return self._name(sym.name)
-
-    def _print_MatrixSymbol(self, sym):
-        return self._name(sym.name)
-
-    def _print_Dummy(self, sym):
-        return self._name(sym.name)
-
-    # ---- derive's conventions -----------------------------------------------------------
-    def _print_MatrixElement(self, e):
-        parent = self._print(e.parent)
-        plain = isinstance(e.parent, (sp.Symbol, sp.MatrixSymbol)) and parent.tagName == "mi"
-        if not plain:
-            parent = self._fenced(parent, "(", ")")
-        i, j = e.i + 1, e.j + 1
-        idx = self.dom.createElement("mrow")
-        idx.appendChild(self._print(i))
-        if e.parent.shape[1] != 1:
-            idx.appendChild(self._el("mo", ","))
-            idx.appendChild(self._print(j))
-        msub = self._el("msub")
-        msub.appendChild(parent)
-        msub.appendChild(idx)
-        return msub
-
-    def _print_Trace(self, expr):
-        arg = expr.arg
-        if tuple(arg.shape) == (1, 1):
-            return self._print(arg)
-        return self._row(self._el("mi", "tr"), self._fenced(self._print(arg), "(", ")"))
-
-    def _print_ElementwiseApplyFunction(self, expr):
-        fn = expr.function
-        body = fn.expr if isinstance(fn, sp.Lambda) else None
-        if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
-            holder = sp.Symbol(_PLACEHOLDERS[0])
-            with sp.evaluate(False):
-                head = self._print(body.func(holder))
-            for mi in head.getElementsByTagName("mi") if head.tagName != "mi" else [head]:
-                text = "".join(t.data for t in mi.childNodes if t.nodeType == t.TEXT_NODE)
-                if text == _PLACEHOLDERS[0]:
-                    arg = self._print(expr.expr)
-                    if mi is head:
-                        return arg
-                    mi.parentNode.replaceChild(arg, mi)
-                    return head
-        return self._row(self._print(fn), self._fenced(self._print(expr.expr), "(", ")"))
-
-    def _print_Function(self, e):
-        name = self.mathml_tag(e)
-        if len(name) > 1 and name not in ("log", "ln", "exp", "sin", "cos", "tan", "max", "min"):
-            head = self._el("mi", name)
+    def _print_Mul(self, expr):
+        """A product as LaTeX prints it: unevaluated products factor by factor, a leading
+        minus pulled out, a fraction when there is a denominator (also for x**-n)."""
+        if _minus_negative(expr):
+            return self._row(self._mo(MINUS), self._fenced(self._print(expr.args[1])))
+        if isinstance(expr, sp.Mul):
+            args = expr.args
+            if args[0] is sp.S.One or any(isinstance(a, sp.Number) for a in args[1:]):
+                return self._factors(args)
+        row = self._row()
+        fence = False
+        if expr.could_extract_minus_sign():
+            expr = -expr
+            row.appendChild(self._mo(MINUS))
+            fence = expr.is_Add
+        numer, denom = fraction(expr, exact=True)
+        if denom is sp.S.One and sp.Pow(1, -1, evaluate=False) not in expr.args:
+            body = self._convert(expr)
         else:
-            head = self._el("mi", name)
-        return self._row(head, self._paren_comma_separated(*e.args))
+            body = self._el("mfrac")
+            body.appendChild(self._convert(numer))
+            body.appendChild(self._convert(denom))
+        row.appendChild(self._fenced(body) if fence else body)
+        return row
 
-    def _print_Transpose(self, expr):
-        mat = expr.arg
-        base = self._print(mat)
-        if not isinstance(mat, (sp.MatrixSymbol, sp.Symbol, sp.MatrixBase)):
-            base = self._fenced(base, "(", ")")
+    def _print_Add(self, expr, order=None):
+        """Terms in their order; `a − (−3)` keeps its brackets (DeriveLatexPrinter._print_Add)."""
+        row = self._row()
+        for i, term in enumerate(self._as_ordered_terms(expr, order=order)):
+            if _minus_negative(term):
+                row.appendChild(self._mo(MINUS))
+                row.appendChild(self._fenced(self._print(term.args[1])))
+                continue
+            if i and term.could_extract_minus_sign():
+                row.appendChild(self._mo(MINUS))
+                term = -term
+            elif i:
+                row.appendChild(self._mo("+"))
+            node = self._print(term)
+            row.appendChild(self._fenced(node) if LatexPrinter._needs_add_brackets(self, term) else node)
+        return row
+
+    def _print_MatMul(self, expr):
+        """In the written order, a negative scalar in front as a minus (DeriveLatexPrinter)."""
+        args = list(expr.args)
+        row = self._row()
+        if args and _is_negative(expr):
+            c = -args[0]
+            args = args[1:] if c == 1 else [c] + args[1:]
+            row.appendChild(self._mo(MINUS))
+        prev = None
+        for a in args:
+            node = self._print(a)
+            if isinstance(a, (sp.MatAdd, sp.Add, sp.MatMul)) and not (isinstance(a, sp.Mul)
+                                                                     and not isinstance(a, sp.MatMul)):
+                node = self._fenced(node)
+            if prev is not None:
+                row.appendChild(self._times(prev, node))
+            row.appendChild(node)
+            prev = node
+        return row
+
+    def _print_MatAdd(self, expr):
+        """Terms in their written order, a negative one negated without re-evaluating it."""
+        row = self._row()
+        for i, term in enumerate(expr.args):
+            if i and _is_negative(term):
+                row.appendChild(self._mo(MINUS))
+                term = _negated(term)
+            elif i:
+                row.appendChild(self._mo("+"))
+            node = self._print(term)
+            row.appendChild(self._fenced(node) if isinstance(term, sp.MatAdd) else node)
+        return row
+
+    def _sup(self, base, exp):
+        """base^exp; a subscripted base takes the exponent over its subscript (x₁ᵀ as x_{1}^{T})."""
+        kids = [c for c in base.childNodes if c.nodeType == c.ELEMENT_NODE]
+        if base.tagName == "mrow" and len(kids) == 1 and len(base.childNodes) == 1 and kids[0].tagName == "msub":
+            base = kids[0]              # a subscripted name from LaTeX comes wrapped in an <mrow>
+        if base.tagName == "msub":
+            both = self._el("msubsup")
+            for child in list(base.childNodes):
+                both.appendChild(child)
+            both.appendChild(exp)
+            return both
         sup = self._el("msup")
         sup.appendChild(base)
-        sup.appendChild(self._el("mi", "T"))
+        sup.appendChild(exp)
         return sup
 
-    def _print_Derivative(self, e):
-        return self._from_latex(latex(e))
+    def _print_Pow(self, e):
+        """As LaTeX: (pᵀq)³ for a bare 1×1 trace, roots, 1/x for negative powers, sin²(x)."""
+        base, exp = e.base, e.exp
+        if _bare_trace(base) and not (exp.is_Rational and (exp.is_negative or exp.q != 1)):
+            return self._sup(self._fenced(self._print(base)), self._print(exp))
+        if exp.is_Rational:
+            p, q = exp.p, exp.q
+            if abs(p) == 1 and q != 1:
+                root = self._el("msqrt" if q == 2 else "mroot")
+                root.appendChild(self._print(base))
+                if q != 2:
+                    root.appendChild(self._print(q))
+                if p > 0:
+                    return root
+                frac = self._el("mfrac")
+                frac.appendChild(self._print(sp.S.One))
+                frac.appendChild(root)
+                return frac
+            if exp.is_negative and base.is_commutative and base != 1:
+                return self._print_Mul(e)
+        if isinstance(base, sp.Function) and type(base).__name__ in _POWER_FIRST:
+            head = self._sup(self._el("mi", type(base).__name__), self._print(exp))
+            return self._row(head, self._paren_comma_separated(*base.args))
+        return self._sup(self.parenthesize(base, PRECEDENCE["Pow"]), self._print(exp))
 
-    def _print_OneMatrix(self, Z):
-        return self._el("mn", "𝟏")
-
-    def _print_Float(self, expr):
-        if expr < 0:
-            return self._row(self._el("mo", "−"), self._el("mn", latex(-expr)))
-        return self._el("mn", latex(expr))
+    # ---- numbers ------------------------------------------------------------------------
+    def _signed(self, negative: bool, node):
+        return self._row(self._mo(MINUS), node) if negative else node
 
     def _print_Integer(self, e):
-        if e < 0:
-            return self._row(self._el("mo", "−"), self._el("mn", str(-e)))
-        return self._el("mn", str(e))
+        return self._signed(e < 0, self._el("mn", str(abs(int(e)))))
+
+    def _print_int(self, e):
+        return self._print_Integer(sp.Integer(e))
+
+    def _print_Rational(self, e):
+        if e.q == 1:
+            return self._print_Integer(sp.Integer(e.p))
+        frac = self._el("mfrac")
+        frac.appendChild(self._el("mn", str(abs(e.p))))
+        frac.appendChild(self._el("mn", str(e.q)))
+        return self._signed(e.p < 0, frac)
+
+    def _print_Float(self, expr):
+        """The LaTeX printer's digits; m·10ⁿ for its scientific form."""
+        tex = latex(expr)
+        m = re.fullmatch(r"(-?)([0-9.]+) \\cdot 10\^\{(-?)([0-9]+)\}", tex)
+        if m is None:
+            return self._signed(tex.startswith("-"), self._el("mn", tex.lstrip("-")))
+        power = self._sup(self._el("mn", "10"), self._signed(m.group(3) == "-", self._el("mn", m.group(4))))
+        return self._signed(m.group(1) == "-", self._row(self._el("mn", m.group(2)), self._mo(NUMBER_TIMES), power))
+
+    def _print_Fraction(self, f: Fraction):
+        return self._print(sp.Rational(f.numerator, f.denominator))
 
     def _print_Exp1(self, e):
         return self._el("mi", "e")
@@ -262,6 +247,87 @@ class DeriveMathMLPrinter(MathMLPresentationPrinter):
     def _print_Infinity(self, e):
         return self._el("mi", "∞")
 
+    def _print_NegativeInfinity(self, e):
+        return self._row(self._mo(MINUS), self._el("mi", "∞"))
+
+    # ---- names and derive's conventions ---------------------------------------------------
+    def _print_Symbol(self, sym, style="plain"):
+        return self._name(sym.name)
+
+    def _print_MatrixSymbol(self, sym):
+        return self._name(sym.name)
+
+    def _print_Dummy(self, sym):
+        return self._name(sym.name)
+
+    def _print_MatrixElement(self, e):
+        """1-based: (W₁)₁,₂; a column vector's entry has one index: (x₁)₂."""
+        parent = self._print(e.parent)
+        plain = isinstance(e.parent, (sp.Symbol, sp.MatrixSymbol)) and parent.tagName == "mi"
+        if not plain:
+            parent = self._fenced(parent)
+        idx = self._row(self._print(e.i + 1))
+        if e.parent.shape[1] != 1:
+            idx.appendChild(self._mo(","))
+            idx.appendChild(self._print(e.j + 1))
+        msub = self._el("msub")
+        msub.appendChild(parent)
+        msub.appendChild(idx)
+        return msub
+
+    def _print_Trace(self, expr):
+        arg = expr.arg
+        if tuple(arg.shape) == (1, 1):
+            return self._print(arg)
+        return self._row(self._el("mi", "tr"), self._fenced(self._print(arg)))
+
+    def _print_ElementwiseApplyFunction(self, expr):
+        """f applied entrywise to X prints as f(X), f's head as the printer prints f."""
+        fn = expr.function
+        body = fn.expr if isinstance(fn, sp.Lambda) else None
+        if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
+            holder = _PLACEHOLDERS[0]
+            with sp.evaluate(False):
+                head = self._print(body.func(sp.Symbol(holder)))
+            for mi in head.getElementsByTagName("mi") if head.tagName != "mi" else [head]:
+                if text_of(mi) == holder:
+                    arg = self._print(expr.expr)
+                    if mi is head:
+                        return arg
+                    mi.parentNode.replaceChild(arg, mi)
+                    return head
+        return self._row(self._print(fn), self._fenced(self._print(expr.expr)))
+
+    def _print_Function(self, e):
+        """f(x, y); an undefined function's name as a spec name (L1 → L₁)."""
+        if isinstance(type(e), sp.core.function.UndefinedFunction):
+            head = self._name(type(e).__name__)
+        else:
+            head = self._el("mi", self.mathml_tag(e))
+        return self._row(head, self._paren_comma_separated(*e.args))
+
+    def _print_Transpose(self, expr):
+        mat = expr.arg
+        base = self._print(mat)
+        if not isinstance(mat, (sp.MatrixSymbol, sp.Symbol, sp.MatrixBase)):
+            base = self._fenced(base)
+        return self._sup(base, self._el("mi", "T"))
+
+    def _print_BlockMatrix(self, expr):
+        return self._print(expr.blocks)
+
+    def _print_Derivative(self, e):
+        return self._from_latex(latex(e))
+
+    def _print_OneMatrix(self, Z):
+        return self._el("mn", "𝟏")
+
+    def _print_ZeroMatrix(self, Z):
+        return self._el("mn", "𝟘")
+
+    def _print_Identity(self, I):
+        return self._el("mi", "𝕀")
+
     def _print_bool(self, e):
         return self._el("mtext", "true" if e else "false")
 
@@ -271,39 +337,32 @@ class DeriveMathMLPrinter(MathMLPresentationPrinter):
     def _print_str(self, s: str):
         return self._el("mtext", s)
 
-    def _print_Fraction(self, f: Fraction):
-        return self._print(sp.Rational(f.numerator, f.denominator))
-
-    def _print_Seq(self, seq):
-        return self._paren_comma_separated(*seq)
-
-    def _print_list(self, items):
-        row = self._row(*[])
-        row.appendChild(self._el("mo", "["))
+    def _separated(self, items, left: str, right: str, sep: str = ","):
+        row = self._row(self._mo(left))
         for k, item in enumerate(items):
             if k:
-                row.appendChild(self._el("mo", ","))
-            row.appendChild(self._print(item))
-        row.appendChild(self._el("mo", "]"))
+                row.appendChild(self._mo(sep))
+            row.appendChild(item)
+        row.appendChild(self._mo(right))
         return row
+
+    def _print_Seq(self, seq):
+        return self._separated([self._print(e) for e in seq], "(", ")")
+
+    def _print_list(self, items):
+        return self._separated([self._print(e) for e in items], "[", "]")
 
     def _print_tuple(self, items):
-        return self._paren_comma_separated(*items)
+        return self._separated([self._print(e) for e in items], "(", ")")
 
     def _print_dict(self, d: dict):
-        row = self._row(self._el("mo", "{"))
-        for k, (key, value) in enumerate(d.items()):
-            if k:
-                row.appendChild(self._el("mo", ","))
-            row.appendChild(self._print(key) if not isinstance(key, str) else self._name(key))
-            row.appendChild(self._el("mo", ":"))
-            row.appendChild(self._print(value))
-        row.appendChild(self._el("mo", "}"))
-        return row
+        entries = [self._row(self._name(k) if isinstance(k, str) else self._print(k), self._mo(":"),
+                             self._print(v)) for k, v in d.items()]
+        return self._separated(entries, "{", "}")
 
     def _print_Relational(self, e):
-        rel = {"==": "=", "!=": "≠", ">=": "≥", "<=": "≤", ">": ">", "<": "<"}.get(e.rel_op, e.rel_op)
-        return self._row(self._print(e.lhs), self._el("mo", rel), self._print(e.rhs))
+        rel = _RELATIONS.get(e.rel_op, e.rel_op)
+        return self._row(self._print(e.lhs), self._mo(rel), self._print(e.rhs))
 
     def emptyPrinter(self, expr):
         if isinstance(expr, Seq):
@@ -314,30 +373,40 @@ class DeriveMathMLPrinter(MathMLPresentationPrinter):
 _PRINTER: DeriveMathMLPrinter | None = None
 
 
-def mathml_body(x: Any) -> str:
-    """The MathML of `x` without the `<math>` element around it."""
+def _node(x: Any):
+    """The printed DOM node of `x` (a sympy object or a plain Python value)."""
     global _PRINTER
     if _PRINTER is None:
         _PRINTER = DeriveMathMLPrinter()
     if isinstance(x, Seq):
-        node = _PRINTER._print_Seq(x)
-    elif isinstance(x, bool):
-        node = _PRINTER._print_bool(x)
-    elif isinstance(x, str):
-        node = _PRINTER._print_str(x)
-    elif isinstance(x, Fraction):
-        node = _PRINTER._print_Fraction(x)
-    elif isinstance(x, (list, tuple, dict)):
-        node = getattr(_PRINTER, f"_print_{type(x).__name__}")(x)
-    else:
-        node = _PRINTER._print(x)
-    return node.toxml().replace("&InvisibleTimes;", "&#x2062;").replace("&dd;", "d")
+        return _PRINTER._print_Seq(x)
+    if isinstance(x, bool):
+        return _PRINTER._print_bool(x)
+    if isinstance(x, str):
+        return _PRINTER._print_str(x)
+    if isinstance(x, Fraction):
+        return _PRINTER._print_Fraction(x)
+    if isinstance(x, int):
+        return _PRINTER._print_int(x)
+    if isinstance(x, (list, tuple, dict)):
+        return getattr(_PRINTER, f"_print_{type(x).__name__}")(x)
+    return _PRINTER._print(x)
 
 
-def mathml(x: Any, display: bool = False) -> str:
-    """`x` (a sympy object or a plain value) as a complete MathML element."""
+def mathml_body(x: Any) -> str:
+    """The MathML of `x` without the `<math>` element around it."""
+    node = _node(x)
+    real_minus(node)
+    return (node.toxml().replace("&InvisibleTimes;", "&#x2062;").replace(INVISIBLE_TIMES, "&#x2062;")
+            .replace("&dd;", "d"))
+
+
+def mathml(x: Any, display: bool = False, displaystyle: bool = False) -> str:
+    """`x` (a sympy object or a plain value) as a complete MathML element; `displaystyle`
+    sets fractions at full size in an inline element (a cell of a chain's grid)."""
     mode = "block" if display else "inline"
-    return f'<math xmlns="{MATHML_NS}" display="{mode}">{mathml_body(x)}</math>'
+    style = ' displaystyle="true"' if displaystyle and not display else ""
+    return f'<math xmlns="{MATHML_NS}" display="{mode}"{style}>{mathml_body(x)}</math>'
 
 
 def mathml_row(*parts: str, display: bool = False) -> str:
@@ -347,4 +416,5 @@ def mathml_row(*parts: str, display: bool = False) -> str:
 
 
 def mo(op: str) -> str:
-    return f"<mo>{html.escape(op, quote=False)}</mo>"
+    """An operator element for use between `mathml_body` parts (a hyphen becomes U+2212)."""
+    return f"<mo>{html.escape(MINUS if op == '-' else op, quote=False)}</mo>"

@@ -13,11 +13,17 @@ import os
 from pathlib import Path
 
 from . import ast
-from .derivers.registry import derive_goal, load_for
+from . import model
+from .derivers.registry import FAMILIES, derive_goal, load_for
 from .errors import DeriveError, LimitError
-from .model import Problem, build
+from .model import Problem
 from .steps import Part, ProblemSolution, Solution
 from .syntax import MAX_SPEC_BYTES, parse
+
+
+def build(spec: ast.Spec) -> list[Problem]:
+    """Every problem of a parsed spec, built with the goal families available."""
+    return model.build(spec, families=FAMILIES)
 
 
 def derive(problem: Problem) -> ProblemSolution:

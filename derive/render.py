@@ -37,7 +37,7 @@ from markupsafe import Markup
 
 from .printing import latex
 from .sentence import Sentence
-from .sentence_print import print_sentence
+from .sentence_print import mathml_of as _mathml_of, md_code, print_sentence
 from .steps import Answer, ErrorInfo, ProblemSolution, Result, Solution, Step, Table
 from .version import __version__
 
@@ -194,14 +194,6 @@ def md_math(tex: str) -> str:
     return "\n\n" + md_display(tex) + "\n"
 
 
-def md_code(text: str) -> str:
-    """`text` as a Markdown code span, whatever backticks it holds."""
-    ticks = max((len(m) for m in re.findall(r"`+", text)), default=0)
-    fence = "`" * (ticks + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
-
-
 def md_item(text: str, number: int) -> str:
     """`text` as item `number` of an ordered list (continuation lines indented to match)."""
     mark = f"{number}. "
@@ -293,15 +285,6 @@ def tex_code(text: Any) -> str:
 
 # ---- html --------------------------------------------------------------------------------
 
-def _mathml_of(x: Any, display: bool = False) -> str:
-    from .mathml import mathml
-    try:
-        return mathml(x, display)
-    except Exception:   # an object sympy's MathML printer cannot print: via its LaTeX
-        from .prose import tex_to_mathml
-        return tex_to_mathml(latex(x), display)
-
-
 def html_math(x: Any, display: bool = False) -> Markup:
     return Markup(_mathml_of(x, display))
 
@@ -316,10 +299,10 @@ def html_chain(step: Step) -> Markup:
     if len(items) > 2 and is_long(items, "html"):
         cells = []
         for k, e in enumerate(items[1:]):
-            lhs = _mathml_of(items[0]) if k == 0 else ""
+            lhs = _mathml_of(items[0], displaystyle=True) if k == 0 else ""
             cells.append(f'<div class="lhs">{lhs}</div><div class="rel">'
                          f'<math xmlns="{MATHML_NS}">{mo(rel)}</math></div>'
-                         f'<div class="rhs">{_mathml_of(e)}</div>')
+                         f'<div class="rhs">{_mathml_of(e, displaystyle=True)}</div>')
         return Markup('<div class="chain grid">' + "\n".join(cells) + "</div>")
     try:
         parts = []

@@ -112,13 +112,11 @@ class Sentence:
         """The relations of the sentence, in order."""
         return (p for p in self.parts if isinstance(p, Rel))
 
-    def plain(self) -> str:
-        """The sentence as Unicode text (for messages and debugging)."""
-        from .sentence_print import sentence_text
-        return sentence_text(self)
-
     def __str__(self) -> str:
-        return self.plain()
+        """The text parts with maths as sympy's plain strings (for messages and debugging;
+        `derive.sentence_print.sentence_text` prints it properly)."""
+        return "".join(p if isinstance(p, str) else str(p.expr) if isinstance(p, Math)
+                       else f"{p.lhs} {p.op} {p.rhs}" if isinstance(p, Rel) else p.text for p in self.parts)
 
 
 def _part(x: Any) -> SentencePart:

@@ -32,6 +32,14 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", _plain(text))
 
 
+def md_code(text: str) -> str:
+    """`text` as a Markdown code span, whatever backticks it holds."""
+    ticks = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (ticks + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _latex_math(x: Any) -> str:
     from .printing import latex
     return latex(x)
@@ -53,7 +61,6 @@ def sentence_md(s: Sentence) -> str:
         elif isinstance(p, Em):
             out.append(f"*{md_escape(p.text)}*")
         elif isinstance(p, Code):
-            from .render import md_code
             out.append(md_code(_plain(p.text)))
     return "".join(out)
 
@@ -75,9 +82,18 @@ def sentence_latex(s: Sentence) -> str:
     return "".join(out)
 
 
-def _mathml(x: Any) -> str:
-    from .render import _mathml_of
-    return _mathml_of(x)
+def mathml_of(x: Any, display: bool = False, displaystyle: bool = False) -> str:
+    """MathML of any object: derive's MathML printer, or via its LaTeX for an object that
+    printer cannot print."""
+    from .mathml import mathml
+    try:
+        return mathml(x, display, displaystyle)
+    except Exception:   # an object sympy's MathML printer cannot print: via its LaTeX
+        from .prose import tex_to_mathml
+        return tex_to_mathml(_latex_math(x), display)
+
+
+_mathml = mathml_of
 
 
 def _rel_mathml(r: Rel) -> str:

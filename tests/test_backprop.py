@@ -359,7 +359,7 @@ def test_shape_mismatch_names_both_shapes():
 
 def test_symbolic_graph_is_left_to_matrix_calculus():
     from derive.derivers.backprop import numeric_grad
-    from derive.model import build
+    from derive.pipeline import build
     from derive.syntax import parse
     problem = build(parse('problem "s" { vector w, x : (3)\n L = (w @ x)^2\n find grad(L, w) }'))[0]
     assert numeric_grad(problem, problem.goals[0].expr) is None

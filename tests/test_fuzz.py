@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import derive
+from derive.derivers.goals import GOALS, GoalSpec
 from derive import limits
 from derive.parse_errors import scan
 
@@ -231,10 +232,10 @@ def test_the_fuzz_outcome_check_can_fail():
 
     def broken(problem, call):
         raise TypeError("boom")
-    registry.DERIVERS["fuzzbroken"] = registry.Deriver("fuzzbroken", broken, (), (0, 9), "")
+    GOALS["fuzzbroken"] = GoalSpec((broken,), (0, 9), (), "")
     try:
         with pytest.raises(AssertionError):
             check_outcome('problem "p" { let a = 1\n find fuzzbroken(a) }')
     finally:
-        del registry.DERIVERS["fuzzbroken"]
+        del GOALS["fuzzbroken"]
     check_outcome('problem "p" { let a = 1\n find a }')

@@ -10,6 +10,7 @@ import json
 import pytest
 
 import derive
+from derive.derivers.goals import GOALS, GoalSpec
 from derive import cli, limits
 from derive.derivers import registry
 from derive.derivers.registry import Derived, make_answer
@@ -169,8 +170,8 @@ def toy_goal(monkeypatch):
 
     def toy(problem, call):
         return Derived(make_answer(problem.value(call.args[0])))
-    monkeypatch.setitem(registry.DERIVERS, "toygoal",
-                        registry.Deriver("toygoal", toy, ("lr", "steps"), (1, 2), "a toy"))
+    monkeypatch.setitem(GOALS, "toygoal",
+                        GoalSpec((toy,), (1, 2), ("lr", "steps"), "a toy"))
 
 
 def test_goal_arity_is_checked(toy_goal):
@@ -215,7 +216,7 @@ def test_internal_errors_in_a_deriver_become_error_results(monkeypatch):
 
     def broken(problem, call):
         raise TypeError("boom")
-    monkeypatch.setitem(registry.DERIVERS, "brokengoal", registry.Deriver("brokengoal", broken, (), (0, 9), ""))
+    monkeypatch.setitem(GOALS, "brokengoal", GoalSpec((broken,), (0, 9), (), ""))
     sol = derive.solve(spec("  let a = 1", "  find brokengoal(a)", "  find a"))
     first, second = sol.results
     assert first.error.kind == "internal"
@@ -231,7 +232,7 @@ def test_time_limit_stops_a_goal_that_runs_away(monkeypatch):
     def forever(problem, call):
         while True:
             pass
-    monkeypatch.setitem(registry.DERIVERS, "forevergoal", registry.Deriver("forevergoal", forever, (), (0, 9), ""))
+    monkeypatch.setitem(GOALS, "forevergoal", GoalSpec((forever,), (0, 9), (), ""))
     limits.GOAL_SECONDS = 0.3
     sol = derive.solve(spec("  let a = 1", "  find forevergoal(a)", "  find a"))
     first, second = sol.results

@@ -12,7 +12,7 @@ import sympy as sp
 from derive.errors import CheckFailed
 from derive.render import _step_json
 from derive.sentence import Code, Em, Math, Rel, Sentence, join, say
-from derive.sentence_print import print_sentence
+from derive.sentence_print import print_sentence, sentence_text
 from derive.steps import make_step
 
 x = sp.Symbol("x", positive=True)
@@ -24,7 +24,7 @@ def test_say_joins_text_and_wraps_bare_maths():
     s = say("a", "b", x, say(" and ", Em("c")), None, "")
     assert s.parts == ("ab", Math(x), " and ", Em("c"))
     assert (s + "!").parts[-1] == "!"
-    assert join([x, y, z1], ", ", " and ").plain() == "x, y and z₁"
+    assert sentence_text(join([x, y, z1], ", ", " and ")) == "x, y and z₁"
 
 
 def test_a_sentence_part_must_be_text_or_maths():
@@ -121,7 +121,7 @@ def test_json_lists_each_relation_with_its_kind_and_check():
 
 def test_plain_is_unicode():
     assert isinstance(say("x = ", Math(sp.Rational(1, 2))), Sentence)
-    assert "η" in say(Math(sp.Symbol("eta"))).plain()
+    assert "η" in sentence_text(say(Math(sp.Symbol("eta"))))
 
 
 def test_the_docs_example_runs():

@@ -1,9 +1,11 @@
-"""Derivers: one module per goal family, all found through `registry.DERIVERS`.
+"""Derivers: the strategies of the goals, one module (or package) per family.
 
-To add a family, write `derive/derivers/<family>.py` with functions decorated by
-`@deriver("goal_name", nargs=..., kwargs=...)`; `registry.load_all()` imports it.
+`goals.GOALS` is the one table of goals: each goal's signature and its strategies
+(`"module:function"`, each `(problem, call) -> Derived | None`), tried in order by
+`registry.run_goal`.  To add a goal, write its strategy in a family module and add a row.
 """
 from . import registry
-from .registry import DERIVERS, Derived, derive_goal, deriver, make_answer
+from .goals import GOALS, GoalSpec
+from .registry import Derived, derive_goal, make_answer
 
-__all__ = ["registry", "DERIVERS", "Derived", "derive_goal", "deriver", "make_answer"]
+__all__ = ["registry", "GOALS", "GoalSpec", "Derived", "derive_goal", "make_answer"]

@@ -30,7 +30,7 @@ from ..steps import Step, Table, make_step
 from . import matcalc as MC
 from . import matpoly as M
 from .matpoly import GradientOf
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 ALGORITHMS = {
     "minibatch_sgd": "stochastic minibatch gradient descent",
@@ -222,7 +222,6 @@ def _batch_steps(problem: Problem, ctx: dict) -> tuple[list[Step], Any]:
     return steps, per
 
 
-@deriver("pseudocode", nargs=(1, 1), doc="an algorithm as numbered pseudocode, with the gradient it needs")
 def pseudocode(problem: Problem, call: ast.Call) -> Derived:
     """pseudocode(ALG(L, w, ...)): the gradient, its minibatch estimate, and the algorithm's lines."""
     name, alg = _algorithm(call)

@@ -23,8 +23,6 @@ How (micrograd's recipe, on vertices a student would name):
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -41,7 +39,7 @@ from ..printing import latex, name_latex
 from ..steps import Step, make_step
 from ..steps import dedupe_chain
 from .evaluate import inner_evaluated, substituted
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "softmax")
 LEAF_KINDS = ("param", "input", "let", "vector", "matrix", "symbol", "dim")
@@ -1491,11 +1489,9 @@ class UpdatedM(sp.MatrixSymbol):
         return r"%s^{\text{new}}" % name_latex(self.name)
 
 
-@deriver("sgd_step", nargs=(2, 2), kwargs=("lr",), doc="v − η ∂L/∂v, with the gradient derived")
 def sgd_step(problem: Problem, call: ast.Call) -> Derived:
     """One gradient-descent update of `v` (a scalar, an entry or a whole tensor) for loss L."""
-    from .registry import DERIVERS, load_for
-    load_for("grad")
+    from .registry import subgoal
     v_ast, L_ast = call.args
     lr_ast = call.kwarg("lr")
     if lr_ast is None:
@@ -1503,8 +1499,7 @@ def sgd_step(problem: Problem, call: ast.Call) -> Derived:
     lr = scalarize(problem.value(lr_ast))
     if is_tensor(lr) or not isinstance(lr, sp.Basic):
         raise SpecError("the learning rate must be a scalar", lr_ast.pos)
-    gcall = ast.Call(call.pos, ast.Name(call.func.pos, "grad"), (L_ast, v_ast), ())
-    derived = DERIVERS["grad"].fn(problem, gcall)          # numeric backprop or matrix calculus
+    derived = subgoal(problem, "grad", (L_ast, v_ast), call.pos)   # numeric backprop or matrix calculus
     g = derived.answer.expr
     v = scalarize(problem.value(v_ast))
     name, idx = _target(problem, v_ast)
@@ -1538,19 +1533,3 @@ def sgd_step(problem: Problem, call: ast.Call) -> Derived:
     from .evaluate import decimal_step
     steps.extend(decimal_step(value))
     return Derived(make_answer(value), tuple(steps))
-
-
-# ---- the `grad` goal when no dispatcher module provides it ----------------------------------------
-# `derivers/grad.py` (numeric backprop first, then matcalc's closed forms) registers `grad`
-# where it exists; without it, this module registers the same dispatch itself.
-
-if importlib.util.find_spec(f"{__package__}.grad") is None:
-    @deriver("grad", nargs=(2, 2), doc="∂L/∂v by the chain rule (numeric backprop, or closed form when symbolic)")
-    def grad(problem: Problem, call: ast.Call) -> Derived:
-        out = numeric_grad(problem, call)
-        if out is not None:
-            return out
-        if importlib.util.find_spec(f"{__package__}.matcalc") is None:
-            raise Unsupported("this gradient involves symbolic tensors; the matrix-calculus family is not "
-                              "available in this build", call.pos)
-        return importlib.import_module(f"{__package__}.matcalc").symbolic_grad(problem, call)

@@ -27,7 +27,7 @@ from ..printing import latex
 from ..steps import Step, make_step
 from ..verify import equal
 from .evaluate import substituted
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 TRIES = 60
 
@@ -90,7 +90,6 @@ def _point_text(point: dict) -> str:
     return ", ".join(f"${latex(s)} = {latex(v)}$" for s, v in point.items())
 
 
-@deriver("choice", nargs=(1, 1), doc="which option of the problem's choices equals the derived expression")
 def choice(problem: Problem, call: ast.Call) -> Derived:
     """The matching option, with a simplification for it and a counterexample for every other one."""
     if not problem.choices:

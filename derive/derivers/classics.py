@@ -30,7 +30,7 @@ from ..model.problem import Problem
 from ..printing import latex
 from ..steps import Step, make_step
 from .evaluate import decimal_step, substituted
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,6 @@ def _substitute(problem: Problem, general: Any, values: dict) -> list[Step]:
     return steps
 
 
-@deriver("distance", nargs=(2, 2), doc="distance from a point to a hyperplane (or between two points)")
 def distance(problem: Problem, call: ast.Call) -> Derived:
     """|wᵀx + b| / ‖w‖ for `distance(x, hyperplane(w, b))`; ‖x − y‖ for two points."""
     x_node, h_node = call.args
@@ -145,7 +144,6 @@ def _point_distance(problem: Problem, call: ast.Call, x: Any, x_disp: Any, y: An
     return Derived(make_answer(value, text=scalar_text(value)), tuple(steps))
 
 
-@deriver("margin", nargs=(1, 1), doc="the margin 2/‖w‖ between the planes wᵀx + b = ±1")
 def margin(problem: Problem, call: ast.Call) -> Derived:
     """2/‖w‖ for `margin(hyperplane(w, b))`, via the distances of the canonical planes."""
     plane, plane_disp = _plane(problem, call.args[0], "margin")
@@ -163,7 +161,6 @@ def margin(problem: Problem, call: ast.Call) -> Derived:
     return Derived(make_answer(general, text=scalar_text(general)), tuple(steps))
 
 
-@deriver("derivation", nargs=(1, 1), doc="a named classical derivation, every equality checked")
 def derivation(problem: Problem, call: ast.Call) -> Derived:
     """Run `derive.derivations` NAME; the argument is a bare name or a string, never evaluated."""
     arg = call.args[0]

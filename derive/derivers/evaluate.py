@@ -19,7 +19,7 @@ from ..model.expressions import Seq, is_tensor, scalarize
 from ..model.problem import Binding, Problem
 from ..sentence import Code, Math, Rel, say
 from ..steps import Step, make_step, dedupe_chain
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 
 def dependencies(problem: Problem, expr: ast.Expr) -> list[Binding]:
@@ -197,7 +197,6 @@ def decimal_step(value: Any) -> list[Step]:
     return []
 
 
-@deriver("evaluate", doc="the value of an expression, substituted step by step through the graph")
 def evaluate(problem: Problem, expr: ast.Expr) -> Derived:
     """Value of `expr` (a name, a node or any expression) with the steps through the graph."""
     subs = problem.substitutions()

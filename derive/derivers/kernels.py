@@ -38,7 +38,7 @@ from ..model.expressions import Evaluator, scalarize
 from ..model.problem import Problem, UserFunction
 from ..printing import latex
 from ..steps import Step, Table, make_step, dedupe_chain
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 MAX_COMPONENTS = 2000
 DEFAULT_ORDER = 2
@@ -492,8 +492,6 @@ def _gaussian(problem: Problem, k: Kernel, order_node: ast.Expr | None, order: i
     return Derived(_answer(k, comps, phi, note), tuple(steps))
 
 
-@deriver("feature_map", nargs=(1, 1), kwargs=("order",),
-         doc="an explicit φ with k(p, q) = φ(p)ᵀφ(q) for a polynomial or Gaussian kernel")
 def feature_map(problem: Problem, call: ast.Call) -> Derived:
     """φ for `k(p, q)`: see the module docstring."""
     k = read_kernel(problem, call)

@@ -33,7 +33,7 @@ from ..model.expressions import Evaluator, Seq, is_tensor, scalarize, show_shape
 from ..model.problem import Binding, Problem, TensorShape
 from ..printing import latex, name_latex
 from ..steps import Step, Table, make_step
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 REQUIRED = object()
 
@@ -1015,7 +1015,6 @@ def count_params(problem: Problem, call: ast.Call, what: str = "params") \
     return rows, steps, table
 
 
-@deriver("params", nargs=(0, 99), doc="trainable parameter count, per layer and in total")
 def params(problem: Problem, call: ast.Call) -> Derived:
     rows, steps, trows = count_params(problem, call)
     table = Table(("name", "what", "trainable tensors", "formula", "count"), tuple(trows))
@@ -1037,7 +1036,6 @@ def params(problem: Problem, call: ast.Call) -> Derived:
     return Derived(make_answer(sp.Integer(total)), tuple(steps))
 
 
-@deriver("shapes", nargs=(0, 99), doc="the shape of every trainable tensor")
 def shapes(problem: Problem, call: ast.Call) -> Derived:
     inner = call
     if len(call.args) == 1 and isinstance(call.args[0], ast.Call) and call.args[0].name == "params" \
@@ -1100,7 +1098,6 @@ def _shape_steps(problem: Problem, expr: ast.Expr, steps: list[Step], seen: set[
                                    f"${latex(tuple(dims_of(x)))}$ is kept.", check=False))
 
 
-@deriver("shape", nargs=(1, 1), doc="the output shape of an expression or a layer stack")
 def shape(problem: Problem, call: ast.Call) -> Derived:
     _name_layers(problem)
     expr = call.args[0]

@@ -40,7 +40,7 @@ from ..printing import latex
 from ..steps import Step, make_step
 from . import matpoly as M
 from .matpoly import GradientOf, JacobianOf, Poly
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 LAYOUT = ("denominator layout: the gradient has the shape of the variable, "
           "and ∂y/∂x has one row per entry of y")
@@ -739,7 +739,6 @@ def _with_values(problem: Problem, answer: Any, text_expr: Any) -> tuple[Any, An
     return answer_value(val), val, val, [step]
 
 
-@deriver("hessian", nargs=(2, 2), doc="the Hessian ∂²L/∂w∂wᵀ of a scalar function of a vector")
 def hessian(problem: Problem, call: ast.Call) -> Derived:
     H, steps, x, f_sym, where = hessian_steps(problem, call, "hessian")
     fac = M.factor(H, x)
@@ -798,7 +797,6 @@ def hessian_steps(problem: Problem, call: ast.Call, goal: str) -> tuple[Poly, li
     return H, steps, x, f_sym, where
 
 
-@deriver("convex", nargs=(2, 2), doc="whether a scalar function is convex in a vector, from its Hessian")
 def convex(problem: Problem, call: ast.Call) -> Derived:
     H, steps, x, f_sym, where = hessian_steps(problem, call, "convex")
     xt = latex(x)
@@ -968,7 +966,6 @@ def _rewrite_target(problem: Problem, node: ast.Expr, goal: str) -> tuple[Any, A
     return (sym if sym is not None else tidy(display)), leaf, steps, substituted
 
 
-@deriver("expand", nargs=(1, 1), doc="an expression written out in the given names, common factors pulled out")
 def expand(problem: Problem, call: ast.Call) -> Derived:
     """Substitute the definitions, pull common factors out of the sums this creates and
     multiply out; the answer is the factored form when a factor came out, else the
@@ -1001,7 +998,6 @@ def expand(problem: Problem, call: ast.Call) -> Derived:
                    tuple(steps))
 
 
-@deriver("simplify", nargs=(1, 1), doc="the most compact form of a matrix expression")
 def simplify(problem: Problem, call: ast.Call) -> Derived:
     node = call.args[0]
     head, leaf, steps, substituted = _rewrite_target(problem, node, "simplify")

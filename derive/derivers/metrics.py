@@ -34,7 +34,7 @@ from ..model.problem import Problem
 from ..printing import latex
 from ..derivations._display import Group, minus, named
 from ..steps import Step, Table, make_step
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 AVERAGES = ("binary", "macro", "micro", "weighted")
 KWARGS = ("threshold", "strict", "average", "classes", "zero_division")
@@ -400,18 +400,22 @@ def _averaged(d: Data, which: str, average: str, zero: Any, steps: list[Step]) -
     return value
 
 
-def _register(name: str) -> None:
-    @deriver(name, nargs=(2, 2), kwargs=KWARGS, doc=f"the {NAMES[name]} of scores/predictions against labels")
-    def goal(problem: Problem, call: ast.Call) -> Derived:
-        return _metric(problem, call, name)
+def precision(problem: Problem, call: ast.Call) -> Derived:
+    return _metric(problem, call, "precision")
 
 
-for _name in NAMES:
-    _register(_name)
+def recall(problem: Problem, call: ast.Call) -> Derived:
+    return _metric(problem, call, "recall")
 
 
-@deriver("confusion", nargs=(2, 2), kwargs=("threshold", "strict", "classes"),
-         doc="the confusion matrix: rows the true class, columns the predicted class")
+def f1(problem: Problem, call: ast.Call) -> Derived:
+    return _metric(problem, call, "f1")
+
+
+def accuracy(problem: Problem, call: ast.Call) -> Derived:
+    return _metric(problem, call, "accuracy")
+
+
 def confusion(problem: Problem, call: ast.Call) -> Derived:
     """Rows = actual class, columns = predicted class, classes in order (as scikit-learn)."""
     d = read(problem, call, "confusion")
@@ -461,7 +465,6 @@ def _roc_table(points, pos, neg) -> Table:
     return Table(("threshold θ", "TP", "FP", "FPR = FP/N", "TPR = TP/P"), rows, "ROC points")
 
 
-@deriver("roc", nargs=(2, 2), kwargs=(), doc="the ROC points (FPR, TPR) at every distinct threshold")
 def roc(problem: Problem, call: ast.Call) -> Derived:
     d, points, pos, neg = _roc(problem, call)
     steps = [make_step("roc", f"Sweep the threshold θ down through the distinct scores (predict positive when "
@@ -471,7 +474,6 @@ def roc(problem: Problem, call: ast.Call) -> Derived:
     return Derived(make_answer(m), tuple(steps))
 
 
-@deriver("auc", nargs=(2, 2), kwargs=(), doc="the area under the ROC curve (trapezoid rule), checked by ranks")
 def auc(problem: Problem, call: ast.Call) -> Derived:
     d, points, pos, neg = _roc(problem, call)
     steps = [make_step("roc", f"The ROC points (P = {pos} positives, N = {neg} negatives):",

@@ -17,14 +17,15 @@ from typing import Any
 import sympy as sp
 
 from .. import ast
-from ..derivations._display import Group, named
+from ..derivations._display import Group
 from ..errors import SpecError
 from ..model.expressions import is_tensor, scalarize, show_shape
 from ..model.problem import Problem
-from ..printing import latex
+from ..notation import Named, Prob
+from ..sentence import Math, Rel, join, say
 from ..steps import Step, make_step, dedupe_chain
 from .metrics import approx_step
-from .registry import Derived, deriver, make_answer
+from .registry import Derived, make_answer
 
 
 def _vector(value: Any, node: ast.Expr, what: str) -> list:
@@ -55,9 +56,8 @@ def _sum(terms: list) -> Any:
     return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
 
 
-@deriver("posterior", nargs=(3, 3), doc="P(H_i | E) by Bayes' rule and the law of total probability")
-def posterior(problem: Problem, call: ast.Call) -> Derived:
-    """P(H_i | E) = P(E | H_i) P(H_i) / Σ_j P(E | H_j) P(H_j)."""
+def _arguments(problem: Problem, call: ast.Call) -> tuple[list, list, int]:
+    """(priors, likelihoods, 1-based index) of a posterior call, checked."""
     p_node, l_node, i_node = call.args
     prior = _vector(problem.value(p_node), p_node, "the prior")
     lik = _vector(problem.value(l_node), l_node, "the likelihood")
@@ -67,51 +67,69 @@ def posterior(problem: Problem, call: ast.Call) -> Derived:
     if not (isinstance(i, sp.Integer) and 1 <= i <= len(prior)):
         raise SpecError(f"the hypothesis index must be a whole number from 1 to {len(prior)} (1-based), not {i}",
                         i_node.pos)
-    i = int(i)
-    K = len(prior)
-    steps: list[Step] = []
     total = sp.simplify(sp.Add(*prior))
     if total.is_number and total != 1:
         raise SpecError(f"the priors sum to {total}, not 1", p_node.pos)
-    if total != 1:
-        steps.append(make_step("assumption", f"The priors must sum to 1; here they sum to ${latex(total)}$, which is "
-                                             "taken to be 1.", check=False))
-    H = [named(f"P(H_{{{j}}})", p) for j, p in enumerate(prior, 1)]
-    hyps = ", ".join(f"H_{{{j}}}" for j in range(1, K + 1))
-    steps.append(make_step(
-        "bayes", f"Let ${hyps}$ be the hypotheses (exactly one holds) and $E$ the observation. Bayes' rule: "
-                 f"$P(H_{{{i}}} \\mid E) = \\dfrac{{P(E \\mid H_{{{i}}})\\, P(H_{{{i}}})}}{{P(E)}}$.", check=False))
-    terms = [lik[j] * prior[j] for j in range(K)]
-    evidence = sp.Add(*terms)
-    if evidence == 0:
+    if sp.Add(*[a * b for a, b in zip(lik, prior)]) == 0:
         raise SpecError("P(E) = 0: the observation is impossible under every hypothesis, so the posterior is "
                         "undefined", l_node.pos)
-    general_e = _sum([named(f"P(E \\mid H_{{{j}}})\\, P(H_{{{j}}})", terms[j - 1]) for j in range(1, K + 1)])
+    return prior, lik, int(i)
+
+
+def _setting(prior: list, Hs: list, i: int) -> list[Step]:
+    """The hypotheses, Bayes' rule as the fact it is, and the priors' sum when it is symbolic."""
+    steps = []
+    total = sp.simplify(sp.Add(*prior))
+    if total != 1:
+        steps.append(make_step("assumption", say("The priors must sum to 1; here they sum to ",
+                                                 Rel(total, "=", 1, kind="assumption"), ", as assumed."),
+                               check=False))
+    E, Hi = sp.Symbol("E"), Hs[i - 1]
+    with sp.evaluate(False):
+        bayes = Rel(Prob(Hi, E), "=", sp.Mul(sp.Mul(Prob(E, Hi), Prob(Hi)), sp.Pow(Prob(E), -1)), kind="fact")
+    steps.append(make_step(
+        "bayes", say("Let ", join(Hs), " be the hypotheses (exactly one holds) and ", Math(E),
+                     " the observation. Bayes' rule: ", bayes, "."), check=False))
+    return steps
+
+
+def _substituted(terms: list, shown: Any, post: Any, Hi: Any, i: int) -> tuple[Any, list[Step]]:
+    """The posterior substituted into Bayes' rule (fractions cleared when symbolic), and its value."""
+    E = sp.Symbol("E")
+    answer = _simplest(post)
+    chain = [Named(Prob(Hi, E), post), shown]
+    cleared = _cleared(terms, i) if post.free_symbols else None
+    if cleared is not None:
+        D, nice = cleared
+        answer = sp.sympify(nice, strict=True).doit()
+        return answer, [make_step("bayes_rule", say("Substitute into Bayes' rule, then multiply the numerator "
+                                                    "and the denominator by ", Math(D), " to clear the fractions:"),
+                                  *chain, nice)]
+    chain.append(answer)
+    text = "Substitute into Bayes' rule and simplify:" if post.free_symbols else "Substitute into Bayes' rule:"
+    steps = [make_step("bayes_rule", say(text), *dedupe_chain(chain))]
+    return answer, steps + ([] if post.free_symbols else approx_step(answer))
+
+
+def posterior(problem: Problem, call: ast.Call) -> Derived:
+    """P(H_i | E) = P(E | H_i) P(H_i) / Σ_j P(E | H_j) P(H_j)."""
+    prior, lik, i = _arguments(problem, call)
+    K = len(prior)
+    Hs = [sp.Symbol(f"H{j}") for j in range(1, K + 1)]
+    E = sp.Symbol("E")
+    steps = _setting(prior, Hs, i)
+    terms = [lik[j] * prior[j] for j in range(K)]
+    evidence = sp.Add(*terms)
+    general_e = _sum([Named(sp.Mul(Prob(E, Hs[j]), Prob(Hs[j]), evaluate=False), terms[j]) for j in range(K)])
     shown_e = _sum([_term(lik[j], prior[j]) for j in range(K)])
-    chain = [named("P(E)", evidence), general_e, shown_e, _simplest(evidence)]
-    steps.append(make_step("total_probability", "The law of total probability gives the evidence $P(E)$, a sum over "
-                                                "the hypotheses:", *dedupe_chain(chain)))
-    post = terms[i - 1] / evidence
+    chain = [Named(Prob(E), evidence), general_e, shown_e, _simplest(evidence)]
+    steps.append(make_step("total_probability", say("The law of total probability gives the evidence ",
+                                                    Math(Prob(E)), ", a sum over the hypotheses:"),
+                           *dedupe_chain(chain)))
     with sp.evaluate(False):
         shown = sp.Mul(_term(lik[i - 1], prior[i - 1]), sp.Pow(shown_e, -1))
-    answer = _simplest(post)
-    chain = [named(f"P(H_{{{i}}} \\mid E)", post), shown]
-    if post.free_symbols:
-        cleared = _cleared(terms, i)
-        if cleared is not None:
-            D, nice = cleared
-            chain.append(nice)
-            answer = sp.sympify(nice, strict=True).doit()
-            steps.append(make_step("bayes_rule", f"Substitute into Bayes' rule, then multiply the numerator and the "
-                                                 f"denominator by ${latex(D)}$ to clear the fractions:", *chain))
-        else:
-            chain.append(answer)
-            steps.append(make_step("bayes_rule", "Substitute into Bayes' rule and simplify:", *dedupe_chain(chain)))
-    else:
-        chain.append(answer)
-        steps.append(make_step("bayes_rule", "Substitute into Bayes' rule:", *dedupe_chain(chain)))
-        steps.extend(approx_step(answer))
-    return Derived(make_answer(answer), tuple(steps))
+    answer, more = _substituted(terms, shown, terms[i - 1] / evidence, Hs[i - 1], i)
+    return Derived(make_answer(answer), tuple(steps + more))
 
 
 def _cleared(terms: list, i: int) -> tuple[Any, Any] | None:

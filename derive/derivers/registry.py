@@ -1,8 +1,9 @@
-"""The deriver registry: goal name -> function `(problem, call) -> Derived`.
+"""Running goals: the strategies of `derive.derivers.goals.GOALS`, tried in order.
 
-A deriver module registers with `@deriver("grad", kwargs=(...))`.  `derive_goal` runs the
-right one for a goal (plain expressions go to the evaluate deriver), turns a DeriveError
-into an error result with the goal's position, and never lets one goal stop the others.
+In: a `Problem` and one of its goals.  Out: a `Result` (an answer with its steps, or an
+error result at the goal's position).  `derive_goal` turns a DeriveError into an error
+result and never lets one goal stop the others; `run_goal` is the same without that, for
+a goal used inside another (`choice(posterior(...))`, the gradient inside `sgd_step`).
 """
 from __future__ import annotations
 
@@ -11,38 +12,25 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .. import ast
-from ..errors import CheckFailed, DeriveError, InternalError, LimitError, SpecError, Unsupported
+from ..errors import CheckFailed, DeriveError, InternalError, LimitError, Pos, SpecError, Unsupported
 from ..model.problem import Goal, Problem
 from ..printing import answer_text, answer_value, latex
 from ..steps import Answer, ErrorInfo, Result, Step
+from .goals import FAMILY_BUILTINS, GOALS, GoalSpec, modules_of
 
 
 @dataclass(frozen=True)
 class Derived:
-    """What a deriver returns: the answer and the steps that lead to it."""
+    """What a strategy returns: the answer and the steps that lead to it."""
 
     answer: Answer
     steps: tuple[Step, ...] = ()
 
 
-@dataclass(frozen=True)
-class Deriver:
-    name: str
-    fn: Callable[[Problem, ast.Call], Derived]
-    kwargs: tuple[str, ...]
-    nargs: tuple[int, int]
-    doc: str
+Strategy = Callable[[Problem, ast.Call], "Derived | None"]
 
-
-DERIVERS: dict[str, Deriver] = {}
-
-
-def deriver(name: str, *, nargs: tuple[int, int] = (1, 1), kwargs: tuple[str, ...] = (), doc: str = ""):
-    """Register `fn(problem, call) -> Derived` as the deriver of goals `name(...)`."""
-    def register(fn):
-        DERIVERS[name] = Deriver(name, fn, kwargs, nargs, doc or (fn.__doc__ or "").strip().split("\n")[0])
-        return fn
-    return register
+# Which module provides each goal and family builtin (for lazy loading and `derive goals`).
+INDEX: dict[str, str] = {name: modules_of(name)[0] for name in (*GOALS, *FAMILY_BUILTINS) if modules_of(name)}
 
 
 def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex: str | None = None,
@@ -59,44 +47,95 @@ def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex:
                   tuple((extra or {}).items()), display)
 
 
-def check_call(call: ast.Call, d: Deriver) -> None:
-    lo, hi = d.nargs
+def strategy(ref: "str | Strategy") -> Strategy:
+    """The function a `"module:function"` reference names (its module imported now); a
+    function given directly (a test's, a plugin's) is itself."""
+    if callable(ref):
+        return ref
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), attr)
+
+
+def check_call(call: ast.Call, name: str, spec: GoalSpec) -> None:
+    """A SpecError for a call whose argument count or keywords the goal does not take."""
+    lo, hi = spec.nargs
     n = len(call.args)
     if not lo <= n <= hi:
-        want = f"{lo}" if lo == hi else f"{lo} to {hi}"
-        raise SpecError(f"`{d.name}` takes {want} positional argument{'s' if hi != 1 else ''}, got {n}", call.pos)
+        want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
+        raise SpecError(f"`{name}` takes {want} positional argument{'s' if hi != 1 else ''}, got {n}", call.pos)
     for k in call.kwargs:
-        if k.name not in d.kwargs:
+        if k.name not in spec.kwargs:
             from ..model.expressions import suggest
-            allowed = ", ".join(d.kwargs) or "none"
-            raise SpecError(f"`{d.name}` has no keyword argument `{k.name}` (it takes: {allowed})"
-                            + suggest(k.name, d.kwargs), k.pos)
+            allowed = ", ".join(spec.kwargs) or "none"
+            raise SpecError(f"`{name}` has no keyword argument `{k.name}` (it takes: {allowed})"
+                            + suggest(k.name, spec.kwargs), k.pos)
 
 
 def check_counts(problem: Problem, call: ast.Call) -> None:
-    """Iteration counts (`steps = 10**9`) are refused before a deriver loops over them."""
+    """Iteration counts (`steps = 10**9`) are refused before a strategy loops over them."""
     from ..limits import COUNT_KWARGS, check_count
     for k in call.kwargs:
         if k.name in COUNT_KWARGS:
             check_count(problem.value(k.value), k.name, k.value.pos)
 
 
+def is_goal(problem: Problem, expr: ast.Expr) -> bool:
+    """Whether `expr` calls a goal (and not a function the problem defines by that name)."""
+    return isinstance(expr, ast.Call) and expr.name in GOALS and not problem.has(expr.name)
+
+
 def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
-    load_for("evaluate")
-    if isinstance(expr, ast.Call):
-        load_for(expr.name)
-    if isinstance(expr, ast.Call) and expr.name in DERIVERS and not problem.has(expr.name):
-        d = DERIVERS[expr.name]
-        check_call(expr, d)
-        check_counts(problem, expr)
-        return d.fn(problem, expr)
-    return DERIVERS["evaluate"].fn(problem, expr)
+    """The first strategy's answer for a goal call, or the value of a plain expression."""
+    if not is_goal(problem, expr):
+        return strategy(GOALS["evaluate"].strategies[0])(problem, expr)
+    assert isinstance(expr, ast.Call)
+    spec = GOALS[expr.name]
+    if not spec.strategies:
+        raise Unsupported(f"the goal `{expr.name}` is part of the language but not implemented yet", expr.func.pos)
+    check_call(expr, expr.name, spec)
+    check_counts(problem, expr)
+    for ref in spec.strategies:
+        out = strategy(ref)(problem, expr)
+        if out is not None:
+            return out
+    raise Unsupported(f"`{expr.name}` of this kind is not supported yet", expr.pos)
+
+
+def subgoal(problem: Problem, name: str, args: tuple[ast.Expr, ...], pos: Pos) -> Derived:
+    """Goal `name(args...)` derived inside another goal at `pos` (the gradient of `sgd_step`)."""
+    return run_goal(problem, ast.Call(pos, ast.Name(pos, name), tuple(args), ()))
 
 
 def value_of_goal(problem: Problem, call: ast.Call) -> Any:
     """A goal used inside an expression: its answer's sympy object."""
-    derived = run_goal(problem, call)
-    return derived.answer.expr
+    return run_goal(problem, call).answer.expr
+
+
+def load_for(name: str | None) -> bool:
+    """Import the modules that goal or family builtin `name` needs; whether there are any."""
+    modules = modules_of(name or "")
+    for module in modules:
+        importlib.import_module(f"{__package__}.{module}")
+    return bool(modules)
+
+
+class _Families:
+    """The goal families as the model sees them (derive.model.problem.Families)."""
+
+    def load(self, name: str) -> bool:
+        return load_for(name)
+
+    def is_goal(self, name: str) -> bool:
+        return name in GOALS
+
+    def value_of_goal(self, problem: Problem, call: ast.Call) -> Any:
+        return value_of_goal(problem, call)
+
+    def names(self) -> list[str]:
+        return list(INDEX)
+
+
+FAMILIES = _Families()
 
 
 def derive_goal(problem: Problem, goal: Goal) -> Result:
@@ -115,8 +154,8 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
         return _error_result(goal, goal_text, LimitError("this goal nests too deeply for derive to work out"))
     except MemoryError:
         return _error_result(goal, goal_text, LimitError("derive ran out of memory deriving this goal"))
-    except Exception as exc:   # a bug in a deriver: the other goals still solve; tests fail on kind "internal"
-        name = goal.expr.name if isinstance(goal.expr, ast.Call) and goal.expr.name in DERIVERS else "evaluate"
+    except Exception as exc:   # a bug in a strategy: the other goals still solve; tests fail on kind "internal"
+        name = goal.expr.name if is_goal(problem, goal.expr) else "evaluate"   # type: ignore[union-attr]
         return _error_result(goal, goal_text, InternalError(
             f"internal error in the `{name}` deriver ({type(exc).__name__}: {str(exc)[:200]}); "
             "please report it with the spec"))
@@ -131,44 +170,7 @@ def _error_result(goal: Goal, goal_text: str | None, exc: DeriveError) -> Result
     return Result(goal.label, goal_text, None, (), ErrorInfo(exc.message, line, col, kind), goal.marks, goal.pos)
 
 
-# Which module registers each goal and builtin, so that a run imports only the families
-# its spec uses (start-up is most of a CLI call).  tests/test_registry.py checks this index
-# against what the modules really register: a new goal or builtin must be added here.
-INDEX: dict[str, str] = {
-    "evaluate": "evaluate",
-    "grad": "grad", "sgd_step": "backprop",
-    "hessian": "matcalc", "convex": "matcalc", "expand": "matcalc", "simplify": "matcalc",
-    "attention": "attention", "multihead_attention": "attention",
-    "pseudocode": "algorithms",
-    "gd": "optimize.iterates", "lr_range": "optimize.rates", "optimal_lr": "optimize.newton",
-    "params": "layers", "shape": "layers", "shapes": "layers",
-    **{layer: "layers" for layer in ("Linear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
-                                     "AvgPool2d", "Flatten", "Embedding", "BatchNorm1d", "BatchNorm2d",
-                                     "LayerNorm", "Dropout")},
-    **{m: "metrics" for m in ("precision", "recall", "f1", "accuracy", "confusion", "roc", "auc")},
-    "posterior": "probability", "choice": "choice", "feature_map": "kernels",
-    "distance": "classics", "margin": "classics", "derivation": "classics", "hyperplane": "classics",
-}
-
-
-def load_for(name: str | None) -> bool:
-    """Import the module that registers goal or builtin `name`; whether there is one."""
-    module = INDEX.get(name or "")
-    if module is None:
-        return False
-    importlib.import_module(f"{__package__}.{module}")
-    return True
-
-
-_LOADED = False
-
-
 def load_all() -> None:
-    """Import every deriver module of this package once (sorted, so order is stable)."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    from .. import derivers as pkg
-    from ..resources import import_submodules
-    import_submodules(pkg.__name__, pkg.__path__, skip=("registry",))
+    """Import every module that a goal or family builtin names (sorted: a stable order)."""
+    for module in sorted({m for name in (*GOALS, *FAMILY_BUILTINS) for m in modules_of(name)}):
+        importlib.import_module(f"{__package__}.{module}")

@@ -34,20 +34,6 @@ class Builtin:
 
 BUILTINS: dict[str, Builtin] = {}
 
-# Names the language reserves for builtins that a later family implements.
-PLANNED: dict[str, str] = {
-    name: "layers" for name in ("Linear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
-                                "AvgPool2d", "Flatten", "Embedding", "BatchNorm1d", "BatchNorm2d",
-                                "LayerNorm", "Dropout")
-}
-PLANNED.update({"attention": "attention", "multihead_attention": "attention", "hyperplane": "classics"})
-# Goals of the language whose derivers a later family provides.
-PLANNED.update({g: "goal" for g in (
-    "grad", "hessian", "convex", "sgd_step", "gd", "lr_range", "optimal_lr", "params", "shape", "shapes",
-    "precision", "recall", "f1", "accuracy", "confusion", "roc", "auc", "posterior", "choice", "feature_map",
-    "expand", "simplify", "distance", "margin", "derivation", "pseudocode", "minibatch_sgd", "forward")})
-
-
 def builtin(name: str, *, nargs: tuple[int, int] = (1, 1), kwargs: tuple[str, ...] = (), doc: str = "",
             tuples: bool = False):
     def register(fn):
@@ -65,18 +51,13 @@ def _arg(ev: Evaluator, node: ast.Expr, tuples: bool) -> Any:
 def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
     name = node.name
     b = BUILTINS.get(name)
+    families = ev.problem.families
+    if b is None and families is not None and families.load(name):   # a family's builtin
+        b = BUILTINS.get(name)
     if b is None:
-        from ..derivers import registry
-        if registry.load_for(name):      # families register builtins in their deriver modules
-            b = BUILTINS.get(name)
-    if b is None:
-        if name in registry.DERIVERS:
-            return registry.value_of_goal(ev.problem, node)
-        if name in PLANNED:
-            what = "goal" if PLANNED[name] == "goal" else "builtin"
-            raise Unsupported(f"the {what} `{name}` is part of the language but not implemented yet",
-                              node.func.pos)
-        known = list(BUILTINS) + list(registry.INDEX) + list(ev.problem.names)
+        if families is not None and families.is_goal(name):
+            return families.value_of_goal(ev.problem, node)
+        known = list(BUILTINS) + (families.names() if families else []) + list(ev.problem.names)
         raise SpecError(f"unknown function `{name}`{suggest(name, known)}", node.func.pos)
     lo, hi = b.nargs
     n = len(node.args)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 import sympy as sp
 
@@ -98,6 +98,22 @@ class UserFunction:
         return Evaluator(self.problem, ev.mode, dict(zip(self.params, args))).eval(self.body)
 
 
+class Families(Protocol):
+    """What the model needs of the goal families, handed in by the pipeline (the model
+    imports no deriver): the families' builtins (PyTorch layers, attention) and the goals
+    that may be used inside an expression (`choice(posterior(...))`)."""
+
+    def load(self, name: str) -> bool:
+        """Import the family that provides builtin or goal `name`; whether there is one."""
+
+    def is_goal(self, name: str) -> bool: ...
+
+    def value_of_goal(self, problem: "Problem", call: ast.Call) -> Any: ...
+
+    def names(self) -> list[str]:
+        """Every goal and family builtin (for did-you-mean suggestions)."""
+
+
 @dataclass
 class Problem:
     """A problem ready to derive: its names, goals, choices and givens."""
@@ -114,6 +130,7 @@ class Problem:
     choices_pos: Pos | None = None
     givens: list[ast.Given] = field(default_factory=list)
     number: int = 0
+    families: Families | None = field(default=None, compare=False, repr=False)
 
     # ---- names ---------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -299,9 +316,9 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     return Binding(stmt.name, kind, symbol, value, stmt.pos, stmt.value, definition, error)
 
 
-def build_problem(pdef: ast.ProblemDef, number: int = 0) -> Problem:
+def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | None = None) -> Problem:
     text = ""
-    problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number)
+    problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families)
     for stmt in pdef.statements:
         if isinstance(stmt, ast.TextStmt):
             if stmt.label is None:
@@ -412,6 +429,7 @@ def _check_marks(problem: Problem, pdef: ast.ProblemDef) -> None:
                             pdef.pos)
 
 
-def build(spec: ast.Spec) -> list[Problem]:
-    """Every problem of a parsed spec, built (see the module docstring)."""
-    return [build_problem(p, i + 1) for i, p in enumerate(spec.problems)]
+def build(spec: ast.Spec, families: Families | None = None) -> list[Problem]:
+    """Every problem of a parsed spec, built (see the module docstring).  Without `families`
+    the goal families' builtins and goals are unknown names (`derive.build` passes them)."""
+    return [build_problem(p, i + 1, families) for i, p in enumerate(spec.problems)]

@@ -17,7 +17,7 @@ from ... import ast
 from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import Step, Table, dedupe_chain, make_step
-from ..registry import Derived, deriver, make_answer
+from ..registry import Derived, make_answer
 from .common import checked_prose, derivative_steps, minimiser
 from .display import DIGITS, Shown, about, num, one_minus, ordered, plus, put, short, times
 from .objective import Objective, guarded, keyword, learning_rate, objective, steps_count, tidy
@@ -141,8 +141,6 @@ def _answer_prose(obj: Objective, run: Run) -> Any:
     return checked_prose(say(join(items), "."), where)
 
 
-@deriver("gd", nargs=(1, 1), kwargs=("start", "lr", "steps"),
-         doc="the iterates w_1 ... w_k of gradient descent on a function of one variable")
 @guarded
 def gd(problem: Problem, call: ast.Call) -> Derived:
     """gd(f, start = w0, lr = η, steps = k): f', the update rule, every iterate."""

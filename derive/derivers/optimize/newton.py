@@ -17,7 +17,7 @@ from ... import ast
 from ...model.problem import Problem
 from ...sentence import Math, Rel, say
 from ...steps import Step, dedupe_chain, make_step
-from ..registry import Derived, deriver, make_answer
+from ..registry import Derived, make_answer
 from .common import checked_prose, claim, derivative_steps, value_step
 from .display import Also, Shown, about, inverse, ordered, plus, prime_function, put, times
 from .objective import Objective, guarded, keyword, objective, tidy
@@ -150,8 +150,6 @@ def _verdict(obj: Objective, w1: Any, quadratic: bool) -> tuple[Step, Any]:
     return check, make_step("verdict", text, where=where)
 
 
-@deriver("optimal_lr", nargs=(1, 1), kwargs=("start",),
-         doc="η* = 1/f''(w0), the Newton step, and the iterate it reaches")
 @guarded
 def optimal_lr(problem: Problem, call: ast.Call) -> Derived:
     """optimal_lr(f, start = w0): minimise the second-order Taylor model at w0."""

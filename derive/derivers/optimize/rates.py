@@ -22,7 +22,7 @@ from ...model.expressions import scalarize
 from ...model.problem import Problem
 from ...sentence import Code, Math, Rel, Sentence, say
 from ...steps import Step, dedupe_chain, make_step
-from ..registry import Derived, deriver, make_answer
+from ..registry import Derived, make_answer
 from .common import checked_prose, claim, derivative_steps, minimiser
 from .display import Between, Shown, absolute, inverse, num, one_minus, plus, put, times
 from .faster import ETA, ETA0, faster_steps
@@ -139,8 +139,6 @@ def _no_rate(obj: Objective, c: Any, steps: list[Step]) -> Derived:
     return Derived(make_answer(sp.S.EmptySet, value=None, prose=checked_prose(text, where)), tuple(steps))
 
 
-@deriver("lr_range", nargs=(1, 1), kwargs=("start", "lr"),
-         doc="the learning rates for which gradient descent on a quadratic converges")
 @guarded
 def lr_range(problem: Problem, call: ast.Call) -> Derived:
     """lr_range(f): 0 < η < 2/f'' for a convex quadratic, with the rates faster than a reference."""

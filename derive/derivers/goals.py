@@ -1,0 +1,99 @@
+"""The one table of goals: each goal's signature and its strategies, tried in order.
+
+In: nothing (data).  Out: `GOALS` (goal name -> `GoalSpec`) and `FAMILY_BUILTINS` (builtins
+that a deriver module registers, e.g. the PyTorch layers -> the module to import).
+
+A strategy is named `"module:function"` (a module of `derive.derivers`); it is a function
+`(problem, call) -> Derived | None` and returns None when the goal is not of its kind, so
+the next one is tried (as sympy's `do_one` tries rules).  When none applies the goal is
+`Unsupported` at its position.  A goal with no strategies is part of the language but not
+implemented yet.  Modules are imported only when a strategy of theirs is tried, so a run
+imports only the families its spec uses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class GoalSpec:
+    """A goal's signature (positional argument counts, keyword names), its one-line doc and
+    its strategies in the order they are tried."""
+
+    strategies: tuple[Any, ...]     # "module:function" names (or functions, for tests and plugins)
+    nargs: tuple[int, int] = (1, 1)
+    kwargs: tuple[str, ...] = ()
+    doc: str = ""
+
+
+_METRIC_KW = ("threshold", "strict", "average", "classes", "zero_division")
+
+GOALS: dict[str, GoalSpec] = {
+    "evaluate": GoalSpec(("evaluate:evaluate",),
+                         doc="the value of an expression, substituted step by step through the graph"),
+    # networks and matrix calculus
+    "grad": GoalSpec(("backprop:numeric_grad", "matcalc:symbolic_grad"), (2, 2),
+                     doc="∂L/∂v by the chain rule (numeric backprop, or closed form when symbolic)"),
+    "sgd_step": GoalSpec(("backprop:sgd_step",), (2, 2), ("lr",), "v − η ∂L/∂v, with the gradient derived"),
+    "hessian": GoalSpec(("matcalc:hessian",), (2, 2),
+                        doc="the Hessian ∂²L/∂w∂wᵀ of a scalar function of a vector"),
+    "convex": GoalSpec(("matcalc:convex",), (2, 2),
+                       doc="whether a scalar function is convex in a vector, from its Hessian"),
+    "expand": GoalSpec(("matcalc:expand",),
+                       doc="an expression written out in the given names, common factors pulled out"),
+    "simplify": GoalSpec(("matcalc:simplify",), doc="the most compact form of a matrix expression"),
+    "params": GoalSpec(("layers:params",), (0, 99), doc="trainable parameter count, per layer and in total"),
+    "shapes": GoalSpec(("layers:shapes",), (0, 99), doc="the shape of every trainable tensor"),
+    "shape": GoalSpec(("layers:shape",), doc="the output shape of an expression or a layer stack"),
+    # optimisation
+    "gd": GoalSpec(("optimize:gd",), kwargs=("start", "lr", "steps"),
+                   doc="the iterates w_1 ... w_k of gradient descent on a function of one variable"),
+    "lr_range": GoalSpec(("optimize:lr_range",), kwargs=("start", "lr"),
+                         doc="the learning rates for which gradient descent on a quadratic converges"),
+    "optimal_lr": GoalSpec(("optimize:optimal_lr",), kwargs=("start",),
+                           doc="η* = 1/f''(w0), the Newton step, and the iterate it reaches"),
+    "pseudocode": GoalSpec(("algorithms:pseudocode",),
+                           doc="an algorithm as numbered pseudocode, with the gradient it needs"),
+    # classics
+    "precision": GoalSpec(("metrics:precision",), (2, 2), _METRIC_KW,
+                          "the precision of scores/predictions against labels"),
+    "recall": GoalSpec(("metrics:recall",), (2, 2), _METRIC_KW, "the recall of scores/predictions against labels"),
+    "f1": GoalSpec(("metrics:f1",), (2, 2), _METRIC_KW, "the F_1 score of scores/predictions against labels"),
+    "accuracy": GoalSpec(("metrics:accuracy",), (2, 2), _METRIC_KW,
+                         "the accuracy of scores/predictions against labels"),
+    "confusion": GoalSpec(("metrics:confusion",), (2, 2), ("threshold", "strict", "classes"),
+                          "the confusion matrix: rows the true class, columns the predicted class"),
+    "roc": GoalSpec(("metrics:roc",), (2, 2), doc="the ROC points (FPR, TPR) at every distinct threshold"),
+    "auc": GoalSpec(("metrics:auc",), (2, 2), doc="the area under the ROC curve (trapezoid rule), checked by ranks"),
+    "posterior": GoalSpec(("probability:posterior",), (3, 3),
+                          doc="P(H_i | E) by Bayes' rule and the law of total probability"),
+    "choice": GoalSpec(("choice:choice",), doc="which option of the problem's choices equals the derived expression"),
+    "feature_map": GoalSpec(("kernels:feature_map",), kwargs=("order",),
+                            doc="an explicit φ with k(p, q) = φ(p)ᵀφ(q) for a polynomial or Gaussian kernel"),
+    "distance": GoalSpec(("classics:distance",), (2, 2),
+                         doc="distance from a point to a hyperplane (or between two points)"),
+    "margin": GoalSpec(("classics:margin",), doc="the margin 2/‖w‖ between the planes wᵀx + b = ±1"),
+    "derivation": GoalSpec(("classics:derivation",), doc="a named classical derivation, every equality checked"),
+    # part of the language, not implemented yet
+    "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
+    "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),
+}
+
+_LAYERS = ("Linear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten",
+           "Embedding", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout")
+
+# Builtins registered (with @builtin) by a deriver module rather than by derive.model.builtins.
+FAMILY_BUILTINS: dict[str, str] = {
+    **{layer: "layers" for layer in _LAYERS},
+    "attention": "attention", "multihead_attention": "attention", "hyperplane": "classics",
+}
+
+
+def modules_of(name: str) -> tuple[str, ...]:
+    """The deriver modules that goal or family builtin `name` needs, in strategy order."""
+    if name in GOALS:
+        return tuple(dict.fromkeys(ref.split(":")[0] for ref in GOALS[name].strategies if isinstance(ref, str)))
+    if name in FAMILY_BUILTINS:
+        return (FAMILY_BUILTINS[name],)
+    return ()

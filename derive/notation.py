@@ -1,0 +1,117 @@
+"""Notation as sympy objects: names for values, probabilities, partial derivatives.
+
+A derivation shows `P(H₁ | E)` or `∂L/∂w` beside the value it stands for without writing
+LaTeX: it builds one of these objects and every printer prints it in its own format
+(each class has `_latex`, `_pretty`, `_mathml_presentation` and `_sympystr`).
+
+* `Named(display, value)`: `display` (any sympy object) shown for `value`; `doit()` gives
+  the value, so a chain `P(E) = 0.3·0.5 + ...` is checked on the value.  The display is
+  not a free symbol of the expression.
+* `Prob(event)`, `Prob(event, given)`: P(A), P(A | B).
+* `Partial(f, x)`: ∂f/∂x (f and x are sympy objects, typically symbols).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.printing.pretty.stringpict import prettyForm
+
+
+class Named(sp.Function):
+    """`display` shown, `value` meant: Named(display, value).doit() is the value."""
+
+    nargs = 2
+
+    @property
+    def free_symbols(self) -> set:
+        return self.args[1].free_symbols
+
+    def doit(self, **hints: Any) -> Any:
+        return self.args[1].doit(**hints)
+
+    def _latex(self, printer: Any) -> str:
+        return printer._print(self.args[0])
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        return printer._print(self.args[0])
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return printer._print(self.args[0])
+
+    def _sympystr(self, printer: Any) -> str:
+        return printer._print(self.args[1])
+
+
+class Prob(sp.Function):
+    """P(A) or P(A | B): a probability as written (not a value; wrap it in Named for one)."""
+
+    nargs = (1, 2)
+
+    def _parts(self, printer: Any, bar: str) -> str:
+        inner = printer._print(self.args[0])
+        if len(self.args) == 2:
+            inner += bar + printer._print(self.args[1])
+        return inner
+
+    def _latex(self, printer: Any) -> str:
+        return r"P(%s)" % self._parts(printer, r" \mid ")
+
+    def _sympystr(self, printer: Any) -> str:
+        return "P(%s)" % self._parts(printer, " | ")
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        args = [printer._print(a) for a in self.args]
+        form = args[0]
+        if len(args) == 2:
+            form = prettyForm(*form.right(" | "))
+            form = prettyForm(*form.right(args[1]))
+        form = prettyForm(*form.parens())
+        return prettyForm(*form.left("P"))
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        dom = printer.dom
+        row = dom.createElement("mrow")
+        for tag, text in (("mi", "P"), ("mo", "(")):
+            el = dom.createElement(tag)
+            el.appendChild(dom.createTextNode(text))
+            row.appendChild(el)
+        row.appendChild(printer._print(self.args[0]))
+        if len(self.args) == 2:
+            bar = dom.createElement("mo")
+            bar.appendChild(dom.createTextNode("|"))
+            row.appendChild(bar)
+            row.appendChild(printer._print(self.args[1]))
+        close = dom.createElement("mo")
+        close.appendChild(dom.createTextNode(")"))
+        row.appendChild(close)
+        return row
+
+
+class Partial(sp.Function):
+    """∂f/∂x as written (Leibniz notation); not evaluated."""
+
+    nargs = 2
+
+    def _latex(self, printer: Any) -> str:
+        return r"\frac{\partial %s}{\partial %s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _sympystr(self, printer: Any) -> str:
+        return "d%s/d%s" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        num = prettyForm(*printer._print(self.args[0]).left("∂"))
+        den = prettyForm(*printer._print(self.args[1]).left("∂"))
+        return num / den
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        dom = printer.dom
+        frac = dom.createElement("mfrac")
+        for arg in self.args:
+            row = dom.createElement("mrow")
+            d = dom.createElement("mo")
+            d.appendChild(dom.createTextNode("∂"))
+            row.appendChild(d)
+            row.appendChild(printer._print(arg))
+            frac.appendChild(row)
+        return frac
