@@ -100,9 +100,10 @@ class Partial(sp.Function):
         return "d%s/d%s" % (printer._print(self.args[0]), printer._print(self.args[1]))
 
     def _pretty(self, printer: Any) -> prettyForm:
-        num = prettyForm(*printer._print(self.args[0]).left("∂"))
-        den = prettyForm(*printer._print(self.args[1]).left("∂"))
-        return num / den
+        """On one line, ∂L/∂w₁, as a sentence or a table cell shows it."""
+        form = prettyForm(*printer._print(self.args[0]).left("∂"))
+        form = prettyForm(*form.right("/∂"))
+        return prettyForm(*form.right(printer._print(self.args[1])))
 
     def _mathml_presentation(self, printer: Any) -> Any:
         dom = printer.dom

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import ast
 from . import model
+from .assumptions import assumptions
 from .derivers.registry import FAMILIES, derive_goal, load_for
 from .errors import DeriveError, LimitError
 from .model import Problem
@@ -32,7 +33,7 @@ def derive(problem: Problem) -> ProblemSolution:
     results = tuple(derive_goal(problem, g) for g in problem.goals)
     parts = tuple(Part(label, text, marks) for label, text, marks in problem.parts)
     return ProblemSolution(problem.title, problem.section, problem.points, problem.text, results, parts,
-                           problem.number)
+                           problem.number, assumptions(problem))
 
 
 def read_spec(text_or_path: str | os.PathLike, filename: str | None = None) -> tuple[str, str]:

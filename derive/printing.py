@@ -52,10 +52,21 @@ def _split_name(name: str) -> tuple[str, str, list[str]]:
     return main, sub, accents
 
 
+# A one-letter name no spec can declare (Greek Koppa): stands in for an argument while a
+# function's head is printed, then replaced by the argument's own LaTeX.
+PLACEHOLDER = "Ϙ"
+
+
+def _is_word(part: str) -> bool:
+    """A name part of two or more letters that is not a Greek letter: set upright
+    (`dist` -> \\mathrm{dist}, `n_conv` -> n_{\\text{conv}}), as standard notation does."""
+    return len(part) > 1 and part.isalpha() and part not in GREEK
+
+
 def name_latex(name: str) -> str:
     """LaTeX of a spec name (see the module docstring)."""
     main, sub, accents = _split_name(name)
-    tex = "\\" + main if main in GREEK else main
+    tex = "\\" + main if main in GREEK else (r"\mathrm{%s}" % main if _is_word(main) else main)
     sup = ""
     for a in accents:
         if a in ACCENTS:
@@ -63,7 +74,8 @@ def name_latex(name: str) -> str:
         else:
             sup += SUPERS[a][0]
     if sub:
-        sub_tex = ",".join(("\\" + s if s in GREEK else s) for s in sub.split("_"))
+        sub_tex = ",".join(("\\" + s if s in GREEK else r"\text{%s}" % s if _is_word(s) else s)
+                           for s in sub.split("_"))
         tex = f"{tex}_{{{sub_tex}}}"
     if sup:
         tex = f"{tex}^{{{sup}}}"
@@ -164,8 +176,8 @@ class DeriveLatexPrinter(LatexPrinter):
         body = fn.expr if isinstance(fn, sp.Lambda) else None
         arg = self._print(expr.expr)
         if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
-            head = self._print(body.func(sp.Symbol("ARG")))
-            return head.replace("ARG", arg)
+            head = self._print(body.func(sp.Symbol(PLACEHOLDER)))
+            return head.replace(PLACEHOLDER, arg)
         return super()._print_ElementwiseApplyFunction(expr)
 
     def _print_MatMul(self, expr) -> str:
@@ -198,6 +210,14 @@ class DeriveLatexPrinter(LatexPrinter):
             body = self._print(term)
             tex += r"\left(%s\right)" % body if isinstance(term, sp.MatAdd) else body
         return tex
+
+    def _print_Function(self, expr, exp=None) -> str:
+        """A function the spec defines, f(w), k(p, q): its name as a name, plain brackets."""
+        from sympy.core.function import AppliedUndef
+        if isinstance(expr, AppliedUndef):
+            tex = "%s(%s)" % (name_latex(expr.func.__name__), ", ".join(self._print(a) for a in expr.args))
+            return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
+        return super()._print_Function(expr, exp)
 
     def _print_OneMatrix(self, expr) -> str:
         return r"\mathbf{1}"

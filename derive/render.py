@@ -576,6 +576,8 @@ def _relation_json(r: Any) -> dict:
 
 def _result_json(r: Result) -> dict:
     out: dict[str, Any] = {"label": r.label, "goal": r.goal, "marks": _num(r.marks)}
+    if r.title is not None:
+        out["title"] = print_sentence(r.title, "md")
     if r.error is not None:
         out["error"] = {"message": r.error.message, "line": r.error.line, "column": r.error.column,
                         "kind": r.error.kind}
@@ -610,6 +612,8 @@ def to_json(solution: Solution, view: str = "solutions") -> dict:
                                  "text": p.text,
                                  "parts": [{"label": q.label, "marks": _num(q.marks), "text": q.text}
                                            for q in p.parts]}
+        if p.assumptions:
+            entry["assumptions"] = [print_sentence(a, "md") for a in p.assumptions]
         if view == "paper":
             results = [{"label": r.label, "marks": _num(r.marks)} for r in p.results]
         else:

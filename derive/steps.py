@@ -131,6 +131,7 @@ class Result:
     error: ErrorInfo | None = None
     marks: Fraction | None = None
     pos: Pos | None = field(default=None, compare=False, repr=False)
+    title: "Sentence | None" = None     # what the goal asks for, as maths ("∂L/∂w")
 
     @property
     def ok(self) -> bool:
@@ -154,6 +155,7 @@ class ProblemSolution:
     results: tuple[Result, ...]
     parts: tuple[Part, ...] = ()
     number: int = 0
+    assumptions: "tuple[Sentence, ...]" = ()     # the conventions the solution relies on
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from ..errors import SpecError, Unsupported
 from ..model import functions as F
 from ..model.expressions import Evaluator, is_tensor, scalarize, show_shape
 from ..model.problem import Binding, Problem
-from ..printing import latex, name_latex
+from ..printing import PLACEHOLDER, latex, name_latex
 from ..steps import Step, make_step
 from ..steps import dedupe_chain
 from .evaluate import inner_evaluated, substituted
@@ -129,7 +129,7 @@ class Partial(sp.Expr):
     def _latex(self, printer) -> str:
         e, v = self.args
         if isinstance(e, sp.Function) and e.args == (v,):
-            return printer._print(e.func(sp.Symbol("ARG"))).replace("ARG", printer._print(v)).replace(
+            return printer._print(e.func(sp.Symbol(PLACEHOLDER))).replace(PLACEHOLDER, printer._print(v)).replace(
                 r"\left(", r"'\left(", 1) if r"\left(" in printer._print(e) else printer._print(e) + "'"
         body = _abbreviate(e, printer)
         return r"\frac{\partial}{\partial %s} \left(%s\right)" % (printer._print(v), body)

@@ -8,7 +8,7 @@ a goal used inside another (`choice(posterior(...))`, the gradient inside `sgd_s
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from .. import ast
@@ -17,6 +17,7 @@ from ..model.problem import Goal, Problem
 from ..printing import answer_text, answer_value, latex
 from ..steps import Answer, ErrorInfo, Result, Step
 from .goals import FAMILY_BUILTINS, GOALS, GoalSpec, modules_of
+from .titles import title
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
         with limits.time_limit(limits.GOAL_SECONDS, "deriving this goal"):
             derived = run_goal(problem, goal.expr)
     except DeriveError as exc:
-        return _error_result(goal, goal_text, exc)
+        return replace(_error_result(goal, goal_text, exc), title=title(problem, goal.expr))
     except RecursionError:
         return _error_result(goal, goal_text, LimitError("this goal nests too deeply for derive to work out"))
     except MemoryError:
@@ -159,7 +160,8 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
         return _error_result(goal, goal_text, InternalError(
             f"internal error in the `{name}` deriver ({type(exc).__name__}: {str(exc)[:200]}); "
             "please report it with the spec"))
-    return Result(goal.label, goal_text, derived.answer, tuple(derived.steps), None, goal.marks, goal.pos)
+    return Result(goal.label, goal_text, derived.answer, tuple(derived.steps), None, goal.marks, goal.pos,
+                  title(problem, goal.expr))
 
 
 def _error_result(goal: Goal, goal_text: str | None, exc: DeriveError) -> Result:

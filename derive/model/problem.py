@@ -432,4 +432,15 @@ def _check_marks(problem: Problem, pdef: ast.ProblemDef) -> None:
 def build(spec: ast.Spec, families: Families | None = None) -> list[Problem]:
     """Every problem of a parsed spec, built (see the module docstring).  Without `families`
     the goal families' builtins and goals are unknown names (`derive.build` passes them)."""
-    return [build_problem(p, i + 1, families) for i, p in enumerate(spec.problems)]
+    return [build_problem(p, n, families) for p, n in zip(spec.problems, numbers(spec.problems))]
+
+
+def numbers(problems: "list[ast.ProblemDef] | tuple[ast.ProblemDef, ...]") -> list[int]:
+    """Each problem's number as the exam prints it: counted from 1 within its section
+    (Part II, question 2), or through the whole spec when it has no sections."""
+    out, count, section = [], 0, object()
+    for p in problems:
+        count = count + 1 if p.section == section else 1
+        section = p.section
+        out.append(count)
+    return out

@@ -1,0 +1,116 @@
+"""The conventions a problem's solution relies on, read off the spec: its Assumptions box.
+
+In: a built `Problem`.  Out: a tuple of `Sentence`s, each a convention or a given that a
+reader of the worked solution needs and the exam sheet may leave implicit:
+
+* the layout of every weight matrix used as `W @ a` (PyTorch's out × in: row i holds the
+  weights into unit i);
+* which weight an entry the goals ask about is, in words ((W₁)₁,₂ is the weight from
+  input 2 into unit 1);
+* biases given as all zero;
+* the base of `log` (natural) when a definition uses it.
+
+Every sentence is a definition or a statement of what the spec gives; none is a claim
+that needs a check.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import sympy as sp
+
+from . import ast
+from .errors import DeriveError
+from .model.problem import Binding, Problem
+from .sentence import Math, Rel, Sentence, say
+
+
+def _walk(node: Any) -> Iterator[ast.Expr]:
+    """Every expression node under `node` (a statement's expression), itself included."""
+    if isinstance(node, ast.Expr):
+        yield node
+    values = vars(node).values() if hasattr(node, "__dict__") else ()
+    for v in values:
+        if isinstance(v, ast.Expr):
+            yield from _walk(v)
+        elif isinstance(v, tuple):
+            for item in v:
+                if isinstance(item, (ast.Expr, ast.Keyword)):
+                    yield from _walk(item.value if isinstance(item, ast.Keyword) else item)
+
+
+def _definitions(problem: Problem) -> list[ast.Expr]:
+    out = [b.expr for b in problem.names.values() if b.expr is not None]
+    out += [g.expr for g in problem.goals if g.expr is not None]
+    return out
+
+
+def _matrix(problem: Problem, node: ast.Expr) -> Binding | None:
+    if isinstance(node, ast.Name) and node.id in problem.names:
+        b = problem.names[node.id]
+        if b.kind in ("param", "let", "input") and isinstance(b.value, sp.MatrixBase) and b.value.shape[1] > 1:
+            return b
+    return None
+
+
+def _weights(problem: Problem) -> list[Binding]:
+    """Matrices that multiply something on the left (W @ a), in order of first use."""
+    found: dict[str, Binding] = {}
+    for expr in _definitions(problem):
+        for node in _walk(expr):
+            if isinstance(node, ast.BinOp) and node.op == "@":
+                b = _matrix(problem, node.left)
+                if b is not None:
+                    found.setdefault(b.name, b)
+    return list(found.values())
+
+
+def _layout(b: Binding) -> Sentence:
+    rows, cols = b.value.shape
+    inputs, units = f"{cols} input{'s' * (cols != 1)}", f"{rows} unit{'s' * (rows != 1)}"
+    return say(Math(b.symbol), f" is {rows}×{cols}: it maps {inputs} to {units}, in PyTorch's layout "
+               "(out × in): row i holds the weights into unit i, column j those from input j.")
+
+
+def _entries(problem: Problem, weights: list[Binding]) -> Iterator[Sentence]:
+    names = {b.name for b in weights}
+    seen = set()
+    for expr in _definitions(problem):
+        for node in _walk(expr):
+            if isinstance(node, ast.Index) and isinstance(node.target, ast.Name) and node.target.id in names \
+                    and len(node.indices) == 2 and all(isinstance(i, ast.Num) for i in node.indices):
+                i, j = (int(k.value) for k in node.indices)
+                if (node.target.id, i, j) in seen:
+                    continue
+                seen.add((node.target.id, i, j))
+                try:
+                    entry = problem.display(node)
+                except DeriveError:    # an entry out of range: the goal that names it reports it
+                    continue
+                yield say(Math(entry), f" is the weight from input {j} into unit {i} (row {i}, column {j}; "
+                          "indices count from 1, as on the exam sheet).")
+
+
+def _zero_biases(problem: Problem) -> Iterator[Sentence]:
+    for b in problem.names.values():
+        if b.kind == "param" and b.name.startswith("b") and isinstance(b.value, sp.MatrixBase) \
+                and all(e == 0 for e in b.value):
+            yield say(Rel(b.symbol, "=", sp.Integer(0), kind="definition"),
+                      ": this bias is given as zero (it is still trainable).")
+
+
+def _logs(problem: Problem) -> Iterator[Sentence]:
+    for expr in _definitions(problem):
+        if any(isinstance(n, ast.Call) and n.name == "log" and len(n.args) == 1 for n in _walk(expr)):
+            yield say("log is the natural logarithm (base e).")
+            return
+
+
+def assumptions(problem: Problem) -> tuple[Sentence, ...]:
+    """The problem's Assumptions box (see the module docstring); empty when it has none."""
+    weights = _weights(problem)
+    out = [_layout(b) for b in weights]
+    out += list(_entries(problem, weights))
+    out += list(_zero_biases(problem))
+    out += list(_logs(problem))
+    return tuple(out)
