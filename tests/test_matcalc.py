@@ -126,7 +126,7 @@ def test_least_squares_hessian_and_convexity(ls):
 def test_pseudocode_mentions_batch_and_learning_rate(ls):
     d = ls[3]
     text = d.answer.text                     # the pseudocode as plain numbered lines
-    assert "batch" in text.lower() and "η" in text
+    assert "batch" in text.lower() and ("η" in text or "eta" in text) and "w ←" in text
     assert text.count("\n1. ") == 1 and "\n9. return w" in text
     # the lines are sentences with maths as data, in the algorithm step's table
     from derive.sentence_print import print_sentence

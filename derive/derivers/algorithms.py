@@ -77,6 +77,10 @@ class Assign(sp.Expr):
         lhs, *rhs = (printer._print(a) for a in self.args)
         return r"%s \leftarrow %s" % (lhs, " = ".join(rhs))
 
+    def _sympystr(self, printer, **kw) -> str:
+        lhs, *rhs = (printer._print(a) for a in self.args)
+        return "%s ← %s" % (lhs, " = ".join(rhs))
+
 
 class MapsTo(sp.Expr):
     """`a → b` (a data matrix replaced by its minibatch rows)."""
@@ -261,7 +265,7 @@ def pseudocode(problem: Problem, call: ast.Call) -> Derived:
     header = say(Em(title), " for ", Math(f_sym), " (learning rate ", Math(ctx["eta"]),
                  say(", batch size ", Math(B)) if name == "minibatch_sgd" else "", ")")
     steps.append(make_step("algorithm", say(header, ":"), table=_line_table(lines), check=False))
-    text = "\n".join([header.plain() + ":"] + [f"{k}. {s.plain()}" for k, (_, s) in enumerate(lines, start=1)])
+    text = "\n".join([str(header) + ":"] + [f"{k}. {s}" for k, (_, s) in enumerate(lines, start=1)])
     numbered = join([say(f"({k}) ", line) for k, (_, line) in enumerate(lines, start=1)], "; ")
     return Derived(make_answer(text, text=text, value=None, tex="", prose=say(header, ": ", numbered, ".")),
                    tuple(steps))

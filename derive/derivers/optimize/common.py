@@ -63,5 +63,5 @@ def claim(lhs: Any, op: str, rhs: Any, where: dict) -> Rel:
     rel = Rel(lhs, op, rhs)
     ok, _ = check_rel(rel, where)
     if ok is False:
-        raise CheckFailed(f"a step would claim {Sentence((rel,)).plain()}, which does not hold")
+        raise CheckFailed(f"a step would claim {Sentence((rel,))}, which does not hold")
     return rel if ok else Rel(lhs, op, rhs, kind="assumption")
