@@ -81,8 +81,8 @@ PROSE = {"md": lambda t: t, "latex": prose.to_latex, "html": prose.to_html, "tex
 
 
 def _prose_print(text, fmt: str) -> str:
-    """The start of `text` as `fmt` shows prose (converted whole, then cut); a derived
-    Sentence by the format's sentence printer, as the templates' prose filter does."""
+    """The start of `text` as `fmt` shows prose (converted whole, then cut): authored
+    Markdown by the format's prose converter, a derived Sentence by its sentence printer."""
     from derive.sentence import Sentence
     from derive.sentence_print import print_sentence
     shown = print_sentence(text, fmt) if isinstance(text, Sentence) else PROSE[fmt](text)

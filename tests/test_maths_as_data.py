@@ -28,6 +28,11 @@ MIGRATED = [
     "derive/derivers/backprop/sweep.py",
     "derive/derivers/backprop/tensor.py",
     "derive/derivers/backprop/util.py",
+    "derive/derivers/algorithms.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
+    "derive/derivers/evaluate.py",
+    "derive/derivers/numderiv.py",
+    "derive/derivers/probability.py",
 ]
 
 PRINTER_METHODS = {"_latex"}          # the one place a LaTeX string is built, from printed arguments
