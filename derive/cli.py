@@ -3,10 +3,19 @@
     derive solve FILE|- [--format md|latex|html|json|text] [--view solutions|paper|key]
                         [--output FILE] [--templates DIR] [--include-path DIR]...
                         [--time-limit S] [--max-memory MB]
+    derive check FILE|- [--include-path DIR]... [--time-limit S] [--max-memory MB]
+                             parse and build the spec, derive nothing (0: readable, 2: not)
+    derive goals             the goals, builtins, layers and derivations a spec can use
+
+`--output FILE` without `--format` takes the format from FILE's extension (FORMAT_OF_SUFFIX;
+another extension, or none, gives Markdown).  Standard output that cannot encode Unicode
+(PYTHONIOENCODING=ascii) gets ASCII (derive.asciitext); a failed write (a full disk) is an
+error with exit code 2.
 
 --time-limit is the budget of the whole run (derive.Limits(time=...)); --max-memory caps
 this process's address space, set only when derive runs as its own process (`run()`)
-and undone when main() returns.
+and undone when main() returns.  Control characters from a spec never reach the terminal
+(`visible`).
 
 Exit codes: 0 every goal solved; 1 some goals gave errors (the solution is still
 printed, and each error is also reported on standard error); 2 the spec could not be
@@ -27,6 +36,8 @@ from typing import Sequence
 
 FORMATS = ("md", "latex", "html", "json", "text")     # = derive.render.FORMATS (checked by a test)
 VIEWS = ("solutions", "paper", "key")                  # = derive.render.VIEWS
+FORMAT_OF_SUFFIX = {".md": "md", ".markdown": "md", ".tex": "latex", ".latex": "latex", ".html": "html",
+                    ".htm": "html", ".json": "json", ".txt": "text"}
 
 EXAMPLE = """\
 example:
@@ -39,6 +50,9 @@ example:
   $ derive solve gd.spec --format json    # answers and steps for a grading tool
   $ derive solve exam.spec --format latex --output exam.tex && pdflatex exam.tex
   $ cat gd.spec | derive solve - --format text
+  $ derive solve gd.spec -o gd.html        # the format from the extension
+  $ derive check gd.spec                  # readable? (for editors and CI)
+  $ derive goals                          # what a spec can ask for
 
 exit codes: 0 solved; 1 some goals failed (solution still printed); 2 the spec could
 not be read (FILE:LINE:COL: error: MESSAGE); 3 internal error
@@ -57,18 +71,31 @@ def _parser() -> argparse.ArgumentParser:
                            description="Solve a problem spec and print its worked solution.",
                            formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLE)
     solve.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
-    solve.add_argument("--format", "-f", choices=FORMATS, default="md", help="output format (default: md)")
+    solve.add_argument("--format", "-f", choices=FORMATS, default=None,
+                       help="output format (default: from the --output extension, else md)")
     solve.add_argument("--view", choices=VIEWS, default="solutions",
                        help="solutions (default): worked solutions; paper: questions only; key: final answers")
     solve.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     solve.add_argument("--templates", metavar="DIR", help="a folder of templates that override derive's own")
-    solve.add_argument("--time-limit", metavar="SECONDS", type=_seconds, default=60.0,
-                       help="budget of the whole run: parse, build and every goal (default: 60)")
-    solve.add_argument("--max-memory", metavar="MB", type=_megabytes, default=2048,
-                       help="refuse to grow past this much memory (default: 2048; 0: no limit)")
-    solve.add_argument("--include-path", metavar="DIR", action="append", default=[],
-                       help="a folder `include` may also read from (repeatable; the spec's own folder always)")
+    _limit_options(solve)
+    check = sub.add_parser("check", help="parse and build a spec without deriving it (exit 0 or 2)",
+                           description="Read a spec as `solve` does (syntax, names, shapes, includes) but "
+                                       "derive nothing: exit 0 if it is readable, 2 with its errors if not.")
+    check.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
+    _limit_options(check)
+    sub.add_parser("goals", help="list the goals, builtins, layers and derivations, with their signatures",
+                   description="List what a spec can ask for, from derive's registries.")
     return ap
+
+
+def _limit_options(cmd: argparse.ArgumentParser) -> None:
+    """The options that bound a run, shared by `solve` and `check`."""
+    cmd.add_argument("--time-limit", metavar="SECONDS", type=_seconds, default=60.0,
+                     help="budget of the whole run: parse, build and every goal (default: 60)")
+    cmd.add_argument("--max-memory", metavar="MB", type=_megabytes, default=2048,
+                     help="refuse to grow past this much memory (default: 2048; 0: no limit)")
+    cmd.add_argument("--include-path", metavar="DIR", action="append", default=[],
+                     help="a folder `include` may also read from (repeatable; the spec's own folder always)")
 
 
 def _seconds(text: str) -> float:
@@ -106,6 +133,29 @@ def visible(text: str, fmt: str = "text") -> str:
     return text.translate(_JSON_CONTROL if fmt == "json" else _CONTROL)
 
 
+def output_format(fmt: str | None, target: str | None) -> str:
+    """The --format given, else the one --output's extension names, else md."""
+    if fmt:
+        return fmt
+    if target:
+        return FORMAT_OF_SUFFIX.get(os.path.splitext(target)[1].lower(), "md")
+    return "md"
+
+
+def _refuse_overwriting_input(spec: str, target: str | None) -> None:
+    """A DeriveError if `--output` names the spec file itself (it would be lost)."""
+    from .errors import DeriveError
+    if not target or spec == "-":
+        return
+    try:
+        same = os.path.samefile(spec, target)
+    except OSError:        # one of them does not exist (yet): not the same file
+        return
+    if same:
+        raise DeriveError("the output would overwrite the input spec; choose another --output file",
+                          file=target)
+
+
 def _read_stdin() -> str:
     from .errors import DeriveError, LimitError
     from .syntax import MAX_SPEC_BYTES
@@ -132,12 +182,35 @@ def _report_goal_errors(solution) -> None:
         if src is not None and err.line:
             pos = Pos(src, err.line, err.column or 1)
             caret = pos.caret()
-            print(visible(f"{pos}: error: {label}{err.message}" + (f"\n{caret}" if caret else "")), file=sys.stderr)
+            _err(f"{pos}: error: {label}{err.message}" + (f"\n{caret}" if caret else ""))
         else:
-            print(visible(f"{solution.source}: error: {label}{err.message}"), file=sys.stderr)
+            _err(f"{solution.source}: error: {label}{err.message}")
 
 
-def _write(out: str, target: str | None, fmt: str) -> None:
+def _err(message: str) -> None:
+    """A message on standard error, in ASCII if its encoding cannot write it."""
+    from .asciitext import to_encoding
+    print(to_encoding(visible(message), "text", sys.stderr.encoding or "utf-8"), file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    """Point standard output at /dev/null after a failed write, so that the interpreter's
+    final flush of what is still buffered neither fails nor prints a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError, AttributeError):   # not a real file (a test's capture)
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+
+
+def _write(out: str, target: str | None, fmt: str = "text") -> None:
+    """`out` into the file `target` (UTF-8), or onto standard output in its encoding."""
     from .errors import DeriveError
     out = visible(out, fmt)
     if target:
@@ -146,9 +219,56 @@ def _write(out: str, target: str | None, fmt: str) -> None:
                 fh.write(out)
         except OSError as exc:
             raise DeriveError(f"cannot write the output: {exc.strerror or exc}", file=target) from None
-    else:
+        return
+    from .asciitext import to_encoding
+    out = to_encoding(out, fmt, sys.stdout.encoding or "utf-8")
+    try:
         sys.stdout.write(out)
         sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:   # ENOSPC (`> /dev/full`), EIO, ...
+        _quiet_stdout()
+        raise DeriveError(f"cannot write the output: {exc.strerror or exc}", file="<stdout>") from None
+
+
+def _solve(args, limits) -> int:
+    from .pipeline import solve
+    from .render import render
+    fmt = output_format(args.format, args.output)
+    _refuse_overwriting_input(args.file, args.output)
+    if args.file == "-":
+        solution = solve(_read_stdin(), "<stdin>", limits=limits, include_path=args.include_path)
+    else:
+        from pathlib import Path
+        solution = solve(Path(args.file), limits=limits, include_path=args.include_path)
+    out = render(solution, fmt, view=args.view, templates=args.templates)
+    _write(out, args.output, fmt)
+    _report_goal_errors(solution)
+    return solution.exit_code
+
+
+def _check(args, limits) -> int:
+    """Parse and build (never derive); one summary line on standard output."""
+    from pathlib import Path
+    from .limits import interruptible, running
+    from .pipeline import build, read_spec
+    from .syntax import parse
+    with running(limits) as lim:
+        text, name = read_spec(_read_stdin(), "<stdin>") if args.file == "-" else \
+            read_spec(Path(args.file), max_bytes=lim.spec_bytes)
+        with interruptible():
+            problems = build(parse(text, name, include_path=args.include_path))
+    goals = sum(len(p.goals) for p in problems)
+    _write(f"{name}: ok: {len(problems)} problem{'s' * (len(problems) != 1)}, "
+           f"{goals} goal{'s' * (goals != 1)}\n", None)
+    return 0
+
+
+def _goals() -> int:
+    from .catalog import listing
+    _write(listing(), None)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
@@ -160,38 +280,31 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
     if args.command is None:
         ap.print_help(sys.stderr)
         return 2
+    if args.command == "goals":
+        args.file, args.max_memory, args.time_limit = "<goals>", 0, None
     name = "<stdin>" if args.file == "-" else args.file
     capped = None
     try:
+        if args.command == "goals":
+            return _goals()
         from .limits import Limits, cap_memory
-        from .pipeline import solve
-        from .render import render     # (imported before the cap: loading libraries is not the run's cost)
+        from .pipeline import solve  # noqa: F401 - (imported before the cap: loading libraries is not the run's cost)
+        from .render import render  # noqa: F401
         limits = Limits(time=args.time_limit, memory=args.max_memory or None)
         if process:
             capped = cap_memory(limits.memory)
-        if args.file == "-":
-            solution = solve(_read_stdin(), "<stdin>", limits=limits, include_path=args.include_path)
-        else:
-            from pathlib import Path
-            solution = solve(Path(args.file), limits=limits, include_path=args.include_path)
-        out = render(solution, args.format, view=args.view, templates=args.templates)
-        _write(out, args.output, args.format)
-        _report_goal_errors(solution)
-        return solution.exit_code
+        return _check(args, limits) if args.command == "check" else _solve(args, limits)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:   # `derive solve x.spec | head`: the reader left, nothing to report
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        _quiet_stdout()
         return 0
     except Exception as exc:   # noqa: BLE001 - the one place that turns anything into a message
         err = _as_error(exc, name, args.max_memory)
         if os.environ.get("DERIVE_DEBUG"):
             import traceback
             traceback.print_exc()
-        print(visible(str(err)), file=sys.stderr)
+        _err(str(err))
         return err.exit_code
     finally:
         if capped is not None:

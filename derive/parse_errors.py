@@ -523,7 +523,7 @@ _READABLE = {
     "STRING": "a string", "LONG_STRING": "a string", "LABEL": "a label such as (a)", "ADDOP": "`+` or `-`",
     "MULOP": "`*`, `/` or `@`", "POWOP": "`^`", "COMP": "a comparison", "$END": "the end of the file",
     "__ANON_0": "`->`", "__ANON_1": "`.T`", "HEADER_KEY": "a header line such as `title`",
-    "TRUE": "`true`", "FALSE": "`false`", "NONE": "`none`",
+    "TRUE": "`true`", "FALSE": "`false`", "NONE": "`none`", "NUMTENSOR": "`[`",
 }
 
 

@@ -42,24 +42,44 @@ def derive(problem: Problem, *, limits: Limits | None = None) -> ProblemSolution
                            problem.number, assumptions(problem))
 
 
+def _is_path(text_or_path: str | os.PathLike) -> bool:
+    """Whether `solve`'s argument names a file: a PathLike; or one line of text, no `{`, that
+    ends with `.spec` or names an existing file (`exam.txt`); spec text otherwise."""
+    if isinstance(text_or_path, os.PathLike):
+        return True
+    if not isinstance(text_or_path, str) or "\n" in text_or_path or "{" in text_or_path:
+        return False
+    return text_or_path.strip().endswith(".spec") or os.path.isfile(text_or_path)
+
+
+def _check_not_empty(text: str, name: str) -> None:
+    """An empty spec (nothing, or only blanks and comments) is an error that says so."""
+    if all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
+        what = "empty" if not text.strip() else "only comments"
+        raise DeriveError(f"the spec is {what}: there is nothing to solve (a spec holds "
+                          '`problem "Title" { ... }` blocks; see docs/language.md)', file=name)
+
+
 def read_spec(text_or_path: str | os.PathLike, filename: str | None = None,
               max_bytes: int = MAX_SPEC_BYTES) -> tuple[str, str]:
-    """(text, filename) from spec text or a path to a spec file (at most `max_bytes`)."""
-    if isinstance(text_or_path, os.PathLike) or (
-            isinstance(text_or_path, str) and "\n" not in text_or_path and "{" not in text_or_path
-            and text_or_path.strip().endswith(".spec")):
+    """(text, filename) from spec text or a path to a spec file (any extension, at most
+    `max_bytes`); a DeriveError if the file cannot be read or the spec is empty."""
+    if _is_path(text_or_path):
         name = filename or str(text_or_path)
         try:
-            return read_spec_file(text_or_path, max_bytes, regular_only=False), name
+            text = read_spec_file(text_or_path, max_bytes, regular_only=False)
         except DeriveError as exc:
             exc.file = name
             raise exc from None
-    return str(text_or_path), filename or "<spec>"
+    else:
+        text, name = str(text_or_path), filename or "<spec>"
+    _check_not_empty(text, name)
+    return text, name
 
 
 def solve(text_or_path: str | os.PathLike, filename: str | None = None, *, limits: Limits | None = None,
           include_path: Sequence[str | os.PathLike] = ()) -> Solution:
-    """Parse, build and derive a spec (text, or a path to a `.spec` file).
+    """Parse, build and derive a spec (text, or a path to a spec file: see `read_spec`).
 
     `limits` bounds the whole run (see derive.limits.Limits; default: sizes only, no time
     budget); `include_path` names folders besides the spec's own that `include` may read.

@@ -29,7 +29,7 @@ from .texunicode import display_width, tex_to_unicode
 
 WIDTH = 78
 REL = {"=": "=", "<": "<", "<=": "≤", "≤": "≤", ">": ">", ">=": "≥", "≥": "≥", "≈": "≈", "⇔": "⇔",
-       "⇒": "⇒"}
+       "⇒": "⇒", "≠": "≠"}
 
 
 class DerivePrettyPrinter(PrettyPrinter):
@@ -39,6 +39,37 @@ class DerivePrettyPrinter(PrettyPrinter):
         base = {"use_unicode": True, "wrap_line": False, "order": "none", "num_columns": None}
         base.update(settings or {})
         super().__init__(base)
+
+    def _print_Mul(self, product):
+        """sympy's own `_print_Mul` (1.12-1.14), without its first line, an import of
+        sympy.physics.units (for sorting unit quantities last: derive has none) that cost
+        every run a fifth of its start-up."""
+        args = product.args
+        if args[0] is sp.S.One or any(isinstance(arg, sp.Number) for arg in args[1:]):
+            strargs = list(map(self._print, args))
+            negone = strargs[0] == "-1"      # (prettyForm.__mul__ absorbs a leading -1)
+            if negone:
+                strargs[0] = prettyForm("1", 0, 0)
+            obj = prettyForm.__mul__(*strargs)
+            return prettyForm("-" + obj.s, obj.baseline, obj.binding) if negone else obj
+        args = product.as_ordered_factors() if self.order not in ("old", "none") else list(args)
+        a, b = [], []                        # numerator, denominator
+        for item in args:
+            if item.is_commutative and item.is_Pow and item.exp.is_Rational and item.exp.is_negative:
+                b.append(sp.Pow(item.base, -item.exp, evaluate=False) if item.exp != -1
+                         else sp.Pow(item.base, -item.exp))
+            elif item.is_Rational and item is not sp.S.Infinity:
+                if item.p != 1:
+                    a.append(sp.Rational(item.p))
+                if item.q != 1:
+                    b.append(sp.Rational(item.q))
+            else:
+                a.append(item)
+        a = [self._print(ai) for ai in a]
+        b = [self._print(bi) for bi in b]
+        if not b:
+            return prettyForm.__mul__(*a)
+        return prettyForm.__mul__(*(a or [self._print(sp.S.One)])) / prettyForm.__mul__(*b)
 
     def _print(self, expr, **kwargs):
         if isinstance(expr, sp.Basic) and _own_latex(expr):
@@ -103,20 +134,18 @@ class DerivePrettyPrinter(PrettyPrinter):
         cells = {(i, j): self._print(e[i, j]) for i in range(e.rows) for j in range(e.cols)}
         widths = [max((cells[i, j].width() for i in range(e.rows)), default=0) for j in range(e.cols)]
         tall = any(c.height() > 1 for c in cells.values())
-        grid = None
-        for i in range(e.rows):
-            row = None
+        rows = []
+        for i in range(e.rows):       # (joined in one call each: pairwise, a 64×64 grid took seconds)
+            parts: list = []
             for j in range(e.cols):
                 c = cells[i, j]
-                c = prettyForm(*c.left(" " * (widths[j] - c.width())))
-                row = c if row is None else prettyForm(*prettyForm(*row.right("  ")).right(c))
-            if grid is None:
-                grid = row
-                continue
-            if tall:
-                grid = prettyForm(*grid.below(" "))
-            grid = prettyForm(*grid.below(row))
-        return grid if grid is not None else prettyForm("")
+                parts += (["  "] if parts else []) + [prettyForm(*c.left(" " * (widths[j] - c.width())))]
+            if parts:
+                rows.append(prettyForm(*parts[0].right(*parts[1:])) if len(parts) > 1 else parts[0])
+        if not rows:
+            return prettyForm("")
+        below = [x for r in rows[1:] for x in ([" ", r] if tall else [r])]
+        return prettyForm(*rows[0].below(*below)) if below else rows[0]
 
     def _print_bool(self, e):
         return prettyForm("true" if e else "false")

@@ -109,6 +109,13 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_MatrixSymbol(self, expr) -> str:
         return name_latex(expr.name)
 
+    def _print_Determinant(self, expr) -> str:
+        """|A| of an explicit matrix as a vmatrix (sympy puts bars around brackets)."""
+        if isinstance(expr.arg, sp.MatrixBase):
+            rows = [" & ".join(self._print(e) for e in expr.arg.row(i)) for i in range(expr.arg.rows)]
+            return r"\begin{vmatrix}%s\end{vmatrix}" % r"\\".join(rows)
+        return r"\det\left(%s\right)" % self._print(expr.arg)
+
     def __init__(self, settings: dict | None = None):
         base = {"order": "none", "mat_delim": "", "mat_str": "bmatrix", "mul_symbol": None,
                 "ln_notation": False}
@@ -232,7 +239,8 @@ class DeriveLatexPrinter(LatexPrinter):
         return r"\text{false}"
 
     def _print_str(self, expr) -> str:
-        return r"\text{%s}" % expr.replace("_", r"\_")
+        from .texchars import escape_specials       # a string value: # $ % & ~ _ ^ \\ { } escaped
+        return r"\text{%s}" % escape_specials(expr)
 
     def _print_Seq(self, expr) -> str:
         return r"\left(" + ",\\; ".join(self._print(e) for e in expr) + r"\right)"

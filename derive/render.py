@@ -49,7 +49,7 @@ VIEWS: tuple[str, ...] = ("solutions", "paper", "key")
 CHAIN_WIDTH = {"md": 60, "latex": 56, "html": 60, "text": 78}
 
 REL_TEX = {"=": "=", "<": "<", "<=": r"\le", "≤": r"\le", ">": ">", ">=": r"\ge", "≥": r"\ge",
-           "≈": r"\approx", "⇔": r"\iff", "⇒": r"\implies"}
+           "≈": r"\approx", "⇔": r"\iff", "⇒": r"\implies", "≠": r"\neq"}
 REL_UNICODE = {"<=": "≤", ">=": "≥", "⇔": "⇔", "⇒": "⇒"}
 
 
@@ -118,12 +118,28 @@ def item_width(x: Any) -> int:
         return _width_of_latex(latex(x))
 
 
+def _min_width(x: Any) -> int:
+    """A lower bound of `item_width(x)` that costs nothing: an explicit matrix of c columns
+    takes at least 2c + 1 (entries, spaces, brackets)."""
+    import sympy as sp            # (already loaded by then; render.py itself does not need it)
+    return 2 * int(x.shape[1]) + 1 if isinstance(x, sp.MatrixBase) else 0
+
+
 def is_long(items: tuple[Any, ...] | list[Any], fmt: str) -> bool:
-    """Whether a chain is broken one link per line in `fmt`."""
+    """Whether a chain is broken one link per line in `fmt` (widths are summed only until
+    the limit is passed: laying out a 64×64 matrix in 2-D only to learn that it is wide
+    took most of a big network's rendering)."""
     if len(items) <= 2:
         return False
-    total = sum(item_width(x) for x in items) + 3 * (len(items) - 1)
-    return total > CHAIN_WIDTH[fmt]
+    limit = CHAIN_WIDTH[fmt]
+    total = 3 * (len(items) - 1)
+    if total + sum(_min_width(x) for x in items) > limit:
+        return True
+    for x in items:
+        total += item_width(x)
+        if total > limit:
+            return True
+    return False
 
 
 def answer_tex(a: Answer) -> str:
@@ -169,7 +185,8 @@ def _md_cell(c: Any) -> str:
     if isinstance(c, Sentence):
         return print_sentence(c, "md").replace("|", r"\|")
     if isinstance(c, str):
-        return c.replace("|", r"\|").replace("\n", " ")
+        from .prose import to_markdown_inline
+        return to_markdown_inline(c, in_table=True)
     tex = latex(c)
     if "\\\\" in tex:       # a matrix: no line breaks inside a table cell
         from .pretty import inline
@@ -538,9 +555,12 @@ def _plural(x, word: str) -> str:
 # ---- JSON --------------------------------------------------------------------------------
 
 def _clean(x: Any) -> Any:
-    """JSON-safe values: non-finite floats become null, tuples lists, keys strings."""
+    """JSON-safe values: non-finite floats become null, whole ones integers (`0.0` -> `0`, as
+    docs/json.md promises; up to 2^53, where floats are exact), tuples lists, keys strings."""
     if isinstance(x, float):
-        return x if math.isfinite(x) else None
+        if not math.isfinite(x):
+            return None
+        return int(x) if x.is_integer() and abs(x) <= 2 ** 53 else x
     if isinstance(x, dict):
         return {str(k): _clean(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):
@@ -583,9 +603,13 @@ def _result_json(r: Result) -> dict:
                         "kind": r.error.kind}
         return out
     a = r.answer
-    ans: dict[str, Any] = {"text": a.text, "latex": a.latex, "value": _clean(a.value)}
+    extra = dict(a.extra)
+    kind = extra.get("kind", "expression")
+    ans: dict[str, Any] = {"text": a.text, "latex": a.latex, "value": _clean(a.value), "kind": kind}
     if a.choice is not None:
         ans["choice"] = a.choice
+    if kind == "prose" and isinstance(a.prose, str):
+        ans["prose"] = a.prose
     for k, v in a.extra:
         if k not in ans:
             ans[k] = _clean(v)
@@ -629,7 +653,9 @@ def to_json(solution: Solution, view: str = "solutions") -> dict:
 
 def dumps(doc: dict) -> str:
     """The JSON text: one-space indent, UTF-8 as is, no NaN, a final newline."""
-    return json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+    # json escapes U+0000-U+001F; the C1 controls (terminal escapes too) are escaped as well
+    return re.sub("[\x7f-\x9f]", lambda m: "\\u%04x" % ord(m.group()), text)
 
 
 # ---- templates ---------------------------------------------------------------------------
@@ -714,6 +740,8 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
         "shows_prose": shows_prose, "answer_prose": answer_prose, "error_where": error_where, "indent_by": indent,
         "answer_tex": answer_tex,
     })
+    from . import prose
+    env.filters.update({"esc": prose.escape(fmt), "code": prose.code(fmt)})   # spec text that is not prose
     env.filters.update(FORMAT_FILTERS.get(fmt, {}))
     env.globals.update({"version": __version__, "any_checked": any_checked, "header_value": header_value,
                         "FIT_MACROS": FIT_MACROS})
@@ -763,6 +791,8 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
             raise
         raise DeriveError(f"the template {_failing_template(exc, templates, fmt)} failed: "
                           f"{type(exc).__name__}: {str(exc)[:200]}", file=templates) from None
+    from .prose import clean
+    out = clean(out)    # no control character from a spec reaches any output (terminal escapes)
     if fmt != "md":     # in Markdown two trailing spaces are a line break an author may mean
         out = re.sub(r"[ \t]+\n", "\n", out)
     out = re.sub(r"\n{3,}", "\n\n", out)

@@ -6,8 +6,10 @@ before and after parsing so that hostile input is refused in bounded time.
 """
 from __future__ import annotations
 
+import bisect
 import functools
 import os
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
@@ -96,6 +98,9 @@ def _number(text: str, pos: Pos | None = None) -> Fraction:
         shown = exponent if len(exponent) <= 12 else exponent[:10] + "…"
         raise LimitError(f"the exponent e{shown} is too large (derive allows at most e±{MAX_NUMBER_DIGITS:,} "
                          "in a literal)", pos)
+    if not exponent:                    # a plain decimal: digits over a power of ten (no regex)
+        whole, _, frac = mantissa.partition(".")
+        return Fraction(int(whole + frac) if whole or frac else 0, 10 ** len(frac))
     return Fraction(text)
 
 
@@ -294,6 +299,56 @@ class _ToAst(Transformer):
     def lambda1(self, meta, ch):
         return ast.Lambda(self.p(meta), (str(ch[0]),), ch[1])
 
+    def num_tensor(self, meta, ch):
+        return _num_tensor(self.src, ch[0])
+
+
+_TENSOR_PART = re.compile(r"(\[)|(\])|(,)|([-+])|((?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)|[ \t\f\r\n]+")
+
+
+def _num_tensor(source: Source, tok: Token) -> ast.ListLit:
+    """The AST of a NUMTENSOR token (a list, or list of lists, of signed numbers): the same
+    ListLit / UnaryOp / Num nodes, with the same positions, that list_lit would give."""
+    text, base = str(tok), tok.start_pos
+    full = source.text
+
+    newlines = [m.start() + base for m in re.finditer("\n", text)]
+
+    def at(off: int) -> tuple[int, int]:            # 1-based line and column of an offset
+        k = bisect.bisect_left(newlines, off)
+        nl = newlines[k - 1] if k else full.rfind("\n", 0, base)
+        return tok.line + k, off - nl
+
+    def pos(a: int, b: int) -> Pos:
+        (l1, c1), (l2, c2) = at(a), at(b)
+        return Pos(source, l1, c1, l2, c2, a, b)
+
+    stack: list[tuple[int, list]] = []
+    sign: tuple[int, str] | None = None
+    for m in _TENSOR_PART.finditer(text):
+        kind = m.lastindex
+        if kind is None:                            # white space
+            continue
+        a, b = base + m.start(), base + m.end()
+        if kind == 1:
+            stack.append((a, []))
+        elif kind == 2:
+            start, items = stack.pop()
+            node = ast.ListLit(pos(start, b), tuple(items))
+            if not stack:
+                return node
+            stack[-1][1].append(node)
+        elif kind == 4:
+            sign = (a, m.group(4))
+        elif kind == 5:
+            here = pos(a, b)
+            num = ast.Num(here, _number(m.group(5), here), m.group(5))
+            if sign is not None:
+                num = ast.UnaryOp(pos(sign[0], b), sign[1], num)
+                sign = None
+            stack[-1][1].append(num)
+    raise AssertionError("NUMTENSOR token without its closing bracket")   # (the grammar rules it out)
+
 
 def _check_nesting(source: Source) -> None:
     """Refuse deeply nested brackets before the parser sees them, pointing at the bracket."""
@@ -301,6 +356,11 @@ def _check_nesting(source: Source) -> None:
     if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
         return
     from .parse_errors import scan
+    # Numeric tensor literals (no strings, comments or names inside, at most 2 deep) shrunk
+    # to a number first: if the rest is at most MAX_NESTING - 2 deep, so is the whole.
+    reduced = _numtensor_re().sub("0", text)
+    if len(reduced) < len(text) and _max_depth(scan(reduced)[0]) <= MAX_NESTING - 2:
+        return
     depth = 0
     for tok in scan(text)[0]:
         if tok.kind != "punct":
@@ -313,6 +373,22 @@ def _check_nesting(source: Source) -> None:
                                  Pos(source, tok.line, tok.column, tok.line, tok.column + 1, tok.start, tok.end))
         elif tok.text in ")]}":
             depth = max(depth - 1, 0)
+
+
+@functools.lru_cache(maxsize=1)
+def _numtensor_re() -> re.Pattern:
+    return re.compile(parser().get_terminal("NUMTENSOR").pattern.to_regexp())
+
+
+def _max_depth(toks: list) -> int:
+    depth = top = 0
+    for tok in toks:
+        if tok.kind == "punct" and tok.text in "([{":
+            depth += 1
+            top = max(top, depth)
+        elif tok.kind == "punct" and tok.text in ")]}":
+            depth = max(depth - 1, 0)
+    return top
 
 
 _EXPR_RULES = frozenset({"binop", "unary", "not_op", "and_op", "or_op", "compare", "ifexpr", "call", "index",

@@ -4,7 +4,8 @@
 are escaped and every non-ASCII character becomes an ASCII command (`θ` → `\\ensuremath{\\theta}`,
 `≥` → `\\ensuremath{\\geq}`, `é` → `\\'{e}`, `✓` → `\\ensuremath{\\checkmark}`), so the output
 compiles with a stock pdflatex (no Unicode font set-up needed), xelatex and lualatex alike.
-`math_unicode(s)` does the same inside maths written by an author (`$θ ≥ 0$` → `$\\theta \\geq 0$`).
+`char_math(ch)` does the same inside maths (`θ` → `\\theta`); prose maths reaches LaTeX
+through the allow-list of derive/prose/texsafe.py, which uses it for Unicode characters.  Control characters never pass (`escape_text`).
 A character with no mapping is shown as its code point (`[U+1F642]`), never a compile error.
 """
 from __future__ import annotations
@@ -134,10 +135,14 @@ def char_math(ch: str) -> str:
     return r"\text{%s}" % _fallback(ch)
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def escape_text(s: str) -> str:
-    """Plain prose as LaTeX text: specials escaped, every non-ASCII character mapped."""
+    """Plain prose as LaTeX text: specials escaped, every non-ASCII character mapped,
+    control characters (but newline and tab) dropped."""
     out = []
-    for ch in s:
+    for ch in _CONTROL.sub("", s):
         if ch in _SPECIAL:
             out.append(_SPECIAL[ch])
         elif ch.isascii():
@@ -147,22 +152,14 @@ def escape_text(s: str) -> str:
     return "".join(out)
 
 
+def escape_specials(s: str) -> str:
+    """Only LaTeX's ten special characters escaped (for `\\text{...}` of a string value;
+    other characters as they are), control characters dropped."""
+    return "".join(_SPECIAL[ch] if ch in _SPECIAL and ch not in "<>|" else ch for ch in _CONTROL.sub("", s))
+
+
 def escape_verbatim(s: str) -> str:
     """Code (a `code span`) as LaTeX for \\texttt: specials escaped, spaces kept, and a
     line break allowed after `_ , = / (` so long identifiers do not run into the margin."""
     out = escape_text(s).replace("  ", r"\ \ ")
     return re.sub(r"(\\_|,|=|/|\()(?!$)", r"\1\\allowbreak{}", out)
-
-
-_UNESCAPED = re.compile(r"(?<!\\)([%#])")
-
-
-def math_unicode(s: str) -> str:
-    """Author-written maths made ASCII: `θ ≥ 0` -> `\\theta \\geq 0`; a bare % or # escaped."""
-    s = _UNESCAPED.sub(r"\\\1", s)
-    if s.isascii():
-        return s
-    out = []
-    for ch in s:
-        out.append(ch if ch.isascii() else char_math(ch))
-    return "".join(out)

@@ -21,8 +21,10 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from . import fasteval, fasteval_matrix  # noqa: F401  (the second registers matrix handlers)
 from .errors import CheckFailed
 from .limits import check as _deadline
+from .exactnum import Unsupported
 
 TRIALS = 4
 DIGITS = 40
@@ -51,6 +53,18 @@ def realize(expr: Any, where: dict | None = None) -> Any:
     if isinstance(out, MatrixExpr) and not out.free_symbols - set(out.atoms(sp.Symbol)) and _explicit(out):
         out = sp.ImmutableMatrix(out.as_explicit())
     return out
+
+
+def _for_check(expr: Any, where: dict | None) -> Any:
+    """`realize(expr, where)`, except that an expression still holding matrix symbols after
+    the substitution is not `doit`-ed: it can only be checked at random matrices, where it
+    is evaluated as it stands (sympy's doit of a symbolic matrix product would only
+    re-canonicalise it, and took most of a check's time)."""
+    if isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase):
+        e = expr.xreplace(where) if where else expr
+        if e.atoms(sp.MatrixSymbol):
+            return e
+    return realize(expr, where)
 
 
 def _explicit(m: MatrixExpr) -> bool:
@@ -113,18 +127,45 @@ def _random_point(exprs: list, rnd: random.Random, symbols: tuple[set, set] | No
     return point
 
 
-# Fast exact evaluators tried before sympy's xreplace + doit at a random point: each takes
+def _env_of(point: dict) -> dict | None:
+    try:
+        return fasteval.env_of(point)
+    except (Unsupported, ZeroDivisionError):
+        return None
+
+
+# Fast exact evaluators tried (after derive.fasteval) before sympy's xreplace + doit at a random point: each takes
 # (expr, point) and returns the explicit value or None (a family registers its own).
 EVALUATORS: list = []
 
 
-def _subs_point(x: Any, point: dict) -> Any:
+def _fast_value(x: Any, env: dict, point: dict | None = None) -> Any:
+    """The exact value of `x` by derive.fasteval, or None where it cannot (then sympy's
+    route is taken)."""
+    if not isinstance(x, sp.Basic):
+        return None
+    try:
+        return fasteval.evaluate(x, env, point)
+    except Exception:  # noqa: BLE001  (Unsupported, ZeroDivisionError, a node it mis-reads: sympy decides)
+        return None
+
+
+def _subs_point(x: Any, point: dict, env: dict | None = None, fast: bool = True) -> Any:
+    """The value of `x` at `point` as a sympy number or explicit matrix (derive.fasteval
+    first unless `fast` is False, then the registered EVALUATORS, then sympy's xreplace +
+    doit)."""
     if isinstance(x, (list, tuple)):
-        return [_subs_point(e, point) for e in x]
+        return [_subs_point(e, point, env, fast) for e in x]
     if not isinstance(x, sp.Basic):
         return x
-    for fast in EVALUATORS:
-        v = fast(x, point)
+    if fast and env is None:
+        env = _env_of(point)
+    if fast and env is not None:
+        v = _fast_value(x, env, point)
+        if v is not None:
+            return _scalarize(fasteval.to_sympy(v))
+    for evaluator in EVALUATORS:
+        v = evaluator(x, point)
         if v is not None:
             return _scalarize(v)
     mats = {k: v for k, v in point.items() if isinstance(k, sp.MatrixSymbol)}
@@ -198,8 +239,15 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
     for _ in range(TRIALS):
         _deadline()
         point = _random_point([a, b], rnd, symbols)
+        env = _env_of(point)
+        fa, fb = (_fast_value(x, env, point) if env is not None else None for x in (a, b))
+        if fa is not None and fb is not None:        # both exact: compare them as they are
+            if not fasteval.same(fa, fb):
+                return False, f"differs at {point}"
+            continue
         try:
-            va, vb = _subs_point(a, point), _subs_point(b, point)
+            va = _scalarize(fasteval.to_sympy(fa)) if fa is not None else _subs_point(a, point, env, fast=False)
+            vb = _scalarize(fasteval.to_sympy(fb)) if fb is not None else _subs_point(b, point, env, fast=False)
         except (sp.ShapeError, TypeError, ValueError, ZeroDivisionError):
             return None, "could not evaluate at random points"
         ok = _equal_values(va, vb)
@@ -212,7 +260,8 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
 
 
 _ORDER = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "≤": lambda x, y: x <= y,
-          ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "≥": lambda x, y: x >= y}
+          ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "≥": lambda x, y: x >= y,
+          "≠": lambda x, y: sp.simplify(x - y) != 0}
 
 
 def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "", text: str = "") \
@@ -224,7 +273,7 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
         return _check_equivalent(chain, where, rule, text)
     if relation not in ("=",) and relation not in _ORDER:
         return None, f"relation {relation} is stated, not checked"
-    vals = [realize(e, where) for e in chain]
+    vals = [_for_check(e, where) if relation == "=" else realize(e, where) for e in chain]
     hows = []
     for i in range(len(vals) - 1):
         _deadline()

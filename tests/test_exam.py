@@ -80,9 +80,13 @@ def norm(text: str) -> str:
 PROSE = {"md": lambda t: t, "latex": prose.to_latex, "html": prose.to_html, "text": prose.to_text}
 
 
-def _prose_print(text: str, fmt: str) -> str:
-    """The start of `text` as `fmt` shows prose (converted whole, then cut)."""
-    return norm(PROSE[fmt](text))[:300 if fmt == "html" else 120]
+def _prose_print(text, fmt: str) -> str:
+    """The start of `text` as `fmt` shows prose (converted whole, then cut): authored
+    Markdown by the format's prose converter, a derived Sentence by its sentence printer."""
+    from derive.sentence import Sentence
+    from derive.sentence_print import print_sentence
+    shown = print_sentence(text, fmt) if isinstance(text, Sentence) else PROSE[fmt](text)
+    return norm(shown)[:300 if fmt == "html" else 120]
 
 
 def _fingerprints(r, fmt: str) -> list[str]:

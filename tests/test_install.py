@@ -53,7 +53,7 @@ def venv(tmp_path_factory):
 
 
 def _env(tmp_path, **extra):
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE", "DERIVE_CACHE_DIR")}
     env.update(XDG_CACHE_HOME=str(tmp_path / "cache"), HOME=str(tmp_path / "home"))
     env.update(extra)
     return env
@@ -142,3 +142,11 @@ def test_version_and_help(venv, tmp_path):
     proc = subprocess.run([str(venv / "bin" / "derive"), "solve", "--help"], capture_output=True, cwd=tmp_path,
                           env=_env(tmp_path), timeout=120)
     assert "example:" in proc.stdout.decode()
+
+
+def test_the_wheel_carries_the_license(venv):
+    """LICENSE (MIT, as pyproject says) is in the installed distribution's metadata."""
+    dist = next(venv.glob("lib/python3*/site-packages/derive-*.dist-info"))
+    assert (dist / "licenses" / "LICENSE").read_text().startswith("MIT License")
+    meta = (dist / "METADATA").read_text()
+    assert "License-Expression: MIT" in meta and "License-File: LICENSE" in meta

@@ -125,11 +125,17 @@ def test_least_squares_hessian_and_convexity(ls):
 
 def test_pseudocode_mentions_batch_and_learning_rate(ls):
     d = ls[3]
-    text = d.answer.text
-    assert "batch" in text.lower() and "\\eta" in text
-    assert text.count("\n1. ") == 1 and "**return**" in text
+    import json
+    text = json.loads(d.answer.text)         # the pseudocode as plain numbered lines, a quoted literal
+    assert "batch" in text.lower() and ("η" in text or "eta" in text) and "w ←" in text
+    assert text.count("\n1. ") == 1 and "\n9. return w" in text
+    # the lines are sentences with maths as data, in the algorithm step's table
+    from derive.sentence_print import print_sentence
+    (table,) = [s.table for s in d.steps if s.rule == "algorithm"]
+    lines = [print_sentence(row[1], "md") for row in table.rows]
+    assert len(lines) == 9 and lines[-1] == "*return* $w$"
     # the minibatch gradient line is derived, not a template: it holds X_B^T(y_B - X_B w)
-    assert "X_{\\mathcal{B}}^{T}" in text
+    assert "X_{\\mathcal{B}}^{T}" in lines[5] and "\\leftarrow" in lines[5]
 
 
 def test_hessian_matches_second_differences():

@@ -22,6 +22,8 @@ from sympy.parsing.sympy_parser import parse_expr
 
 import derive
 from derive.errors import CheckFailed
+from derive.sentence import Sentence
+from derive.sentence_print import print_sentence
 from derive.verify import check_chain
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,6 +45,11 @@ def solve_one(body: str, goal: str):
     sol = derive.solve(f'problem "t" {{\n{body}\nfind {goal}\n}}')
     (r,) = sol.results
     return r
+
+
+def prose(r) -> str:
+    """The answer's sentence as Markdown (as the md output prints it)."""
+    return print_sentence(r.answer.prose, "md")
 
 
 def all_checked(r) -> bool:
@@ -258,12 +265,12 @@ def test_lr_range_explicit_reference_rate():
 
 def test_lr_range_concave_and_linear_and_constant():
     r = solve_one("f(w) = -w^2 + 3", "lr_range(f)")
-    assert r.answer.value is None and "No learning rate converges" in r.answer.prose
+    assert r.answer.value is None and "No learning rate converges" in prose(r)
     assert r.answer.text == "EmptySet"
     r = solve_one("f(w) = 3*w + 1", "lr_range(f)")
-    assert r.answer.value is None and "unbounded below" in r.answer.prose
+    assert r.answer.value is None and "unbounded below" in prose(r)
     r = solve_one("f(w) = 7", "lr_range(f)")
-    assert r.answer.value is None and "constant" in r.answer.prose
+    assert r.answer.value is None and "constant" in prose(r)
 
 
 def test_lr_range_not_a_quadratic():
@@ -272,7 +279,7 @@ def test_lr_range_not_a_quadratic():
     assert r.answer.text == "not a quadratic: the range depends on the start"
     extra = dict(r.answer.extra)
     assert extra["local_range"] == [0.0, pytest.approx(2 / 44)]     # f''(2) = 12*4 - 4
-    assert "0 < \\eta < \\frac{1}{4}" in r.answer.prose               # near w* = ±1, f'' = 8
+    assert "0 < \\eta < \\frac{1}{4}" in prose(r)               # near w* = ±1, f'' = 8
     assert all_checked(r)
     # the local condition near a minimiser, by simulation: started at 1.01, 0.24 converges, 0.26 does not
     df = lambda w: 4 * w ** 3 - 4 * w   # noqa: E731
@@ -312,9 +319,9 @@ def test_optimal_lr_matches_a_numeric_newton_step(defn, d1, d2, w0):
     assert dict(r.answer.extra)["iterate"] == pytest.approx(w1, rel=1e-12)
     quadratic = "^4" not in defn and "exp" not in defn and "log" not in defn
     if quadratic:
-        assert d1(w1) == pytest.approx(0, abs=1e-12) and "in one step" in r.answer.prose
+        assert d1(w1) == pytest.approx(0, abs=1e-12) and "in one step" in prose(r)
     else:
-        assert "Newton step" in r.answer.prose
+        assert "Newton step" in prose(r)
     assert all_checked(r)
 
 
@@ -325,9 +332,13 @@ def test_optimal_lr_without_start_for_a_quadratic():
 
 def test_optimal_lr_needs_positive_curvature():
     r = solve_one("f(w) = -w^2 + 3", "optimal_lr(f, start = 1)")
-    assert r.answer.value is None and "no optimal learning rate" in r.answer.prose.lower()
+    assert r.answer.value is None and "no optimal learning rate" in prose(r).lower()
+    # zero curvature with a slope: the model is a line with no minimum
+    r = solve_one("f(w) = w^3 + w", "optimal_lr(f, start = 0)")
+    assert r.answer.value is None and "no minimum" in prose(r)
+    # zero curvature and zero slope: the model is constant, every point minimises it (no rate is singled out)
     r = solve_one("f(w) = w^3", "optimal_lr(f, start = 0)")
-    assert r.answer.value is None and "no minimum" in r.answer.prose
+    assert r.answer.value is None and "constant" in prose(r) and "no minimum" not in prose(r)
 
 
 # ---- bad input -----------------------------------------------------------------------------
@@ -392,3 +403,104 @@ def test_equivalence_chains_are_checked():
     a = sp.Symbol("a", positive=True)
     ok, _ = check_chain((sp.Abs(1 - a * eta) < 1, eta < 2 / a), {}, relation="⇔")
     assert ok is None          # two symbols: stated, not checked
+
+
+# ---- every relation a sentence shows is checked, or labelled --------------------------------
+
+def relations_of(r):
+    for s in r.steps:
+        if isinstance(s.text, Sentence):
+            yield from s.text.relations()
+    if isinstance(r.answer.prose, Sentence):
+        yield from r.answer.prose.relations()
+
+
+OPT_GOALS = [
+    ("f(w) = w^2 + 2*w + 1", "gd(f, start = 5, lr = 0.1, steps = 2)"),
+    ("f(w) = w^2 + 2*w + 1", "gd(f, start = 5, lr = 1.5, steps = 3)"),
+    ("f(w) = -w^2 + w", "gd(f, start = 1, lr = 0.1, steps = 2)"),
+    ("f(w) = w^2 + 2*w + 1", "lr_range(f, lr = 0.1)"),
+    ("f(w) = 3*w^2 - w", "lr_range(f, lr = 0.9)"),
+    ("f(w) = 3*w^2 - w", "lr_range(f)"),
+    ("f(w) = -w^2 + 3", "lr_range(f)"),
+    ("f(w) = 3*w + 1", "lr_range(f)"),
+    ("f(w) = 7", "lr_range(f)"),
+    ("f(w) = w^4 - 2*w^2", "lr_range(f, start = 2)"),
+    ("f(w) = exp(w) - 2*w", "optimal_lr(f, start = 0)"),
+    ("f(w) = w^2 + 2*w + 1", "optimal_lr(f, start = 5)"),
+    ("f(w) = -w^2 + 3", "optimal_lr(f, start = 1)"),
+    ("symbol a : positive\nf(w) = a*w^2", "lr_range(f)"),
+]
+
+
+@pytest.mark.parametrize("body, goal", OPT_GOALS, ids=[g[1] + " " + g[0] for g in OPT_GOALS])
+def test_every_relation_shown_is_checked_or_labelled(body, goal):
+    r = solve_one(body, goal)
+    assert r.error is None, r.error
+    for s in r.steps:
+        if isinstance(s.text, Sentence):
+            for rel in s.text.relations():
+                assert rel.kind != "claim" or rel.checked is True, (s.rule, rel)
+    for rel in (r.answer.prose.relations() if isinstance(r.answer.prose, Sentence) else ()):
+        assert rel.kind != "claim" or rel.checked is True, rel
+
+
+def test_the_old_false_sentence_is_refused():
+    """The sentence the issue names said that every rate between 1/f'' and 2/f'' shrinks the
+    error faster than η0 = 0.1 (for f'' = 2: 1/2 < η < 1 ⇔ |1 − 2η| < 4/5).  As a claim it is refused."""
+    from derive.derivers.optimize.display import Between, absolute, one_minus
+    from derive.sentence import Rel, say
+    from derive.steps import make_step
+    eta = sp.Symbol("eta", positive=True)
+    with pytest.raises(CheckFailed):
+        make_step("fastest", say(Rel(Between(sp.Rational(1, 2), eta, 1), "⇔",
+                                     sp.Lt(absolute(one_minus(2, eta)), sp.Rational(4, 5)))))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 30), st.integers(1, 99))
+def test_fastest_step_claims_match_simulation(a_tenths, ref_hundredths):
+    """Past 1/f'' the iterates alternate sides; only up to the faster range's end do they beat η0;
+    from 2/f'' on they do not converge (brute force on f = a w² − w)."""
+    a = a_tenths / 10
+    eta0 = ref_hundredths / 100
+    r = solve_one(f"f(w) = {a_tenths}/10*w^2 - w", f"lr_range(f, lr = {ref_hundredths}/100)")
+    extra = dict(r.answer.extra)
+    c, w_star = 2 * a, 1 / (2 * a)
+    if abs(1 - eta0 * c) >= 1 or extra.get("faster") is None:
+        return
+    hi_faster = extra["faster"][1]
+    fastest = [s for s in r.steps if s.rule == "fastest"][0]
+    assert all(rel.checked for rel in fastest.text.relations())
+
+    def run(eta: float, n: int = 6) -> list[float]:
+        w, out = 0.0, []
+        for _ in range(n):
+            w = w - eta * (c * w - 1)
+            out.append(w - w_star)
+        return out
+
+    e0 = abs(run(eta0)[-1])
+    for t in (0.2, 0.5, 0.8):
+        eta = 1 / c + t * (2 / c - 1 / c)
+        errs = run(eta)
+        assert all(x * y < 0 for x, y in zip(errs, errs[1:]))            # alternate sides
+        assert (abs(errs[-1]) < e0) == (eta < hi_faster) or abs(eta - hi_faster) < 1e-9
+    assert abs(run(2 / c * 1.01, 200)[-1]) > abs(run(2 / c * 1.01, 1)[0])  # beyond 2/f'': grows
+
+
+def test_a_decimal_shown_beside_an_exact_value_is_checked():
+    """w = 19/5 = 3.8 is one relation: a wrong decimal (3.9) or a wrong approximation is refused."""
+    from derive.derivers.optimize.display import Also, Dec
+    from derive.printing import latex
+    from derive.sentence import Rel, say
+    from derive.steps import make_step
+    w = sp.Symbol("w_1", real=True)
+    q = sp.Rational(19, 5)
+    ok = make_step("r", say(Rel(w, "=", Also(q, Dec(q)))), where={w: q})
+    assert ok.checked is True and latex(Also(q, Dec(q))) == r"\frac{19}{5} = 3.8"
+    for wrong in (Also(q, Dec(sp.Rational(39, 10))), Also(sp.E, sp.Float(2.8, 6), approx=True)):
+        with pytest.raises(CheckFailed):
+            make_step("r", say(Rel(w, "=", wrong)), where={w: wrong.args[0]})
+    assert make_step("r", say(Rel(w, "=", Also(sp.E, sp.Float(2.71828, 6), approx=True))),
+                     where={w: sp.E}).checked is True

@@ -17,13 +17,15 @@ from hypothesis import strategies as st
 
 import derive
 from derive import prose
+from derive.prose.markdown import blocks, inline_nodes
 from derive.errors import DeriveError
 from derive.mathml import mathml
 from derive.model import functions as F
 from derive.pretty import chain_lines, inline, pretty
 from derive.printing import latex
 from derive.render import FORMATS, md_display, render, to_json
-from derive.texchars import escape_text, math_unicode
+from derive.prose import texsafe
+from derive.texchars import escape_text
 from derive.texunicode import tex_to_unicode
 
 from render_fixtures import PROSE, stress_solution
@@ -34,28 +36,35 @@ SOLUTION = stress_solution()
 
 # ---- prose ---------------------------------------------------------------------------
 
+def _walk(nodes):
+    for n in nodes:
+        yield n
+        yield from _walk(n.children)
+
+
 def test_inline_maths_follows_pandocs_dollar_rule():
-    nodes = prose.parse_inline("costs $5 and $10, but $x_1$ is maths and $ y $ is not")
-    maths = [n.tex for n in nodes if isinstance(n, prose.Math)]
+    nodes = inline_nodes("costs $5 and $10, but $x_1$ is maths and $ y $ is not")
+    maths = [n.content for n in nodes if n.type == "math_inline"]
     assert maths == ["x_1"]
 
 
 def test_emphasis_code_links_and_escapes():
-    nodes = prose.parse_inline(r"a snake_case_name, _it_ and **bold *x***, `a*b`, \*not\*, [d](https://x.org)")
-    kinds = [type(n).__name__ for n in nodes]
-    assert "Emph" in kinds and "Strong" in kinds and "Code" in kinds and "Link" in kinds
-    text = "".join(n.text for n in nodes if isinstance(n, prose.Text))
+    nodes = list(_walk(inline_nodes(r"a snake_case_name, _it_ and **bold *x***, `a*b`, \*not\*, [d](https://x.org)")))
+    kinds = {n.type for n in nodes}
+    assert {"em", "strong", "code_inline", "link"} <= kinds
+    text = "".join(n.content for n in nodes if n.type == "text")
     assert "snake_case_name" in text and "*not*" in text
 
 
 def test_blocks_nested_lists_tables_code():
-    blocks = prose.parse_blocks(PROSE)
-    kinds = [type(b).__name__ for b in blocks]
-    assert kinds == ["Para", "ListBlock", "Para", "TableBlock"]
-    lst = blocks[1]
-    assert not lst.ordered and len(lst.items) == 2
-    assert isinstance(lst.items[1][1], prose.ListBlock) and lst.items[1][1].ordered
-    assert blocks[3].align == ["l", "r"] and blocks[3].rows == [["SPAM", "6"], ["NON-SPAM", "4"]]
+    tree = blocks(PROSE)
+    assert [b.type for b in tree] == ["paragraph", "bullet_list", "math_block", "table"]
+    lst = tree[1]
+    assert len(lst.children) == 2
+    assert [b.type for b in lst.children[1].children] == ["paragraph", "ordered_list"]
+    rows = [[c.children[0].content for c in tr.children] for part in tree[3].children for tr in part.children]
+    assert rows == [["class", "count"], ["SPAM", "6"], ["NON-SPAM", "4"]]
+    assert [c.attrs.get("style") for c in tree[3].children[0].children[0].children] == [None, "text-align:right"]
 
 
 def test_prose_to_latex_escapes_and_keeps_maths():
@@ -100,6 +109,8 @@ def test_prose_converters_never_fail(s):
 
 
 def test_maths_unicode_mapped_for_pdflatex():
+    def math_unicode(tex: str) -> str:
+        return texsafe.to_latex(texsafe.check(tex))
     assert math_unicode("θ ≥ 0 → x₁ ∈ ℝ") == r"\theta  \geq  0 \to  x_{1} \in  \mathbb{R}"
     assert math_unicode("50%") == r"50\%"
 
@@ -326,7 +337,7 @@ def test_json_contract_shape():
     assert p["text"] == PROSE and p["parts"][0] == {"label": "(a)", "marks": 2, "text": "Expand $(x + y)^3$ — show **every** step."}
     first = p["results"][0]
     assert list(first) == ["label", "goal", "marks", "answer", "steps"]
-    assert list(first["answer"]) == ["text", "latex", "value"]
+    assert list(first["answer"]) == ["text", "latex", "value", "kind"]
     assert set(first["steps"][0]) <= {"rule", "text", "latex", "checked", "check", "relations"}
     assert {"rule", "text", "latex", "checked"} <= set(first["steps"][0])
     by_goal = {r["goal"]: r for r in p["results"]}
@@ -338,7 +349,8 @@ def test_json_contract_shape():
     assert err["error"] == {"message": "the goal `grad` is not implemented yet", "line": 12, "column": 5,
                             "kind": "unsupported"} and "answer" not in err
     authored = [r for r in p["results"] if r["goal"] is None][0]
-    assert authored["answer"]["text"] == PROSE and authored["answer"]["value"] is None
+    assert authored["answer"]["prose"] == PROSE and authored["answer"]["value"] is None
+    assert authored["answer"]["kind"] == "prose" and json.loads(authored["answer"]["text"]) == PROSE
     p2 = doc["problems"][1]
     assert p2["points"] == 2.5 and p2["results"][0]["answer"]["value"] is None
 

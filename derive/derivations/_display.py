@@ -17,6 +17,7 @@ class Group(sp.Function):
     """(x): shown in brackets, `doit` gives x."""
 
     nargs = 1
+    value_arg = 0          # (derive.fasteval evaluates the wrapper as this argument)
 
     def doit(self, **hints: Any) -> Any:
         arg = self.args[0]
@@ -35,6 +36,7 @@ class Named(sp.Function):
     The name is a `Str`, not a Symbol, so it is no free symbol and never substituted."""
 
     nargs = 2
+    value_arg = 1
 
     def doit(self, **hints: Any) -> Any:
         return self.args[1].doit(**hints)

@@ -59,6 +59,36 @@ def kernel_matrix_psd(problem) -> Derived:
     prose = ("$K$ is positive semi-definite: for every $c \\in \\mathbb{R}^N$, "
              "$c^T K c = \\sum_{i,j} c_i c_j \\phi(x_i)^T \\phi(x_j) = \\big\\lVert \\sum_i c_i \\phi(x_i) \\big\\rVert^2 "
              "\\ge 0$.")
+    given = _given_kernel_matrix(problem)
+    if given is not None:
+        more, note = given
+        steps.extend(more)
+        prose += (" " + note) if note else ""
     return Derived(make_answer(None, text="c.T*K*c = ||sum_i c_i*phi(x_i)||^2 >= 0 (K is positive semi-definite)",
                                value=None, tex=r"c^T K c = \Big\lVert \sum_i c_i \phi(x_i) \Big\rVert^2 \ge 0",
                                prose=prose), tuple(steps))
+
+
+def _given_kernel_matrix(problem) -> tuple[list, str] | None:
+    """When the problem gives `K` numbers: the exact verdict on that matrix (steps, a note)."""
+    from ..derivers.definite import explicit, numeric_matrix, verdict_steps
+    from ..sentence import Rel, say
+    b = problem.names.get("K") if problem is not None else None
+    if b is None or b.kind not in ("let", "node", "input", "param") or b.error is not None:
+        return None
+    K = explicit(b.value)
+    if not numeric_matrix(K) or K != K.T:
+        return None
+    Ks = sp.MatrixSymbol("K", *K.shape)
+    verdict = verdict_steps(K, Ks)
+    if verdict is None:
+        return None
+    if verdict.kind == "not_psd":
+        head = say("The problem gives ", Rel(Ks, "=", K, kind="definition"), ", which is not positive "
+                   "semi-definite (", verdict.reason, "), so it is not the kernel matrix of any kernel:")
+        note = "The K given here is not positive semi-definite, so it is not the kernel matrix of any kernel."
+    else:
+        head = say("The problem gives ", Rel(Ks, "=", K, kind="definition"), ", positive semi-definite as a "
+                   "kernel matrix must be (", verdict.reason, "):")
+        note = ""
+    return [make_step("given", head, check=False, substeps=verdict.steps)], note

@@ -17,7 +17,7 @@ from .. import ast
 from ..model import functions as F
 from ..model.expressions import Seq, is_tensor, scalarize
 from ..model.problem import Binding, Problem
-from ..printing import latex, name_latex
+from ..sentence import Code, Math, Rel, say
 from ..steps import Step, make_step, dedupe_chain
 from .registry import Derived, make_answer
 
@@ -124,8 +124,8 @@ def node_step(problem: Problem, b: Binding, subs: dict) -> Step:
     if inner is not None:
         chain.append(inner)
     chain.append(b.value)
-    shown = latex(b.symbol) if b.symbol is not None else name_latex(b.name)
-    text = f"Compute ${shown}$ from its definition, substituting the known values."
+    shown = Math(b.symbol) if b.symbol is not None else Math(sp.Symbol(b.name))
+    text = say("Compute ", shown, " from its definition, substituting the known values.")
     return make_step("substitute", text, *dedupe_chain(chain), where=subs)
 
 
@@ -140,34 +140,44 @@ def explains(cls: type):
     return register
 
 
+_I = sp.Symbol("i", integer=True, positive=True)
+_Y, _Y_HAT = sp.Symbol("y"), sp.Symbol("y_hat")
+
+
+def _ce_definition(n: int) -> Rel:
+    """H(y, ŷ) = −Σ_i y_i log ŷ_i over the n classes (a definition)."""
+    term = sp.IndexedBase("y")[_I] * sp.log(sp.IndexedBase("y_hat")[_I])
+    return Rel(sp.Function("H")(_Y, _Y_HAT), "=", -sp.Sum(term, (_I, 1, n)), kind="definition")
+
+
 @explains(F.CrossEntropy)
 def _cross_entropy(problem: Problem, display: Any, value: Any, subs: dict) -> list[Step]:
     y_disp, yh_disp = display.args
     y, yh = (realized for realized in (a.xreplace(subs).doit() for a in display.args))
     n = len(list(y))
-    idx = sp.Symbol("i", integer=True, positive=True)
-    yi, yhi = sp.Indexed(sp.IndexedBase(latex(y_disp) if False else "y"), idx), None
-    steps = [make_step("definition",
-                       f"Cross-entropy of the prediction $\\hat y$ against the target $y$ "
-                       f"(natural logarithm, {n} classes): "
-                       "$H(y, \\hat y) = -\\sum_i y_i \\log \\hat y_i$.", check=False)]
+    steps = [make_step("definition", say("Cross-entropy of the prediction ", Math(_Y_HAT), " against the target ",
+                                         Math(_Y), f" (natural logarithm, {n} classes): ", _ce_definition(n), "."),
+                       check=False)]
     kept = [(i + 1, a, b) for i, (a, b) in enumerate(zip(y, yh)) if a != 0]
     dropped = [i + 1 for i, a in enumerate(y) if a == 0]
     with sp.evaluate(False):
         terms = [sp.Mul(a, sp.log(b)) for _, a, b in kept]
         terms = terms if len(terms) != 1 else [sp.Mul(kept[0][1], sp.log(kept[0][2]), evaluate=False)]
         summed = -sp.Add(*terms) if len(terms) > 1 else -terms[0] if terms else sp.Integer(0)
-    note = ""
+    note = say()
     if dropped:
         zero_log = [i for i in dropped if yh[i - 1] == 0]
-        note = (f" The terms with $y_i = 0$ (i = {', '.join(map(str, dropped))}) contribute "
-                f"$0 \\cdot \\log \\hat y_i = 0$ and are dropped"
-                + (" (with the convention $0 \\log 0 = 0$ where $\\hat y_i = 0$)" if zero_log else "") + ".")
+        yi, yhi = sp.IndexedBase("y")[_I], sp.IndexedBase("y_hat")[_I]
+        note = say(" The terms with ", Math(sp.Eq(yi, 0, evaluate=False)), f" (i = {', '.join(map(str, dropped))}) "
+                   "contribute ", Rel(sp.Mul(0, sp.log(yhi), evaluate=False), "=", 0, kind="fact"), " and are dropped",
+                   say(" (with the convention ", Rel(sp.Mul(0, sp.log(0, evaluate=False), evaluate=False), "=", 0,
+                                                     kind="definition"),
+                       " where ", Math(sp.Eq(yhi, 0, evaluate=False)), ")") if zero_log else "", ".")
     chain = [F.CrossEntropy(y_disp, yh_disp), summed, value]
     nicer = tidy_logs(value)
     if nicer != value:
         chain.append(nicer)
-    steps.append(make_step("drop_zero_terms", "Substitute the vectors." + note, *dedupe_chain(chain), where=subs))
+    steps.append(make_step("drop_zero_terms", say("Substitute the vectors.", note), *dedupe_chain(chain), where=subs))
     return steps
 
 
@@ -183,7 +193,7 @@ def decimal_step(value: Any) -> list[Step]:
     v = scalarize(value)
     if isinstance(v, sp.Expr) and v.is_number and not v.is_Rational:
         approx = sp.Float(sp.N(v, 15), 6)
-        return [make_step("decimal", "As a decimal:", v, approx, relation="≈")]
+        return [make_step("decimal", say("As a decimal:"), v, approx, relation="≈")]
     return []
 
 
@@ -199,9 +209,9 @@ def evaluate(problem: Problem, expr: ast.Expr) -> Derived:
         b = problem.resolve(expr.id, expr.pos)
         value = b.value
         if b.kind != "node":
-            steps.append(make_step("given", f"${latex(b.symbol)}$ is given.", b.symbol, value, where=subs)
+            steps.append(make_step("given", say(Math(b.symbol), " is given."), b.symbol, value, where=subs)
                          if b.symbol is not None and isinstance(value, sp.Basic) else
-                         make_step("given", f"`{b.name}` is given.", check=False))
+                         make_step("given", say(Code(b.name), " is given."), check=False))
     else:
         display = problem.display(expr)
         value = problem.value(expr)
@@ -219,10 +229,10 @@ def evaluate(problem: Problem, expr: ast.Expr) -> Derived:
             if inner is not None:
                 chain.append(inner)
             chain.append(value)
-            steps.append(make_step("substitute", "Substitute the known values and evaluate.",
+            steps.append(make_step("substitute", say("Substitute the known values and evaluate."),
                                    *dedupe_chain(chain), where=subs))
         elif isinstance(value, Seq):
-            steps.append(make_step("evaluate", "Evaluate each item.", check=False))
+            steps.append(make_step("evaluate", say("Evaluate each item."), check=False))
     value = tidy_logs(value)
     steps.extend(decimal_step(value))
     return Derived(make_answer(value), tuple(steps))

@@ -1,5 +1,6 @@
-"""Matrix calculus with the steps a good student writes: `grad`, `hessian`, `convex`,
-`expand`, `simplify` for scalar functions of symbolic vectors and matrices.
+"""Matrix calculus with the steps a good student writes: `grad`, `hessian`, `expand`,
+`simplify` for scalar functions of symbolic vectors and matrices (`convex` in
+convexity.py decides from the Hessian derived here).
 
 In:  a problem and a goal call (`grad(L, w)`, `hessian(L, w)`, `convex(L, w)`,
      `expand(dist)`, `simplify(E)`), where L is a node, a user function or an expression
@@ -249,7 +250,8 @@ def _chain_tex(ch: M.Chain) -> str:
 
 def _const_tex(t: M.Term, others: tuple, od: Any) -> str:
     """LaTeX of the constant factor of a term (its coefficient and the scalars free of x)."""
-    parts = [] if t.coef == 1 else ["-" if t.coef == -1 else latex(t.coef)]
+    coef = r"\left(%s\right)" % latex(t.coef) if isinstance(t.coef, sp.Add) else latex(t.coef)
+    parts = [] if t.coef == 1 else ["-" if t.coef == -1 else coef]
     parts += [r"\left(%s\right)" % latex(M.chain_expr(M.orient_scalar(s, od))) for s in others]
     return " ".join(parts) + (r"\, " if parts and parts != ["-"] else "")
 
@@ -735,13 +737,10 @@ def _with_values(problem: Problem, answer: Any, text_expr: Any) -> tuple[Any, An
         elif b.kind in ("let", "input", "param") and b.symbol is not None and isinstance(b.value, sp.Basic) \
                 and not is_tensor(b.value) and b.symbol != b.value:
             subs[b.symbol] = b.value
-    if not subs or not (answer.atoms(sp.MatrixSymbol) & set(subs)):
+    if not subs or not ((answer.atoms(sp.MatrixSymbol) | answer.free_symbols) & set(subs)):
         return None, answer, text_expr, []
-    val = answer.xreplace(subs).doit()
-    if isinstance(val, MatrixExpr) and not val.atoms(sp.MatrixSymbol):
-        val = sp.ImmutableMatrix(val.as_explicit())
-    if isinstance(val, sp.MatrixBase):
-        val = sp.ImmutableMatrix(val.applyfunc(sp.expand))
+    from .definite import explicit
+    val = explicit(answer.xreplace(subs))
     from .evaluate import substituted
     step = make_step("substitute", "Substitute the given values:", answer, substituted(answer, subs), val,
                      where=subs)
@@ -805,100 +804,6 @@ def hessian_steps(problem: Problem, call: ast.Call, goal: str) -> tuple[Poly, li
                            f"$\\nabla^2 {latex(f_sym)} = \\partial^2 {latex(f_sym)}/\\partial {xt}\\,\\partial {xt}^T$; "
                            "differentiate each term of the gradient:", *_dedupe(chain), where=where, substeps=subs))
     return H, steps, x, f_sym, where
-
-
-def convex(problem: Problem, call: ast.Call) -> Derived:
-    H, steps, x, f_sym, where = hessian_steps(problem, call, "convex")
-    xt = latex(x)
-    if isinstance(x, sp.Symbol):
-        return _convex_scalar(H, steps, x, f_sym)
-    if H.depends_on(x):
-        verdict = _counterexample(H, x, steps)
-        if verdict is not None:
-            return verdict
-        raise Unsupported(f"the Hessian depends on `{x}`; deciding convexity needs more than its form")
-    v = sp.MatrixSymbol("v", x.shape[0], 1)
-    quad = _quadratic_form(H, v)
-    vHv = sp.MatMul(sp.Transpose(v), M.poly_expr(H, x), v, evaluate=False)
-    if quad is not None:
-        sos, nonneg = quad
-        steps.append(make_step("quadratic_form", f"For any vector $v$ (the shape of ${xt}$), the quadratic form of "
-                               "the Hessian is a sum of squares with nonnegative weights:", vHv, sos[0], sos[1]))
-        steps.append(make_step("nonnegative", "A squared norm is never negative, so", sos[1], sp.Integer(0),
-                               relation="≥", check=False))
-        prose = (f"Yes: $v^T \\nabla^2 {latex(f_sym)}\\, v = {latex(sos[1])} \\ge 0$ for every $v$, so the Hessian "
-                 f"is positive semidefinite everywhere and ${latex(f_sym)}$ is convex in ${xt}$ "
-                 "(every local minimum is a global one).")
-        return Derived(make_answer(sp.true, text="True", value=True, prose=prose), tuple(steps))
-    verdict = _counterexample(H, x, steps)
-    if verdict is not None:
-        return verdict
-    raise Unsupported(f"could not decide whether ${latex(M.poly_expr(H, x))}$ is positive semidefinite "
-                      "for every value of the other matrices", call.pos)
-
-
-def _convex_scalar(H: Poly, steps: list[Step], x: Any, f_sym: Any) -> Derived:
-    h = sp.sympify(M.poly_expr(H), strict=True)
-    if h.is_nonnegative:
-        prose = f"Yes: the second derivative ${latex(h)} \\ge 0$ everywhere, so ${latex(f_sym)}$ is convex."
-        return Derived(make_answer(sp.true, text="True", value=True, prose=prose), tuple(steps))
-    if h.is_negative:
-        prose = f"No: the second derivative ${latex(h)} < 0$, so ${latex(f_sym)}$ is not convex."
-        return Derived(make_answer(sp.false, text="False", value=False, prose=prose), tuple(steps))
-    raise Unsupported(f"the sign of the second derivative {h} is not determined")
-
-
-def _quadratic_form(H: Poly, v: Any) -> tuple[tuple[Any, Any], bool] | None:
-    """vᵀHv as Σ cₖ (Aₖv)ᵀ(Aₖv) = Σ cₖ‖Aₖv‖² with cₖ ≥ 0, or None."""
-    products, norms = [], []
-    for t in H.sorted_terms():
-        if t.scalars or not t.chain:
-            return None
-        c = sp.sympify(t.coef, strict=True)
-        if not c.is_nonnegative:
-            return None
-        ch = t.chain
-        if len(ch) == 1 and isinstance(ch[0].base, sp.Identity):
-            half = (M.Factor(v),)
-            hv = v
-        elif len(ch) % 2 == 0 and M.symmetric_chain(ch):
-            half = ch[len(ch) // 2:]
-            hv = sp.MatMul(M.chain_expr(half), v)
-        else:
-            return None
-        products.append(sp.MatMul(c, sp.Transpose(hv), hv, evaluate=False) if c != 1
-                        else sp.MatMul(sp.Transpose(hv), hv, evaluate=False))
-        norms.append(c * F.Norm(hv) ** 2)
-    if not products:
-        return None
-    sum_p = sp.MatAdd(*products, evaluate=False) if len(products) > 1 else products[0]
-    return (sum_p, sp.Add(*norms)), True
-
-
-def _counterexample(H: Poly, x: Any, steps: list[Step]) -> Derived | None:
-    """Random integer values where vᵀHv < 0: the function is not convex."""
-    import random
-    from ..verify import _random_point, _subs_point
-    rnd = random.Random(5)
-    He = M.poly_expr(H, x)
-    v = sp.MatrixSymbol("v", x.shape[0], 1)
-    q = sp.MatMul(sp.Transpose(v), He, v)
-    for _ in range(30):
-        point = _random_point([q], rnd)
-        try:
-            val = _subs_point(q, point)
-        except (TypeError, ValueError):
-            return None
-        if val.is_number and val < 0:
-            shown = {k: vv for k, vv in point.items() if isinstance(k, sp.MatrixSymbol)}
-            vals = ", ".join(f"${latex(k)} = {latex(vv)}$" for k, vv in sorted(shown.items(), key=lambda kv: kv[0].name))
-            steps.append(make_step("counterexample", f"At {vals}, the quadratic form of the Hessian is negative:",
-                                   q.xreplace(shown), val))
-            prose = ("No: at the values shown the Hessian has a direction $v$ with $v^T \\nabla^2 f\\, v < 0$, "
-                     "so the function is not convex in general (it is convex exactly where its Hessian is "
-                     "positive semidefinite).")
-            return Derived(make_answer(sp.false, text="False", value=False, prose=prose), tuple(steps))
-    return None
 
 
 # ---- expand and simplify ------------------------------------------------------------------

@@ -853,7 +853,7 @@ def _factor_flat(items: list[tuple[Any, Chain]], shape: tuple, orient: Any, dept
         out = body if content == 1 else scaled(content, body)
         return out, pre + suf + g
     # group by the first factor: Σ_f f · R_f with all R_f equal up to a scalar
-    for side in ("left", "right"):
+    for side in ("left", "right") if all(chains) else ():   # (an empty chain, the identity, has no first factor)
         groups: dict[tuple, list] = {}
         heads: dict[tuple, Factor] = {}
         for c, ch in items:

@@ -37,18 +37,82 @@ Strategy = Callable[[Problem, ast.Call], "Derived | None"]
 INDEX: dict[str, str] = {name: modules_of(name)[0] for name in (*GOALS, *FAMILY_BUILTINS) if modules_of(name)}
 
 
+# Every `answer.kind` (docs/json.md has a row for each; a test checks).  The first ones'
+# `text` is what SymPy's parse_expr reads back; QUOTED_KINDS' is a quoted string literal;
+# a choice's is its option label(s), a statement's derive's own words.
+ANSWER_KINDS = ("number", "expression", "vector", "matrix", "matrix_expression", "list", "shape", "mapping",
+                "interval", "set", "boolean", "choice", "string", "prose", "statement")
+QUOTED_KINDS = ("string", "prose")
+ERROR_KINDS = {Unsupported: "unsupported", CheckFailed: "check_failed", LimitError: "limit",
+               InternalError: "internal"}     # any other DeriveError: "error"
+
+
+def answer_kind(expr: Any, choice: str | None = None, prose: str | None = None) -> str:
+    """What an answer is, for `Answer.extra["kind"]` and the JSON `answer.kind` (docs/json.md).
+
+    number, expression (a scalar with symbols), vector, matrix (explicit), matrix_expression
+    (MatrixSymbol algebra), list, shape, mapping (name -> value), interval, set, boolean,
+    choice, string (a string value), prose (Markdown: an authored answer or pseudocode),
+    statement (derive's words: the conclusion of a derivation, no value).
+    """
+    import sympy as sp
+    from fractions import Fraction
+    from sympy.matrices.expressions import MatrixExpr
+    if choice is not None:
+        return "choice"
+    if expr is None:
+        return "statement"
+    if isinstance(expr, str):
+        return "prose" if prose is not None else "string"
+    if isinstance(expr, (bool, sp.logic.boolalg.BooleanAtom)):
+        return "boolean"
+    if isinstance(expr, dict):
+        return "mapping"
+    if isinstance(expr, tuple) and type(expr) is tuple and all(
+            isinstance(d, (int, sp.Expr)) and not isinstance(d, bool) for d in expr):
+        return "shape"                     # (a Seq, the language's list, is a tuple subclass)
+    if isinstance(expr, (list, tuple)):
+        return "list"
+    if isinstance(expr, sp.Interval):
+        return "interval"
+    if isinstance(expr, sp.Set):
+        return "set"
+    if isinstance(expr, sp.MatrixBase):
+        if expr.shape == (1, 1):
+            return answer_kind(expr[0, 0])
+        return "vector" if expr.shape[1] == 1 else "matrix"
+    if isinstance(expr, MatrixExpr):
+        return "matrix_expression"
+    if isinstance(expr, (int, float, Fraction)):
+        return "number"
+    if isinstance(expr, sp.Basic) and not expr.free_symbols:
+        return "number"
+    return "expression"
+
+
 def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex: str | None = None,
                 choice: str | None = None, prose: Any = None, extra: dict | None = None,
                 display: Any = None) -> Answer:
     """An Answer with text, LaTeX and JSON value worked out from `expr` unless given.
 
     `display` is the object to show instead of `expr` (its LaTeX becomes `latex`); `tex`
-    is the older way of saying the same with a LaTeX string (being retired: maths is data)."""
+    is the older way of saying the same with a LaTeX string (being retired: maths is data).
+    Its kind (`answer_kind`) is the first item of `extra`.  A string's or prose's text is
+    quoted (`json.dumps`: a literal that parse_expr, ast.literal_eval and JSON read back
+    as the string), so no text ever holds spec-written code; a string's value is itself.
+    """
+    import json
     if display is not None:
         tex = latex(display)
-    return Answer(expr, answer_text(expr) if text is None else text, latex(expr) if tex is None else tex,
+    kind = answer_kind(expr, choice, prose)
+    text = answer_text(expr) if text is None else text
+    if kind in QUOTED_KINDS:
+        text = json.dumps(text, ensure_ascii=False)
+        if kind == "string" and value == "auto":
+            value = expr
+    return Answer(expr, text, latex(expr) if tex is None else tex,
                   answer_value(expr) if value == "auto" else value, choice, prose,
-                  tuple((extra or {}).items()), display)
+                  (("kind", kind),) + tuple((extra or {}).items()), display)
 
 
 def strategy(ref: "str | Strategy") -> Strategy:
@@ -202,8 +266,7 @@ def _bounded(derived: Derived) -> Derived:
 
 def _error_result(goal: Goal, goal_text: str | None, exc: DeriveError) -> Result:
     exc.at(goal.pos)
-    kind = {Unsupported: "unsupported", CheckFailed: "check_failed", LimitError: "limit",
-            InternalError: "internal"}.get(type(exc), "error")
+    kind = ERROR_KINDS.get(type(exc), "error")
     line, col = (exc.pos.line, exc.pos.column) if exc.pos else (None, None)
     return Result(goal.label, goal_text, None, (), ErrorInfo(exc.message, line, col, kind), goal.marks, goal.pos)
 

@@ -387,3 +387,14 @@ def _mse(ev, args, kw, node):
 @builtin("loss", nargs=(1, 99), doc="an unspecified scalar loss of its arguments; pair with `given grad(...)`")
 def _loss(ev, args, kw, node):
     return F.Loss(*[_math(a, n, "loss") for a, n in zip(args, node.args)])
+
+
+
+@builtin("load", nargs=(1, 1), doc='load("w.csv") or load("w.npy"): a vector or matrix from a file '
+                                   "under the spec's folder, exactly")
+def _load(ev, args, kw, node):
+    from .loading import load_tensor        # (only runs that load a file import it)
+    (name,) = args
+    if not isinstance(name, str):
+        raise SpecError('`load` needs a file name in quotes, such as load("w1.csv")', node.args[0].pos)
+    return load_tensor(name, node, check_entries)

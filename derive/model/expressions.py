@@ -33,6 +33,7 @@ from .. import ast
 from ..errors import DeriveError, InternalError, LimitError, SpecError, Unsupported
 from ..limits import check as _deadline
 from .functions import explicit, is_tensor
+from .numbers import plain_numbers as _plain_numbers, rational_entries as _rational_entries
 
 if TYPE_CHECKING:
     from .problem import Problem
@@ -228,14 +229,15 @@ class Evaluator:
                     if not isinstance(row, Seq):
                         raise SpecError("every inner list must hold tensors, like the first", item.pos)
                 return Seq(rows)
-            rows = [[self.scalar(e, "a matrix entry") for e in row.items] for row in node.items]
+            rows = [_plain_numbers(row.items) or [self.scalar(e, "a matrix entry") for e in row.items]
+                    for row in node.items]
             widths = {len(r) for r in rows}
             if len(widths) != 1:
                 raise SpecError("the rows of a matrix literal have different lengths "
                                 f"({', '.join(str(len(r)) for r in rows)})", node.pos)
             check_entries(len(rows), len(rows[0]), node)
             return sp.ImmutableMatrix(rows)
-        vals = [self.eval(i) for i in node.items]
+        vals = _plain_numbers(node.items) or [self.eval(i) for i in node.items]
         if all(is_tensor(v) for v in vals):
             return Seq(vals)
         for v, item in zip(vals, node.items):
@@ -345,6 +347,8 @@ _UNDEFINED = (sp.S.ComplexInfinity, sp.S.NaN, sp.S.Infinity, sp.S.NegativeInfini
 
 def _defined(x: Any, node: ast.Expr) -> Any:
     """`x`, unless it is or holds ∞ or NaN (`0^-1`, `0/0` that sympy let through)."""
+    if isinstance(x, sp.Rational) or (isinstance(x, sp.MatrixBase) and _rational_entries(x)):
+        return x                                  # (the common case: nothing to look for)
     if isinstance(x, sp.Basic) and not isinstance(x, sp.MatrixSymbol) and x.has(*_UNDEFINED):
         what = "division by zero" if x.has(sp.S.ComplexInfinity) else \
             "this is undefined (0/0, ∞ − ∞ or similar)" if x.has(sp.S.NaN) else "this is infinite"

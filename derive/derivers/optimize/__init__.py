@@ -1,0 +1,29 @@
+"""One-variable optimisation goals: `gd`, `lr_range` and `optimal_lr`.
+
+In: a goal call whose first argument names a function of one scalar variable defined in
+the problem (`f(w) = EXPR`), with keyword arguments `start`, `lr`, `steps`.
+Out: a `Derived` answer with checked steps.  The modules, one concern each:
+
+* `objective`: the function (f, f', f'') and the keyword arguments, read and checked;
+* `display`: sympy display objects (a value put in, lo < x < hi, 0.1 for 1/10, f'');
+* `common`: steps shared by the goals (derivatives, values at a point) and the check of
+  an answer's sentence;
+* `run`: the gradient-descent iterates themselves, exact then to 30 digits;
+* `iterates`: `gd`, every iterate with the numbers put in (w_1 = 5 - (1/10)(2*5 + 2) = 19/5);
+* `rates` (with `faster` and `local`): `lr_range`, 0 < η < 2/f'' for a quadratic from
+  |1 − η f''| < 1, the rates faster than a reference one, local conditions otherwise;
+* `newton`: `optimal_lr`, η* = 1/f''(w0), the minimiser of the second-order Taylor model.
+
+Every relation shown is checked by `make_step` on the problem's numbers, or labelled a
+definition, an assumption or a fact.  The derivers are importable from here
+(`derive.derivers.optimize.gd`, `.lr_range`, `.optimal_lr`).
+"""
+from .common import derivative_steps, value_step
+from .iterates import closed_form_step, gd, iterate_step, update_rule_step
+from .newton import optimal_lr
+from .objective import Objective, objective
+from .rates import lr_range
+from .run import Run, numeric, run_gd
+
+__all__ = ["Objective", "Run", "closed_form_step", "derivative_steps", "gd", "iterate_step", "lr_range",
+           "numeric", "objective", "optimal_lr", "run_gd", "update_rule_step", "value_step"]
