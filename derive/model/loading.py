@@ -81,7 +81,7 @@ def read_bytes(path: Path, shown: str, node: ast.Expr) -> bytes:
 
 
 def _entry(text: str, src: Source, line: int, col: int, start: int, call: str) -> Fraction:
-    from ..syntax import _number
+    from ..literals import number as _number
     cell = text.strip()
     lead = len(text) - len(text.lstrip())
     here = Pos(src, line, col + lead, line, col + lead + max(len(cell), 1), start + lead, start + lead + len(cell))
