@@ -62,7 +62,7 @@ def _for_check(expr: Any, where: dict | None) -> Any:
     re-canonicalise it, and took most of a check's time)."""
     if isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase):
         e = expr.xreplace(where) if where else expr
-        if e.atoms(sp.MatrixSymbol):
+        if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)
             return e
     return realize(expr, where)
 

@@ -284,3 +284,12 @@ def test_the_attention_gradient_with_an_expression_as_a_weight_is_unsupported_no
     err = error_of(text)
     assert err.kind == "unsupported"
     assert (err.line, err.column) == (12, 8)
+
+
+def test_confusion_with_every_score_at_the_threshold_counts_them_positive():
+    """A step whose display symbol is bound to a plain Python int (every count 0) was an
+    internal error in the equality check; scikit-learn's rule: score ≥ threshold is positive."""
+    spec = 'problem "p" {\n let s = [0, 0, 0]\n let y = [1, 0, 1]\n find confusion(s, y, threshold = 0)\n}'
+    (r,) = derive.solve(spec).results
+    assert r.error is None, r.error
+    assert r.answer.value == [[0, 1], [0, 2]]      # true 0: one predicted 1; true 1: both predicted 1
