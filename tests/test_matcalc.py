@@ -119,8 +119,11 @@ def test_least_squares_hessian_and_convexity(ls):
     X = rand(5, 3)
     assert close(evaluate(b.answer.text, {"X": X}), 2 * X.T @ X)
     assert c.answer.value is True
-    assert "\\lVert X v" in c.answer.prose.replace(" ", "").replace("\\left", "").replace("\\right", "") \
-        or "X v" in c.answer.prose
+    from derive.sentence import Sentence
+    from derive.sentence_print import sentence_md
+    prose = sentence_md(c.answer.prose) if isinstance(c.answer.prose, Sentence) else c.answer.prose
+    assert "\\lVert X v" in prose.replace(" ", "").replace("\\left", "").replace("\\right", "") \
+        or "X v" in prose
 
 
 def test_pseudocode_mentions_batch_and_learning_rate(ls):
