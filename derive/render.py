@@ -608,8 +608,8 @@ def _result_json(r: Result) -> dict:
     ans: dict[str, Any] = {"text": a.text, "latex": a.latex, "value": _clean(a.value), "kind": kind}
     if a.choice is not None:
         ans["choice"] = a.choice
-    if kind == "prose" and isinstance(a.prose, str):
-        ans["prose"] = a.prose
+    if kind == "prose" and a.prose is not None:    # the Markdown shown (a derived sentence printed)
+        ans["prose"] = print_sentence(a.prose, "md") if isinstance(a.prose, Sentence) else a.prose
     for k, v in a.extra:
         if k not in ans:
             ans[k] = _clean(v)

@@ -128,8 +128,9 @@ def test_strings_and_prose_are_quoted_literals(answers):
         raw = json.loads(a["text"])                          # a JSON string literal ...
         assert ast.literal_eval(a["text"]) == raw            # ... Python reads the same string ...
         assert parse_expr(a["text"]) == raw                  # ... and so does parse_expr
-        if a["kind"] == "prose":
-            assert a["prose"] == raw and a["value"] is None
+        if a["kind"] == "prose":     # authored prose: the same Markdown; pseudocode: its lines as Markdown
+            assert isinstance(a["prose"], str) and a["prose"] and a["value"] is None
+            assert a["prose"] == raw or "\n1. " in raw      # (pseudocode: its numbered lines in `text`)
         else:
             assert a["value"] == raw
     hostile = [a for n, a in answers if n == "hostile.spec"]
