@@ -92,7 +92,7 @@ def test_console_script_from_another_folder(venv, tmp_path, fmt):
     assert MARKERS[fmt] in proc.stdout.decode()
     assert "Traceback" not in err
     assert _site_files(venv) == before, "derive wrote into its own installation"
-    assert list((tmp_path / "cache" / "derive").glob("spec-*.lark")), "the parser cache is in the private folder"
+    assert list((tmp_path / "cache" / "derive").glob("spec-*.tables")), "the parser cache is in the private folder"
 
 
 def test_seed_spec_every_format_and_stdin(venv, tmp_path):
