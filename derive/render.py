@@ -589,8 +589,8 @@ def _step_json(step: Step) -> dict:
 
 
 def _relation_json(r: Any) -> dict:
-    from .sentence import RELATIONS
-    return {"part": "text", "latex": f"{latex(r.lhs)} {RELATIONS[r.op][0]} {latex(r.rhs)}", "op": r.op,
+    from .sentence_print import rel_latex
+    return {"part": "text", "latex": rel_latex(r), "op": r.op,
             "kind": r.kind, "checked": r.checked}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import Any, Callable
 
 from .sentence import RELATIONS, Code, Em, Math, Rel, Sentence
 
@@ -45,41 +45,40 @@ def _latex_math(x: Any) -> str:
     return latex(x)
 
 
-def _rel_latex(r: Rel) -> str:
+def rel_latex(r: Rel) -> str:
+    """`lhs op rhs` of a relation in LaTeX."""
     return f"{_latex_math(r.lhs)} {RELATIONS[r.op][0]} {_latex_math(r.rhs)}"
 
 
-def sentence_md(s: Sentence) -> str:
-    out = []
-    for p in s.parts:
-        if isinstance(p, str):
-            out.append(md_escape(p))
-        elif isinstance(p, Math):
-            out.append(f"${_latex_math(p.expr)}$")
-        elif isinstance(p, Rel):
-            out.append(f"${_rel_latex(p)}$")
-        elif isinstance(p, Em):
-            out.append(f"*{md_escape(p.text)}*")
-        elif isinstance(p, Code):
-            out.append(md_code(_plain(p.text)))
-    return "".join(out)
+def _printer(text: Callable[[str], str], math: Callable[[Any], str], rel: Callable[[Rel], str],
+             em: Callable[[str], str], code: Callable[[str], str]) -> Callable[[Sentence], str]:
+    """A sentence printer from one function per kind of part (plain text already cleaned of
+    control characters is what `text`, `em` and `code` receive)."""
+    def print_(s: Sentence) -> str:
+        out = []
+        for p in s.parts:
+            if isinstance(p, str):
+                out.append(text(_plain(p)))
+            elif isinstance(p, Math):
+                out.append(math(p.expr))
+            elif isinstance(p, Rel):
+                out.append(rel(p))
+            elif isinstance(p, Em):
+                out.append(em(_plain(p.text)))
+            elif isinstance(p, Code):
+                out.append(code(_plain(p.text)))
+        return "".join(out)
+    return print_
 
 
-def sentence_latex(s: Sentence) -> str:
-    from .texchars import escape_text, escape_verbatim
-    out = []
-    for p in s.parts:
-        if isinstance(p, str):
-            out.append(escape_text(_plain(p)))
-        elif isinstance(p, Math):
-            out.append(f"${_latex_math(p.expr)}$")
-        elif isinstance(p, Rel):
-            out.append(f"${_rel_latex(p)}$")
-        elif isinstance(p, Em):
-            out.append(r"\emph{%s}" % escape_text(_plain(p.text)))
-        elif isinstance(p, Code):
-            out.append(r"\texttt{%s}" % escape_verbatim(_plain(p.text)))
-    return "".join(out)
+def _tex(x: str) -> str:
+    from .texchars import escape_text
+    return escape_text(x)
+
+
+def _tex_code(x: str) -> str:
+    from .texchars import escape_verbatim
+    return r"\texttt{%s}" % escape_verbatim(x)
 
 
 def mathml_of(x: Any, display: bool = False, displaystyle: bool = False) -> str:
@@ -105,39 +104,26 @@ def _rel_mathml(r: Rel) -> str:
     return f'<math xmlns="{MATHML_NS}"><mrow>{body}</mrow></math>'
 
 
-def sentence_html(s: Sentence) -> str:
-    out = []
-    for p in s.parts:
-        if isinstance(p, str):
-            out.append(html.escape(_plain(p), quote=False))
-        elif isinstance(p, Math):
-            out.append(_mathml(p.expr))
-        elif isinstance(p, Rel):
-            out.append(_rel_mathml(p))
-        elif isinstance(p, Em):
-            out.append(f"<em>{html.escape(_plain(p.text), quote=False)}</em>")
-        elif isinstance(p, Code):
-            out.append(f"<code>{html.escape(_plain(p.text), quote=False)}</code>")
-    return "".join(out)
-
-
 def _inline(x: Any) -> str:
     from .pretty import inline
     return inline(x)
 
 
-def sentence_text(s: Sentence) -> str:
-    out = []
-    for p in s.parts:
-        if isinstance(p, str):
-            out.append(_plain(p))
-        elif isinstance(p, Math):
-            out.append(_inline(p.expr))
-        elif isinstance(p, Rel):
-            out.append(f"{_inline(p.lhs)} {RELATIONS[p.op][1]} {_inline(p.rhs)}")
-        elif isinstance(p, (Em, Code)):
-            out.append(_plain(p.text))
-    return "".join(out)
+def _rel_text(r: Rel) -> str:
+    return f"{_inline(r.lhs)} {RELATIONS[r.op][1]} {_inline(r.rhs)}"
+
+
+def _esc(x: str) -> str:
+    return html.escape(x, quote=False)
+
+
+sentence_md = _printer(md_escape, lambda x: f"${_latex_math(x)}$",
+                       lambda r: f"${rel_latex(r)}$", lambda t: "*" + md_escape(t) + "*", md_code)
+sentence_latex = _printer(_tex, lambda x: f"${_latex_math(x)}$", lambda r: f"${rel_latex(r)}$",
+                          lambda t: r"\emph{%s}" % _tex(t), _tex_code)
+sentence_html = _printer(_esc, _mathml, _rel_mathml, lambda t: f"<em>{_esc(t)}</em>",
+                         lambda t: f"<code>{_esc(t)}</code>")
+sentence_text = _printer(lambda t: t, _inline, _rel_text, lambda t: t, lambda t: t)
 
 
 PRINTERS = {"md": sentence_md, "latex": sentence_latex, "html": sentence_html, "text": sentence_text}
