@@ -95,3 +95,32 @@ class Tex(sp.Basic):
 def minus(a: Any, b: Any) -> Any:
     """a − b shown in that order."""
     return sp.Add(a, sp.Mul(-1, b, evaluate=False), evaluate=False)
+
+
+class SumOver(sp.Function):
+    """Σ_i body: a sum over an index named without limits (Σ_c TP_c), as written; not evaluated.
+
+    Wrap it in `derive.notation.Named` to give it a value."""
+
+    nargs = 2
+
+    def _latex(self, printer: Any) -> str:
+        return r"\sum_{%s} %s" % (printer._print(self.args[1]), printer._print(self.args[0]))
+
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+        index = printer._print(self.args[1])
+        return prettyForm(*printer._print(self.args[0]).left("Σ_%s " % index))
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        dom = printer.dom
+        under, op, row = dom.createElement("munder"), dom.createElement("mo"), dom.createElement("mrow")
+        op.appendChild(dom.createTextNode("∑"))
+        under.appendChild(op)
+        under.appendChild(printer._print(self.args[1]))
+        row.appendChild(under)
+        row.appendChild(printer._print(self.args[0]))
+        return row
+
+    def _sympystr(self, printer: Any) -> str:
+        return "Sum_%s(%s)" % (printer._print(self.args[1]), printer._print(self.args[0]))
