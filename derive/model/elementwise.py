@@ -40,15 +40,19 @@ class HadamardDiv(MatrixExpr):
             return sp.ImmutableMatrix(b.shape[0], b.shape[1], [x / y for x, y in zip(tops, b)])
         return HadamardDiv(a, b)
 
-    def _side(self, printer: Any, x: Any, fmt: str) -> str:
+    def _side_latex(self, printer: Any, x: Any) -> str:
         s = printer._print(x)
-        return (r"\left(%s\right)" if fmt == "latex" else "(%s)") % s if isinstance(x, (sp.MatAdd, sp.Add)) else s
+        return r"\left(%s\right)" % s if isinstance(x, (sp.MatAdd, sp.Add)) else s
+
+    def _side_str(self, printer: Any, x: Any) -> str:
+        s = printer._print(x)
+        return "(%s)" % s if isinstance(x, (sp.MatAdd, sp.Add)) else s
 
     def _latex(self, printer: Any) -> str:
-        return r"%s \oslash %s" % (self._side(printer, self.args[0], "latex"), self._side(printer, self.args[1], "latex"))
+        return r"%s \oslash %s" % (self._side_latex(printer, self.args[0]), self._side_latex(printer, self.args[1]))
 
     def _sympystr(self, printer: Any) -> str:
-        return "%s/%s" % (self._side(printer, self.args[0], "str"), self._side(printer, self.args[1], "str"))
+        return "%s/%s" % (self._side_str(printer, self.args[0]), self._side_str(printer, self.args[1]))
 
     def _pretty(self, printer: Any) -> Any:
         from sympy.printing.pretty.stringpict import prettyForm

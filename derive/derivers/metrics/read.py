@@ -85,7 +85,7 @@ def read(problem: Problem, call: ast.Call, goal: str) -> Data:
     classes_v, classes_node = _kw(problem, call, "classes")
     classes = None
     if classes_v is not None:
-        classes = _numbers(classes_v, classes_node, "`classes`")
+        classes = _numbers(classes_v, classes_node, "the classes")
         if len(set(classes)) != len(classes) or len(classes) < 2:
             raise SpecError("`classes` lists two or more different labels", classes_node.pos)
     scores = _numbers(s_value, s_node, "the scores", allow_matrix=True)
