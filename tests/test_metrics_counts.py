@@ -111,3 +111,22 @@ def test_hadamard_quotient_prints_in_every_format_and_refuses_a_zero_entry():
     assert q.shape == (2, 1) and q._entry(1, 0) == (a[1, 0] + b[1, 0]) / b[1, 0]
     with pytest.raises(ZeroDivisionError):
         HadamardDiv(sp.ImmutableMatrix([1, 2]), sp.ImmutableMatrix([1, 0])).doit()
+
+
+def test_the_example_spec_solves_and_agrees_with_sklearn():
+    from pathlib import Path
+    sol = derive.solve(str(Path(__file__).resolve().parents[1] / "examples" / "metrics-counts.spec"))
+    assert sol.ok
+    first, second = sol.problems
+    y, p = labels_with(96, 8, 4, 92)
+    got = [float(r.answer.expr) for r in first.results[:5] if not hasattr(r.answer.expr, "shape")]
+    want = [precision_score(y, p), recall_score(y, p), f1_score(y, p), accuracy_score(y, p)]
+    assert got == pytest.approx(want)
+    # per-class recall: labels built with 36 of 40, 20 of 25 and 21 of 35 right
+    yt = np.repeat([0, 1, 2], [40, 25, 35])
+    yp = yt.copy()
+    yp[36:40], yp[40 + 20:65], yp[65 + 21:] = 1, 2, 0
+    (r,) = second.results
+    assert [float(x) for x in r.answer.expr] == pytest.approx(list(recall_score(yt, yp, average=None)))
+    for fmt in ("md", "latex", "html", "text", "json"):
+        assert sol.render(fmt)
