@@ -7,7 +7,9 @@ from its sympy arguments (never from a LaTeX string): `SumOver(body, i)` (Σ_i b
 limits), `SumFromTo(body, i, lo, hi)` (nested sums stay nested), `SetOf(z, condition)`,
 `Reals(d)` (ℝ^d), `extremum("min", body, i)` and `Minimize(objective, variables,
 constraints, i, N)` (an optimisation problem as written).  A value shown under a name is
-`derive.notation.Named(display, value)`.
+`derive.notation.Named(display, value)`.  The terminal and MathML printers print a derive
+class without a `_mathml_presentation` from its `_latex` (derive.pretty, derive.mathml),
+so `_latex` is all these need.
 
 `named(tex, value)` (a LaTeX string as the name) is retiring: derive.derivers.kernels
 still uses it.
@@ -125,21 +127,6 @@ class SetOf(sp.Basic):
     def _sympystr(self, printer: Any) -> str:
         return "{%s : %s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
 
-    def _pretty(self, printer: Any) -> Any:
-        from sympy.printing.pretty.stringpict import prettyForm
-        form = prettyForm(*printer._print(self.args[0]).right(" : "))
-        form = prettyForm(*form.right(printer._print(self.args[1])))
-        return prettyForm(*form.parens("{", "}"))
-
-
-def _pform(printer: Any, *parts: Any) -> Any:
-    """Pretty forms and strings laid side by side (for the `_pretty` methods here)."""
-    from sympy.printing.pretty.stringpict import prettyForm
-    form = prettyForm("")
-    for p in parts:
-        form = prettyForm(*form.right(p if isinstance(p, str) else printer._print(p)))
-    return form
-
 
 class Reals(sp.Basic):
     """ℝ^d, ℝ^{N×D} (the space of real vectors or matrices of the given sizes); ℝ with none."""
@@ -152,11 +139,6 @@ class Reals(sp.Basic):
         dims = "×".join(printer._print(d) for d in self.args)
         return "R" + (f"^({dims})" if dims else "")
 
-    def _pretty(self, printer: Any) -> Any:
-        dims = "×".join(str(printer._print(d)) for d in self.args)
-        return _pform(printer, "ℝ" + (f"^{dims}" if len(self.args) == 1 and len(dims) == 1 else
-                                      f"^({dims})" if dims else ""))
-
 
 class Extremum(sp.Basic):
     """min_i body or max_i body as written (args: Str("min"/"max"), body, index); not evaluated."""
@@ -166,9 +148,6 @@ class Extremum(sp.Basic):
 
     def _sympystr(self, printer: Any) -> str:
         return "%s_%s %s" % (self.args[0].name, printer._print(self.args[2]), printer._print(self.args[1]))
-
-    def _pretty(self, printer: Any) -> Any:
-        return _pform(printer, f"{self.args[0].name}_", self.args[2], " ", self.args[1])
 
 
 def extremum(kind: str, body: Any, index: Any) -> Extremum:
@@ -196,16 +175,6 @@ class Minimize(sp.Basic):
             out += ", %s = 1..%s" % (printer._print(i), printer._print(n))
         return out
 
-    def _pretty(self, printer: Any) -> Any:
-        obj, vs, cons, i, n = self.args
-        parts: list = ["min_(" + ", ".join(str(printer._print(v)) for v in vs) + ") ", obj]
-        if cons:
-            parts.append("  subject to  ")
-            for k, c in enumerate(cons):
-                parts += ([", "] if k else []) + [c]
-            parts += [", ", i, " = 1, …, ", n]
-        return _pform(printer, *parts)
-
 
 class SumFromTo(sp.Basic):
     """Σ_{i=lo}^{hi} body as written (args: body, index, lo, hi); nested ones stay nested
@@ -218,7 +187,3 @@ class SumFromTo(sp.Basic):
     def _sympystr(self, printer: Any) -> str:
         body, i, lo, hi = (printer._print(a) for a in self.args)
         return "Sum(%s, (%s, %s, %s))" % (body, i, lo, hi)
-
-    def _pretty(self, printer: Any) -> Any:
-        body, i, lo, hi = self.args
-        return _pform(printer, "Σ_(", i, "=", lo, "..", hi, ") ", body)

@@ -103,10 +103,6 @@ class OptionLabel(sp.Basic):
     def _sympystr(self, printer: Any) -> str:
         return self._shown()
 
-    def _pretty(self, printer: Any) -> Any:
-        from sympy.printing.pretty.stringpict import prettyForm
-        return prettyForm(self._shown())
-
 
 def choice(problem: Problem, call: ast.Call) -> Derived:
     """The matching option, with a simplification for it and a counterexample for every other one."""
