@@ -23,6 +23,7 @@ from ...model.problem import Problem
 from ...sentence import Rel, join, say
 from ...steps import Step, make_step
 from ..registry import Derived, make_answer
+from .read import decimal
 from .ratios import FN, FP, TN, TP, Counts, _sum, approx_step, counts_table, ratio_step, zero_division
 
 COUNTS = {"tp": (TP, "true positives"), "fp": (FP, "false positives"), "fn": (FN, "false negatives"),
@@ -45,7 +46,9 @@ def _count(problem: Problem, node: ast.Expr, name: str) -> int:
     if isinstance(value, sp.Float) and value == int(value):
         value = sp.Integer(int(value))
     if not (isinstance(value, sp.Expr) and value.is_number and value.is_Integer):
-        raise SpecError(f"`{name}` (the number of {COUNTS[name][1]}) is a whole number, not {value}", node.pos)
+        shown = decimal(value) if isinstance(value, sp.Rational) else f'the text "{value}"' if isinstance(value, str) \
+            else value
+        raise SpecError(f"`{name}` (the number of {COUNTS[name][1]}) is a whole number, not {shown}", node.pos)
     if value < 0:
         raise SpecError(f"`{name}` (the number of {COUNTS[name][1]}) cannot be negative; it is {value}", node.pos)
     return int(value)
