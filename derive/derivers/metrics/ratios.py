@@ -91,8 +91,10 @@ def binary_counts_step(d: Data) -> tuple[Step, Counts]:
 
 def counts_table(c: Counts) -> Table:
     """The 2×2 table of the counts, rows actual, columns predicted."""
+    def cell(sym: sp.Symbol, v: int) -> Sentence:
+        return say(Rel(sym, "=", sp.Integer(v), kind="definition"))
     return Table(("", "predicted 1", "predicted 0"),
-                 (("actual 1", f"TP = {c.tp}", f"FN = {c.fn}"), ("actual 0", f"FP = {c.fp}", f"TN = {c.tn}")),
+                 (("actual 1", cell(TP, c.tp), cell(FN, c.fn)), ("actual 0", cell(FP, c.fp), cell(TN, c.tn))),
                  "confusion counts")
 
 

@@ -14,7 +14,7 @@ from ... import ast
 from ...derivations._display import Group, SumOver as SumK, minus
 from ...errors import SpecError
 from ...model.problem import Problem
-from ...sentence import Rel, say
+from ...sentence import Rel, Sentence, say
 from ...steps import Table, make_step
 from ..registry import Derived, make_answer
 from .ratios import _frac, _sum, approx_step
@@ -45,14 +45,23 @@ def _roc(problem: Problem, call: ast.Call) -> tuple[Data, list[tuple[Any, int, i
 def _roc_table(points, pos, neg) -> Table:
     rows = tuple((t if t == sp.oo else decimal(t), str(tp), str(fp), sp.Rational(fp, neg), sp.Rational(tp, pos))
                  for t, tp, fp in points)
-    return Table(("threshold θ", "TP", "FP", "FPR = FP/N", "TPR = TP/P"), rows, "ROC points")
+    tp, fp, P, N = (sp.Symbol(n) for n in ("TP", "FP", "P", "N"))
+    fpr = say(Rel(sp.Symbol("FPR"), "=", sp.Mul(fp, sp.Pow(N, -1), evaluate=False), kind="definition"))
+    tpr = say(Rel(sp.Symbol("TPR"), "=", sp.Mul(tp, sp.Pow(P, -1), evaluate=False), kind="definition"))
+    return Table(("threshold θ", "TP", "FP", fpr, tpr), rows, "ROC points")
+
+
+def _counts(pos: int, neg: int) -> Sentence:
+    """P = … positives and N = … negatives, as definitions."""
+    return say(Rel(sp.Symbol("P"), "=", sp.Integer(pos), kind="definition"), " positives and ",
+               Rel(sp.Symbol("N"), "=", sp.Integer(neg), kind="definition"), " negatives")
 
 
 def roc(problem: Problem, call: ast.Call) -> Derived:
     d, points, pos, neg = _roc(problem, call)
     steps = [make_step("roc", say("Sweep the threshold θ down through the distinct scores (predict positive when ",
-                                  Rel(S_I, "≥", THETA, kind="definition"), f"); with P = {pos} positives and N = {neg} "
-                                  "negatives each θ gives the point (FPR, TPR):"),
+                                  Rel(S_I, "≥", THETA, kind="definition"), "); with ", _counts(pos, neg),
+                                  " each θ gives the point (FPR, TPR):"),
                        table=_roc_table(points, pos, neg), check=False)]
     m = sp.ImmutableMatrix([[sp.Rational(fp, neg), sp.Rational(tp, pos)] for _, tp, fp in points])
     return Derived(make_answer(m), tuple(steps))
@@ -60,7 +69,7 @@ def roc(problem: Problem, call: ast.Call) -> Derived:
 
 def auc(problem: Problem, call: ast.Call) -> Derived:
     d, points, pos, neg = _roc(problem, call)
-    steps = [make_step("roc", say(f"The ROC points (P = {pos} positives, N = {neg} negatives):"),
+    steps = [make_step("roc", say("The ROC points (", _counts(pos, neg), "):"),
                        table=_roc_table(points, pos, neg), check=False)]
     pts = [(sp.Rational(fp, neg), sp.Rational(tp, pos)) for _, tp, fp in points]
     with sp.evaluate(False):
@@ -69,7 +78,8 @@ def auc(problem: Problem, call: ast.Call) -> Derived:
     area = sp.Add(*[(x1 - x0) * (y0 + y1) / 2 for (x0, y0), (x1, y1) in zip(pts, pts[1:])])
     a = sp.Symbol("AUC")
     k, x, y = sp.Symbol("k"), sp.IndexedBase("x"), sp.IndexedBase("y")
-    rule = SumK(sp.Mul(Group(minus(x[k + 1], x[k])), _frac(_sum([y[k], y[k + 1]]), sp.Integer(2)), evaluate=False), k)
+    k1 = sp.Add(k, 1, evaluate=False)
+    rule = SumK(sp.Mul(Group(minus(x[k1], x[k])), _frac(_sum([y[k], y[k1]]), sp.Integer(2)), evaluate=False), k)
     steps.append(make_step("trapezoids", say("Area under the curve by the trapezoid rule, ", rule,
                                              " (vertical segments add nothing):"),
                            a, sp.Add(*traps, evaluate=False) if traps else sp.Integer(0), area, where={a: area}))
