@@ -92,7 +92,7 @@ def _substitute(problem: Problem, general: Any, values: dict) -> list[Step]:
     if isinstance(value, MatrixExpr) and not value.free_symbols:   # pragma: no cover - defensive
         value = value.as_explicit()
     value = scalarize(value)
-    steps = [make_step("substitute", "Substitute the given values:", general, substituted(general, subs),
+    steps = [make_step("substitute", say("Substitute the given values:"), general, substituted(general, subs),
                        sp.simplify(value), where=subs)]
     steps.extend(decimal_step(sp.simplify(value)))
     return steps
@@ -143,7 +143,7 @@ def _point_distance(problem: Problem, call: ast.Call, x: Any, x_disp: Any, y: An
     subs = problem.substitutions()
     chain = [general, substituted(general, subs)] if subs else [general]
     chain.append(value)
-    steps = [make_step("distance", "The Euclidean distance between two points:", *chain, where=subs)]
+    steps = [make_step("distance", say("The Euclidean distance between two points:"), *chain, where=subs)]
     steps.extend(decimal_step(value))
     return Derived(make_answer(value, text=scalar_text(value)), tuple(steps))
 
