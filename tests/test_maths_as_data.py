@@ -33,6 +33,11 @@ MIGRATED = [
     "derive/derivers/evaluate.py",
     "derive/derivers/numderiv.py",
     "derive/derivers/probability.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/metrics").glob("*.py")),
+    "derive/derivers/choice.py",
+    "derive/derivers/classics.py",
+    "derive/model/elementwise.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivations").glob("*.py")),
 ]
 
 PRINTER_METHODS = {"_latex"}          # the one place a LaTeX string is built, from printed arguments

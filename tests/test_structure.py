@@ -112,8 +112,6 @@ LONG_MODULES: set[str] = {
     "derive.parse_errors",
 }
 LONG_FUNCTIONS: set[str] = {
-    "derive.derivations.mahalanobis_from_linear_map.mahalanobis_from_linear_map",
-    "derive.derivations.svm_primal.svm_primal",
     "derive.derivers.attention._backward",
     "derive.derivers.matpoly.to_poly",
     "derive.derivers.numderiv._eval",

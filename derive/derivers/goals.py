@@ -27,7 +27,8 @@ class GoalSpec:
     doc: str = ""
 
 
-_METRIC_KW = ("threshold", "strict", "average", "classes", "zero_division")
+_COUNT_KW = ("tp", "fp", "fn", "tn")
+_METRIC_KW = ("threshold", "strict", "average", "classes", "zero_division", *_COUNT_KW)
 
 GOALS: dict[str, GoalSpec] = {
     "evaluate": GoalSpec(("evaluate:evaluate",),
@@ -57,14 +58,16 @@ GOALS: dict[str, GoalSpec] = {
     "pseudocode": GoalSpec(("algorithms:pseudocode",),
                            doc="an algorithm as numbered pseudocode, with the gradient it needs"),
     # classics
-    "precision": GoalSpec(("metrics:precision",), (2, 2), _METRIC_KW,
-                          "the precision of scores/predictions against labels"),
-    "recall": GoalSpec(("metrics:recall",), (2, 2), _METRIC_KW, "the recall of scores/predictions against labels"),
-    "f1": GoalSpec(("metrics:f1",), (2, 2), _METRIC_KW, "the F_1 score of scores/predictions against labels"),
-    "accuracy": GoalSpec(("metrics:accuracy",), (2, 2), _METRIC_KW,
-                         "the accuracy of scores/predictions against labels"),
-    "confusion": GoalSpec(("metrics:confusion",), (2, 2), ("threshold", "strict", "classes"),
-                          "the confusion matrix: rows the true class, columns the predicted class"),
+    "precision": GoalSpec(("metrics:precision",), (0, 2), _METRIC_KW,
+                          "the precision of scores/predictions against labels, or of the counts tp, fp"),
+    "recall": GoalSpec(("metrics:recall",), (0, 2), _METRIC_KW,
+                       "the recall of scores/predictions against labels, or of the counts tp, fn"),
+    "f1": GoalSpec(("metrics:f1",), (0, 2), _METRIC_KW,
+                   "the F_1 score of scores/predictions against labels, or of the counts tp, fp, fn"),
+    "accuracy": GoalSpec(("metrics:accuracy",), (0, 2), _METRIC_KW,
+                         "the accuracy of scores/predictions against labels, or of the four counts"),
+    "confusion": GoalSpec(("metrics:confusion",), (0, 2), ("threshold", "strict", "classes", *_COUNT_KW),
+                          "the confusion matrix: rows the true class, columns the predicted class (or of the counts)"),
     "roc": GoalSpec(("metrics:roc",), (2, 2), doc="the ROC points (FPR, TPR) at every distinct threshold"),
     "auc": GoalSpec(("metrics:auc",), (2, 2), doc="the area under the ROC curve (trapezoid rule), checked by ranks"),
     "posterior": GoalSpec(("probability:posterior",), (3, 3),

@@ -429,10 +429,15 @@ def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
                     raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
                 if ta:
                     if tuple(a.shape) != tuple(b.shape):
-                        raise SpecError(f"shape mismatch in `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
+                        raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
                     return sp.ImmutableMatrix(a.shape[0], a.shape[1], [x / y for x, y in zip(a, b)])
                 return sp.ImmutableMatrix(b.shape[0], b.shape[1], [a / y for y in b])
-            raise SpecError("dividing by a symbolic tensor is not defined; multiply by an inverse", node.pos)
+            if ta and not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
+                raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
+            if explicit(b) and any(e == 0 for e in b):
+                raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
+            from .elementwise import HadamardDiv
+            return HadamardDiv(a, b)
         if b == 0:
             raise SpecError("division by zero", node.pos)
         out = a / b
