@@ -83,7 +83,8 @@ def _layer_rows(b: Binding, named_params: set[str]) -> tuple[list[Counted], Step
         raise InternalError(f"the count formula of {layer.kind} gives {total}, its tensors "
                             f"{sum(entries(i.dims) for i in infos)}")
     cnt = count_symbol(b.name)
-    parts = _listed([f"{i.name} of shape {show_dims(i.dims)}" for i in infos])
+    parts = _listed([f"{i.name} of shape {show_dims(i.dims)}" for i in infos]) if len(infos) <= 4 else \
+        f"{len(infos)} trainable tensors (listed in the table below)"
     step = make_step("count_params", say(code, f" has {parts}:"), cnt, formula, shown, total, where={**num, cnt: total})
     rows = [Counted(b.name, f"{b.name}.{i.name}", i.dims, entries(i.dims), None) for i in infos]
     tensors = ", ".join(f"{i.name} {show_dims(i.dims)}" for i in infos)

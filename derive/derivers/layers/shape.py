@@ -48,7 +48,7 @@ def _layer_step(problem: Problem, expr: ast.Call, b: Any) -> Step:
     text = say(Code(expr.pos.snippet()), ": ", Code(f"{b.name} = {layer.describe()}"),
                " maps shape " if len(dims) == 1 else " maps ", ins, " to ")
     if isinstance(out, Outputs):
-        text = say(text, _outputs_names(out), " ", Math(_as_sympy(out)), ".")
+        text = say(text, _outputs_names(out), " of shapes ", Math(_as_sympy(out)), ".")
     else:
         text = say(text, Math(tuple(out)), ".")
     return make_step("layer_shape", text, substeps=subs, check=False)

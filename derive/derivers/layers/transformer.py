@@ -157,9 +157,10 @@ class TransformerLayer(Layer):
         for d, n in zip(dims, node.args):
             _check_last(self, d, self.args["d_model"], "d_model", n)
         _check_batch(self, dims, node)
-        what = "attention, the feed-forward block and the norms keep d_model"
-        return tuple(dims[0]), [ShapeLine(say("Every sublayer (", what, ") is added to its input: the shape ",
-                                              Math(tuple(dims[0])), " is kept."))]
+        what = say("Every sublayer (attention, the feed-forward block) maps d_model = ", Math(sp.Integer(
+            self.args["d_model"])), " features to d_model and is added to its input (a residual connection), "
+            "and the norms act on the last dimension: the shape ", Math(tuple(dims[0])), " is kept.")
+        return tuple(dims[0]), [ShapeLine(what)]
 
 
 class TransformerDecoder(TransformerLayer):
