@@ -347,3 +347,41 @@ def test_linear_values_match_pytorch():
     """
     (got,) = answers(body)
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+# ---- an unknown constructor fails the goals that use it, not the file ------------------------
+
+def test_unknown_layer_is_an_error_for_the_goals_that_use_it_only():
+    spec = """
+    problem "a" {
+      layer l = Foo(3)
+      layer c = Linear(2, 3)
+      input x : (4, 2)
+      find params(l), shape(c(x)), params()
+    }
+    problem "b" {
+      layer c = Lnear(2, 3)
+      input x : (4, 2)
+      y = c(x)
+      find shape(y)
+    }
+    problem "c" {
+      layer c = Linear(2, 3)
+      find params(c)
+    }
+    """
+    sol = derive.solve(spec)
+    a, b, c = sol.problems
+    unknown, ok, everything = a.results
+    assert "does not know the layer `Foo`" in unknown.error.message and unknown.error.line == 3
+    assert ok.error is None and ok.answer.value == [4, 3]
+    assert everything.error is not None                  # params() counts every layer, Foo too
+    (y,) = b.results
+    assert "did you mean `Linear`" in y.error.message and y.error.line == 9
+    assert c.results[0].answer.value == 9
+    assert sol.exit_code == 1                             # some goals failed; the file was read
+
+
+def test_a_known_layer_with_bad_arguments_still_stops_the_file():
+    with pytest.raises(SpecError):
+        derive.solve('problem "a" {\nlayer c = Linear(2)\n}\nproblem "b" {\nfind 1 + 1\n}')
