@@ -68,27 +68,31 @@ class Recurrent(Layer):
                     out.append(ParamInfo("weight_hr" + tag, (p, h), None, ()))
         return out
 
-    def _per_layer(self, n_in: Any) -> Any:
-        """One direction of one layer: G·(h·n_in + h·H_out + 2h) (+ p·h), in symbols."""
+    def _per_layer(self, n_in: Any, factors: tuple = ()) -> Any:
+        """One layer, one direction: G·(h·n_in + h·H_out + 2h) (+ p·h), in symbols; the
+        `factors` (number of layers, directions) in front, numbers first so that none is
+        printed after a symbol (4·D·(...), not D·4·(...))."""
         h, p = Sym("h"), Sym("p")
         hs = p if self.proj else h
         with sp.evaluate(False):
             terms = [sp.Mul(h, n_in), sp.Mul(h, hs)] + ([sp.Mul(2, h)] if self.args["bias"] else [])
-            gate = sp.Mul(self.gates, sp.Add(*terms)) if self.gates > 1 else sp.Add(*terms)
-            return sp.Add(gate, sp.Mul(p, h)) if self.proj else gate
+            inner = sp.Add(*terms)
+            if self.proj:       # the projection sits outside the gates: D·(G·(...) + p·h)
+                body = sp.Add(sp.Mul(self.gates, inner) if self.gates > 1 else inner, sp.Mul(p, h))
+                return sp.Mul(*factors, body) if factors else body
+            lead = ((self.gates,) if self.gates > 1 else ()) + tuple(factors)
+            return sp.Mul(*lead, inner) if lead else inner
 
     def count_formula(self, infos):
         a = self.args
         D, L = self.directions, a["num_layers"]
         Ds, Ls, i = Sym("D"), Sym("L"), Sym("i")
         hs = Sym("p") if self.proj else Sym("h")
+        dirs = (Ds,) if D > 1 else ()
         with sp.evaluate(False):
-            first = self._per_layer(i)
-            first = sp.Mul(Ds, first) if D > 1 else first
-            parts = [first]
+            parts = [self._per_layer(i, dirs)]
             if L > 1:
-                later = self._per_layer(sp.Mul(Ds, hs) if D > 1 else hs)
-                parts.append(sp.Mul(sp.Add(Ls, -1), sp.Mul(Ds, later) if D > 1 else later))
+                parts.append(self._per_layer(sp.Mul(Ds, hs) if D > 1 else hs, (sp.Add(Ls, -1),) + dirs))
             formula = sp.Add(*parts) if len(parts) > 1 else parts[0]
         where = {i: a["input_size"], Sym("h"): a["hidden_size"], Ds: D, Ls: L}
         if self.proj:
