@@ -67,11 +67,39 @@ def make_layer(kind: str, args: list, kwargs: dict, node: ast.Call) -> Layer:
     return CLASSES[kind](kind, bound, node.pos)
 
 
+# One line per kind for `derive goals`.
+DOCS = {
+    "Linear": "y = x Wᵀ + b: (*, in_features) -> (*, out_features)",
+    "Conv1d": "(N, C_in, L) or (C_in, L) -> (N, C_out, L_out)",
+    "Conv2d": "(N, C_in, H, W) or (C_in, H, W) -> (N, C_out, H_out, W_out)",
+    "ConvTranspose1d": "the transposed convolution: L_out = (L − 1)s − 2p + d(k − 1) + output_padding + 1",
+    "ConvTranspose2d": "the transposed convolution over (H, W), the 1-d rule per dimension",
+    "MaxPool1d": "the maximum over sliding windows; channels and batch pass through",
+    "MaxPool2d": "the maximum over sliding (h, w) windows; channels and batch pass through",
+    "AvgPool1d": "the mean over sliding windows; channels and batch pass through",
+    "AvgPool2d": "the mean over sliding (h, w) windows; channels and batch pass through",
+    "AdaptiveAvgPool1d": "the mean over PyTorch's windows, to a length of output_size",
+    "AdaptiveAvgPool2d": "the mean over PyTorch's windows, to an (H, W) of output_size",
+    "Flatten": "the dimensions start_dim..end_dim multiplied into one",
+    "Embedding": "indices of shape (*) -> (*, embedding_dim)",
+    "BatchNorm1d": "normalises (N, C) or (N, C, L) per channel; γ, β of length C",
+    "BatchNorm2d": "normalises (N, C, H, W) per channel; γ, β of length C",
+    "LayerNorm": "normalises over the trailing normalized_shape; γ, β of that shape",
+    "Dropout": "the identity at evaluation; no parameters",
+    "RNN": "(L, N, input_size) -> (output, h_n); 1·(h·i + h·h + 2h) parameters a layer",
+    "LSTM": "(L, N, input_size) -> (output, (h_n, c_n)); 4·(h·i + h·h + 2h) parameters a layer",
+    "GRU": "(L, N, input_size) -> (output, h_n); 3·(h·i + h·h + 2h) parameters a layer",
+    "MultiheadAttention": "mha(query, key, value) -> (attn_output, attn_weights)",
+    "TransformerEncoderLayer": "self-attention and a feed-forward block; enc(src) keeps its shape",
+    "TransformerDecoderLayer": "self-attention, cross-attention, feed-forward; dec(tgt, memory) has tgt's shape",
+}
+
+
 def _register(kind: str) -> None:
-    cls, sig, _ = LAYERS[kind]
+    _, sig, _ = LAYERS[kind]
 
     @builtin(kind, nargs=(0, 99), kwargs=tuple(p.name for p in sig), tuples=True,
-             doc=f"torch.nn.{kind}: " + (cls.__doc__ or "").strip().split("\n")[0])
+             doc=f"torch.nn.{kind}: {DOCS[kind]}")
     def construct(ev, args, kwargs, node):
         return make_layer(kind, args, kwargs, node)
 
