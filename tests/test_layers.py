@@ -385,3 +385,26 @@ def test_unknown_layer_is_an_error_for_the_goals_that_use_it_only():
 def test_a_known_layer_with_bad_arguments_still_stops_the_file():
     with pytest.raises(SpecError):
         derive.solve('problem "a" {\nlayer c = Linear(2)\n}\nproblem "b" {\nfind 1 + 1\n}')
+
+
+def test_conv_values_are_the_cross_correlation():
+    body = """
+    let K1 = [[1, 0, -1]]
+    let K2 = [[1, 2, 1]]
+    layer conv = Conv1d(1, 2, 3, weight = [K1, K2], bias = [0, 1])
+    layer pool = MaxPool1d(2)
+    layer flat = Flatten(0)
+    input x = [[1, 2, 3, 4, 5, 6]]
+    find conv(x), flat(pool(conv(x)))
+    """
+    conv, flat = answers(body)
+    x = np.arange(1, 7)
+    want = np.array([np.correlate(x, [1, 0, -1], "valid"), np.correlate(x, [1, 2, 1], "valid") + 1])
+    np.testing.assert_array_equal(np.array(conv, float), want)
+    np.testing.assert_array_equal(np.array(flat, float).ravel(), want.reshape(2, 2, 2).max(axis=2).ravel())
+
+
+def test_conv_weight_of_the_wrong_shape_is_an_error_at_the_weight():
+    with pytest.raises(SpecError) as exc:
+        solve("let K = [[1, 0]]\nlayer c = Conv1d(1, 2, 3, weight = [K, K], bias = false)")
+    assert "(2, 1, 3)" in exc.value.message and exc.value.pos.line == 3

@@ -198,3 +198,126 @@ def test_adaptive_pool_values_match_pytorch(data):
     assert r.error is None, r.error
     got = np.array(r.answer.value, dtype=float).reshape(C, n)      # (a 1×1 result is a scalar)
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+# ---- values through convolutions, pools and Flatten -------------------------------------------
+
+def tensor_literal(name: str, a) -> tuple[list[str], str]:
+    """`let` lines and the expression for an array: a matrix literal, or a list of named
+    matrices for a 3-D array (a list of lists of them for 4-D)."""
+    a = np.asarray(a)
+    if a.ndim <= 2:
+        return [], str(a.tolist())
+    lines, items = [], []
+    for i, sub in enumerate(a):
+        more, expr = tensor_literal(f"{name}_{i}", sub)
+        lines += more
+        if sub.ndim == 2:
+            lines.append(f"let {name}_{i} = {expr}")
+            expr = f"{name}_{i}"
+        items.append(expr)
+    return lines, "[" + ", ".join(items) + "]"
+
+
+def derived_value(kind: str, args: tuple, kwargs: dict, x, weight=None, bias=None):
+    lines, xe = tensor_literal("x", x)
+    extra = {}
+    if weight is not None:
+        more, we = tensor_literal("w", weight)
+        lines += more
+        extra["weight"] = we
+        if bias is not None:
+            extra["bias"] = str([int(v) for v in bias])
+        else:
+            extra["bias"] = "false"
+    call = spec_call(kind, args, kwargs)[:-1] + "".join(f", {k} = {v}" for k, v in extra.items()) + ")"
+    call = call.replace("(, ", "(")
+    body = "\n".join(lines + [f"layer f = {call}", f"input x = {xe}", "find f(x)"])
+    sol = derive.solve('problem "p" {\n' + body + "\n}")
+    (r,) = sol.results
+    assert r.error is None, (r.error, body)
+    return np.array(nested_value(r.answer.expr), dtype=float)
+
+
+def nested_value(v):
+    import sympy as sp
+    if isinstance(v, (list, tuple)):
+        return [nested_value(x) for x in v]
+    if isinstance(v, sp.MatrixBase):
+        return [[float(e) for e in row] for row in v.tolist()]
+    return float(v)
+
+
+ints = st.integers(-3, 3)
+
+
+@settings(max_examples=20 * STRESS, **SETTINGS)
+@given(st.sampled_from(["Conv1d", "Conv2d"]), st.data())
+def test_convolution_values_match_pytorch(kind, data):
+    nd = 1 if kind == "Conv1d" else 2
+    g = data.draw(st.sampled_from([1, 1, 2]))
+    cin, cout = g * data.draw(st.integers(1, 2)), g * data.draw(st.integers(1, 2))
+    k = tuple(data.draw(st.integers(1, 3)) for _ in range(nd))
+    kwargs = _optional(data, {"stride": data.draw(st.integers(1, 2)), "padding": data.draw(st.integers(0, 1)),
+                              "dilation": data.draw(st.integers(1, 2)), "groups": g})
+    if data.draw(st.booleans()) and kwargs.get("stride", 1) == 1:
+        kwargs["padding"] = "same"
+    kwargs["groups"] = g
+    size = tuple(data.draw(st.integers(4, 6)) for _ in range(nd))
+    batch = data.draw(st.sampled_from([(), (2,)]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 10 ** 6)))
+    x = rng.integers(-3, 4, batch + (cin,) + size)
+    w = rng.integers(-2, 3, (cout, cin // g) + k)
+    b = rng.integers(-2, 3, cout) if data.draw(st.booleans()) else None
+    layer = getattr(nn, kind)(cin, cout, k, bias=b is not None, **kwargs).double()
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(w, dtype=torch.float64))
+        if b is not None:
+            layer.bias.copy_(torch.tensor(b, dtype=torch.float64))
+        try:
+            want = layer(torch.tensor(x, dtype=torch.float64)).numpy()
+        except RuntimeError:
+            return                  # a kernel longer than the input: the shape tests cover the error
+    got = derived_value(kind, (cin, cout, k if nd == 2 else k[0]), kwargs, x, w, b)
+    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=30 * STRESS, **SETTINGS)
+@given(st.sampled_from(["MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool2d"]), st.data())
+def test_pool_values_match_pytorch(kind, data):
+    nd = 1 if kind.endswith("1d") else 2
+    if kind.startswith("Adaptive"):
+        args, kwargs = (data.draw(st.integers(1, 4)),), {}
+    else:
+        k = data.draw(st.integers(1, 3))
+        args = (k,)
+        kwargs = _optional(data, {"stride": data.draw(st.integers(1, 3)), "padding": data.draw(st.integers(0, k // 2)),
+                                  "ceil_mode": data.draw(st.booleans())})
+        if kind.startswith("Avg"):
+            kwargs.update(_optional(data, {"count_include_pad": data.draw(st.booleans())}))
+        else:
+            kwargs.update(_optional(data, {"dilation": data.draw(st.integers(1, 2))}))
+    rng = np.random.default_rng(data.draw(st.integers(0, 10 ** 6)))
+    x = rng.integers(-5, 6, data.draw(st.sampled_from([(2,), (2, 2)])) + tuple(
+        data.draw(st.integers(3, 6)) for _ in range(nd)))
+    try:
+        want = getattr(nn, kind)(*args, **kwargs)(torch.tensor(x, dtype=torch.float64)).numpy()
+    except RuntimeError:
+        return                      # an empty output; the shape tests cover the error
+    got = derived_value(kind, args, kwargs, x)
+    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-12)
+
+
+@settings(max_examples=20 * STRESS, **SETTINGS)
+@given(st.data())
+def test_flatten_values_match_pytorch(data):
+    # (the last size is at least 2: an n×1 value is the vector (n,) in a spec, by convention)
+    shape = tuple(data.draw(st.integers(1, 3)) for _ in range(data.draw(st.integers(1, 3)))) + (
+        data.draw(st.integers(2, 3)),)
+    n = len(shape)
+    lo = data.draw(st.integers(0, n - 1))
+    hi = data.draw(st.integers(lo, n - 1))
+    x = np.random.default_rng(data.draw(st.integers(0, 10 ** 6))).integers(-5, 6, shape)
+    want = nn.Flatten(lo, hi)(torch.tensor(x, dtype=torch.float64)).numpy()
+    got = derived_value("Flatten", (lo, hi), {}, x)
+    np.testing.assert_allclose(got.reshape(want.shape), want)

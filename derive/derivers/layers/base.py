@@ -156,7 +156,7 @@ class Layer:
             raise SpecError(f"`{name}` takes {want}, got {len(node.args)}", node.pos)
         xs = [ev.eval(a) for a in node.args]
         for x, a in zip(xs, node.args):
-            if not (is_tensor(x) or isinstance(x, TensorShape)):
+            if not (is_tensor(x) or isinstance(x, (TensorShape, Seq))):
                 raise SpecError(f"`{name}` needs a tensor input, not {_show(scalarize(x))}", a.pos)
         return xs
 

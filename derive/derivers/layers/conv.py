@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from ...errors import SpecError
+from ...model.expressions import Seq, is_tensor
 from ...sentence import Math, Rel, say
 from .args import REQUIRED, Param, boolean, choice, padding_arg, positive, sizes
 from .base import Layer, ParamInfo, ShapeLine, Sym, eq, mismatch
+from .arrays import correlate, from_array, to_array
 from .values import show_dims
 from .window import Windowed, _defs
 
@@ -37,7 +40,7 @@ def _weight(layer: Layer, first: int, second: int, per_sym: Any) -> list[ParamIn
     formula = sp.Mul(other, per, *ks, evaluate=False)
     where = tuple([(Ci, cin), (Co, cout), (G, g)] + list(zip(ks, k)))
     out = [ParamInfo("weight", (first, second // g) + tuple(k), formula, where)]
-    if a["bias"]:
+    if a["bias"] is not False:
         out.append(ParamInfo("bias", (cout,), Co, where))
     return out
 
@@ -55,12 +58,40 @@ def _channels(layer: Layer, dims: tuple, node) -> tuple[tuple, list[ShapeLine]]:
     return tuple(lead), [ShapeLine(say(text, "."))]
 
 
+def given_weight(layer: Layer) -> np.ndarray | None:
+    """The layer's `weight =` as an array of its PyTorch shape (dims of size 1 may be left
+    out: a Conv1d kernel of one input channel may be a vector), None if not given or not
+    explicit; a SpecError if its shape is not the layer's."""
+    w = layer.args["weight"]
+    if w is None:
+        return None
+    want = layer.weight_dims()
+    wa = to_array(w, 2)
+    if wa is None:
+        return None
+    if wa.shape != want and [n for n in wa.shape if n != 1] == [n for n in want if n != 1]:
+        wa = wa.reshape(want)
+    if wa.shape != want:
+        raise SpecError(f"the weight of {layer.who()} must have shape {show_dims(want)} "
+                        f"(out_channels, in_channels / groups, *kernel_size), not {show_dims(wa.shape)}",
+                        layer.args.pos("weight", layer.pos))
+    return wa
+
+
 class Conv(Windowed):
     """Conv1d / Conv2d: (N, C_in, *spatial) or (C_in, *spatial) -> (…, C_out, *spatial_out)."""
 
     def __init__(self, kind, args, pos):
         super().__init__(kind, args, pos)
         _check_groups(args, pos)
+        b = args["bias"]
+        if args["weight"] is not None and b is True:
+            raise SpecError("with a concrete weight, give the bias too (`bias = b`), or `bias = false`",
+                            args.pos("weight", pos))
+        if is_tensor(b) and b.shape[0] * b.shape[1] != args["out_channels"]:
+            raise SpecError(f"the bias of {kind} must have out_channels = {args['out_channels']} entries, not "
+                            f"{b.shape[0] * b.shape[1]}", args.pos("bias", pos))
+        given_weight(self)
         if args["padding"] == "same" and any(s != 1 for s in args["stride"]):
             raise SpecError('padding="same" is not supported for strided convolutions (PyTorch refuses it)',
                             args.pos("padding", pos))
@@ -68,6 +99,32 @@ class Conv(Windowed):
     def params(self):
         a = self.args
         return _weight(self, a["out_channels"], a["in_channels"], Sym("C_in"))
+
+    def weight_dims(self) -> tuple:
+        a = self.args
+        return (a["out_channels"], a["in_channels"] // a["groups"]) + tuple(a["kernel_size"])
+
+    def values(self, x, dims, node):
+        """The output with numbers, when the input and `weight =` (and `bias =`) are explicit."""
+        w = given_weight(self)
+        xa = to_array(x, 2)
+        if w is None or xa is None:
+            return None
+        b = self.args["bias"]
+        ba = to_array(b).reshape(-1) if is_tensor(b) else None
+        out, _ = self.out_dims(dims, node)
+        xa = xa.reshape(dims)
+        a = self.args
+        p = (0,) * self.nd if a["padding"] in ("valid", "same") else a["padding"]
+        if a["padding"] == "same":      # PyTorch pads d(k − 1) in all, the extra one on the right
+            total = [d * (k - 1) for d, k in zip(a["dilation"], a["kernel_size"])]
+            width = [(0, 0)] * (xa.ndim - self.nd) + [(t // 2, t - t // 2) for t in total]
+            xa = np.pad(xa, width, constant_values=sp.Integer(0))
+
+        def run(one):
+            return correlate(one, w, ba, a["stride"], p, a["dilation"], a["groups"], out[-self.nd:])
+        res = run(xa) if len(dims) == self.nd + 1 else np.stack([run(one) for one in xa])
+        return from_array(res)
 
     def out_dims(self, dims, node):
         lead, head = _channels(self, dims, node)
@@ -127,8 +184,21 @@ def conv_sig(nd: int) -> list[Param]:
     return [Param("in_channels", REQUIRED, positive), Param("out_channels", REQUIRED, positive),
             Param("kernel_size", REQUIRED, sizes(nd, 1)), Param("stride", 1, sizes(nd, 1)),
             Param("padding", 0, padding_arg(nd)), Param("dilation", 1, sizes(nd, 1)),
-            Param("groups", 1, positive), Param("bias", True, boolean),
-            Param("padding_mode", "zeros", choice("zeros", "reflect", "replicate", "circular"))]
+            Param("groups", 1, positive), Param("bias", True, tensor_or_boolean),
+            Param("padding_mode", "zeros", choice("zeros", "reflect", "replicate", "circular")),
+            Param("weight", None, optional_array, kwonly=True)]
+
+
+def tensor_or_boolean(what, v, node):
+    """`bias = true/false`, or (an extension, with `weight =`) the bias values."""
+    return v if is_tensor(v) else boolean(what, v, node)
+
+
+def optional_array(what, v, node):
+    """`weight =`: a matrix, or a list of matrices (3-D) or of lists of matrices (4-D)."""
+    if v is None or is_tensor(v) or isinstance(v, Seq):
+        return v
+    raise SpecError(f"{what} must be a tensor (a matrix, or a list of matrices), not {v}", node.pos)
 
 
 def conv_transpose_sig(nd: int) -> list[Param]:

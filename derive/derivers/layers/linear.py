@@ -13,6 +13,7 @@ from ...model import functions as F
 from ...model.expressions import is_tensor, show_shape
 from ...model.problem import TensorShape
 from ...sentence import Math, say
+from .arrays import from_array, to_array
 from .args import REQUIRED, Param, boolean, optional_tensor, positive
 from .base import Layer, ParamInfo, ShapeLine, Sym, eq, mismatch, passes_through
 from .values import LayerApply, dims_of, show_dims
@@ -122,11 +123,10 @@ class Flatten(Layer):
 
     def values(self, x, dims, node):
         out, _ = self.out_dims(dims, node)
-        if F.explicit(x) and len(out) == 1:
-            return sp.ImmutableMatrix(len(list(x)), 1, list(x))
-        if F.explicit(x) and tuple(out) == tuple(dims):
-            return x
-        return None
+        xa = to_array(x, len(dims))
+        if xa is None or not all(sp.sympify(n).is_Integer for n in out):
+            return None
+        return from_array(xa.reshape(tuple(int(n) for n in out)))
 
 
 class Embedding(Layer):
@@ -159,5 +159,5 @@ class Dropout(Layer):
         return tuple(dims), [ShapeLine(say("Dropout keeps the shape (and is the identity at evaluation)."))]
 
     def values(self, x, dims, node):
-        return x if F.explicit(x) else None
+        return x if to_array(x) is not None else None
 

@@ -7,10 +7,11 @@ entries ⌊iL/n⌋ .. ⌈(i + 1)L/n⌉ − 1, as PyTorch).
 """
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
-from ...model import functions as F
 from ...sentence import Code, Rel, say
+from .arrays import from_array, pool, to_array
 from .args import REQUIRED, Param, boolean, positive, sizes, sizes_or_none
 from .base import Layer, ShapeLine, Sym, passes_through
 from .window import Windowed
@@ -28,27 +29,17 @@ class Pool(Windowed):
         return tuple(lead) + tuple(spatial), head + lines
 
     def values(self, x, dims, node):
-        if self.nd != 1 or not F.explicit(x) or len(dims) != 2:
+        """The pooled values of an explicit input (any batch and channel dimensions)."""
+        xa = to_array(x, min(self.ranks))
+        if xa is None:
             return None
         a = self.args
-        k, s, p = a["kernel_size"][0], a["stride"][0], a["padding"][0]
-        d = a["dilation"][0] if "dilation" in a.values else 1
         out, _ = self.out_dims(dims, node)
-        is_max = self.kind.startswith("Max")
-        rows = []
-        for c in range(x.shape[0]):
-            row = []
-            for o in range(int(out[-1])):
-                start = o * s - p
-                inside = [x[c, i] for i in (start + d * j for j in range(k)) if 0 <= i < x.shape[1]]
-                if is_max:
-                    row.append(sp.Max(*inside))
-                else:
-                    last = min(start + k, x.shape[1] + p)
-                    count = (last - start) if a["count_include_pad"] else len(inside)
-                    row.append(sp.Add(*inside) / count)
-            rows.append(row)
-        return sp.ImmutableMatrix(rows)
+        d = a["dilation"] if "dilation" in a.values else (1,) * self.nd
+        res = pool(xa.reshape(dims), a["kernel_size"], a["stride"], a["padding"], d, tuple(out[-self.nd:]),
+                   is_max=self.kind.startswith("Max"), count_include_pad=a.values.get("count_include_pad", True),
+                   divisor=a.values.get("divisor_override"))
+        return from_array(res)
 
 
 def adaptive_window(i: int, L: int, n: int) -> tuple[int, int]:
@@ -72,18 +63,21 @@ class AdaptiveAvgPool(Layer):
         return tuple(lead) + out, lines
 
     def values(self, x, dims, node):
-        if self.nd != 1 or not F.explicit(x) or len(dims) != 2:
+        """The averages of PyTorch's adaptive windows, for an explicit input."""
+        xa = to_array(x, min(self.ranks))
+        if xa is None:
             return None
-        L = x.shape[1]
-        n = self.args["output_size"][0] or L
-        rows = []
-        for c in range(x.shape[0]):
-            row = []
-            for i in range(n):
-                lo, hi = adaptive_window(i, L, n)
-                row.append(sp.Add(*[x[c, j] for j in range(lo, hi)]) / (hi - lo))
-            rows.append(row)
-        return sp.ImmutableMatrix(rows)
+        out, _ = self.out_dims(dims, node)
+        xa = xa.reshape(dims)
+        sizes = xa.shape[-self.nd:]
+        lead = xa.shape[:-self.nd]
+        res = np.empty(lead + tuple(int(n) for n in out[-self.nd:]), dtype=object)
+        for idx in np.ndindex(*res.shape):
+            o = idx[len(lead):]
+            win = [adaptive_window(i, L, int(n)) for i, L, n in zip(o, sizes, out[-self.nd:])]
+            block = xa[idx[:len(lead)] + tuple(slice(lo, hi) for lo, hi in win)]
+            res[idx] = sp.Add(*block.reshape(-1)) / block.size
+        return from_array(res)
 
 
 def pool_sig(nd: int, is_max: bool) -> list[Param]:

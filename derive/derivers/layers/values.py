@@ -100,8 +100,12 @@ def dims_of(value: Any, min_rank: int = 1) -> tuple:
         if c == 1 and min_rank <= 1:
             return (r,)
         return (r, c)
-    if isinstance(value, Seq):
-        raise SpecError("a list of tensors has no single shape; stack it first")
+    if isinstance(value, Seq):             # [X1, X2]: the tensor stacking them, when they agree
+        inner = {dims_of(v, max(1, min_rank - 1)) for v in value}
+        if len(inner) != 1:
+            raise SpecError("the tensors of a list have different shapes, so the list has no single shape: "
+                            + ", ".join(show_dims(dims_of(v, max(1, min_rank - 1))) for v in value))
+        return (len(value),) + inner.pop()
     return ()
 
 
