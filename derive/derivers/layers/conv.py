@@ -161,9 +161,9 @@ class ConvTranspose(Layer):
         with sp.evaluate(False):
             shown = formula.xreplace(where)
         value = formula.xreplace(where).doit()
-        if isinstance(value, sp.Integer) and value < 1:
-            raise SpecError(f"{self.who()} gives an empty output for input shape {show_dims(dims)}",
-                            node.args[0].pos)
+        if isinstance(value, sp.Integer) and value < 0:     # (PyTorch allows a size of 0 here)
+            raise SpecError(f"{self.who()} gives a negative output size ({value}) for input shape "
+                            f"{show_dims(dims)}", node.args[0].pos)
         sym = Sym(f"{nm}_out")
         pairs = [("kernel", ks, k), ("stride", ss, s), ("padding", ps, p), ("dilation", ds, d),
                  ("output padding", os_, op)]
