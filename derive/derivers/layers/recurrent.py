@@ -86,7 +86,7 @@ class Recurrent(Layer):
     def count_formula(self, infos):
         a = self.args
         D, L = self.directions, a["num_layers"]
-        Ds, Ls, i = Sym("D"), Sym("L"), Sym("i")
+        Ds, Ls, i = Sym("D"), Sym("n_layers"), Sym("i")
         hs = Sym("p") if self.proj else Sym("h")
         dirs = (Ds,) if D > 1 else ()
         with sp.evaluate(False):
@@ -118,7 +118,7 @@ class Recurrent(Layer):
 
     def _lines(self, d: tuple, D: int, L: int, hout: int) -> list[ShapeLine]:
         a = self.args
-        Ds, Hs, Ls = Sym("D"), Sym("H_out"), Sym("L")
+        Ds, Hs, Ls = Sym("D"), Sym("H_out"), Sym("n_layers")
         where = ((Ds, sp.Integer(D)), (Hs, sp.Integer(hout)), (Ls, sp.Integer(L)))
         layout = ("(N, L, features)" if a["batch_first"] else "(L, N, features)") if len(d) == 3 else "(L, features)"
         h_def = say(Rel(Hs, "=", sp.Integer(hout), kind="definition"),
