@@ -105,7 +105,6 @@ MAX_FUNCTION_LINES = 60
 LONG_MODULES: set[str] = {
     "derive.derivers.attention",
     "derive.derivers.kernels",
-    "derive.derivers.layers",
     "derive.derivers.matcalc",
     "derive.derivers.matpoly",
     "derive.model.expressions",

@@ -84,8 +84,10 @@ GOALS: dict[str, GoalSpec] = {
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),
 }
 
-_LAYERS = ("Linear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten",
-           "Embedding", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout")
+_LAYERS = ("Linear", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+           "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "Flatten", "Embedding", "BatchNorm1d", "BatchNorm2d",
+           "LayerNorm", "Dropout", "RNN", "LSTM", "GRU", "MultiheadAttention", "TransformerEncoderLayer",
+           "TransformerDecoderLayer")
 
 # Builtins registered (with @builtin) by a deriver module rather than by derive.model.builtins.
 FAMILY_BUILTINS: dict[str, str] = {
