@@ -76,6 +76,15 @@ GOALS: dict[str, GoalSpec] = {
                          doc="distance from a point to a hyperplane (or between two points)"),
     "margin": GoalSpec(("classics:margin",), doc="the margin 2/‖w‖ between the planes wᵀx + b = ±1"),
     "derivation": GoalSpec(("classics:derivation",), doc="a named classical derivation, every equality checked"),
+    # classical learning (derive/derivers/learning/, docs/learning.md)
+    "entropy": GoalSpec(("learning.information:entropy",), kwargs=("base",),
+                        doc="H(p) = −Σ p log p of a distribution (or counts), 0·log 0 = 0"),
+    "kl": GoalSpec(("learning.information:kl",), (2, 2), ("base",), "the Kullback–Leibler divergence D_KL(p‖q)"),
+    "cross_entropy": GoalSpec(("learning.information:cross_entropy", "evaluate:evaluate"), (2, 2), ("base",),
+                              "H(p, q) = −Σ p log q (with `base`; without it, the network loss)"),
+    "gini": GoalSpec(("learning.information:gini",), doc="the Gini impurity 1 − Σ p² of class counts"),
+    "information_gain": GoalSpec(("learning.information:information_gain",), (2, 2), ("base",),
+                                 "H(parent) − Σ (n_k/n) H(child_k) from class counts"),
     # part of the language, not implemented yet
     "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),
