@@ -85,6 +85,8 @@ GOALS: dict[str, GoalSpec] = {
     "gini": GoalSpec(("learning.information:gini",), doc="the Gini impurity 1 − Σ p² of class counts"),
     "information_gain": GoalSpec(("learning.information:information_gain",), (2, 2), ("base",),
                                  "H(parent) − Σ (n_k/n) H(child_k) from class counts"),
+    "kmeans": GoalSpec(("learning.kmeans:kmeans",), kwargs=("init", "steps"),
+                       doc="Lloyd's k-means from given centroids: distances, assignments, means, objective"),
     # part of the language, not implemented yet
     "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),

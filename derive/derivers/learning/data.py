@@ -165,6 +165,11 @@ def row(entries: list[Any]) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix([list(entries)])
 
 
+def point(entries: list[Any]) -> Any:
+    """A point as shown: a row vector, or the number itself in one dimension."""
+    return entries[0] if len(entries) == 1 else row(entries)
+
+
 def plain(parts: Any) -> Sentence:
     """A sentence of plain parts (for table captions)."""
     return say(parts)
