@@ -87,6 +87,8 @@ GOALS: dict[str, GoalSpec] = {
                                  "H(parent) − Σ (n_k/n) H(child_k) from class counts"),
     "kmeans": GoalSpec(("learning.kmeans:kmeans",), kwargs=("init", "steps"),
                        doc="Lloyd's k-means from given centroids: distances, assignments, means, objective"),
+    "pca": GoalSpec(("learning.pca:pca",), kwargs=("k", "ddof"),
+                    doc="principal components from the covariance's eigenvectors, projections, explained variance"),
     # part of the language, not implemented yet
     "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),
