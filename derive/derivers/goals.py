@@ -89,6 +89,8 @@ GOALS: dict[str, GoalSpec] = {
                        doc="Lloyd's k-means from given centroids: distances, assignments, means, objective"),
     "pca": GoalSpec(("learning.pca:pca",), kwargs=("k", "ddof"),
                     doc="principal components from the covariance's eigenvectors, projections, explained variance"),
+    "perceptron": GoalSpec(("learning.perceptron:perceptron",), (2, 2), ("start", "lr", "epochs", "bias"),
+                           "the perceptron rule example by example: score, mistake, update; weights per epoch"),
     # part of the language, not implemented yet
     "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),

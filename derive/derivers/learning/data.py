@@ -102,13 +102,15 @@ def labels_of(problem: Problem, node: ast.Expr, n: int, what: str = "the labels"
     return out
 
 
-def classes_of(labels: list[Any]) -> list[Any]:
-    """The distinct labels: numbers in increasing order, strings in order of appearance
-    (scikit-learn sorts both; a string order is the spec's own, which is how a TA lists them)."""
+def classes_of(labels: list[Any], node: ast.Expr | None = None) -> list[Any]:
+    """The distinct labels in scikit-learn's order: numbers increasing, strings
+    alphabetical (so that "the first class" on a tie is scikit-learn's too)."""
     seen = list(dict.fromkeys(labels))
-    if all(isinstance(y, sp.Expr) for y in seen):
+    if all(isinstance(y, str) for y in seen):
         return sorted(seen)
-    return seen
+    if all(not isinstance(y, str) for y in seen):
+        return sorted(seen)
+    raise SpecError("the labels mix strings and numbers; use one kind", node.pos if node is not None else None)
 
 
 def kw(problem: Problem, call: ast.Call, name: str) -> tuple[Any, ast.Expr | None]:
