@@ -91,6 +91,8 @@ GOALS: dict[str, GoalSpec] = {
                     doc="principal components from the covariance's eigenvectors, projections, explained variance"),
     "perceptron": GoalSpec(("learning.perceptron:perceptron",), (2, 2), ("start", "lr", "epochs", "bias"),
                            "the perceptron rule example by example: score, mistake, update; weights per epoch"),
+    "knn": GoalSpec(("learning.knn:knn",), (3, 3), ("k", "metric"),
+                    doc="the k-nearest-neighbour vote: sorted distances, the k nearest, the majority class"),
     # part of the language, not implemented yet
     "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),
