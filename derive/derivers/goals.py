@@ -93,6 +93,8 @@ GOALS: dict[str, GoalSpec] = {
                            "the perceptron rule example by example: score, mistake, update; weights per epoch"),
     "knn": GoalSpec(("learning.knn:knn",), (3, 3), ("k", "metric"),
                     doc="the k-nearest-neighbour vote: sorted distances, the k nearest, the majority class"),
+    "best_split": GoalSpec(("learning.trees:best_split",), (2, 2), ("criterion", "names"),
+                           "a decision tree's best root split: impurities, gain per candidate, the best"),
     # part of the language, not implemented yet
     "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),
