@@ -95,6 +95,8 @@ GOALS: dict[str, GoalSpec] = {
                     doc="the k-nearest-neighbour vote: sorted distances, the k nearest, the majority class"),
     "best_split": GoalSpec(("learning.trees:best_split",), (2, 2), ("criterion", "names"),
                            "a decision tree's best root split: impurities, gain per candidate, the best"),
+    "naive_bayes": GoalSpec(("learning.bayes:naive_bayes",), (3, 3), ("smoothing",),
+                            "a categorical naive Bayes posterior: priors, likelihood tables, scores, the class"),
     # part of the language, not implemented yet
     "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),
