@@ -33,6 +33,7 @@ MIGRATED = [
     "derive/derivers/evaluate.py",
     "derive/derivers/numderiv.py",
     "derive/derivers/probability.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/learning").glob("*.py")),
 ]
 
 PRINTER_METHODS = {"_latex"}          # the one place a LaTeX string is built, from printed arguments

@@ -84,7 +84,7 @@ class Norm2(sp.Function):
         return r"\left\Vert %s\right\Vert^{2}" % printer._print(self.args[0])
 
     def _sympystr(self, printer: Any) -> str:
-        return "norm(%s)**2" % printer._print(self.args[0])
+        return "norm(%s)^2" % printer._print(self.args[0])
 
     def _pretty(self, printer: Any) -> prettyForm:
         form = prettyForm(*printer._print(self.args[0]).left("‖"))

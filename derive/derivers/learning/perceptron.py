@@ -55,7 +55,7 @@ def _arguments(problem: Problem, call: ast.Call) -> dict[str, Any]:
     node = call.kwarg("start")
     start = [sp.Integer(0)] * (d + bias)
     if node is not None:
-        start = vector_of(problem, node, "`start`")
+        start = vector_of(problem, node, "the start weights")
         if len(start) != d + bias:
             raise SpecError(f"`start` has {len(start)} entries; it needs {d + bias} (the {d} weights"
                             + (", then the bias)" if bias else ")"), node.pos)
