@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-scipy_stats = pytest.importorskip("scipy.stats")
+pytest.importorskip("scipy")
+import scipy.stats as scipy_stats  # noqa: E402
 
 from learning_util import answer, error, mat, solve_one  # noqa: E402
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-sklearn_decomposition = pytest.importorskip("sklearn.decomposition")
+pytest.importorskip("sklearn")
+import sklearn.decomposition as sklearn_decomposition  # noqa: E402
 
 from learning_util import answer, error, mat, solve_one  # noqa: E402
 

@@ -7,7 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-sklearn_linear = pytest.importorskip("sklearn.linear_model")
+pytest.importorskip("sklearn")
+import sklearn.linear_model as sklearn_linear  # noqa: E402
 
 from learning_util import answer, error, mat, words  # noqa: E402
 
