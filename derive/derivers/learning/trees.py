@@ -168,8 +168,8 @@ def best_split(problem: Problem, call: ast.Call) -> Derived:
         if mine:
             steps.append(make_step("tree_candidates", say(f"Candidate splits on {a['names'][j]}:"),
                                    table=_feature_table(a, j, mine), check=False))
-    top = max(sp.N(s.gain, 30) for s in splits)
-    best_all = [s for s in splits if sp.simplify(s.gain - top).is_zero or abs(sp.N(s.gain - top, 30)) < 1e-25]
+    gains = [sp.N(s.gain, 30) for s in splits]      # (gains equal to 25 digits are taken as a tie)
+    best_all = [s for s, g in zip(splits, gains) if abs(g - max(gains)) < sp.Float("1e-25", 30)]
     best = best_all[0]
     steps.append(_best_step(a, best, parent, len(best_all) - 1))
     x = sp.Symbol(a["names"][best.feature])
