@@ -6,7 +6,9 @@ predicted class, with `extra` the posterior of every class.
 
 Steps: the priors P(c) = n_c/N (a table), one likelihood table per feature with
 P(x_j = v | c) = (n_{c,v} + α)/(n_c + α K_j), K_j the number of values feature j takes in
-the data (scikit-learn's CategoricalNB with `alpha = α`; its `fit_prior` priors), the
+the data (scikit-learn's CategoricalNB with `alpha = α` and its `fit_prior` priors; for
+integer codes CategoricalNB counts max + 1 categories, the same when the codes 0 … K − 1
+all occur), the
 unnormalised score P(c) Π_j P(x_j | c) of every class (checked), the posterior as each
 score over their sum (checked) and the class with the largest (a tie goes to the first
 class in scikit-learn's order: numbers increasing, strings alphabetical).
