@@ -133,7 +133,14 @@ def _parent_step(a: dict) -> tuple[Step, Any]:
                      I0, terms.shown, shown_logs(terms.value, 2), where={I0: terms.value}), terms.value
 
 
-def _best_step(a: dict, best: Split, parent: Any, ties: int) -> Step:
+def _describe(a: dict, s: Split) -> Any:
+    name = a["names"][s.feature]
+    if s.threshold is None:
+        return say("the split on ", Code(name), " (one child per value)")
+    return say("the split ", Rel(sp.Symbol(name), "≤", s.threshold, kind="definition"))
+
+
+def _best_step(a: dict, best: Split, parent: Any, ties: list[Split]) -> Step:
     n = len(a["labels"])
     isyms = [sp.Symbol(f"I_{k}") for k in range(1, len(best.children) + 1)]
     where = {sp.Symbol("I_parent"): parent, **{s: impurity(c, a["criterion"]) for s, c in zip(isyms, best.children)}}
@@ -142,11 +149,9 @@ def _best_step(a: dict, best: Split, parent: Any, ties: int) -> Step:
     with sp.evaluate(False):
         weighted = sp.Add(*[sp.Mul(sp.Rational(sum(c), n), s) for s, c in zip(isyms, best.children)])
         shown = sp.Add(sp.Symbol("I_parent"), sp.Mul(-1, weighted))
-    name = a["names"][best.feature]
-    what = say("the split ", Rel(sp.Symbol(name), "≤", best.threshold, kind="definition")) \
-        if best.threshold is not None else say("the split on ", Code(name), " (one child per value)")
-    tie = say(f" {ties} other candidate{'s tie' if ties > 1 else ' ties'} with it: the first is taken.") \
-        if ties else say()
+    what = _describe(a, best)
+    tie = say(" It ties with ", join([_describe(a, t) for t in ties], ", ", " and "),
+              ": the first candidate in the tables is taken.") if ties else say()
     values = join([Rel(s_, "=", shown_logs(where[s_], 2)) for s_ in isyms], ", ", " and ")
     return make_step("tree_best", say("The largest gain is that of ", what, ".", tie,
                                       " Its gain, exactly, with the children's impurities ", values, ":"),
@@ -171,7 +176,7 @@ def best_split(problem: Problem, call: ast.Call) -> Derived:
     gains = [sp.N(s.gain, 30) for s in splits]      # (gains equal to 25 digits are taken as a tie)
     best_all = [s for s, g in zip(splits, gains) if abs(g - max(gains)) < sp.Float("1e-25", 30)]
     best = best_all[0]
-    steps.append(_best_step(a, best, parent, len(best_all) - 1))
+    steps.append(_best_step(a, best, parent, best_all[1:]))
     x = sp.Symbol(a["names"][best.feature])
     answer = sp.Le(x, best.threshold) if best.threshold is not None else x
     extra = {"feature": best.feature + 1, "threshold": None if best.threshold is None else float(best.threshold),
