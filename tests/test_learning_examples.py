@@ -2,6 +2,8 @@
 in every output format, and a few of their answers agree with scikit-learn."""
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -36,3 +38,14 @@ def test_the_kmeans_and_pca_examples_agree_with_scikit_learn():
     P = np.array([[2, 0], [0, 2], [3, 1], [1, 3]])
     got = derive.solve(ROOT / "examples/learning/pca.spec").results[0].answer.expr
     np.testing.assert_allclose(np.array(got.evalf().tolist(), dtype=float), PCA(1).fit(P).components_, atol=1e-12)
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_the_examples_compile_with_pdflatex(tmp_path):
+    """All examples in one LaTeX document (a name such as X̃ must reach TeX as \\tilde{X})."""
+    spec = tmp_path / "all.spec"
+    spec.write_text("\n".join(p.read_text(encoding="utf-8") for p in EXAMPLES), encoding="utf-8")
+    (tmp_path / "all.tex").write_text(derive.solve(spec).render("latex"), encoding="utf-8")
+    run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "all.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:]

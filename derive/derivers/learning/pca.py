@@ -56,7 +56,7 @@ def _centre(X: sp.ImmutableMatrix) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatr
     n, d = X.shape
     mean = sp.ImmutableMatrix([[sp.Add(*X[:, j]) / n for j in range(d)]])
     Xc = sp.ImmutableMatrix(n, d, lambda i, j: X[i, j] - mean[0, j])
-    mu, Xt = sp.Symbol("mu"), sp.Symbol("X̃")
+    mu, Xt = sp.Symbol("mu"), sp.Symbol("X_tilde")
     with sp.evaluate(False):
         total = sp.MatMul(sp.Rational(1, n), sp.MatAdd(*[X[i, :] for i in range(n)])) if n > 1 else X[0, :]
     s1 = make_step("pca_mean", say(f"The mean of the {n} samples:"), mu, total, mean, where={mu: mean})
@@ -68,7 +68,7 @@ def _centre(X: sp.ImmutableMatrix) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatr
 def _covariance(Xc: sp.ImmutableMatrix, ddof: int) -> tuple[sp.ImmutableMatrix, Step]:
     n = Xc.shape[0]
     C = (Xc.T * Xc) / (n - ddof)
-    Cs, Xt = sp.Symbol("C"), sp.MatrixSymbol("X̃", *Xc.shape)
+    Cs, Xt = sp.Symbol("C"), sp.MatrixSymbol("X_tilde", *Xc.shape)
     div = sp.Integer(n - ddof)
     with sp.evaluate(False):
         general = sp.MatMul(sp.Pow(div, -1), sp.MatMul(Xt.T, Xt))
