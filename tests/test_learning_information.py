@@ -92,3 +92,10 @@ def test_cross_entropy_without_base_is_still_the_network_loss():
 def test_bad_input_is_an_error_at_the_argument(body, at, words):
     e = error(body)
     assert (e.line, e.column) == (2, body.index(at) + 1) and words in e.message, (e.column, e.message)
+
+
+def test_a_list_of_strings_is_an_answer_with_quoted_text_and_a_refusal_in_arithmetic():
+    r = solve_one('let y = ["spam", "ham"]\nfind y')
+    assert r.answer.text == '["spam", "ham"]' and r.answer.value == ["spam", "ham"]
+    e = error('let y = ["spam", "ham"]\nfind y + 1')
+    assert "list of strings" in e.message and (e.line, e.column) == (3, 6)
