@@ -26,6 +26,7 @@ import sympy as sp
 
 from ... import ast
 from ...errors import SpecError
+from ...model.expressions import Seq
 from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import Step, Table, make_step
@@ -77,8 +78,8 @@ def _arguments(problem: Problem, call: ast.Call) -> tuple[list, list, int, bool]
         raise SpecError("k-means needs its initial centroids: `init = [c1, c2, ...]` (a matrix whose rows are the "
                         "centroids, or a list of vectors)", call.pos)
     init = rows_of(problem, init_node, "the initial centroids")
-    if problem.value(init_node).__class__.__name__ != "Seq" and len(points[0]) > 1 and len(init[0]) == 1:
-        init = [[e[0] for e in init]]
+    if not isinstance(problem.value(init_node), Seq) and len(points[0]) > 1 and len(init[0]) == 1:
+        init = [[e[0] for e in init]]             # one centroid written as a vector
     if len(init[0]) != len(points[0]):
         raise SpecError(f"the centroids have {len(init[0])} coordinates but the points have {len(points[0])}",
                         init_node.pos)
