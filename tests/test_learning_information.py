@@ -99,3 +99,9 @@ def test_a_list_of_strings_is_an_answer_with_quoted_text_and_a_refusal_in_arithm
     assert r.answer.text == '["spam", "ham"]' and r.answer.value == ["spam", "ham"]
     e = error('let y = ["spam", "ham"]\nfind y + 1')
     assert "list of strings" in e.message and (e.line, e.column) == (3, 6)
+
+
+def test_log2_of_a_zero_entry_in_an_expression_points_to_the_entropy_goal():
+    e = error("let q = [1/2, 1/2, 0]\nfind -sum(q * log2(q))")
+    assert "log of 0 is undefined" in e.message and "entropy(p)" in e.message and (e.line, e.column) == (3, 20)
+    assert answer("let q = [1/2, 1/2, 0]\nfind entropy(q)")[0] == 1
