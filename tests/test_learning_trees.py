@@ -12,7 +12,7 @@ import sklearn.tree as sklearn_tree  # noqa: E402
 pytest.importorskip("scipy")
 import scipy.stats as scipy_stats  # noqa: E402
 
-from learning_util import answer, error, mat, solve_one, words  # noqa: E402
+from learning_util import answer, error, mat, words  # noqa: E402
 
 
 def _root_gain(tree) -> float:

@@ -28,7 +28,7 @@ from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import Step, make_step
 from ..registry import Derived, make_answer
-from .data import exact, kw, rows_of, vector_of
+from .data import exact, rows_of, vector_of
 from .notation import Log
 
 

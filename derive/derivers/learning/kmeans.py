@@ -28,7 +28,7 @@ from ... import ast
 from ...errors import SpecError
 from ...model.expressions import Seq
 from ...model.problem import Problem
-from ...sentence import Math, Rel, join, say
+from ...sentence import Rel, join, say
 from ...steps import Step, Table, make_step
 from ..registry import Derived, make_answer
 from .data import point, rows_of, whole

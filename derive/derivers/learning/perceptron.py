@@ -23,10 +23,10 @@ import sympy as sp
 from ... import ast
 from ...errors import SpecError
 from ...model.problem import Problem
-from ...sentence import Math, Rel, say
+from ...sentence import Rel, say
 from ...steps import Step, Table, make_step
 from ..registry import Derived, make_answer
-from .data import classes_of, kw, label_cell, labels_of, rows_of, vector_of, whole, flag, exact
+from .data import classes_of, exact, flag, kw, label_cell, labels_of, rows_of, vector_of, whole
 
 
 def _signs(labels: list[Any], node: ast.Expr) -> tuple[list[int], list[Any]]:
@@ -90,7 +90,6 @@ def _epoch(a: dict, w: list[Any], e: int) -> tuple[list[Any], list[int], Table]:
 
 def _epoch_check(a: dict, e: int, before: list[Any], after: list[Any], mistakes: list[int]) -> Step:
     """w after the epoch = w before + η Σ_{mistakes} y_i x̃_i, checked."""
-    d = len(a["points"][0])
     aug = [list(a["points"][i]) + ([sp.Integer(1)] if a["bias"] else []) for i in mistakes]
     W = sp.Symbol("w")
     terms = [_vec(x) if a["lr"] * a["signs"][i] == 1 else sp.MatMul(a["lr"] * a["signs"][i], _vec(x), evaluate=False)
