@@ -217,8 +217,9 @@ def kl(problem: Problem, call: ast.Call) -> Derived:
         return _infinite_answer(D, bad, steps)
     keep = [(a, b) for a, b in zip(p, q) if a != 0]
     dropped = tuple(i for i, a in enumerate(p, 1) if a == 0)
+    ratios = [a / b for a, b in keep]                  # p_i/q_i worked out
     with sp.evaluate(False):
-        shown = _sum([sp.Mul(a, Log(sp.Mul(a, sp.Pow(b, -1)), base)) for a, b in keep])
+        shown = _sum([sp.Mul(a, Log(r, base)) for (a, _), r in zip(keep, ratios)])
     value = simplest(sp.Add(*[a * sp.log(a / b) for a, b in keep]) / sp.log(base))
     steps.append(make_step("kl", say(f"Put the numbers in (base {_base_name(base)}).", _zero_note(dropped, base)),
                            D, shown, shown_logs(value, base), where={D: value}))

@@ -156,7 +156,8 @@ def _roots_step(C: sp.ImmutableMatrix, values: list, exact: bool) -> Step:
     poly = sp.expand((C - lam * sp.eye(d)).det())
     lsyms = [sp.Symbol(f"lambda_{j}") for j in range(1, len(values) + 1)]
     with sp.evaluate(False):
-        det = sp.Determinant(sp.MatAdd(C, sp.MatMul(-1, lam, sp.Identity(d))))
+        inner = sp.MatAdd(C, sp.MatMul(-1, lam, sp.Identity(d)))
+    det = Named(sp.Function("det")(inner), poly)         # det(C − λI), shown as written
     if exact:
         factored = sp.Mul(*[lam - v for v in values], evaluate=False)
         roots = join([Rel(s, "=", v) for s, v in zip(lsyms, values)], ", ", " and ")
