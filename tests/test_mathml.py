@@ -90,7 +90,9 @@ _ROWS = {"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "menclose", "mphan
 
 
 def _edge(el: ET.Element, last: bool) -> ET.Element:
-    while len(el):
+    """The leaf at the end (or the start) of a printed form; a root starts with its radical
+    sign, which separates it from a numeral before it (4√2 is not 4 2)."""
+    while len(el) and not (not last and tag(el) in ("msqrt", "mroot")):
         el = el[-1] if last else el[0]
     return el
 

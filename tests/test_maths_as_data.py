@@ -39,6 +39,7 @@ MIGRATED = [
     "derive/model/elementwise.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivations").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/layers").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/learning").glob("*.py")),
 ]
 
 PRINTER_METHODS = {"_latex"}          # the one place a LaTeX string is built, from printed arguments

@@ -253,7 +253,9 @@ def _elementwise(name: str, fn, doc: str):
         if name in ("log", "log2", "sqrt") and F.explicit(x) or (is_scalar(x) and x.is_number):
             for t in (list(x) if F.explicit(x) else [x]):
                 if name in ("log", "log2") and t.is_number and t.is_nonpositive:
-                    raise SpecError(f"log of {t} is undefined", node.args[0].pos)
+                    hint = (" (for an entropy or a divergence, where 0·log 0 = 0, write `entropy(p)`, `kl(p, q)` "
+                            "or `cross_entropy(p, q, base = 2)`)") if t == 0 and F.explicit(x) else ""
+                    raise SpecError(f"log of {t} is undefined{hint}", node.args[0].pos)
                 if name == "sqrt" and t.is_number and t.is_negative:
                     raise SpecError(f"the square root of {t} is not a real number", node.args[0].pos)
         return F.elementwise(fn, x)
