@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sympy.parsing.sympy_parser import parse_expr
 
 import derive
-from derive.derivers import matpoly as M
+from derive.engines import matpoly as M
 from derive.derivers.numderiv import derivative
 from derive.errors import CheckFailed, SpecError
 from derive.steps import make_step

@@ -12,7 +12,7 @@ PACKAGE = ROOT / "derive"
 KNOWN_CYCLES = {
     frozenset({"derive.render", "derive.steps"}),   # Solution.render()/to_json(), public API conveniences
     frozenset({"derive.syntax", "derive.parse_errors"}),
-    frozenset({"derive.derivers.matpoly", "derive.derivers.numderiv"}),
+    frozenset({"derive.engines.matpoly.derivative", "derive.derivers.numderiv"}),
     frozenset({"derive.derivers.attention", "derive.derivers.matcalc"}),
     frozenset({"derive.model.builtins", "derive.model.expressions", "derive.model.problem"}),
 }

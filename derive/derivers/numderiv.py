@@ -212,7 +212,7 @@ class Forward:
             layers = [[[layer[i][0] if i == j else self.zero for j in range(n)] for i in range(n)]
                       for layer in v.layers]
             return Mat(layers, n, n)
-        from .matpoly import _DerivativeOf
+        from ..engines.matpoly.derivative import _DerivativeOf
         if isinstance(e, _DerivativeOf):
             return self.derivative(e)
         if isinstance(e, MatrixExpr):
@@ -296,7 +296,7 @@ class Forward:
         """∂f/∂x at the current values (no tangents of our own: first order only)."""
         if self.nd:
             raise _Skip
-        from .matpoly import GradientOf, JacobianOf
+        from ..engines.matpoly.derivative import GradientOf, JacobianOf
         f, x = e.args
         V = self.env.get(x)
         if V is None:
@@ -359,7 +359,7 @@ def evaluate_at(expr: Any, point: dict) -> Any | None:
 
 def derivative(kind: str, f: Any, x: Any, V: sp.MatrixBase) -> sp.ImmutableMatrix | None:
     """∂f/∂x at x = V, f otherwise explicit ("grad": the shape of V; "jac": rows × entries of V)."""
-    from .matpoly import GradientOf, JacobianOf
+    from ..engines.matpoly.derivative import GradientOf, JacobianOf
     node = GradientOf(f, x) if kind == "grad" else JacobianOf(f, x)
     try:
         ctx = _Ctx(_precise(f) or not all(t.is_Rational for t in V))
