@@ -107,9 +107,15 @@ def test_least_squares_gradient_matches_central_differences(ls):
 
 
 def test_least_squares_steps_name_the_identities(ls):
-    text = json.dumps([s.text for r in ls[:1] for s0 in r.steps for s in s0.walk()])
-    for needle in ("a^T x", "x^T A x", "denominator layout", "chain rule"):
+    from derive.sentence_print import sentence_md
+    text = " ".join(sentence_md(s.text) if not isinstance(s.text, str) else s.text
+                    for s0 in ls[0].steps for s in s0.walk())
+    for needle in (r"\left(a^{T} w\right) = a", r"\left(w^{T} A w\right) = \left(A + A^{T}\right) w",
+                   "denominator layout", "chain rule"):
         assert needle in text
+    # the identities are claims, checked like the chains
+    rels = [r for s0 in ls[0].steps for s in s0.walk() if not isinstance(s.text, str) for r in s.text.relations()]
+    assert any(r.kind == "claim" and r.checked for r in rels)
     assert all(s.checked in (True, None) for s0 in ls[0].steps for s in s0.walk())
     assert any(s.checked for s in ls[0].steps)
 
