@@ -1,9 +1,115 @@
-"""Closed-form gradients of scalar functions that are not polynomials in the matrices."""
+"""`grad(L, X)` of a scalar L that is not a polynomial in the matrices: traces, Hadamard
+products, sums of elementwise products, elementwise exp/log/sigmoid/tanh, softmax (and
+the softmax cross-entropy), norms that are not squared, inverses, det and log det.
+
+In:  the problem, the goal call, L's symbol, its display and leaf forms, and X.
+Out: `Derived(answer, steps)` from derive.engines.matdiff, or None when L has a part no
+     rule covers.  The identities the step names are facts of the Matrix Cookbook; the
+     gradient itself is checked by make_step at random matrices against entry-by-entry
+     differentiation of L.
+"""
 from __future__ import annotations
 
 from typing import Any
 
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
 
-def nonpoly_grad(problem: Any, call: Any, f_sym: Any, display: Any, leaf: Any, x: Any) -> Any:
-    """None: no rule applies yet."""
-    return None
+from ... import ast
+from ...engines import matdiff
+from ...engines.matpoly import GradientOf
+from ...errors import Unsupported
+from ...model import functions as F
+from ...model.problem import Problem
+from ...sentence import Math, Rel, join, say
+from ...steps import make_step
+from ..registry import Derived, make_answer
+from .common import LAYOUT, D, _definition_steps, _text, _with_values, node_where
+from .tidy import tidy
+
+
+def nonpoly_grad(problem: Problem, call: ast.Call, f_sym: Any, display: Any, leaf: Any, x: Any) -> Derived | None:
+    """The reverse-mode gradient with the identities it uses, or None."""
+    if not isinstance(x, sp.MatrixSymbol):
+        return None
+    try:
+        g = clean(matdiff.gradient(leaf, x))
+    except Unsupported:
+        return None
+    shown = tidy(g)
+    where = {**node_where(problem, frozenset({x})), f_sym: leaf}
+    steps = list(_definition_steps(problem, call.args[0], f_sym, display, leaf))
+    facts = identities(leaf, x)
+    text = say(Math(f_sym), " is not a polynomial in ", Math(x), ": differentiate it backwards through the "
+               f"expression by the chain rule ({LAYOUT})" + (", with " if facts else ""),
+               join(facts, last=" and ") if facts else "", ":")
+    try:
+        steps.append(make_step("chain_rule", text, D(f_sym, x), shown, where=where))
+    except (TypeError, ValueError):     # the check cannot evaluate L at random matrices
+        raise Unsupported(f"derive found a closed form for this gradient ({shown}) but cannot yet check it at "
+                          "random matrices (a scalar added to a tensor, such as 1 + exp(X @ w), is not "
+                          "evaluated there); it is not shown unchecked", call.pos) from None
+    value, answer, text_expr, more = _with_values(problem, shown, shown)
+    steps.extend(more)
+    return Derived(make_answer(answer, text=_text(text_expr), value=value), tuple(steps))
+
+
+def clean(e: Any) -> Any:
+    """Identity factors dropped, −(a + b) opened, nested products flattened."""
+    if not isinstance(e, sp.Basic) or not e.args or not isinstance(e, MatrixExpr):
+        return e
+    args = [clean(a) for a in e.args]
+    if isinstance(e, sp.MatMul):
+        args = [b for a in args for b in (a.args if isinstance(a, sp.MatMul) else (a,))]
+        mats = [a for a in args if isinstance(a, MatrixExpr) and not isinstance(a, sp.Identity)]
+        coef = sp.Mul(*[a for a in args if not isinstance(a, MatrixExpr)])
+        if not mats:
+            return e
+        if coef == -1 and len(mats) == 1 and isinstance(mats[0], sp.MatAdd):
+            return sp.MatAdd(*[clean(sp.MatMul(-1, a)) for a in mats[0].args])
+        return sp.MatMul(coef, *mats) if coef != 1 else (mats[0] if len(mats) == 1 else sp.MatMul(*mats))
+    if isinstance(e, sp.MatAdd):
+        return sp.MatAdd(*args)
+    try:
+        return e.func(*args)
+    except (TypeError, ValueError):
+        return e
+
+
+def identities(leaf: Any, x: Any) -> list[Rel]:
+    """The Matrix Cookbook identities behind the rules that L's parts need (stated facts)."""
+    n = sp.Symbol("n", integer=True, positive=True)
+    A, Xg = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("X", n, n)
+    u, a = sp.MatrixSymbol("u", n, 1), sp.MatrixSymbol("a", n, 1)
+    out = []
+    if leaf.atoms(sp.Trace):
+        out.append(Rel(GradientOf(sp.Trace(sp.MatMul(Xg, A)), Xg), "=", A.T, kind="fact"))
+    if leaf.atoms(sp.HadamardProduct):
+        out.append(Rel(GradientOf(F.Sum(sp.HadamardProduct(a, u)), u), "=", a, kind="fact"))
+    if leaf.atoms(sp.Determinant):
+        out.append(Rel(GradientOf(sp.log(sp.Determinant(Xg)), Xg), "=", sp.Transpose(sp.Inverse(Xg)), kind="fact"))
+    if leaf.atoms(sp.Inverse):
+        out.append(Rel(GradientOf(sp.Trace(sp.MatMul(A, sp.Inverse(Xg))), Xg), "=",
+                       -sp.MatMul(sp.Transpose(sp.Inverse(Xg)), A.T, sp.Transpose(sp.Inverse(Xg))), kind="fact"))
+    if any(not (isinstance(p, sp.Pow) and p.exp == 2) for p in _norm_parents(leaf)):
+        out.append(Rel(GradientOf(F.Norm(u), u), "=", sp.MatMul(sp.Pow(F.Norm(u), -1), u), kind="fact"))
+    for f in sorted({type(w.function.expr).__name__ for w in leaf.atoms(matdiff.EW)}):
+        fn = {"exp": sp.exp, "log": sp.log, "sigmoid": F.sigmoid, "tanh": sp.tanh}.get(f)
+        if fn is not None:
+            ew = F.elementwise(fn, u)
+            out.append(Rel(GradientOf(F.Sum(ew), u), "=", matdiff._ew_derivative(ew), kind="fact"))
+    if leaf.atoms(F.SoftmaxMatrix):
+        s = F.SoftmaxMatrix(u)
+        out.append(Rel(GradientOf(F.Sum(sp.HadamardProduct(a, F.elementwise(sp.log, s))), u), "=",
+                       sp.MatAdd(a, -sp.MatMul(F.Sum(a), s)), kind="fact"))
+    return out
+
+
+def _norm_parents(e: Any) -> list:
+    """Each norm in e with what it sits in (its Pow when squared)."""
+    out = []
+    for node in sp.preorder_traversal(e):
+        if isinstance(node, sp.Pow) and isinstance(node.base, F.Norm):
+            out.append(node)
+    bare = [m for m in e.atoms(F.Norm) if not any(p.base == m for p in out)]
+    return out + bare

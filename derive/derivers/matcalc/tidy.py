@@ -83,6 +83,6 @@ def as_products(e: Any) -> Any:
         return e.func(*args, evaluate=False)
     if isinstance(e, (sp.Add, sp.Mul)) and any(isinstance(a, MatrixExpr) for a in args):
         # a sum of 1×1 products: keep it a matrix expression
-        mats = [a if isinstance(a, MatrixExpr) else a * sp.Identity(1) for a in args]
-        return sp.MatAdd(*mats, evaluate=False) if isinstance(e, sp.Add) else sp.MatMul(*mats, evaluate=False)
+        parts = [M.Inner(a) if isinstance(a, MatrixExpr) else a for a in args]   # (scalar factors such as λ)
+        return e.func(*parts, evaluate=False)
     return e.func(*args)
