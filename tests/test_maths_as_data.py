@@ -36,7 +36,6 @@ MIGRATED = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/matcalc").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/engines/matpoly").glob("*.py")),
     "derive/engines/matdiff.py",
-    "derive/derivers/convexity.py",
 ]
 
 PRINTER_METHODS = {"_latex"}          # the one place a LaTeX string is built, from printed arguments

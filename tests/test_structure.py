@@ -13,7 +13,8 @@ KNOWN_CYCLES = {
     frozenset({"derive.render", "derive.steps"}),   # Solution.render()/to_json(), public API conveniences
     frozenset({"derive.syntax", "derive.parse_errors"}),
     frozenset({"derive.engines.matpoly.derivative", "derive.derivers.numderiv"}),
-    frozenset({"derive.derivers.attention", "derive.derivers.matcalc"}),
+    frozenset({"derive.derivers.attention", "derive.derivers.matcalc", "derive.derivers.matcalc.given",
+               "derive.derivers.matcalc.grad", "derive.derivers.matcalc.hessian"}),
     frozenset({"derive.model.builtins", "derive.model.expressions", "derive.model.problem"}),
 }
 

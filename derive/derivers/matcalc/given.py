@@ -47,7 +47,7 @@ def given_loss_grad(problem: Problem, call: ast.Call, f_sym: Any, display: Any, 
         from .. import attention
         out = attention.given_grad(problem, f_sym, ups, x, call)
         if out is None:
-            raise softmax_hint(exc, leaf) from None
+            softmax_hint(exc, leaf)
         return out
     steps = list(steps) + list(gsteps)
     nice, text_expr = M.poly_expr(g, od), M.poly_expr(g, od, text=True)
@@ -119,8 +119,7 @@ def upstreams(problem: Problem, loss_name: str | None, loss: F.Loss, var: Any, p
         if not depends:
             continue
         if name is None or name not in given:
-            what = f"`{name}`" if name else f"`{arg}`"
-            raise SpecError(f"the loss is unspecified and depends on {what}; give its gradient with "
+            raise SpecError(f"the loss is unspecified and depends on `{name or arg}`; give its gradient with "
                             f"`given grad({loss_name or 'L'}, {name or '...'}) = ...`", pos)
         g = given[name]
         gs = shape_of(g)

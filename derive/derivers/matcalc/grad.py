@@ -168,17 +168,17 @@ def _not_polynomial(problem: Problem, call: ast.Call, f_sym: Any, display: Any, 
     out = nonpoly_grad(problem, call, f_sym, display, leaf, x)
     if out is not None:
         return out
-    raise softmax_hint(exc, leaf).at(call.pos) from None
+    softmax_hint(exc.at(call.pos), leaf)
 
 
-def softmax_hint(exc: Unsupported, leaf: Any) -> Unsupported:
-    """A clearer message when softmax (exp) is what stops the closed form."""
+def softmax_hint(exc: Unsupported, leaf: Any) -> None:
+    """Raise `exc`, or a clearer message when softmax (exp) is what stops the closed form."""
     if isinstance(leaf, sp.Basic) and leaf.atoms(sp.exp):
-        return Unsupported("closed-form gradients through softmax are derived for one `attention` block whose "
+        raise Unsupported("closed-form gradients through softmax are derived for one `attention` block whose "
                            "outputs feed an unspecified loss (`given grad(L, y1) = g1`) or a polynomial loss; "
                            "for other softmax graphs give the tensors values and differentiate numerically",
-                           exc.pos)
-    return exc
+                           exc.pos) from None
+    raise exc
 
 
 def zero_grad(x: Any, f_sym: Any) -> tuple[Any, Step]:

@@ -69,7 +69,7 @@ def _matrix_poly(e: Any) -> Poly:
         name = type(e).__name__
         what = {"HadamardProduct": "an elementwise product", "HadamardPower": "an elementwise power",
                 "ElementwiseApplyFunction": "an elementwise function", "Inverse": "a matrix inverse",
-                "BlockMatrix": "a block matrix"}.get(name, f"`{name}`")
+                "BlockMatrix": "a block matrix"}.get(name, name)
         raise Unsupported(f"{what} has no closed-form matrix derivative here; "
                           "give the tensors concrete values to differentiate numerically")
     raise Unsupported(f"{type(e).__name__} has no closed-form derivative here")
