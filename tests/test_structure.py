@@ -10,7 +10,6 @@ PACKAGE = ROOT / "derive"
 
 # Cycles that remain, each a pair of modules that import each other (to be removed).
 KNOWN_CYCLES = {
-    frozenset({"derive.render", "derive.steps"}),   # Solution.render()/to_json(), public API conveniences
     frozenset({"derive.syntax", "derive.parse_errors"}),
     frozenset({"derive.engines.matpoly.derivative", "derive.derivers.numderiv"}),
     frozenset({"derive.derivers.attention", "derive.derivers.matcalc", "derive.derivers.matcalc.given",
@@ -110,7 +109,6 @@ LONG_MODULES: set[str] = {
     "derive.derivers.layers",
     "derive.model.expressions",
     "derive.parse_errors",
-    "derive.render",
 }
 LONG_FUNCTIONS: set[str] = {
     "derive.derivations.mahalanobis_from_linear_map.mahalanobis_from_linear_map",
