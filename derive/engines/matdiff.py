@@ -26,6 +26,34 @@ from ..model import functions as F
 EW = sp.matrices.expressions.applyfunc.ElementwiseApplyFunction
 
 
+class Ones(MatrixExpr):
+    """𝟏 of a shape for the checker: explicit ones as soon as both sizes are numbers (sympy
+    leaves `Matrix + OneMatrix` unevaluated, so `1 - y` could not be checked at random
+    matrices).  `for_check(e)` maps every OneMatrix of e to it (a `where` map)."""
+
+    def __new__(cls, r: Any, c: Any):
+        r, c = sp.sympify(r, strict=True), sp.sympify(c, strict=True)
+        if r.is_Integer and c.is_Integer:
+            return sp.ImmutableMatrix.ones(int(r), int(c))
+        return MatrixExpr.__new__(cls, r, c)
+
+    @property
+    def shape(self) -> tuple:
+        return self.args
+
+    def _entry(self, i: Any, j: Any, **kw: Any) -> Any:
+        return sp.Integer(1)
+
+
+def for_check(*exprs: Any) -> dict:
+    """{OneMatrix(r, c): Ones(r, c)} for the ones matrices of `exprs` (see Ones)."""
+    out = {}
+    for e in exprs:
+        if isinstance(e, sp.Basic):
+            out.update({o: Ones(*o.shape) for o in e.atoms(sp.OneMatrix)})
+    return out
+
+
 def depends(e: Any, X: Any) -> bool:
     return isinstance(e, sp.Basic) and X in e.atoms(sp.MatrixSymbol)
 
@@ -163,16 +191,27 @@ def _sum_rule(A: Any, G: Any, X: Any, out: list) -> None:
         _back(A, _as_matrix(G, A.shape), X, out)
         return
     g, t, leaves = found
-    dg = g.diff(t)
-    sig = sorted(dg.atoms(F.sigmoid), key=sp.default_sort_key)
-    if sig:                                  # σ′ = σ(1 − σ): cancel as a rational function of σ
-        s = sp.Dummy("s")
-        dg = sp.expand(sp.cancel(sp.together(dg.xreplace({sig[0]: s})))).xreplace({s: sig[0]})
-    else:
-        dg = sp.simplify(dg)
+    dg = nicer(g.diff(t), t)
     if not isinstance(G, MatrixExpr):
         dg, G = sp.expand(G * dg), sp.Integer(1)
     _back(leaves[t], _scale(G, _rebuild(dg, leaves, A.shape)), X, out)
+
+
+def nicer(d: Any, t: Any) -> Any:
+    """d (a scalar function of t) simplified: σ′ = σ(1 − σ) cancelled as a rational function of
+    σ(t), and eᵗ/(1 + eᵗ) written σ(t) when that is shorter."""
+    s = sp.Dummy("s")
+    sig = F.sigmoid(t)
+    if d.has(sig):
+        return sp.expand(sp.cancel(sp.together(d.xreplace({sig: s})))).xreplace({s: sig})
+    d = sp.simplify(d)
+    if d.has(sp.exp(t)) or d.has(sp.exp(-t)):
+        cand = sp.cancel(sp.together(d.xreplace({sp.exp(t): s / (1 - s), sp.exp(-t): (1 - s) / s})))
+        if not cand.has(t):
+            cand = sp.expand(cand).xreplace({s: sig})
+            if sp.count_ops(cand) < sp.count_ops(d):
+                return cand
+    return d
 
 
 def _softmax_ce(A: Any, X: Any) -> tuple | None:

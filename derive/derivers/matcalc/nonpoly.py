@@ -37,7 +37,8 @@ def nonpoly_grad(problem: Problem, call: ast.Call, f_sym: Any, display: Any, lea
     except Unsupported:
         return None
     shown = tidy(g)
-    where = {**node_where(problem, frozenset({x})), f_sym: leaf}
+    ones = matdiff.for_check(leaf, shown)
+    where = {**node_where(problem, frozenset({x})), f_sym: leaf.xreplace(ones), **ones}
     steps = list(_definition_steps(problem, call.args[0], f_sym, display, leaf))
     facts = identities(leaf, x)
     text = say(Math(f_sym), " is not a polynomial in ", Math(x), ": differentiate it backwards through the "
@@ -46,9 +47,8 @@ def nonpoly_grad(problem: Problem, call: ast.Call, f_sym: Any, display: Any, lea
     try:
         steps.append(make_step("chain_rule", text, D(f_sym, x), shown, where=where))
     except (TypeError, ValueError):     # the check cannot evaluate L at random matrices
-        raise Unsupported(f"derive found a closed form for this gradient ({shown}) but cannot yet check it at "
-                          "random matrices (a scalar added to a tensor, such as 1 + exp(X @ w), is not "
-                          "evaluated there); it is not shown unchecked", call.pos) from None
+        raise Unsupported(f"derive found a closed form for this gradient ({shown}) but could not evaluate it at "
+                          "random matrices to check it, so it is not shown", call.pos) from None
     value, answer, text_expr, more = _with_values(problem, shown, shown)
     steps.extend(more)
     return Derived(make_answer(answer, text=_text(text_expr), value=value), tuple(steps))
@@ -69,11 +69,49 @@ def clean(e: Any) -> Any:
             return sp.MatAdd(*[clean(sp.MatMul(-1, a)) for a in mats[0].args])
         return sp.MatMul(coef, *mats) if coef != 1 else (mats[0] if len(mats) == 1 else sp.MatMul(*mats))
     if isinstance(e, sp.MatAdd):
-        return sp.MatAdd(*args)
+        return collect([b for a in args for b in (a.args if isinstance(a, sp.MatAdd) else (a,))])
+    if isinstance(e, sp.Transpose):
+        return transposed(args[0])
     try:
         return e.func(*args)
     except (TypeError, ValueError):
         return e
+
+
+def transposed(a: Any) -> Any:
+    """aᵀ pushed inside: (Aᵀ)ᵀ = A, (cAB)ᵀ = cBᵀAᵀ, (A + B)ᵀ = Aᵀ + Bᵀ; a symbol's stays."""
+    if isinstance(a, sp.Transpose):
+        return a.arg
+    if isinstance(a, sp.MatMul):
+        coef = [f for f in a.args if not isinstance(f, MatrixExpr)]
+        mats = [transposed(f) for f in reversed([f for f in a.args if isinstance(f, MatrixExpr)])]
+        return clean(sp.MatMul(*coef, *mats))
+    if isinstance(a, sp.MatAdd):
+        return clean(sp.MatAdd(*[transposed(t) for t in a.args]))
+    return sp.Transpose(a)
+
+
+def collect(terms: list) -> Any:
+    """c₁·M + c₂·M + ... as (c₁ + c₂ + ...)·M, the coefficient simplified (σ(t) − y for
+    −y(1 − σ(t)) + (1 − y)σ(t))."""
+    groups: dict = {}
+    for a in terms:
+        coef, mats = (sp.Mul(*[f for f in a.args if not isinstance(f, MatrixExpr)]),
+                      tuple(f for f in a.args if isinstance(f, MatrixExpr))) if isinstance(a, sp.MatMul) \
+            else (sp.Integer(1), (a,))
+        groups.setdefault(mats, []).append(coef)
+    out = []
+    for mats, coefs in groups.items():
+        c = sp.Add(*coefs)
+        sig = sorted(c.atoms(F.sigmoid), key=sp.default_sort_key)
+        if len(sig) == 1:
+            c = matdiff.nicer(c, sig[0].args[0])
+        body = mats[0] if len(mats) == 1 else sp.MatMul(*mats)
+        if c != 0:
+            out.append(body if c == 1 else sp.MatMul(c, body))
+    if not out:
+        return sp.ZeroMatrix(*terms[0].shape)
+    return out[0] if len(out) == 1 else sp.MatAdd(*out)
 
 
 def identities(leaf: Any, x: Any) -> list[Rel]:
