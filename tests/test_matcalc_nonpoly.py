@@ -138,3 +138,40 @@ def test_logistic_regression_gradient_reads_as_a_student_writes_it():
                  "-sum(y * log(sigmoid(X @ w)) + (1 - y) * log(1 - sigmoid(X @ w)))"):
         r = solve_one(decls, body, "grad(L, w)")
         assert r.answer.text == "X.T*(sigmoid(X*w) - y)"
+
+
+def central_hessian(f, values: dict[str, np.ndarray], name: str, h: float = 1e-4) -> np.ndarray:
+    """∂²f/∂x∂xᵀ by central differences of central-difference gradients."""
+    base = values[name]
+    n = base.shape[0]
+    out = np.zeros((n, n))
+    for j in range(n):
+        plus = {k: v.copy() for k, v in values.items()}
+        minus = {k: v.copy() for k, v in values.items()}
+        plus[name][j] += h
+        minus[name][j] -= h
+        out[:, j] = ((central(f, plus, name) - central(f, minus, name)) / (2 * h)).ravel()
+    return out
+
+
+HESSIANS = [
+    ("-sum(y * log(sigmoid(X @ w)) + (1 - y) * log(1 - sigmoid(X @ w)))",
+     lambda X, w, y, **_: F(-np.sum(y * np.log(sig(X @ w)) + (1 - y) * np.log(1 - sig(X @ w))))),
+    ("sum(exp(X @ w))", lambda X, w, **_: F(np.sum(np.exp(X @ w)))),
+]
+
+
+@pytest.mark.parametrize("body, fn", HESSIANS, ids=[h[0] for h in HESSIANS])
+def test_nonpolynomial_hessian_matches_central_differences(body, fn):
+    r = solve_one("  dim n, d\n  matrix X : (n, d)\n  vector y : (n)\n  vector w : (d)", body, "hessian(L, w)")
+    vals = {"X": RNG.normal(size=(4, 3)), "w": RNG.normal(size=(3, 1)), "y": RNG.uniform(size=(4, 1))}
+    got = answer_at(r, vals)
+    assert np.allclose(got, central_hessian(fn, vals, "w"), rtol=1e-4, atol=1e-4)
+
+
+def test_logistic_hessian_is_x_transpose_s_x():
+    r = solve_one("  dim n, d\n  matrix X : (n, d)\n  vector y : (n)\n  vector w : (d)",
+                  "-sum(y * log(sigmoid(X @ w)) + (1 - y) * log(1 - sigmoid(X @ w)))", "hessian(L, w)")
+    X, w = RNG.normal(size=(5, 2)), RNG.normal(size=(2, 1))
+    s = sig(X @ w).ravel()
+    assert np.allclose(answer_at(r, {"X": X, "w": w, "y": np.zeros((5, 1))}), X.T @ np.diag(s * (1 - s)) @ X)

@@ -54,6 +54,52 @@ def for_check(*exprs: Any) -> dict:
     return out
 
 
+class Diag(sp.matrices.expressions.diagonal.DiagMatrix):
+    """diag(a): the square matrix with the vector a on its diagonal (prints as diag(a);
+    its text is sympy's DiagMatrix(a), which parse_expr reads back)."""
+
+    def _latex(self, printer: Any, **kw: Any) -> str:
+        return r"\operatorname{diag}\left(%s\right)" % printer._print(self.args[0])
+
+
+def times_vector(e: Any, v: Any) -> Any:
+    """M with e = M v for an expression e linear in the vector v (None when e is not of a
+    form handled here): a ⊙ (B v) = diag(a) B v, sums and products ending in v."""
+    if e == v:
+        return sp.Identity(v.shape[0])
+    if isinstance(e, sp.MatAdd):
+        parts = [times_vector(a, v) for a in e.args if depends(a, v)]
+        if any(p is None for p in parts) or len(parts) != sum(depends(a, v) for a in e.args) or \
+                len(parts) != len(e.args):
+            return None
+        return sp.MatAdd(*parts)
+    if isinstance(e, sp.MatMul):
+        mats = [a for a in e.args if isinstance(a, MatrixExpr)]
+        coef = [a for a in e.args if not isinstance(a, MatrixExpr)]
+        if not mats or any(depends(a, v) for a in coef + mats[:-1]):
+            return None
+        last = times_vector(mats[-1], v)
+        return None if last is None else sp.MatMul(*coef, *mats[:-1], last)
+    if isinstance(e, sp.HadamardProduct) and len(e.args) >= 2:
+        dep = [a for a in e.args if depends(a, v)]
+        if len(dep) != 1:
+            return None
+        rest = [a for a in e.args if a is not dep[0]]
+        inner = times_vector(dep[0], v)
+        diag = Diag(rest[0] if len(rest) == 1 else sp.HadamardProduct(*rest))
+        return None if inner is None else sp.MatMul(diag, inner)
+    return None
+
+
+def hessian(s: Any, x: Any) -> Any:
+    """∂²s/∂x∂xᵀ of a scalar s in a column x: the gradient g, then ∇ₓ(vᵀg) = H v for a fresh
+    v, and H read off (None when H v is not of a form `times_vector` handles)."""
+    g = gradient(s, x)
+    v = sp.MatrixSymbol("v_H", *x.shape)
+    hv = gradient(sp.Trace(sp.MatMul(v.T, g)), x)
+    return g, hv, v
+
+
 def depends(e: Any, X: Any) -> bool:
     return isinstance(e, sp.Basic) and X in e.atoms(sp.MatrixSymbol)
 

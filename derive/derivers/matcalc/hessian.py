@@ -24,7 +24,14 @@ from .identities import linear_fact, product_rule_fact
 
 def hessian(problem: Problem, call: ast.Call) -> Derived:
     """∂²L/∂x∂xᵀ in closed form (factored when shorter), with its given values put in."""
-    H, steps, x, f_sym, where = hessian_steps(problem, call, "hessian")
+    try:
+        H, steps, x, f_sym, where = hessian_steps(problem, call, "hessian")
+    except Unsupported as exc:
+        from .hessian_nonpoly import nonpoly_hessian
+        out = nonpoly_hessian(problem, call)
+        if out is None:
+            raise exc
+        return out
     fac = M.factor(H, x)
     answer = fac.expr if fac.gain > 0 else M.poly_expr(H, x)
     text_expr = answer if fac.gain > 0 else M.poly_expr(H, x, text=True)

@@ -30,28 +30,46 @@ from .tidy import tidy
 
 def nonpoly_grad(problem: Problem, call: ast.Call, f_sym: Any, display: Any, leaf: Any, x: Any) -> Derived | None:
     """The reverse-mode gradient with the identities it uses, or None."""
+    found = grad_steps(problem, call, f_sym, display, leaf, x)
+    if found is None:
+        return None
+    shown, steps, _ = found
+    value, answer, text_expr, more = _with_values(problem, shown, shown)
+    return Derived(make_answer(answer, text=_text(text_expr), value=value), tuple(steps + more))
+
+
+def grad_steps(problem: Problem, call: ast.Call, f_sym: Any, display: Any, leaf: Any, x: Any
+               ) -> tuple[Any, list, dict] | None:
+    """(∂L/∂x shown, the steps, the check's where map), or None when no rule covers L."""
     if not isinstance(x, sp.MatrixSymbol):
         return None
     try:
-        g = clean(matdiff.gradient(leaf, x))
+        shown = tidy(clean(matdiff.gradient(leaf, x)))
     except Unsupported:
         return None
-    shown = tidy(g)
-    ones = matdiff.for_check(leaf, shown)
-    where = {**node_where(problem, frozenset({x})), f_sym: leaf.xreplace(ones), **ones}
+    where = check_where(problem, x, f_sym, leaf, shown)
     steps = list(_definition_steps(problem, call.args[0], f_sym, display, leaf))
     facts = identities(leaf, x)
     text = say(Math(f_sym), " is not a polynomial in ", Math(x), ": differentiate it backwards through the "
                f"expression by the chain rule ({LAYOUT})" + (", with " if facts else ""),
                join(facts, last=" and ") if facts else "", ":")
+    steps.append(checked_step(call, "chain_rule", text, D(f_sym, x), shown, where=where))
+    return shown, steps, where
+
+
+def check_where(problem: Problem, x: Any, f_sym: Any, leaf: Any, *shown: Any) -> dict:
+    """The where map of a check: the nodes' values, L's, and explicit ones for every 𝟏."""
+    ones = matdiff.for_check(leaf, *shown)
+    return {**node_where(problem, frozenset({x})), f_sym: leaf.xreplace(ones), **ones}
+
+
+def checked_step(call: ast.Call, rule: str, text: Any, *chain: Any, where: dict) -> Any:
+    """make_step, with a closed form the checker cannot evaluate an Unsupported at the goal."""
     try:
-        steps.append(make_step("chain_rule", text, D(f_sym, x), shown, where=where))
-    except (TypeError, ValueError):     # the check cannot evaluate L at random matrices
-        raise Unsupported(f"derive found a closed form for this gradient ({shown}) but could not evaluate it at "
-                          "random matrices to check it, so it is not shown", call.pos) from None
-    value, answer, text_expr, more = _with_values(problem, shown, shown)
-    steps.extend(more)
-    return Derived(make_answer(answer, text=_text(text_expr), value=value), tuple(steps))
+        return make_step(rule, text, *chain, where=where)
+    except (TypeError, ValueError):
+        raise Unsupported(f"derive found a closed form ({chain[-1]}) but could not evaluate it at random "
+                          "matrices to check it, so it is not shown", call.pos) from None
 
 
 def clean(e: Any) -> Any:
