@@ -32,6 +32,7 @@ MIGRATED = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
     "derive/derivers/evaluate.py",
     "derive/derivers/numderiv.py",
+    "derive/derivers/numderiv_rules.py",
     "derive/derivers/probability.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/matcalc").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/engines/matpoly").glob("*.py")),
