@@ -28,7 +28,7 @@ from ...steps import Step, make_step
 from ..registry import Derived, make_answer
 from .common import (LAYOUT, D, _dedupe, _definition_steps, _f_symbol, _loss_in, _text, _vector, _with_values,
                      _zero_like, node_where, shown_alike, target, variable)
-from .identities import explain_term, generic
+from .identities import GENERIC_SIZE, explain_term, generic
 from .tidy import as_products, tidy
 
 
@@ -52,7 +52,7 @@ def _expand_step(f_sym: Any, leaf: Any, shown: Any, expanded: Any, terms: list, 
     cross = any(not t.chain and any(not M.symmetric_chain(s) for s in t.scalars) for t in terms)
     text = say("Multiply out into terms.")
     if cross:
-        d = sp.Symbol("n", integer=True, positive=True)
+        d = GENERIC_SIZE
         a, B, c = sp.MatrixSymbol("a", d, 1), sp.MatrixSymbol("B", d, d), sp.MatrixSymbol("c", d, 1)
         text = say(text, " A 1×1 product is a scalar and equals its transpose (e.g. ",
                    Rel(sp.MatMul(a.T, B, c), "=", sp.MatMul(c.T, B.T, a)), "), so such terms are collected.")
@@ -68,7 +68,7 @@ def poly_grad_steps(f_sym: Any, f_display: Any, leaf: Any, x: Any, where: dict) 
     prod = as_products(tidy(leaf))
     shown = tidy(leaf)
     if not shown_alike(prod, shown):
-        v = sp.MatrixSymbol("v", sp.Symbol("n", integer=True, positive=True), 1)
+        v = sp.MatrixSymbol("v", GENERIC_SIZE, 1)
         steps.append(make_step("norm_as_product", say("Write the squared norm as an inner product, ",
                                                       Rel(F.Norm(v) ** 2, "=", sp.MatMul(v.T, v), kind="definition"),
                                                       ":"), f_sym, shown, prod, where=where))

@@ -18,6 +18,7 @@ from ...sentence import Math, Rel, say
 from ..registry import Derived, make_answer
 from .common import D, _f_symbol, _loss_in, _text, _vector, _with_values, target, variable
 from .nonpoly import check_where, checked_step, clean, grad_steps
+from .identities import GENERIC_SIZE
 from .tidy import tidy
 
 
@@ -41,13 +42,13 @@ def nonpoly_hessian(problem: Problem, call: ast.Call) -> Derived | None:
         return None
     H = tidy(clean(H))
     where = check_where(problem, x, f_sym, leaf, H)
-    n = sp.Symbol("n", integer=True, positive=True)
+    n = GENERIC_SIZE
     a, B, u = sp.MatrixSymbol("a", n, 1), sp.MatrixSymbol("B", n, n), sp.MatrixSymbol("u", n, 1)
     text = say("The Hessian is the Jacobian of the gradient, ", Math(JacobianOf(D(f_sym, x), x)), ": for a fixed ",
                Math(v), ", ", Rel(GradientOf(sp.Trace(sp.MatMul(v.T, D(f_sym, x))), x), "=",
                                   sp.MatMul(JacobianOf(D(f_sym, x), x), v), kind="fact"),
                ", which the same rules give; read the matrix off with ",
-               Rel(sp.HadamardProduct(a, sp.MatMul(B, u)), "=", sp.MatMul(matdiff.Diag(a), B, u), kind="fact"), ":")
+               Rel(sp.HadamardProduct(a, sp.MatMul(B, u)), "=", sp.MatMul(matdiff.Diag(a), B, u)), ":")
     steps = list(steps) + gsteps
     steps.append(checked_step(call, "hessian", text, JacobianOf(D(f_sym, x), x), H, where=where))
     value, answer, text_expr, more = _with_values(problem, H, H)

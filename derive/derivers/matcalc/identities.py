@@ -21,6 +21,11 @@ from ...sentence import Math, Rel, Sentence, say
 from .common import _vector
 
 
+# The size of the generic symbols an identity is stated in (a name no spec can declare, so
+# a step's `where` never binds a matrix of this shape).
+GENERIC_SIZE = sp.Symbol("n_identity", integer=True, positive=True)
+
+
 @dataclass
 class TermGrad:
     """The derivative of one term: what identity it uses and the result."""
@@ -157,5 +162,5 @@ def product_rule_fact(x: Any) -> Rel:
 
 def linear_fact(x: Any) -> Rel:
     """∂(Ax)/∂x = A, checked at random matrices."""
-    A = sp.MatrixSymbol("A", sp.Symbol("m", integer=True, positive=True), x.shape[0])
+    A = sp.MatrixSymbol("A", GENERIC_SIZE, x.shape[0])
     return Rel(JacobianOf(sp.MatMul(A, x), x), "=", A)

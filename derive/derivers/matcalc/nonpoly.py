@@ -25,6 +25,7 @@ from ...sentence import Math, Rel, join, say
 from ...steps import make_step
 from ..registry import Derived, make_answer
 from .common import LAYOUT, D, _definition_steps, _text, _with_values, node_where
+from .identities import GENERIC_SIZE
 from .tidy import tidy
 
 
@@ -132,32 +133,38 @@ def collect(terms: list) -> Any:
     return out[0] if len(out) == 1 else sp.MatAdd(*out)
 
 
+CLAIM = "claim"
+
+
 def identities(leaf: Any, x: Any) -> list[Rel]:
-    """The Matrix Cookbook identities behind the rules that L's parts need (stated facts)."""
-    n = sp.Symbol("n", integer=True, positive=True)
+    """The Matrix Cookbook identities behind the rules that L's parts need: claims on
+    generic symbols, checked at random matrices (∂Σlog u/∂u = u^∘−1 holds for u > 0 only,
+    so it is stated as a fact)."""
+    n = GENERIC_SIZE
     A, Xg = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("X", n, n)
     u, a = sp.MatrixSymbol("u", n, 1), sp.MatrixSymbol("a", n, 1)
     out = []
     if leaf.atoms(sp.Trace):
-        out.append(Rel(GradientOf(sp.Trace(sp.MatMul(Xg, A)), Xg), "=", A.T, kind="fact"))
+        out.append(Rel(GradientOf(sp.Trace(sp.MatMul(Xg, A)), Xg), "=", A.T, kind=CLAIM))
     if leaf.atoms(sp.HadamardProduct):
-        out.append(Rel(GradientOf(F.Sum(sp.HadamardProduct(a, u)), u), "=", a, kind="fact"))
+        out.append(Rel(GradientOf(F.Sum(sp.HadamardProduct(a, u)), u), "=", a, kind=CLAIM))
     if leaf.atoms(sp.Determinant):
-        out.append(Rel(GradientOf(sp.log(sp.Determinant(Xg)), Xg), "=", sp.Transpose(sp.Inverse(Xg)), kind="fact"))
+        out.append(Rel(GradientOf(sp.log(sp.Determinant(Xg)), Xg), "=", sp.Transpose(sp.Inverse(Xg)), kind=CLAIM))
     if leaf.atoms(sp.Inverse):
         out.append(Rel(GradientOf(sp.Trace(sp.MatMul(A, sp.Inverse(Xg))), Xg), "=",
-                       -sp.MatMul(sp.Transpose(sp.Inverse(Xg)), A.T, sp.Transpose(sp.Inverse(Xg))), kind="fact"))
+                       -sp.MatMul(sp.Transpose(sp.Inverse(Xg)), A.T, sp.Transpose(sp.Inverse(Xg))), kind=CLAIM))
     if any(not (isinstance(p, sp.Pow) and p.exp == 2) for p in _norm_parents(leaf)):
-        out.append(Rel(GradientOf(F.Norm(u), u), "=", sp.MatMul(sp.Pow(F.Norm(u), -1), u), kind="fact"))
+        out.append(Rel(GradientOf(F.Norm(u), u), "=", sp.MatMul(sp.Pow(F.Norm(u), -1), u), kind=CLAIM))
     for f in sorted({type(w.function.expr).__name__ for w in leaf.atoms(matdiff.EW)}):
         fn = {"exp": sp.exp, "log": sp.log, "sigmoid": F.sigmoid, "tanh": sp.tanh}.get(f)
         if fn is not None:
             ew = F.elementwise(fn, u)
-            out.append(Rel(GradientOf(F.Sum(ew), u), "=", matdiff._ew_derivative(ew), kind="fact"))
+            out.append(Rel(GradientOf(F.Sum(ew), u), "=", matdiff._ew_derivative(ew),
+                           kind="fact" if f == "log" else CLAIM))      # (log: for u > 0, not at random points)
     if leaf.atoms(F.SoftmaxMatrix):
         s = F.SoftmaxMatrix(u)
         out.append(Rel(GradientOf(F.Sum(sp.HadamardProduct(a, F.elementwise(sp.log, s))), u), "=",
-                       sp.MatAdd(a, -sp.MatMul(F.Sum(a), s)), kind="fact"))
+                       sp.MatAdd(a, -sp.MatMul(F.Sum(a), s)), kind=CLAIM))
     return out
 
 

@@ -19,12 +19,13 @@ from ...sentence import Rel, join, say
 from ...steps import Step, make_step
 from ..registry import Derived, make_answer
 from .common import _dedupe, _name_of, _need_math, _text, leaf_form, node_where, shown_alike
+from .identities import GENERIC_SIZE
 from .tidy import tidy
 
 
 def _transpose_fact() -> Rel:
     """(AB)ᵀ = BᵀAᵀ, checked at random matrices."""
-    n = sp.Symbol("n", integer=True, positive=True)
+    n = GENERIC_SIZE
     A, B = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("B", n, n)
     return Rel(sp.Transpose(sp.MatMul(A, B)), "=", sp.MatMul(B.T, A.T))
 
