@@ -175,3 +175,13 @@ def test_logistic_hessian_is_x_transpose_s_x():
     X, w = RNG.normal(size=(5, 2)), RNG.normal(size=(2, 1))
     s = sig(X @ w).ravel()
     assert np.allclose(answer_at(r, {"X": X, "w": w, "y": np.zeros((5, 1))}), X.T @ np.diag(s * (1 - s)) @ X)
+
+
+def test_matrix_builtins_need_square_matrices_and_exact_values_when_given():
+    bad = derive.solve('problem "t" {\n  dim n, d\n  matrix X : (n, d)\n  find trace(X)\n}\n').results[0]
+    assert bad.error is not None and "square" in bad.error.message
+    sing = derive.solve('problem "t" {\n  let A = [[1, 2], [2, 4]]\n  find inv(A)\n}\n').results[0]
+    assert sing.error is not None and "singular" in sing.error.message
+    ok = derive.solve('problem "t" {\n  let A = [[2, 1], [1, 3]]\n  find det(A) + trace(A)\n}\n').results[0]
+    A = np.array([[2, 1], [1, 3]])
+    assert ok.error is None and abs(float(ok.answer.value) - (np.linalg.det(A) + np.trace(A))) < 1e-12
