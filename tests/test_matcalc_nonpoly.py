@@ -185,3 +185,34 @@ def test_matrix_builtins_need_square_matrices_and_exact_values_when_given():
     ok = derive.solve('problem "t" {\n  let A = [[2, 1], [1, 3]]\n  find det(A) + trace(A)\n}\n').results[0]
     A = np.array([[2, 1], [1, 3]])
     assert ok.error is None and abs(float(ok.answer.value) - (np.linalg.det(A) + np.trace(A))) < 1e-12
+
+
+def numpy_value(result, values: dict[str, np.ndarray], scalars: dict[str, float] = {}) -> np.ndarray:
+    """answer.numpy run with the values (vectors as 1-D arrays, as the docs promise)."""
+    code = dict(result.answer.extra)["numpy"]
+    env = {"np": np, **{k: (v.ravel() if v.shape[1] == 1 else v) for k, v in values.items()}}
+    env.update({("lamda" if k == "lambda" else k): v for k, v in scalars.items()})
+    env.update({"n": values["X"].shape[0], "d": values["X"].shape[1]} if "X" in values else {})
+    return np.asarray(eval(code, env))   # the test runs derive's output; derive itself never evals
+
+
+@pytest.mark.parametrize("body, var, fn", CASES, ids=[c[0] for c in CASES])
+def test_answer_numpy_computes_the_closed_form(body, var, fn):
+    r = solve_one(VEC, body, f"grad(L, {var})")
+    vals = {"X": RNG.normal(size=(4, 3)), "w": RNG.normal(size=(3, 1)), "x": RNG.normal(size=(3, 1)),
+            "c": RNG.normal(size=(3, 1)), "a": RNG.normal(size=(3, 1)), "z": RNG.normal(size=(4, 1)),
+            "y": RNG.normal(size=(4, 1)), "A": RNG.normal(size=(3, 3)),
+            "S": RNG.normal(size=(3, 3)) + 3 * np.eye(3)}
+    scal = {"t": float(RNG.normal()), "lambda": float(RNG.normal())}
+    want = central(lambda **v: fn(lam=scal["lambda"], t=scal["t"], **v), vals, var)
+    got = numpy_value(r, vals, scal)
+    assert np.allclose(got.reshape(want.shape), want, rtol=1e-5, atol=1e-5)
+    assert got.ndim == (1 if want.shape[1] == 1 else 2)    # a vector's gradient is a 1-D array
+
+
+def test_answer_numpy_of_the_logistic_hessian():
+    r = solve_one("  dim n, d\n  matrix X : (n, d)\n  vector y : (n)\n  vector w : (d)",
+                  "-sum(y * log(sigmoid(X @ w)) + (1 - y) * log(1 - sigmoid(X @ w)))", "hessian(L, w)")
+    X, w = RNG.normal(size=(5, 2)), RNG.normal(size=(2, 1))
+    s = sig(X @ w).ravel()
+    assert np.allclose(numpy_value(r, {"X": X, "w": w, "y": np.zeros((5, 1))}), X.T @ np.diag(s * (1 - s)) @ X)
