@@ -216,3 +216,14 @@ def test_answer_numpy_of_the_logistic_hessian():
     X, w = RNG.normal(size=(5, 2)), RNG.normal(size=(2, 1))
     s = sig(X @ w).ravel()
     assert np.allclose(numpy_value(r, {"X": X, "w": w, "y": np.zeros((5, 1))}), X.T @ np.diag(s * (1 - s)) @ X)
+
+
+def test_one_sample_bce_hessian_is_sigma_prime_x_x_transpose():
+    r = solve_one("  dim d\n  vector w : (d)\n  vector x : (d)\n  symbol t",
+                  "-(t * log(sigmoid(w @ x)) + (1 - t) * log(1 - sigmoid(w @ x)))", "hessian(L, w)")
+    w, x, t = RNG.normal(size=(3, 1)), RNG.normal(size=(3, 1)), 0.3
+    fn = lambda w, x, **_: F(-(t * np.log(sig(w.T @ x)) + (1 - t) * np.log(1 - sig(w.T @ x))))
+    got = answer_at(r, {"w": w, "x": x}, {"t": t})
+    assert np.allclose(got, central_hessian(fn, {"w": w, "x": x}, "w"), rtol=1e-4, atol=1e-4)
+    s = F(sig(w.T @ x))
+    assert np.allclose(numpy_value(r, {"w": w, "x": x}, {"t": t}), s * (1 - s) * x @ x.T)

@@ -76,7 +76,9 @@ def times_vector(e: Any, v: Any) -> Any:
     if isinstance(e, sp.MatMul):
         mats = [a for a in e.args if isinstance(a, MatrixExpr)]
         coef = [a for a in e.args if not isinstance(a, MatrixExpr)]
-        if not mats or any(depends(a, v) for a in coef + mats[:-1]):
+        if any(depends(c, v) for c in coef):
+            return _scalar_times_vector(sp.Mul(*coef), mats, v)
+        if not mats or any(depends(a, v) for a in mats[:-1]):
             return None
         last = times_vector(mats[-1], v)
         return None if last is None else sp.MatMul(*coef, *mats[:-1], last)
@@ -89,6 +91,36 @@ def times_vector(e: Any, v: Any) -> Any:
         diag = Diag(rest[0] if len(rest) == 1 else sp.HadamardProduct(*rest))
         return None if inner is None else sp.MatMul(diag, inner)
     return None
+
+
+def _scalar_times_vector(c: Any, mats: list, v: Any) -> Any:
+    """M with c·(mats) = M v, for a coefficient c = k·(r v) linear in one 1×1 product r v."""
+    if any(depends(m, v) for m in mats) or not mats:
+        return None
+    traces = [t for t in c.atoms(sp.Trace) if depends(t, v)]
+    if len(traces) != 1:
+        return None
+    tau = sp.Dummy("tau")
+    k = sp.cancel(c.xreplace({traces[0]: tau}) / tau)
+    r = _row_of(traces[0].arg, v)
+    if k.has(tau) or depends(k, v) or r is None:
+        return None
+    return sp.MatMul(k, *mats, r)
+
+
+def _row_of(p: Any, v: Any) -> Any:
+    """r with tr(p) = r v, for a product p in which v (or vᵀ) occurs once."""
+    p = p.doit()                                        # (nested transposes and products flattened)
+    fs = list(p.args) if isinstance(p, sp.MatMul) else [p]
+    if any(not isinstance(f, MatrixExpr) for f in fs):
+        return None
+    if sp.Transpose(v) in fs and v not in fs:           # tr(p) = tr(pᵀ)
+        fs = [f.arg if isinstance(f, sp.Transpose) else sp.Transpose(f) for f in reversed(fs)]
+    if fs.count(v) != 1 or any(depends(f, v) for f in fs if f != v):
+        return None
+    k = fs.index(v)
+    rest = fs[k + 1:] + fs[:k]                          # tr(A v B) = B A v
+    return sp.MatMul(*rest) if len(rest) > 1 else (rest[0] if rest else None)
 
 
 def hessian(s: Any, x: Any) -> Any:
