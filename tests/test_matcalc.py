@@ -134,7 +134,6 @@ def test_least_squares_hessian_and_convexity(ls):
 
 def test_pseudocode_mentions_batch_and_learning_rate(ls):
     d = ls[3]
-    import json
     text = json.loads(d.answer.text)         # the pseudocode as plain numbered lines, a quoted literal
     assert "batch" in text.lower() and ("η" in text or "eta" in text) and "w ←" in text
     assert text.count("\n1. ") == 1 and "\n9. return w" in text
