@@ -265,7 +265,7 @@ def test_floats_in_scientific_form_and_special_matrices_are_wellformed():
 def test_a_derive_class_keeps_its_latex_layout():
     """GradientOf prints ∂/∂w (f) for a compound f: the arguments are printed by the MathML
     printer where its _latex puts them, not in a layout made for a symbol argument."""
-    from derive.derivers.matpoly import GradientOf
+    from derive.engines.matpoly import GradientOf
     w, X = sp.MatrixSymbol("w", 3, 1), sp.MatrixSymbol("X", 4, 3)
     expr = GradientOf(sp.MatMul(w.T, X.T, X, w), w)
     xml = mathml_body(expr)

@@ -32,6 +32,7 @@ MIGRATED = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
     "derive/derivers/evaluate.py",
     "derive/derivers/numderiv.py",
+    "derive/derivers/numderiv_rules.py",
     "derive/derivers/probability.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/metrics").glob("*.py")),
     "derive/derivers/choice.py",
@@ -40,6 +41,9 @@ MIGRATED = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivations").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/layers").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/learning").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/matcalc").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/engines/matpoly").glob("*.py")),
+    "derive/engines/matdiff.py",
 ]
 
 PRINTER_METHODS = {"_latex"}          # the one place a LaTeX string is built, from printed arguments

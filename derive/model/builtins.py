@@ -323,6 +323,43 @@ def _norm(ev, args, kw, node):
     return F.Norm(_tensor(args[0], node.args[0], "norm"))
 
 
+def _square(v: Any, node: ast.Expr, fname: str) -> Any:
+    """A square matrix argument, else a SpecError at it."""
+    _tensor(v, node, fname)
+    r, c = v.shape
+    if sp.simplify(sp.sympify(r) - sp.sympify(c)) != 0:
+        raise SpecError(f"`{fname}` needs a square matrix, not {show_shape(v)}", node.pos)
+    return v
+
+
+@builtin("trace", doc="tr(A): the sum of the diagonal of a square matrix")
+def _trace(ev, args, kw, node):
+    A = _square(args[0], node.args[0], "trace")
+    return A.trace() if F.explicit(A) else sp.Trace(A)
+
+
+@builtin("det", doc="det(A): the determinant of a square matrix")
+def _det(ev, args, kw, node):
+    A = _square(args[0], node.args[0], "det")
+    return A.det() if F.explicit(A) else sp.Determinant(A)
+
+
+@builtin("logdet", doc="log det(A): the logarithm of the determinant (A positive definite)")
+def _logdet(ev, args, kw, node):
+    A = _square(args[0], node.args[0], "logdet")
+    return sp.log(A.det()) if F.explicit(A) else sp.log(sp.Determinant(A))
+
+
+@builtin("inv", doc="inv(A): the inverse of a square matrix")
+def _inv(ev, args, kw, node):
+    A = _square(args[0], node.args[0], "inv")
+    if F.explicit(A):
+        if A.det() == 0:
+            raise SpecError("the matrix is singular: it has no inverse", node.args[0].pos)
+        return sp.ImmutableMatrix(A.inv())
+    return sp.Inverse(A)
+
+
 @builtin("max", nargs=(1, 99), doc="max(v): the largest entry; max(a, b, ...): the largest argument")
 def _max(ev, args, kw, node):
     if len(args) == 1 and is_tensor(args[0]):
