@@ -29,6 +29,7 @@ MIGRATED = [
     "derive/derivers/backprop/tensor.py",
     "derive/derivers/backprop/util.py",
     "derive/derivers/algorithms.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/attention").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
     "derive/derivers/evaluate.py",
     "derive/derivers/numderiv.py",

@@ -13,7 +13,8 @@ KNOWN_CYCLES = {
     frozenset({"derive.render", "derive.steps"}),   # Solution.render()/to_json(), public API conveniences
     frozenset({"derive.syntax", "derive.parse_errors"}),
     frozenset({"derive.derivers.matpoly", "derive.derivers.numderiv"}),
-    frozenset({"derive.derivers.attention", "derive.derivers.matcalc"}),
+    # matcalc falls back to attention's gradients; attention.grad uses matcalc's loss forms
+    frozenset({"derive.derivers.attention", "derive.derivers.attention.grad", "derive.derivers.matcalc"}),
     frozenset({"derive.model.builtins", "derive.model.expressions", "derive.model.problem"}),
 }
 
@@ -104,7 +105,6 @@ MAX_FUNCTION_LINES = 60
 # Modules and functions still over the limits, being split (the list may only shrink: a
 # test fails when an entry is no longer over, so that it is taken off).
 LONG_MODULES: set[str] = {
-    "derive.derivers.attention",
     "derive.derivers.kernels",
     "derive.derivers.layers",
     "derive.derivers.matcalc",
@@ -116,7 +116,6 @@ LONG_MODULES: set[str] = {
 LONG_FUNCTIONS: set[str] = {
     "derive.derivations.mahalanobis_from_linear_map.mahalanobis_from_linear_map",
     "derive.derivations.svm_primal.svm_primal",
-    "derive.derivers.attention._backward",
     "derive.derivers.matpoly.to_poly",
     "derive.derivers.numderiv._eval",
     "derive.model.expressions.binop",

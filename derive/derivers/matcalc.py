@@ -38,6 +38,7 @@ from ..model import functions as F
 from ..model.expressions import Seq, is_tensor, kind_of, shape_of, show_shape
 from ..model.problem import Binding, Problem
 from ..printing import latex
+from ..sentence import Math, say
 from ..steps import Step, make_step
 from . import matpoly as M
 from .matpoly import GradientOf, JacobianOf, Poly
@@ -490,7 +491,7 @@ def given_chain_steps(problem: Problem, f_sym: Any, ups: list[Upstream], x: Any
         polys[u.name] = p
         shown = M.poly_expr(p, od)
         about = _about(problem, u.name, described)
-        steps.append(make_step("substitute", f"{about}${latex(u.symbol)}$ in terms of the inputs:", u.symbol,
+        steps.append(make_step("substitute", say(about, Math(u.symbol), " in terms of the inputs:"), u.symbol,
                                shown, where={u.symbol: u.leaf}))
     vec = _vector(x) or isinstance(x, sp.Symbol)
     if not vec:
@@ -541,7 +542,7 @@ def _surrogate(ups: list[Upstream], leaf: bool = False) -> Any:
                     if is_tensor(u.symbol) else u.grad * (u.leaf if leaf else u.symbol) for u in ups])
 
 
-def _about(problem: Problem, name: str, described: set) -> str:
+def _about(problem: Problem, name: str, described: set) -> Any:
     """A sentence defining the attention block that computes `name` (once per block)."""
     from . import attention
     found = attention.attention_call_of(problem, name)
