@@ -32,6 +32,7 @@ MIGRATED = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/attention").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
     "derive/derivers/evaluate.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/kernels").glob("*.py")),
     "derive/derivers/numderiv.py",
     "derive/derivers/probability.py",
 ]

@@ -16,13 +16,13 @@ import sympy as sp
 
 from ... import ast
 from ...model.problem import Problem
-from ...notation import Partial
+from ...notation import Partial, SumOver
 from ...sentence import Math, Rel, say
 from ...steps import Step, make_step
 from ..matpoly import GradientOf, JacobianOf
 from .compute import compute
 from .forward import definitions, kwarg_flag
-from .notation import Diag, Iverson, Softmax, SumOver, ix, vec
+from .notation import Diag, Iverson, Softmax, ix, vec
 
 I, J, L, M = sp.symbols("i j l m")
 

@@ -16,11 +16,12 @@ from ... import ast
 from ...model import functions as F
 from ...model.expressions import Seq
 from ...model.problem import Problem
+from ...notation import SumOver
 from ...sentence import Math, Rel, Sentence, say
 from ...steps import Step, Table, make_step
 from ..evaluate import explains_call, substituted
 from .compute import Attention, compute, flag, heads_of, multihead, tokens_of
-from .notation import SumOver, ix, shown, vec
+from .notation import ix, shown, vec
 
 I, J, L = sp.symbols("i j l")
 

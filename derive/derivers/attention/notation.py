@@ -3,7 +3,7 @@
 In: names, shapes and sympy expressions.  Out: display symbols that a chain can still be
 checked with (`Shown` Q, S, A⁽ʰ⁾ of one head, `Adjoint` ∂L/∂q₁, `Ix` s_ij, a₁₂, δ₁₂: each a
 symbol or matrix symbol bound in the step's `where`) and display-only forms (`Diag`
-diag(a), `SumOver` Σ_l …, `Iverson` [j = m], `HeadSup` Q⁽¹⁾, `Dots` …).  Each class prints
+diag(a), `Iverson` [j = m], `HeadSup` Q⁽¹⁾, `Softmax`; `SumOver` Σ_l comes from derive.notation).  Each class prints
 itself from the printer's own printing of its arguments (`_latex`, `_pretty`,
 `_mathml_presentation`, `_sympystr`), so no step holds a LaTeX string.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
-from ...notation import Partial
+from ...notation import Partial, with_exp
 
 
 def _el(printer: Any, tag: str, *children: Any, text: str | None = None) -> Any:
@@ -52,7 +52,7 @@ class HeadSup(sp.Function):
     nargs = 2
 
     def _latex(self, printer: Any, **kw: Any) -> str:
-        return "%s^{(%s)}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+        return with_exp("%s^{(%s)}" % (printer._print(self.args[0]), printer._print(self.args[1])), kw)
 
     def _pretty(self, printer: Any) -> prettyForm:
         return prettyForm(*printer._print(self.args[0]).right("^(%s)" % printer._print(self.args[1])))
@@ -134,7 +134,7 @@ class Diag(sp.DiagMatrix):
     """diag(a): the diagonal matrix of a vector."""
 
     def _latex(self, printer: Any, **kw: Any) -> str:
-        return r"\operatorname{diag}\left(%s\right)" % printer._print(self.args[0])
+        return with_exp(r"\operatorname{diag}\left(%s\right)" % printer._print(self.args[0]), kw)
 
     def _pretty(self, printer: Any) -> prettyForm:
         return prettyForm(*prettyForm(*printer._print(self.args[0]).parens()).left("diag"))
@@ -147,36 +147,13 @@ class Diag(sp.DiagMatrix):
         return "diag(%s)" % printer._print(self.args[0])
 
 
-class SumOver(sp.Function):
-    """Σ_l expr: a sum over an index named by its letter, as written (never evaluated)."""
-
-    nargs = 2
-
-    def _latex(self, printer: Any, **kw: Any) -> str:
-        body = printer._print(self.args[0])
-        if isinstance(self.args[0], (sp.Add, sp.MatAdd)):
-            body = r"\left(%s\right)" % body
-        return r"\sum_{%s} %s" % (printer._print(self.args[1]), body)
-
-    def _pretty(self, printer: Any) -> prettyForm:
-        op = printer._print(sp.Symbol("∑_%s" % self.args[1]))
-        return prettyForm(*printer._print(self.args[0]).left(prettyForm(*op.right(" "))))
-
-    def _mathml_presentation(self, printer: Any) -> Any:
-        op = _el(printer, "munder", _el(printer, "mo", text="∑"), printer._print(self.args[1]))
-        return _el(printer, "mrow", op, printer._print(self.args[0]))
-
-    def _sympystr(self, printer: Any) -> str:
-        return "Sum_%s(%s)" % (printer._print(self.args[1]), printer._print(self.args[0]))
-
-
 class Iverson(sp.Function):
     """[a = b]: 1 when the indices agree, else 0 (shown, not evaluated)."""
 
     nargs = 2
 
     def _latex(self, printer: Any, **kw: Any) -> str:
-        return "[%s = %s]" % (printer._print(self.args[0]), printer._print(self.args[1]))
+        return with_exp("[%s = %s]" % (printer._print(self.args[0]), printer._print(self.args[1])), kw)
 
     def _pretty(self, printer: Any) -> prettyForm:
         return prettyForm("[%s = %s]" % (printer._print(self.args[0]), printer._print(self.args[1])))
@@ -196,7 +173,7 @@ class Softmax(sp.Function):
 
     def _latex(self, printer: Any, **kw: Any) -> str:
         sub = "_{%s}" % printer._print(self.args[1]) if len(self.args) == 2 else ""
-        return r"\operatorname{softmax}%s\left(%s\right)" % (sub, printer._print(self.args[0]))
+        return with_exp(r"\operatorname{softmax}%s\left(%s\right)" % (sub, printer._print(self.args[0])), kw)
 
     def _pretty(self, printer: Any) -> prettyForm:
         sub = "_%s" % printer._print(self.args[1]) if len(self.args) == 2 else ""
