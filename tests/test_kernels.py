@@ -137,3 +137,67 @@ def test_not_a_function():
     sol = derive.solve('problem "k" { let k = 3\n find feature_map(k) }')
     (r,) = sol.results
     assert "not a kernel function" in r.error.message
+
+
+# ---- any dimension and degree: φ(p)·φ(q) against k(p, q) at random points (NumPy) -----------
+
+@pytest.mark.parametrize("body, n, count", [
+    ("(p @ q + 2)^3", 5, comb(5 + 3, 3)),          # inhomogeneous, every degree 0..3
+    ("(3 * (p @ q))^2", 6, comb(6 + 1, 2)),        # homogeneous with a coefficient
+    ("(p @ q)^5 + 4 * (p @ q)", 3, comb(7, 5) + 3),   # only the degrees 5 and 1
+    ("(p @ q + 1)^2", 12, comb(14, 2)),
+])
+def test_feature_map_inner_product_is_the_kernel_numerically(body, n, count):
+    r = solve_one(body, n)
+    assert r.error is None, r.error
+    phi, p, q = components(r.answer.text, n)
+    assert len(phi) == count == dict(r.answer.extra)["components"]
+    f_phi = sp.lambdify(p, sp.Matrix(phi), "numpy")
+    g = {"(p @ q + 2)^3": lambda s: (s + 2) ** 3, "(3 * (p @ q))^2": lambda s: 9 * s ** 2,
+         "(p @ q)^5 + 4 * (p @ q)": lambda s: s ** 5 + 4 * s, "(p @ q + 1)^2": lambda s: (s + 1) ** 2}[body]
+    rng = np.random.default_rng(n)
+    for _ in range(4):
+        pv, qv = rng.normal(size=n), rng.normal(size=n)
+        got = float(np.ravel(f_phi(*pv)) @ np.ravel(f_phi(*qv)))
+        assert got == pytest.approx(g(pv @ qv), rel=1e-9, abs=1e-9)
+    assert r.steps[-1].rule == "check_inner_product" and r.steps[-1].checked is True
+
+
+def test_gaussian_feature_map_in_three_dimensions():
+    r = solve_one("2 * exp(-gamma * norm(p - q)^2)", 3, "symbol gamma : positive", "feature_map(k, order = 2)")
+    assert r.error is None, r.error
+    phi, p, q = components(r.answer.text, 3)
+    assert len(phi) == comb(3 + 2, 2)
+    g = sp.Symbol("gamma")
+    f = sp.lambdify(p + [g], sp.Matrix(phi), "numpy")
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        pv, qv, gv = rng.normal(size=3) * 0.5, rng.normal(size=3) * 0.5, 0.4
+        got = float(np.ravel(f(*pv, gv)) @ np.ravel(f(*qv, gv)))
+        s = pv @ qv
+        want = 2 * np.exp(-gv * pv @ pv) * np.exp(-gv * qv @ qv) * (1 + 2 * gv * s + (2 * gv * s) ** 2 / 2)
+        assert got == pytest.approx(want, rel=1e-9)
+
+
+# ---- kernels too large to write out: refused at the definition, before expanding ------------
+
+@pytest.mark.parametrize("body, kind, words", [
+    ("(p @ q + 1)^10", "limit", "components"),                 # C(110, 10) components
+    ("(a * (p @ q) + 1)^10", "limit", "components"),           # a symbolic coefficient: not read off directly
+    ("exp((p @ q + 1)^10)", "limit", "terms"),                 # its exponent cannot be written out
+    ("(p @ q + 1)^10 / (p @ q + 2)", "error", "not a polynomial"),
+    ("(p @ q)^10 * exp(p @ q)", "error", "neither a polynomial"),
+    ("(p @ q + p[1] * q[2])^10", "error", "not a polynomial in pᵀq"),
+])
+def test_high_dimensional_kernels_are_refused_at_the_definition(body, kind, words):
+    r = solve_one(body, 100, "symbol a : positive")
+    assert r.error is not None and r.error.kind == kind and words in r.error.message, r.error
+    assert r.error.line == 4                   # the line of `k(p, q) = ...`
+
+
+def test_expansion_bound_is_an_upper_bound():
+    from derive.derivers.kernels.classify import expansion_terms
+    x, y, z = sp.symbols("x y z")
+    for e in [(x + y) ** 2, (x + y + z) ** 3 * (x + 1), sp.exp(x + y) * (x + z) ** 2, (x + y) ** 2 + (x - y) ** 2]:
+        assert expansion_terms(e) >= len(sp.Add.make_args(sp.expand(e)))
+    assert expansion_terms((x + y + z) ** 10) == comb(12, 10)
