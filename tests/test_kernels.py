@@ -163,16 +163,17 @@ def test_feature_map_inner_product_is_the_kernel_numerically(body, n, count):
     assert r.steps[-1].rule == "check_inner_product" and r.steps[-1].checked is True
 
 
-def test_gaussian_feature_map_in_three_dimensions():
-    r = solve_one("2 * exp(-gamma * norm(p - q)^2)", 3, "symbol gamma : positive", "feature_map(k, order = 2)")
+@pytest.mark.parametrize("n", [3, 6])
+def test_gaussian_feature_map_in_more_dimensions(n):
+    r = solve_one("2 * exp(-gamma * norm(p - q)^2)", n, "symbol gamma : positive", "feature_map(k, order = 2)")
     assert r.error is None, r.error
-    phi, p, q = components(r.answer.text, 3)
-    assert len(phi) == comb(3 + 2, 2)
+    phi, p, q = components(r.answer.text, n)
+    assert len(phi) == comb(n + 2, 2)
     g = sp.Symbol("gamma")
     f = sp.lambdify(p + [g], sp.Matrix(phi), "numpy")
     rng = np.random.default_rng(5)
     for _ in range(3):
-        pv, qv, gv = rng.normal(size=3) * 0.5, rng.normal(size=3) * 0.5, 0.4
+        pv, qv, gv = rng.normal(size=n) * 0.5, rng.normal(size=n) * 0.5, 0.4
         got = float(np.ravel(f(*pv, gv)) @ np.ravel(f(*qv, gv)))
         s = pv @ qv
         want = 2 * np.exp(-gv * pv @ pv) * np.exp(-gv * qv @ qv) * (1 + 2 * gv * s + (2 * gv * s) ** 2 / 2)
@@ -188,6 +189,7 @@ def test_gaussian_feature_map_in_three_dimensions():
     ("(p @ q + 1)^10 / (p @ q + 2)", "error", "not a polynomial"),
     ("(p @ q)^10 * exp(p @ q)", "error", "neither a polynomial"),
     ("(p @ q + p[1] * q[2])^10", "error", "not a polynomial in pᵀq"),
+    ("exp(-a * norm(p - q)^2)", "limit", "components"),       # its truncation at degree 2: C(102, 2)
 ])
 def test_high_dimensional_kernels_are_refused_at_the_definition(body, kind, words):
     r = solve_one(body, 100, "symbol a : positive")

@@ -12,14 +12,14 @@ from typing import Any
 
 import sympy as sp
 
-from ...derivations._display import plus, times
+from ...derivations._display import group, plus, times
 from ...errors import SpecError
-from ...notation import Named, Norm, SumOver
+from ...notation import Norm, SumOver
 from ...sentence import Code, Math, Rel, say
 from ...steps import Step, make_step
 from ..registry import Derived
 from .classify import as_gaussian
-from .monomials import components
+from .monomials import check_count, components
 from .notation import ALPHA, K, Dot, alpha_factorial, inner_display, phi, phi_alpha, space
 from .polynomial import answer, finish, table
 from .read import Kernel
@@ -88,14 +88,32 @@ def _pattern_step(k: Kernel, comps: list, amp: Any, gamma: Any, beta: Any, D: in
     return make_step("pattern", text, table=table(k, comps, True), check=False)
 
 
+def _remainder_step(k: Kernel, amp: Any, gamma: Any, beta: Any, D: int) -> Step:
+    """κ − φᵀφ = A e^{−γ‖p‖²} e^{−γ‖q‖²} (e^{βs} − Σ_{k≤D} (βs)^k/k!), the tail Σ_{k>D} (βs)^k/k!,
+    checked in s (the factor in front is the kernel step's, the rest the inner product's)."""
+    p, q = (sp.Symbol(x) for x in k.params)
+    gap = sp.Add(sp.Function("kappa")(p, q), sp.Mul(-1, Dot(phi(k.params[0]), phi(k.params[1])), evaluate=False),
+                 evaluate=False)
+    head = sp.Add(*[sp.Pow(beta * S, j) / sp.factorial(j) for j in range(D + 1)])
+    left = sp.Add(sp.exp(beta * S), sp.Mul(-1, head, evaluate=False), evaluate=False)
+    front = times(amp, *[_exp_of(-gamma, sp.Pow(Norm(x), 2)) for x in (p, q)])
+    text = say("What the truncation leaves out, ", Rel(gap, "=", times(front, group(left)), kind="fact"),
+               " with ", Rel(S, "=", inner_display(k.params, k.n, True), kind="definition"),
+               ", is the tail of the series, which vanishes as the degree grows (",
+               Code(f"feature_map({k.name}, order = D)"), " keeps more terms):")
+    tail = sp.Sum(sp.Pow(beta * S, K) / sp.factorial(K), (K, D + 1, sp.oo))
+    return make_step("remainder", text, left, tail)
+
+
 def gaussian(k: Kernel, order: int | None = None) -> Derived:
     """φ of a Gaussian kernel truncated at degree `order` (DEFAULT_ORDER unless given)."""
+    D = DEFAULT_ORDER if order is None else order
     found = as_gaussian(k)
     if found is None:
         raise SpecError(f"`{k.name}(p, q)` is neither a polynomial in pᵀq nor a Gaussian (RBF) kernel "
                         "A·exp(−γ‖p − q‖²); no feature map of a known form", k.pos)
     amp, gamma, beta = found
-    D = DEFAULT_ORDER if order is None else order
+    check_count(k.n, list(range(D + 1)), k.pos)
     s = k.inner()
     f_p = sp.exp(-gamma * sp.Add(*[x ** 2 for x in k.p]))
     f_q = sp.exp(-gamma * sp.Add(*[x ** 2 for x in k.q]))
@@ -106,16 +124,8 @@ def gaussian(k: Kernel, order: int | None = None) -> Derived:
     comps = components(k.p, k.q, coeffs, k.pos, *pre)
     steps.append(_pattern_step(k, comps, amp, gamma, beta, D))
     truncated = amp * f_p * f_q * sp.Add(*[sp.Pow(beta * s, j) / sp.factorial(j) for j in range(D + 1)])
-    rest = amp * f_p * f_q * sp.Sum(sp.Pow(beta * sp.Add(*[a * b for a, b in zip(k.p, k.q)]), K) / sp.factorial(K),
-                                    (K, D + 1, sp.oo))
     more, phi_vec = finish(k, comps, coeffs, [truncated], f"Truncated at degree {D},", {}, truncated=True)
-    steps += more
-    p, q = (sp.Symbol(x) for x in k.params)
-    gap = sp.Add(sp.Function("kappa")(p, q), sp.Mul(-1, Dot(phi(k.params[0]), phi(k.params[1])), evaluate=False),
-                 evaluate=False)
-    steps.append(make_step("remainder", say("What the truncation leaves out is the tail of the series, which vanishes "
-                                            "as the degree grows (", Code(f"feature_map({k.name}, order = D)"),
-                                            " keeps more terms):"), Named(gap, k.body - truncated), rest))
+    steps += more + [_remainder_step(k, amp, gamma, beta, D)]
     note = say("The Gaussian kernel has an infinite feature map, one component per multi-index ", Math(ALPHA), ": ",
                Rel(phi_alpha(k.params[0]), "=", _phi_alpha(amp, gamma, beta, k.params[0]), kind="definition"),
                f". Its truncation at degree {D} ({len(comps)} components):")
