@@ -241,7 +241,7 @@ def test_seed_attention_gradient_is_the_expected_six_terms():
         vals = {m: sp.ImmutableMatrix(m.shape[0], m.shape[1], lambda i, j: int(RNG.integers(-4, 5)))
                 for m in mats.values()}
         assert sp.ImmutableMatrix(got.xreplace(vals).doit()) == sp.ImmutableMatrix(ref.xreplace(vals).doit())
-    steps = json.dumps([s.text for s0 in r.steps for s in s0.walk()])
+    steps = json.dumps([str(s.text) for s0 in r.steps for s in s0.walk()])
     assert "chain rule" in steps and "product rule" in steps and "Jacobian" in steps
     assert sum(1 for s in r.steps if s.rule == "product_rule") == 2
 
