@@ -12,8 +12,9 @@ PACKAGE = ROOT / "derive"
 KNOWN_CYCLES = {
     frozenset({"derive.syntax", "derive.parse_errors"}),
     frozenset({"derive.engines.matpoly.derivative", "derive.derivers.numderiv"}),
-    frozenset({"derive.derivers.attention", "derive.derivers.matcalc", "derive.derivers.matcalc.given",
-               "derive.derivers.matcalc.grad", "derive.derivers.matcalc.hessian"}),
+    # matcalc falls back to attention's gradients; attention.grad uses matcalc's loss forms
+    frozenset({"derive.derivers.attention", "derive.derivers.attention.grad", "derive.derivers.matcalc",
+               "derive.derivers.matcalc.given", "derive.derivers.matcalc.grad", "derive.derivers.matcalc.hessian"}),
     frozenset({"derive.model.builtins", "derive.model.expressions", "derive.model.problem"}),
 }
 
@@ -104,13 +105,10 @@ MAX_FUNCTION_LINES = 60
 # Modules and functions still over the limits, being split (the list may only shrink: a
 # test fails when an entry is no longer over, so that it is taken off).
 LONG_MODULES: set[str] = {
-    "derive.derivers.attention",
-    "derive.derivers.kernels",
     "derive.model.expressions",
     "derive.parse_errors",
 }
 LONG_FUNCTIONS: set[str] = {
-    "derive.derivers.attention._backward",
     "derive.derivers.numderiv._eval",
     "derive.model.expressions.binop",
     "derive.model.problem.build_problem",
