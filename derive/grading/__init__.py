@@ -18,3 +18,6 @@ from .compare import Entry  # noqa: E402
 from .reading import FormatError  # noqa: E402
 
 __all__ += ["Ecf", "Entry", "FormatError", "Grade", "grade"]
+from .sheet import grade_solution  # noqa: E402
+
+__all__ += ["grade_solution"]

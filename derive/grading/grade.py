@@ -89,17 +89,17 @@ def _latex(x: Any) -> str:
 
 
 def grade(result: Any, response: str, *, accept: Acceptance | None = None, given: dict[str, str] | None = None,
-          time_limit: float = 3.0, names: dict[str, Any] | None = None) -> Grade:
+          time_limit: float = 3.0, names: dict[str, Any] | None = None, ecf_credit: float = 1.0) -> Grade:
     """Grade `response` (text) against `result` (a derived Result), by `accept` (default:
     `accept(result)`).  `given` (id -> the student's earlier answers) carries errors
-    forward when the answer is wrong (derive.grading.ecf); `names` adds names a response
-    may use.  Never raises for a bad response."""
+    forward when the answer is wrong (derive.grading.ecf), for at most `ecf_credit` of
+    the score; `names` adds names a response may use.  Never raises for a bad response."""
     acc = accept if accept is not None else _accept(result)
     verdict, error = judge(acc, response, time_limit, names)
     g = make_grade(acc, result, response, verdict, error)
     if given and g.status in ("incorrect", "partial"):
         from .ecf import carry_forward
-        better = carry_forward(result, acc, response, given, time_limit)
+        better = carry_forward(result, acc, response, given, time_limit, ecf_credit)
         if better is not None and better.score > g.score:
             return better
     return g
@@ -170,7 +170,8 @@ def feedback(acc: Acceptance, verdict: Verdict, ecf: Ecf | None, response: str |
         given = response.strip()                   # a decimal as written, not as a fraction
     if ecf is not None:
         used = ", ".join(f"{i} = ${_latex_text(t)}$" for i, t in ecf.given)
-        return (f"Consistent with your earlier answer ({used}): with it the answer is ${ecf.expected}$ "
+        return (f"Consistent with your earlier answer{'s' if len(ecf.given) > 1 else ''} ({used}): with "
+                f"{'them' if len(ecf.given) > 1 else 'it'} the answer is ${ecf.expected}$ "
                 f"(error carried forward; the answer itself is ${key}$).")
     if verdict.tag.startswith("correct"):
         return f"Correct: ${given}$."

@@ -132,6 +132,7 @@ class Problem:
     number: int = 0
     families: Families | None = field(default=None, compare=False, repr=False)
     ref: str = ""              # the problem's part of its results' ids: "4", "II.1", or its own name
+    definition: "ast.ProblemDef | None" = field(default=None, compare=False, repr=False)   # (re-derived in grading)
 
     # ---- names ---------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -321,7 +322,7 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | No
                   ref: str | None = None) -> Problem:
     text = ""
     problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families,
-                      ref=ref if ref is not None else (pdef.name or str(number)))
+                      ref=ref if ref is not None else (pdef.name or str(number)), definition=pdef)
     for stmt in pdef.statements:
         if isinstance(stmt, ast.TextStmt):
             if stmt.label is None:
