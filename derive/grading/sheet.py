@@ -10,6 +10,7 @@ hand.  An id that names no result is a ValueError naming it (before anything is 
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 from .acceptance import Acceptance, accept as _accept
@@ -25,7 +26,8 @@ def unknown_ids(solution: Any, responses: dict[str, str]) -> list[str]:
 def grade_solution(solution: Any, responses: dict[str, str], *, ecf: bool = True, ecf_credit: float = 1.0,
                    accept: dict[str, Acceptance] | None = None, time_limit: float = 3.0) -> list[Grade]:
     """One Grade per result of `solution` (derived results only; a result that failed to
-    derive is skipped), in order.  `accept` overrides the Acceptance of some ids."""
+    derive is skipped), in order.  `accept` overrides the Acceptance of some ids.  A
+    result's marks are its own (`(c) [2] find ...`) or its part's (`(c) [2] text ...`)."""
     bad = unknown_ids(solution, responses)
     if bad:
         raise ValueError(f"no result has the id {bad[0]!r}" + (f" (nor {', '.join(map(repr, bad[1:4]))})"
@@ -38,6 +40,8 @@ def grade_solution(solution: Any, responses: dict[str, str], *, ecf: bool = True
             if r.answer is None:
                 continue
             acc = (accept or {}).get(r.id) or _accept(r)
+            if acc.marks is None and part_marks(problem, r.label) is not None:
+                acc = replace(acc, marks=part_marks(problem, r.label))
             g = _one(r, acc, responses.get(r.id), earlier if ecf else None, time_limit, ecf_credit)
             first = next((w for w in wrong if w in _inputs(r)), None) if g.status in ("incorrect", "partial") \
                 and g.ecf is None else None
@@ -49,6 +53,15 @@ def grade_solution(solution: Any, responses: dict[str, str], *, ecf: bool = True
                 earlier[r.id] = responses[r.id]
             grades.append(g)
     return grades
+
+
+def part_marks(problem: Any, label: str | None) -> Fraction | None:
+    """The marks of a result from its part's text (`(c) [2] text "..."`), shared equally
+    by the results under that label; None when the part has none."""
+    marks = next((p.marks for p in problem.parts if p.label == label and p.marks is not None), None)
+    if marks is None or label is None:
+        return None
+    return Fraction(marks) / sum(1 for r in problem.results if r.label == label)
 
 
 def _inputs(result: Any) -> set[str]:
