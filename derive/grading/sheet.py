@@ -14,7 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from .acceptance import Acceptance, accept as _accept
-from .grade import Grade, grade
+from .grade import grade
+from .record import Grade
 
 
 def unknown_ids(solution: Any, responses: dict[str, str]) -> list[str]:
