@@ -174,7 +174,7 @@ def describe(acc: Acceptance) -> str:
     elif acc.tolerant:
         how = f"within rtol={acc.rtol or 0:g}, atol={acc.atol or 0:g}"
     else:
-        how = "exact"
+        how = "exact, or a decimal rounded correctly" if acc.kind in ("number", "vector", "matrix") else "exact"
     if acc.kind in ("vector", "matrix"):
         how += ", entry by entry"
     return how
