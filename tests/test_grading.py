@@ -205,3 +205,19 @@ def test_format_errors_carry_a_column(sol):
     assert g.status == "invalid" and dict(g.error) == {"message": "unknown name `q`", "column": 5}
     assert g.note == "kinds(a)-invalid-name" and "column 5" in g.feedback
     assert isinstance(FormatError("m", 2), Exception)
+
+
+def test_accepted_alternatives_are_named_in_the_feedback(sol):
+    from derive.grading import Alternative
+    r = sol.result("kinds(d)")                   # M @ M; under "M is stored transposed": M.T @ M.T
+    alt = Alternative("M is given transposed", sp.ImmutableMatrix([[7, 15], [10, 22]]))
+    acc = accept(r, alternatives=(alt,))
+    g = grade(r, "[[7, 15], [10, 22]]", accept=acc)
+    assert g.status == "correct" and g.note == "kinds(d)-correct-reading" and "transposed" in g.feedback
+    assert grade(r, "[[7, 10], [15, 22]]", accept=acc).note == "kinds(d)-correct"
+    assert grade(r, "[[0, 0], [0, 0]]", accept=acc).status == "incorrect"
+
+
+def test_running_out_of_time_is_undecided_not_invalid(sol):
+    g = grade(sol.result("kinds(e)"), "x^2 + 2*x + 1", time_limit=1e-9)
+    assert g.status == "undecided" and g.note == "kinds(e)-undecided"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import math
 from fractions import Fraction
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
@@ -43,6 +43,7 @@ class Verdict:
     tag: str
     entries: tuple[Entry, ...] = ()
     given: Any = None
+    reading: str | None = None      # the accepted alternative it matched, by its reading
 
 
 def names_for(acc: Acceptance, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -71,7 +72,30 @@ def _text(x: Any) -> str:
 
 
 def compare(acc: Acceptance, text: str, names: dict[str, Any] | None = None) -> Verdict:
-    """The verdict on `text` as an answer to `acc` (FormatError: not an answer of its kind)."""
+    """The verdict on `text` as an answer to `acc` (FormatError: not an answer of its
+    kind): against the key, then, unless that is right, against each accepted
+    alternative (the best wins; its reading is named, its tag ends in `-reading`)."""
+    try:
+        verdict, failure = _against(acc, text, names), None
+    except FormatError as exc:
+        if not acc.alternatives:
+            raise
+        verdict, failure = Verdict(0.0, "wrong"), exc
+    for alt in acc.alternatives if (verdict.score or 0) < 1 else ():
+        shape = tuple(alt.value.shape) if isinstance(alt.value, sp.MatrixBase) else acc.shape
+        try:
+            v = _against(replace(acc, value=alt.value, alternatives=(), shape=shape), text, names)
+        except FormatError:
+            continue
+        if (v.score or 0) > (verdict.score or 0):
+            verdict, failure = replace(v, tag=v.tag + "-reading", reading=alt.reading), None
+    if failure is not None:
+        raise failure
+    return verdict
+
+
+def _against(acc: Acceptance, text: str, names: dict[str, Any] | None) -> Verdict:
+    """The verdict on `text` against `acc.value` alone."""
     if acc.kind == "choice":
         return _choice(acc, text)
     if acc.kind == "boolean":

@@ -73,6 +73,9 @@ def parse(text: str) -> tuple[ast.Expr, ...]:
             return quick
         return parse_response(Source("<answer>", text))
     except DeriveError as exc:
+        from ..limits import expired
+        if expired():                     # the grading time ran out: undecided, not invalid
+            raise
         column = exc.pos.column if exc.pos is not None else 1
         raise FormatError(exc.message.split(";")[0], column) from None
     except RecursionError:

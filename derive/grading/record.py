@@ -156,6 +156,8 @@ def feedback(acc: Acceptance, verdict: Verdict, ecf: Ecf | None, response: str |
         return (f"Consistent with your earlier answer{'s' if len(ecf.given) > 1 else ''} ({used}): with "
                 f"{'them' if len(ecf.given) > 1 else 'it'} the answer is ${ecf.expected}$ "
                 f"(error carried forward; the answer itself is ${key}$).")
+    if verdict.reading is not None and verdict.tag.startswith("correct"):
+        return f"Correct under the reading “{verdict.reading}”: ${given}$ (the key's reading gives ${key}$)."
     if verdict.tag.startswith("correct"):
         return f"Correct: ${given}$."
     if verdict.tag == "wrong-sign":
