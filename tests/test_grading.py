@@ -117,7 +117,7 @@ def test_vectors_entry_by_entry(sol):
     assert [e.correct for e in g.entries] == [True, True, False] and g.entries[2].index == (3,)
     assert _g(sol, "kinds(c)", "[2, 4, 7]", per_entry=False).status == "incorrect"
     bad = _g(sol, "kinds(c)", "[2, 4]")
-    assert bad.status == "invalid" and "shape" in bad.error[0][1]
+    assert bad.status == "invalid" and "shape" in dict(bad.error)["message"]
 
 
 def test_matrices_entry_by_entry(sol):
@@ -202,7 +202,7 @@ def test_grade_json_is_stable(sol):
 
 def test_format_errors_carry_a_column(sol):
     g = _g(sol, "kinds(a)", "3 + q")
-    assert g.status == "invalid" and dict(g.error) == {"message": "unknown name `q`", "column": 5}
+    assert g.status == "invalid" and dict(g.error) == {"kind": "format_error", "message": "unknown name `q`", "column": 5}
     assert g.note == "kinds(a)-invalid-name" and "column 5" in g.feedback
     assert isinstance(FormatError("m", 2), Exception)
 

@@ -41,7 +41,7 @@ class Grade:
     verdict per entry of a vector or matrix; `ecf`: set when the credit comes from the
     student's own earlier answers; `feedback`: Markdown with `$...$`; `note`: a stable
     tag for item analysis (`"II.1(b)-wrong-sign"`); `error`: why an answer is invalid
-    (message and 1-based column); `response`: the text graded (at most 200 characters)."""
+    (kind "format_error", message and 1-based column); `response`: the text graded (at most 200 characters)."""
     id: str | None
     goal: str | None
     marks: Fraction | None
@@ -116,7 +116,8 @@ def make_grade(acc: Acceptance, result: Any, response: str, verdict: Verdict | N
         tag = _error_tag(error.message)
         return Grade(rid, result.goal, marks, "invalid", 0.0, 0.0 if marks is not None else None, acc.check,
                      feedback=f"This answer cannot be read: {error.message} (column {error.column}).",
-                     note=f"{rid}-invalid-{tag}", error=(("message", error.message), ("column", error.column)),
+                     note=f"{rid}-invalid-{tag}",
+                     error=(("kind", "format_error"), ("message", error.message), ("column", error.column)),
                      response=shown)
     if verdict.score is None:
         why = ("It is marked by hand." if verdict.tag == "manual" else
