@@ -297,3 +297,14 @@ def test_confusion_with_every_score_at_the_threshold_counts_them_positive():
     (r,) = derive.solve(spec).results
     assert r.error is None, r.error
     assert r.answer.value == [[0, 1], [0, 2]]      # true 0: one predicted 1; true 1: both predicted 1
+
+
+def test_the_evaluate_goal_is_the_value_of_its_argument():
+    """`find evaluate(e)` once recursed into itself ("nested too deeply"): it is the value of
+    e, the same as `find e`, checked against the arithmetic done here."""
+    sol = derive.solve('problem "e" {\n  let a = 3\n  x = a + 2\n  find evaluate(x * 2)\n  find x * 2\n}\n')
+    (via_goal, plain) = sol.results
+    assert via_goal.error is None and plain.error is None
+    assert via_goal.answer.expr == plain.answer.expr == (3 + 2) * 2
+    bad = derive.solve('problem "e" {\n  x = 2\n  find evaluate(x, x)\n}\n').results[0]
+    assert bad.error is not None and bad.error.line == 3
