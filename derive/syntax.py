@@ -432,7 +432,7 @@ def parse(text: str, filename: str = "<spec>", *, include_path: Sequence[str | o
 
 
 def _parse(text: str, filename: str, confine, stack: tuple[str, ...], budget: list[int]) -> ast.Spec:
-    source = Source(filename, text)
+    source = Source(filename, text, tuple(str(p) for p in confine.extra))
     header, items = parse_source(source)
     budget[1] -= len(text)
     problems: list[ast.ProblemDef] = []
