@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from . import ast
 from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
