@@ -300,14 +300,22 @@ def _check_approx(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool
     """`exact ≈ decimal`: the decimal must agree with the exact value to its printed digits."""
     vals = [realize(e, where) for e in chain]
     for a, b in zip(vals, vals[1:]):
-        try:   # in sympy's arbitrary-precision floats: exp(1000) does not fit a Python float
-            x, y = sp.N(_scalarize(a), 30), sp.N(_scalarize(b), 30)
-            off = abs(x - y)
-            bad = bool(off > sp.Rational(5, 10 ** 6) * sp.Max(1, abs(x)))
-        except (TypeError, ValueError):
-            return None, "not numeric"
-        if bad:
-            raise CheckFailed(f"step `{rule}` ({text}) shows {a} ≈ {b}, which is off by {sp.N(off, 3)}")
+        a, b = _scalarize(a), _scalarize(b)
+        if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):   # entry by entry
+            if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
+                raise CheckFailed(f"step `{rule}` ({text}) shows {a} ≈ {b}, which differ in shape")
+            pairs = list(zip(a, b))
+        else:
+            pairs = [(a, b)]
+        for x, y in pairs:
+            try:   # in sympy's arbitrary-precision floats: exp(1000) does not fit a Python float
+                x, y = sp.N(x, 30), sp.N(y, 30)
+                off = abs(x - y)
+                bad = bool(off > sp.Rational(5, 10 ** 6) * sp.Max(1, abs(x)))
+            except (TypeError, ValueError):
+                return None, "not numeric"
+            if bad:
+                raise CheckFailed(f"step `{rule}` ({text}) shows {a} ≈ {b}, which is off by {sp.N(off, 3)}")
     return True, "numeric"
 
 

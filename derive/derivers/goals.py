@@ -27,6 +27,7 @@ class GoalSpec:
     doc: str = ""
 
 
+_SGD_KW = ("momentum", "dampening", "nesterov", "weight_decay")
 _METRIC_KW = ("threshold", "strict", "average", "classes", "zero_division")
 
 GOALS: dict[str, GoalSpec] = {
@@ -48,8 +49,16 @@ GOALS: dict[str, GoalSpec] = {
     "shapes": GoalSpec(("layers:shapes",), (0, 99), doc="the shape of every trainable tensor"),
     "shape": GoalSpec(("layers:shape",), doc="the output shape of an expression or a layer stack"),
     # optimisation
-    "gd": GoalSpec(("optimize:gd",), kwargs=("start", "lr", "steps"),
-                   doc="the iterates w_1 ... w_k of gradient descent on a function of one variable"),
+    "gd": GoalSpec(("optimize:gd_multi", "optimize:gd"), kwargs=("start", "lr", "steps") + _SGD_KW,
+                   doc="the iterates of gradient descent (PyTorch's SGD keywords), in one variable or several"),
+    "adam": GoalSpec(("optimize:adam",), kwargs=("start", "lr", "betas", "eps", "weight_decay", "steps"),
+                     doc="the iterates of Adam (PyTorch's update rule and defaults), bias correction shown"),
+    "rmsprop": GoalSpec(("optimize:rmsprop",), kwargs=("start", "lr", "alpha", "eps", "weight_decay", "steps"),
+                        doc="the iterates of RMSprop (PyTorch's update rule and defaults)"),
+    "adagrad": GoalSpec(("optimize:adagrad",), kwargs=("start", "lr", "lr_decay", "eps", "weight_decay", "steps"),
+                        doc="the iterates of Adagrad (PyTorch's update rule and defaults)"),
+    "newton": GoalSpec(("optimize:newton",), kwargs=("start", "steps"),
+                       doc="the iterates of Newton's method x ← x − H⁻¹∇f, in any dimension"),
     "lr_range": GoalSpec(("optimize:lr_range",), kwargs=("start", "lr"),
                          doc="the learning rates for which gradient descent on a quadratic converges"),
     "optimal_lr": GoalSpec(("optimize:optimal_lr",), kwargs=("start",),

@@ -24,6 +24,8 @@ from .newton import optimal_lr
 from .objective import Objective, objective
 from .rates import lr_range
 from .run import Run, numeric, run_gd
+from .vgd import adagrad, adam, gd_multi, newton, rmsprop
 
-__all__ = ["Objective", "Run", "closed_form_step", "derivative_steps", "gd", "iterate_step", "lr_range",
-           "numeric", "objective", "optimal_lr", "run_gd", "update_rule_step", "value_step"]
+__all__ = ["Objective", "Run", "adagrad", "adam", "closed_form_step", "derivative_steps", "gd", "gd_multi",
+           "iterate_step", "lr_range", "newton", "numeric", "objective", "optimal_lr", "rmsprop", "run_gd",
+           "update_rule_step", "value_step"]
