@@ -187,6 +187,9 @@ def _same_number(a: sp.Expr, b: sp.Expr) -> bool | None:
         if d.is_Rational:
             return d == 0
         z = sp.N(d, DIGITS)
+        if z.is_Float and not z.is_comparable:   # radicals that cancel: 0.e-172, a zero with no digits
+            import mpmath
+            return bool(abs(mpmath.mpf(z._mpf_)) <= mpmath.mpf(10) ** (-DIGITS + 8))
         if z.is_Number or z.is_number:   # (sympy floats: magnitudes beyond a Python float are fine)
             mag = sp.Max(abs(sp.N(a, 20)), abs(sp.N(b, 20)), 1)
             return bool(abs(z) <= sp.Float(10) ** (-DIGITS + 8) * mag)

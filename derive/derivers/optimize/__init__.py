@@ -25,7 +25,8 @@ from .objective import Objective, objective
 from .rates import lr_range
 from .run import Run, numeric, run_gd
 from .vgd import adagrad, adam, gd_multi, newton, rmsprop
+from .vrates import lr_range_multi, optimal_lr_multi
 
 __all__ = ["Objective", "Run", "adagrad", "adam", "closed_form_step", "derivative_steps", "gd", "gd_multi",
-           "iterate_step", "lr_range", "newton", "numeric", "objective", "optimal_lr", "rmsprop", "run_gd",
+           "iterate_step", "lr_range", "lr_range_multi", "newton", "numeric", "objective", "optimal_lr", "optimal_lr_multi", "rmsprop", "run_gd",
            "update_rule_step", "value_step"]
