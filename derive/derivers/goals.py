@@ -63,6 +63,16 @@ GOALS: dict[str, GoalSpec] = {
                          doc="the learning rates for which gradient descent on a quadratic converges"),
     "optimal_lr": GoalSpec(("optimize:optimal_lr_multi", "optimize:optimal_lr"), kwargs=("start",),
                            doc="η* = 1/f''(w0), the Newton step, and the iterate it reaches"),
+    # solving and verdicts on given matrices
+    "argmin": GoalSpec(("solving.argmin:argmin",), (1, 2),
+                       doc="the minimiser of a quadratic: ∇L = 0 solved, confirmed by the Hessian"),
+    "solve": GoalSpec(("solving.linear:solve",), (2, 2), doc="the solution x of A x = b, by exact elimination"),
+    "inv": GoalSpec(("solving.linear:inv",), doc="the inverse of a given square matrix, by Gauss–Jordan"),
+    "det": GoalSpec(("solving.linear:det",), doc="the determinant of a given square matrix, by elimination"),
+    "eigenvalues": GoalSpec(("solving.eigen:eigenvalues",),
+                            doc="the eigenvalues of a given square matrix, from its characteristic polynomial"),
+    "eigenvectors": GoalSpec(("solving.eigen:eigenvectors",),
+                             doc="a basis of each eigenspace of a given square matrix, each vector checked"),
     "pseudocode": GoalSpec(("algorithms:pseudocode",),
                            doc="an algorithm as numbered pseudocode, with the gradient it needs"),
     # classics

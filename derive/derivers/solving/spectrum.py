@@ -42,14 +42,15 @@ def _key(x: Any) -> Any:
     return sp.re(sp.N(x, 30)), sp.im(sp.N(x, 30))
 
 
-def _roots(p: sp.Poly, n: int) -> tuple[list, bool]:
-    """The roots of p with multiplicities: exact (radicals) when small, else decimals."""
+def _roots(p: sp.Poly, n: int, symmetric: bool) -> tuple[list, bool]:
+    """The roots of p with multiplicities: exact (radicals) when small, else decimals (a
+    symmetric matrix's real roots written with complex radicals are decimals too)."""
     if n <= MAX_EXACT:
         found = sp.roots(p, multiple=True)
-        if len(found) == n and not any(isinstance(r, sp.CRootOf) or r.has(sp.I) for r in found):
+        if len(found) == n and not any(isinstance(r, sp.CRootOf) or (symmetric and r.has(sp.I)) for r in found):
             return sorted((sp.nsimplify(r) if r.is_Rational else sp.radsimp(r) for r in found), key=_key), True
-    return sorted((sp.Float(r, 30) if abs(sp.im(r)) < 1e-25 else r for r in p.nroots(n=30, maxsteps=200)),
-                  key=_key), False
+    found = [sp.Float(sp.re(r), 30) if abs(sp.im(r)) < 1e-25 else r for r in p.nroots(n=30, maxsteps=200)]
+    return sorted(found, key=_key), False
 
 
 def falling(poly: sp.Poly) -> Any:
@@ -60,7 +61,7 @@ def falling(poly: sp.Poly) -> Any:
     return sp.Add(*terms, evaluate=False) if len(terms) > 1 else (terms[0] if terms else sp.Integer(0))
 
 
-def spectrum(A: sp.MatrixBase, name: Any) -> Spectrum:
+def spectrum(A: sp.MatrixBase, name: Any, symmetric: bool = True) -> Spectrum:
     """The eigenvalues of A (shown as `name`) with the steps that find them."""
     n = A.rows
     shifted = sp.MatAdd(name, sp.MatMul(-1, LAMBDA, sp.Identity(n)), evaluate=False) \
@@ -73,7 +74,7 @@ def spectrum(A: sp.MatrixBase, name: Any) -> Spectrum:
     where = {name: A} if isinstance(name, sp.MatrixSymbol) else None
     steps = [make_step("characteristic", say("The eigenvalues are the roots of the characteristic polynomial:"),
                        *chain, where=where)]
-    values, exact = _roots(poly, n)
+    values, exact = _roots(poly, n, symmetric)
     subs = []
     for i, r in enumerate(dict.fromkeys(values)):
         mult = values.count(r)
