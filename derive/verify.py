@@ -350,6 +350,20 @@ def _domain(s: sp.Symbol) -> sp.Set:
     return sp.S.Reals
 
 
+def _same_intervals(a: sp.Set, b: sp.Set) -> bool:
+    """Two intervals with the same ends written differently ((4 − √10)/6 and 1/(4 + √10))."""
+    if not (isinstance(a, sp.Interval) and isinstance(b, sp.Interval)) or (a.left_open, a.right_open) != \
+            (b.left_open, b.right_open):
+        return False
+    def same(x: Any, y: Any) -> bool:
+        if x == y:
+            return True
+        if x.has(sp.Float) or y.has(sp.Float):      # decimal ends: to 20 significant digits
+            return bool(abs(sp.N(x - y, 30)) <= sp.Float("1e-20") * max(1, abs(sp.N(x, 30))))
+        return sp.radsimp(x - y) == 0 or sp.simplify(x - y) == 0
+    return same(a.start, b.start) and same(a.end, b.end)
+
+
 def _check_equivalent(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool | None, str]:
     """`A ⇔ B ⇔ ...` between conditions on one real symbol: their solution sets must agree.
 
@@ -374,7 +388,7 @@ def _check_equivalent(chain: tuple, where: dict, rule: str, text: str) -> tuple[
             only_a, only_b = sp.Complement(sa, sb), sp.Complement(sb, sa)
         except (NotImplementedError, TypeError, ValueError):
             return None, "could not solve the conditions"
-        if only_a is sp.S.EmptySet and only_b is sp.S.EmptySet:
+        if only_a is sp.S.EmptySet and only_b is sp.S.EmptySet or _same_intervals(sa, sb):
             continue
         if any(isinstance(x, (sp.Interval, sp.FiniteSet, sp.Union)) and x is not sp.S.EmptySet
                for x in (only_a, only_b)):

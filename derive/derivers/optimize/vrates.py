@@ -27,11 +27,17 @@ from .common import checked_prose
 from .display import Between, Shown, num
 from .multi import Multi, is_multi, multi_objective, start_point
 from .objective import guarded
+from .vdisplay import Approx
 from .vgd import gradient_steps
 
 ETA = sp.Symbol("eta", positive=True)
 ETA_STAR = sp.Symbol("eta_star", positive=True)
 LMIN, LMAX = sp.Symbol("lambda_min"), sp.Symbol("lambda_max")
+
+
+def _show(x: Any) -> Any:
+    """An eigenvalue or bound as shown: exact as it is, a decimal to 6 digits (full inside)."""
+    return Approx(x) if isinstance(x, sp.Float) else num(x)
 
 
 def _hessian(obj: Multi, call: ast.Call) -> Any:
@@ -63,8 +69,8 @@ def _not_quadratic(problem: Problem, call: ast.Call, obj: Multi, steps: list[Ste
         if vals[0] > 0:
             hi = sp.radsimp(2 / vals[-1])
             extra["local_range"] = [0.0, float(sp.N(hi, 20))]
-            text = say(text, " Near the start the second-order model converges for ", Math(Between(0, ETA, num(hi))),
-                       " (", Rel(LMAX, "=", vals[-1]), ").")
+            text = say(text, " Near the start the second-order model converges for ", Math(Between(0, ETA, _show(hi))),
+                       " (", Rel(LMAX, "=", _show(vals[-1])), ").")
     steps.append(make_step("not_quadratic", text, where={LMAX: vals[-1]} if extra else None))
     where = {LMAX: vals[-1]} if extra else {}
     return Derived(make_answer(None, text="not a quadratic: the range depends on the start", value=None,
@@ -87,13 +93,13 @@ def _range_steps(obj: Multi, vals: tuple) -> tuple[list[Step], Any]:
     distinct = list(dict.fromkeys(vals))
     each = sp.And(*[sp.Lt(sp.Abs(1 - ETA * v, evaluate=False), 1) for v in distinct], evaluate=False) \
         if len(distinct) > 1 else sp.Lt(sp.Abs(1 - ETA * distinct[0], evaluate=False), 1)
-    per = sp.And(*[Between(0, ETA, num(sp.radsimp(2 / v))) for v in distinct], evaluate=False) if len(distinct) > 1 \
-        else Between(0, ETA, num(sp.radsimp(2 / distinct[0])))
+    per = sp.And(*[Between(0, ETA, _show(sp.radsimp(2 / v))) for v in distinct], evaluate=False) if len(distinct) > 1 \
+        else Between(0, ETA, _show(sp.radsimp(2 / distinct[0])))
     hi = sp.radsimp(2 / vals[-1])
     steps.append(make_step("convergence", say("So gradient descent converges from every start exactly when every "
                                               "factor is smaller than 1 in size; the tightest bound is the one of ",
-                                              Rel(LMAX, "=", vals[-1]), ":"),
-                           each, per, Between(0, ETA, num(hi)), relation="⇔", where={LMAX: vals[-1]}))
+                                              Rel(LMAX, "=", _show(vals[-1])), ":"),
+                           each, per, Between(0, ETA, _show(hi)), relation="⇔", where={LMAX: vals[-1]}))
     return steps, hi
 
 
@@ -108,7 +114,7 @@ def lr_range_multi(problem: Problem, call: ast.Call) -> Derived | None:
         return _not_quadratic(problem, call, obj, steps, "lr_range")
     vals = _eigen(obj, _hessian(obj, call), steps)
     if not vals[0] > 0:
-        text = say("The smallest eigenvalue is ", Rel(LMIN, "=", vals[0]), ", ", Rel(LMIN, "≤", 0), ": along its "
+        text = say("The smallest eigenvalue is ", Rel(LMIN, "=", _show(vals[0])), ", ", Rel(LMIN, "≤", 0), ": along its "
                    "eigenvector the error is multiplied by ", Rel(1 - ETA * LMIN, "≥", 1), " for every positive "
                    "rate, so no learning rate converges from every start (", Math(obj.body),
                    " has no unique minimiser).")
@@ -117,8 +123,8 @@ def lr_range_multi(problem: Problem, call: ast.Call) -> Derived | None:
                        tuple(steps))
     more, hi = _range_steps(obj, vals)
     steps.extend(more)
-    prose = say("gradient descent converges from every start for ", Math(Between(0, ETA, num(hi))), ", that is ",
-                Rel(ETA, "<", sp.Mul(2, sp.Pow(LMAX, -1), evaluate=False)), " with ", Rel(LMAX, "=", vals[-1]), ".")
+    prose = say("gradient descent converges from every start for ", Math(Between(0, ETA, _show(hi))), ", that is ",
+                Rel(ETA, "<", sp.Mul(2, sp.Pow(LMAX, -1), evaluate=False)), " with ", Rel(LMAX, "=", _show(vals[-1])), ".")
     prose_where = {LMAX: vals[-1], ETA: hi / 2}
     return Derived(make_answer(sp.Interval.open(0, hi), value=[0.0, float(sp.N(hi, 20))],
                                prose=checked_prose(prose, prose_where),
@@ -128,20 +134,22 @@ def lr_range_multi(problem: Problem, call: ast.Call) -> Derived | None:
 def _fixed_rate(vals: tuple, steps: list[Step]) -> tuple[Any, Any]:
     """η* = 2/(λ_min + λ_max) balances the slowest factors; ρ = (λ_max − λ_min)/(λ_max + λ_min)."""
     lo, hi = vals[0], vals[-1]
-    best = sp.nsimplify(2 / (lo + hi)) if (lo + hi).is_Rational else sp.radsimp(2 / (lo + hi))
+    best = sp.radsimp(2 / (lo + hi))
     rho = sp.radsimp((hi - lo) / (hi + lo))
     where = {LMIN: lo, LMAX: hi, ETA_STAR: best}
-    text = say("A fixed rate multiplies the error along the eigenvectors by 1 − ηλ; the slowest of these factors "
-               "is the one at ", Math(LMIN), " or at ", Math(LMAX), ", and it is smallest when the two balance, ",
-               Rel(1 - ETA_STAR * LMIN, "=", -(1 - ETA_STAR * LMAX)), ":")
+    op = "≈" if isinstance(lo, sp.Float) else "="
+    text = say("A fixed rate multiplies the error along the eigenvectors by ", Math(1 - ETA * sp.Symbol("lambda")),
+               "; the slowest of these factors is the one at ", Math(LMIN), " or at ", Math(LMAX),
+               ", and it is smallest when the two balance, ", Rel(1 - ETA_STAR * LMIN, op, -(1 - ETA_STAR * LMAX)),
+               ":")
     steps.append(make_step("fastest_rate", text, ETA_STAR, 2 / (LMIN + LMAX),
-                           sp.Mul(2, sp.Pow(sp.Add(Shown(lo), Shown(hi), evaluate=False), -1), evaluate=False), best,
-                           where=where))
+                           sp.Mul(2, sp.Pow(sp.Add(Shown(_show(lo)), Shown(_show(hi)), evaluate=False), -1),
+                                  evaluate=False), _show(best), where=where, relation=op))
     steps.append(make_step("rate_factor", say("Every error then shrinks at least by the factor ",
-                                              Rel(sp.Abs(1 - ETA_STAR * LMIN), "=", rho), " per step ",
+                                              Rel(sp.Abs(1 - ETA_STAR * LMIN), op, _show(rho)), " per step ",
                                               "(in one dimension ", Rel(LMIN, "=", LMAX, kind="fact"),
                                               " is f″ and this rate is 1/f″, the one-step rate):"),
-                           sp.Abs(1 - ETA_STAR * LMAX), rho, where=where))
+                           sp.Abs(1 - ETA_STAR * LMAX), _show(rho), where=where, relation=op))
     return best, rho
 
 
@@ -180,7 +188,7 @@ def optimal_lr_multi(problem: Problem, call: ast.Call) -> Derived | None:
     H = _hessian(obj, call)
     vals = _eigen(obj, H, steps)
     if not vals[0] > 0:
-        text = say("The smallest eigenvalue is ", Rel(LMIN, "=", vals[0]), ", not positive: there is no minimiser "
+        text = say("The smallest eigenvalue is ", Rel(LMIN, "=", _show(vals[0])), ", not positive: there is no minimiser "
                    "to converge to, so no optimal learning rate.")
         steps.append(make_step("no_rate", text, where={LMIN: vals[0]}))
         return Derived(make_answer(None, text="None", value=None, prose=checked_prose(text, {LMIN: vals[0]})),
@@ -193,7 +201,7 @@ def optimal_lr_multi(problem: Problem, call: ast.Call) -> Derived | None:
         if rate is not None:
             extra["line_search"] = float(sp.N(rate, 20))
             answer = rate
-    prose = say(Rel(ETA_STAR, "=", best), " is the fastest fixed rate", "." if answer is best else
+    prose = say(Rel(ETA_STAR, "=", _show(best)), " is the fastest fixed rate", "." if answer is best else
                 say("; from the start, the best single step along the gradient is ",
                     Rel(sp.Symbol("eta_1"), "=", answer), "."))
     return Derived(make_answer(answer, prose=checked_prose(prose, {ETA_STAR: best, sp.Symbol("eta_1"): answer}),

@@ -110,7 +110,7 @@ def _symbolic(problem: Problem, call: ast.Call, L: ast.Expr, w: ast.Expr) -> Der
         raise Unsupported("`argmin`: the objective is not convex, so a stationary point need not be a minimiser",
                           call.pos)
     matrix = isinstance(W, sp.MatrixSymbol)
-    star = (sp.MatMul(sp.Inverse(Hk), r) if matrix else r / Hk)
+    star = sp.MatMul(sp.Inverse(Hk), *(r.args if isinstance(r, sp.MatMul) else (r,))) if matrix else r / Hk
     values = given_values(problem, skip=frozenset({W}))
     if (uses(Hk, values) or uses(r, values)) and matrix:
         return _numeric(W, H, Hk, r, star, values, steps, call.pos)

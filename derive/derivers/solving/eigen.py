@@ -43,7 +43,7 @@ def eigenvalues(problem: Problem, call: ast.Call) -> Derived:
 def _basis(A: sp.MatrixBase, name, lam, k: int) -> tuple[list, Step]:
     """A basis of the null space of A − λI, and the checked step showing A v = λ v for each."""
     n = A.rows
-    M = sp.Matrix(A - lam * sp.eye(n)).applyfunc(sp.nsimplify if lam.is_Rational else sp.radsimp)
+    M = sp.Matrix(A - lam * sp.eye(n)).applyfunc(lambda e: e if e.is_Rational else sp.radsimp(e))
     from ..definite import integral
     vs = [integral(v.applyfunc(sp.radsimp)) if all(e.is_Rational for e in v) else sp.ImmutableMatrix(v.applyfunc(
         sp.radsimp)) for v in M.nullspace(simplify=True)]

@@ -61,7 +61,7 @@ def null_vector(A: sp.MatrixBase) -> sp.ImmutableMatrix | None:
 def _singular(goal: str, g: Given, node: ast.Expr, steps: list[Step]) -> SpecError:
     u = null_vector(g.value)
     why = f"; it maps {list(u)} to zero" if u is not None else ""
-    what = "has no inverse" if goal == "inv" else "the system has no unique solution"
+    what = "it has no inverse" if goal == "inv" else "the system has no unique solution"
     return SpecError(f"`{node.pos.snippet()}` is singular (its determinant is 0{why}), so {what}", node.pos)
 
 

@@ -86,7 +86,7 @@ def elimination(A: sp.MatrixBase) -> Elimination:
         for i in range(r + 1, rows):
             m = U[i, c] / U[r, c]
             if m != 0:
-                U[i, :] = (U[i, :] - m * U[r, :]).applyfunc(sp.nsimplify if U[i, c].is_Rational else sp.simplify)
+                U[i, :] = (U[i, :] - m * U[r, :]).applyfunc(lambda e: e if e.is_Rational else sp.simplify(e))
         pivots.append(U[r, c])
         r += 1
     return Elimination(tuple(pivots), swaps, sp.ImmutableMatrix(U), r)

@@ -48,7 +48,7 @@ def _roots(p: sp.Poly, n: int, symmetric: bool) -> tuple[list, bool]:
     if n <= MAX_EXACT:
         found = sp.roots(p, multiple=True)
         if len(found) == n and not any(isinstance(r, sp.CRootOf) or (symmetric and r.has(sp.I)) for r in found):
-            return sorted((sp.nsimplify(r) if r.is_Rational else sp.radsimp(r) for r in found), key=_key), True
+            return sorted((r if r.is_Rational else sp.radsimp(r) for r in found), key=_key), True
     found = [sp.Float(sp.re(r), 30) if abs(sp.im(r)) < 1e-25 else r for r in p.nroots(n=30, maxsteps=200)]
     return sorted(found, key=_key), False
 
@@ -69,8 +69,8 @@ def spectrum(A: sp.MatrixBase, name: Any, symmetric: bool = True) -> Spectrum:
     M = sp.ImmutableMatrix(A - LAMBDA * sp.eye(n))
     poly = sp.Poly(sp.expand(M.det(method="berkowitz")), LAMBDA)
     p = poly.as_expr()
-    shown = falling(poly)
-    chain = [sp.Determinant(shifted), sp.Determinant(M), shown] if shifted is not None else [sp.Determinant(M), shown]
+    written = falling(poly)
+    chain = [sp.Determinant(shifted), sp.Determinant(M), written] if shifted is not None else [sp.Determinant(M), written]
     where = {name: A} if isinstance(name, sp.MatrixSymbol) else None
     steps = [make_step("characteristic", say("The eigenvalues are the roots of the characteristic polynomial:"),
                        *chain, where=where)]
@@ -78,9 +78,9 @@ def spectrum(A: sp.MatrixBase, name: Any, symmetric: bool = True) -> Spectrum:
     subs = []
     for i, r in enumerate(dict.fromkeys(values)):
         mult = values.count(r)
-        lead = say(Rel(sp.Symbol(f"lambda_{i + 1}"), "=", r, kind="definition"),
+        lead = say(Rel(sp.Symbol(f"lambda_{i + 1}"), "=", shown(r), kind="definition"),
                    f" (twice)" if mult == 2 else f" ({mult} times)" if mult > 2 else "", ":")
-        subs.append(make_step("root", lead, shown, sp.Integer(0), where={LAMBDA: r}, relation="=" if exact else "≈"))
+        subs.append(make_step("root", lead, written, sp.Integer(0), where={LAMBDA: r}, relation="=" if exact else "≈"))
     steps.append(make_step("roots", say("Its roots, the eigenvalues, each checked in the polynomial:"),
                            substeps=subs, check=False))
     return Spectrum(tuple(values), exact, tuple(steps))
@@ -88,4 +88,10 @@ def spectrum(A: sp.MatrixBase, name: Any, symmetric: bool = True) -> Spectrum:
 
 def eigen_sentence(values: tuple) -> Any:
     """λ₁ = …, λ₂ = … as definitions (for an answer's sentence)."""
-    return join([Rel(sp.Symbol(f"lambda_{i + 1}"), "=", v, kind="definition") for i, v in enumerate(values)])
+    return join([Rel(sp.Symbol(f"lambda_{i + 1}"), "=", shown(v), kind="definition") for i, v in enumerate(values)])
+
+
+def shown(x: Any) -> Any:
+    """An eigenvalue as shown: exact as it is, a decimal to 6 digits (its full value inside)."""
+    from ..optimize.vdisplay import Approx
+    return Approx(x) if isinstance(x, sp.Float) else x
