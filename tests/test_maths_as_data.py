@@ -30,6 +30,7 @@ MIGRATED = [
     "derive/derivers/backprop/util.py",
     "derive/derivers/algorithms.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/solving").glob("*.py")),
     "derive/derivers/evaluate.py",
     "derive/derivers/numderiv.py",
     "derive/derivers/probability.py",

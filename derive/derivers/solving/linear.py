@@ -11,7 +11,7 @@ vector u ≠ 0 with A u = 0 as the reason.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import sympy as sp
 
@@ -58,11 +58,12 @@ def null_vector(A: sp.MatrixBase) -> sp.ImmutableMatrix | None:
     return integral(basis[0])
 
 
-def _singular(goal: str, g: Given, node: ast.Expr, steps: list[Step]) -> SpecError:
+def _singular(goal: str, g: Given, node: ast.Expr) -> NoReturn:
+    """Raise the error for a singular matrix, with a vector it maps to zero."""
     u = null_vector(g.value)
     why = f"; it maps {list(u)} to zero" if u is not None else ""
     what = "it has no inverse" if goal == "inv" else "the system has no unique solution"
-    return SpecError(f"`{node.pos.snippet()}` is singular (its determinant is 0{why}), so {what}", node.pos)
+    raise SpecError(f"`{node.pos.snippet()}` is singular (its determinant is 0{why}), so {what}", node.pos)
 
 
 @guarded
@@ -80,7 +81,7 @@ def inv(problem: Problem, call: ast.Call) -> Derived:
     A, n = g.value, g.value.rows
     steps, d = det_steps(g)
     if d == 0:
-        raise _singular("inv", g, call.args[0], steps)
+        _singular("inv", g, call.args[0])
     steps.append(make_step("nonsingular", say("It is not zero, so ", Math(g.name), " is invertible:"),
                            sp.Determinant(g.name), sp.Integer(0), relation="≠", where={g.name: A}))
     aug = sp.Matrix(A).row_join(sp.eye(n))
@@ -103,7 +104,7 @@ def solve(problem: Problem, call: ast.Call) -> Derived:
         raise SpecError(f"`solve(A, b)` needs b with {A.rows} rows (as A), not {B.rows}", call.args[1].pos)
     steps, d = det_steps(g)
     if d == 0:
-        raise _singular("solve", g, call.args[0], steps)
+        _singular("solve", g, call.args[0])
     aug = sp.Matrix(A).row_join(sp.Matrix(B))
     R, _ = aug.rref(simplify=True)
     x = _tidy(sp.ImmutableMatrix(R[:, A.cols:]))
