@@ -5,7 +5,8 @@ In: a `Multi` objective, an `Optimizer` (its hyperparameters, PyTorch's names an
 defaults) and a start column.  Out: a `Trace`: one `Record` per iteration holding every
 quantity the update computed (the gradient, the buffers, the new point), exact while the
 numbers stay short (SGD-type and Newton with rational data), else to 30 significant
-digits; a run that blows up stops with `diverged` set instead of printing huge numbers.
+digits; a run whose entries pass 10¹² times the start's size stops with `diverged` set
+instead of printing huge numbers.
 
 The rules follow torch.optim (2.x) exactly:
 * SGD: g ← ∇f(w) + λw; with momentum μ: b ← g at the first step, else b ← μb + (1 − τ)g;
@@ -31,7 +32,7 @@ from .objective import tidy
 from .run import numeric
 
 MAX_EXACT_CHARS = 24          # a rational entry longer than this switches the run to decimals
-DIVERGED = 1e100              # an entry beyond this: the optimiser has diverged
+GROWTH = 1e12                 # an entry this many times the start's size (or 1): the optimiser has diverged
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class Trace:
     records: list
     exact: bool = True
     switched: int | None = None     # the first iteration computed in decimals
-    diverged: int | None = None     # the iteration at which an entry passed DIVERGED
+    diverged: int | None = None     # the iteration at which an entry passed `bound`
 
 
 def _too_long(x: Any) -> bool:
@@ -205,8 +206,13 @@ def _adaptive(opt: Optimizer, ar: Any, h: dict, t: int, w: list, g: list, state:
     return [wi - clr * gi / (ar.sqrt(si) + eps) for wi, gi, si in zip(w, g, s)]
 
 
-def _finite(col: list) -> bool:
-    return all(abs(x) <= DIVERGED for x in col) if all(not getattr(x, "free_symbols", None) for x in col) else True
+def bound(w0: Any) -> float:
+    """The size past which a run counts as diverged: GROWTH times the start's largest entry (or 1)."""
+    return GROWTH * max([1.0] + [abs(float(sp.N(x, 20))) for x in w0])
+
+
+def _finite(col: list, limit: float) -> bool:
+    return all(abs(x) <= limit for x in col)
 
 
 def run(obj: Multi, opt: Optimizer, w0: sp.ImmutableMatrix, k: int, pos: Any) -> Trace:
@@ -233,7 +239,7 @@ def run(obj: Multi, opt: Optimizer, w0: sp.ImmutableMatrix, k: int, pos: Any) ->
             rec = update(opt, ar, t, [ar.num(x) for x in w], state)
             new = rec.values["x"]
         trace.records.append(rec)
-        if not _finite([abs(sp.N(x, 20)) if isinstance(x, sp.Basic) else abs(x) for x in new]):
+        if not _finite([abs(sp.N(x, 20)) if isinstance(x, sp.Basic) else abs(x) for x in new], bound(w0)):
             trace.diverged = t
             return trace
         w = new

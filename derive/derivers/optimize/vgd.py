@@ -7,7 +7,7 @@ Out: a `Derived` whose answer is the list of iterates [x⁽¹⁾, ..., x⁽ᵏ�
 steps that derive the gradient (and the Hessian for Newton), state the update rule with
 the optimiser's numbers, show every quantity of the first iterations with the numbers put
 in (each checked, ≈ for decimals), and list all iterates in a table.  A run whose entries
-pass 1e100 stops there: the answer is "diverges" (value null) with the reason.
+pass 10¹² times the start's size stops there: the answer is "diverges" (value null) with the reason.
 """
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from .display import num, prime_function
 from .formulas import at_iteration, hyper_values, numbers_in, quantities, shown_number
 from .hyper import read_optimizer, steps_keyword
 from .multi import Multi, is_multi, multi_objective, start_point
-from .rules import DIVERGED, Optimizer, Trace, as_sympy, run
-from .vdisplay import scalar, short_vec, vec
+from .rules import Optimizer, Trace, as_sympy, bound, run
+from .vdisplay import Approx, scalar, short_vec, vec
 from .objective import guarded
 
 SHOWN_ALL = 5             # up to this many iterations, each gets its steps
@@ -136,12 +136,13 @@ def iterate_table(obj: Multi, trace: Trace) -> Table:
 
 
 def _diverged(obj: Multi, opt: Optimizer, trace: Trace, steps: list[Step]) -> Derived:
-    """An entry passed 1e100 at iteration `trace.diverged`: say so, with the size reached."""
+    """An entry passed `bound` at iteration `trace.diverged`: say so, with the size reached."""
     t = trace.diverged
     big = max((abs(as_sympy(x)) for x in trace.records[t - 1].values["x"]), key=lambda x: sp.N(x, 20))
-    top = sp.Symbol("M")
-    text = say(f"At iteration {t} an entry of the new point has size ", Rel(top, ">", sp.Float(DIVERGED, 3)),
-               ": the iterates grow without bound, so the optimiser diverges with these settings",
+    top, limit = sp.Symbol("M"), sp.Float(bound(trace.ws[0]), 3)
+    text = say(f"At iteration {t} the largest entry of the new point has size ", Rel(top, "≈", Approx(big)), ", ",
+               Rel(top, ">", limit), ", more than 10¹² times the start's: derive stops the run and reports it as "
+               "divergent with these settings",
                " (the learning rate is too large for this function and start)." if opt.kind != "newton" else ".")
     steps.append(make_step("diverges", text, where={top: big}))
     from .common import checked_prose
