@@ -267,9 +267,10 @@ _ORDER = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "≤": lambda x, y
           "≠": lambda x, y: sp.simplify(x - y) != 0}
 
 
-def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "", text: str = "") \
+def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "", text: object = "") \
         -> tuple[bool | None, str]:
-    """Check every link of an equation chain; raise CheckFailed on a false one."""
+    """Check every link of an equation chain; raise CheckFailed on a false one (`text`, the
+    step's sentence or string, is printed only into that error)."""
     if relation == "≈":
         return _check_approx(chain, where, rule, text)
     if relation == "⇔":
@@ -299,7 +300,7 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
     return True, max(hows, key=lambda h: order.index(h) if h in order else 0) if hows else "exact"
 
 
-def _check_approx(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool | None, str]:
+def _check_approx(chain: tuple, where: dict, rule: str, text: object) -> tuple[bool | None, str]:
     """`exact ≈ decimal`: the decimal must agree with the exact value to its printed digits."""
     vals = [realize(e, where) for e in chain]
     for a, b in zip(vals, vals[1:]):
@@ -355,6 +356,7 @@ def _same_intervals(a: sp.Set, b: sp.Set) -> bool:
     if not (isinstance(a, sp.Interval) and isinstance(b, sp.Interval)) or (a.left_open, a.right_open) != \
             (b.left_open, b.right_open):
         return False
+
     def same(x: Any, y: Any) -> bool:
         if x == y:
             return True
@@ -364,7 +366,7 @@ def _same_intervals(a: sp.Set, b: sp.Set) -> bool:
     return same(a.start, b.start) and same(a.end, b.end)
 
 
-def _check_equivalent(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool | None, str]:
+def _check_equivalent(chain: tuple, where: dict, rule: str, text: object) -> tuple[bool | None, str]:
     """`A ⇔ B ⇔ ...` between conditions on one real symbol: their solution sets must agree.
 
     Conditions on several symbols (or not conditions at all) are stated, not checked."""
