@@ -188,3 +188,23 @@ def test_bad_input_is_an_error_at_its_position(goal, where):
 def test_a_singular_hessian_stops_newton_with_a_reason():
     r = solve_one("f(u, v) = (u + v)^2", "newton(f, start = [1, 1], steps = 1)")
     assert r.error is not None and "singular" in r.error.message
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sgd_step_with_torch_keywords_against_torch(seed):
+    """sgd_step(w, L, ...) is the first step of a fresh torch.optim.SGD (autograd for the gradient)."""
+    rnd = random.Random(500 + seed)
+    n = rnd.randint(1, 4)
+    x, w = [rnd.randint(-3, 3) for _ in range(n)], [rnd.randint(-3, 3) / 2 for _ in range(n)]
+    y, lr = rnd.randint(-3, 3), rnd.choice([0.1, 0.05])
+    mu, wd = rnd.choice([0, 0.5, 0.9]), rnd.choice([0, 0.01, 0.1])
+    nesterov = mu > 0 and rnd.random() < 0.5
+    kw = f"momentum = {mu}, weight_decay = {wd}" + (", nesterov = true" if nesterov else "")
+    body = f"input x = {_vec(x)}\nparam w = {_vec(w)}\nlet y = {y}\nL = (w @ x - y)^2"
+    r = solve_one(body, f"sgd_step(w, L, lr = {lr}, {kw})")
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([wt], lr=lr, momentum=mu, weight_decay=wd, nesterov=nesterov)
+    ((wt @ torch.tensor(x, dtype=torch.float64) - y) ** 2).backward()
+    opt.step()
+    np.testing.assert_allclose(_ours(r).ravel(), wt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert all(s.checked is True for s in r.steps if len(s.chain) > 1)

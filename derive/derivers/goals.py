@@ -36,7 +36,8 @@ GOALS: dict[str, GoalSpec] = {
     # networks and matrix calculus
     "grad": GoalSpec(("backprop:numeric_grad", "matcalc:symbolic_grad"), (2, 2),
                      doc="∂L/∂v by the chain rule (numeric backprop, or closed form when symbolic)"),
-    "sgd_step": GoalSpec(("backprop:sgd_step",), (2, 2), ("lr",), "v − η ∂L/∂v, with the gradient derived"),
+    "sgd_step": GoalSpec(("optimize:sgd_step_torch", "backprop:sgd_step"), (2, 2), ("lr",) + _SGD_KW,
+                         "v − η ∂L/∂v, with the gradient derived (PyTorch SGD's first step with its keywords)"),
     "hessian": GoalSpec(("matcalc:hessian",), (2, 2),
                         doc="the Hessian ∂²L/∂w∂wᵀ of a scalar function of a vector"),
     "convex": GoalSpec(("convexity:convex",), (2, 2),

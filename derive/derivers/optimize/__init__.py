@@ -30,9 +30,10 @@ from .newton import optimal_lr
 from .objective import Objective, objective
 from .rates import lr_range
 from .run import Run, numeric, run_gd
+from .step import sgd_step_torch
 from .vgd import adagrad, adam, gd_multi, newton, rmsprop
 from .vrates import lr_range_multi, optimal_lr_multi
 
 __all__ = ["Objective", "Run", "adagrad", "adam", "closed_form_step", "derivative_steps", "gd", "gd_multi",
            "iterate_step", "lr_range", "lr_range_multi", "newton", "numeric", "objective", "optimal_lr",
-           "optimal_lr_multi", "rmsprop", "run_gd", "update_rule_step", "value_step"]
+           "optimal_lr_multi", "rmsprop", "run_gd", "sgd_step_torch", "update_rule_step", "value_step"]

@@ -33,6 +33,8 @@ class _Shows:
 
     def _latex(self, printer: Any) -> str:
         kind, base, a, b = self._parts()
+        if kind == "at":
+            return r"\nabla %s\left(%s\right)" % (printer._print(sp.Symbol(base)), printer._print(sp.Symbol(a)))
         if kind in ("grad", "hess"):
             return r"\nabla%s %s\left(%s^{(%s)}\right)" % ("^2" if kind == "hess" else "", printer._print(sp.Symbol(base)),
                                                             printer._print(sp.Symbol(a)), b)
@@ -41,12 +43,16 @@ class _Shows:
 
     def _sympystr(self, printer: Any) -> str:
         kind, base, a, b = self._parts()
+        if kind == "at":
+            return f"grad_{base}({a})"
         if kind in ("grad", "hess"):
             return f"{kind}_{base}({a}^({b}))"
         return f"{base}{'hat' if b else ''}^({a})"
 
     def _pretty(self, printer: Any) -> prettyForm:
         kind, base, a, b = self._parts()
+        if kind == "at":
+            return prettyForm(f"∇{base}({a})")
         if kind in ("grad", "hess"):
             return prettyForm(f"∇{'²' if kind == 'hess' else ''}{base}({a}{f'({b})'.translate(SUPERSCRIPT)})")
         return prettyForm(base + ("\u0302" if b else "") + f"({a})".translate(SUPERSCRIPT))
@@ -54,6 +60,12 @@ class _Shows:
     def _mathml_presentation(self, printer: Any) -> Any:
         dom = printer.dom
         kind, base, a, b = self._parts()
+        if kind == "at":
+            row = dom.createElement("mrow")
+            for node in (_el(dom, "mo", "∇"), printer._print(sp.Symbol(base)), _el(dom, "mo", "("),
+                         printer._print(sp.Symbol(a)), _el(dom, "mo", ")")):
+                row.appendChild(node)
+            return row
         if kind in ("grad", "hess"):
             row = dom.createElement("mrow")
             nabla = _el(dom, "mo", "∇")

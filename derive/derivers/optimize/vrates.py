@@ -27,7 +27,7 @@ from .common import checked_prose
 from .display import Between, Shown, num
 from .multi import Multi, is_multi, multi_objective, start_point
 from .objective import guarded
-from .vdisplay import Approx
+from .vdisplay import Approx, VSym
 from .vgd import gradient_steps
 
 ETA = sp.Symbol("eta", positive=True)
@@ -82,7 +82,7 @@ def _range_steps(obj: Multi, vals: tuple) -> tuple[list[Step], Any]:
     n = obj.n
     H, I = sp.MatrixSymbol("H", n, n), sp.Identity(n)
     x, star, e_k, e_k1 = (sp.MatrixSymbol(s, n, 1) for s in ("x", "x_star", "e_k", "e_k+1"))
-    grad = sp.MatrixSymbol(f"grad_{obj.name}", n, 1)
+    grad = VSym(f"at|{obj.name}|x|", n, 1)
     recursion = Rel(e_k1, "=", sp.MatMul(sp.MatAdd(I, sp.MatMul(-1, ETA, H)), e_k, evaluate=False), kind="fact")
     steps = [make_step("error_recursion", say(
         "For a quadratic with minimiser ", Math(star), " the gradient is ",
