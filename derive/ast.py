@@ -207,6 +207,7 @@ class Choices(Stmt):
 class Find(Stmt):
     goals: tuple[Expr, ...] = ()
     label: Label | None = None
+    readings: tuple[tuple[str, tuple[Stmt, ...]], ...] = ()    # `accept reading "..." { ... }`
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,7 @@ class ProblemDef:
     statements: tuple[Stmt, ...]
     pos: Pos = field(compare=False, repr=False)
     section: str | None = None
+    name: str | None = None          # `problem mlp "..."`: the problem's own name (its results' ids)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,7 @@ class Goal:
     expr: ast.Expr | None
     prose: str | None
     pos: Pos
+    readings: tuple = ()         # (name, statements): accepted alternative readings (derive.readings)
 
 
 @dataclass
@@ -131,6 +132,8 @@ class Problem:
     givens: list[ast.Given] = field(default_factory=list)
     number: int = 0
     families: Families | None = field(default=None, compare=False, repr=False)
+    ref: str = ""              # the problem's part of its results' ids: "4", "II.1", or its own name
+    definition: "ast.ProblemDef | None" = field(default=None, compare=False, repr=False)   # (re-derived in grading)
 
     # ---- names ---------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -278,9 +281,28 @@ class TensorShape:
         return f"TensorShape({self.name}, {self.dims})"
 
 
+def _unknown_layer(problem: Problem, stmt: ast.Define) -> Unsupported | None:
+    """`layer NAME = Kind(...)` with a constructor derive does not know: an Unsupported
+    error at `Kind`, kept in the binding (so the goals that use the layer fail with it and
+    the rest of the spec still solves), or None."""
+    node = stmt.value
+    if stmt.kind != "layer" or not isinstance(node, ast.Call) or not node.name or problem.has(node.name):
+        return None
+    from .builtins import BUILTINS
+    fam = problem.families
+    if node.name in BUILTINS or (fam is not None and (fam.load(node.name) or fam.is_goal(node.name))):
+        return None
+    kinds = sorted(n for n in (fam.names() if fam is not None else []) if n[:1].isupper())
+    return Unsupported(f"derive does not know the layer `{node.name}`{suggest(node.name, kinds)}. The goals that "
+                       f"use `{stmt.name}` are not derived; `derive goals` lists the layers it knows", node.func.pos)
+
+
 def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     """let / input / param / node / layer."""
     kind = stmt.kind
+    unknown = _unknown_layer(problem, stmt)
+    if unknown is not None:
+        return Binding(stmt.name, kind, None, None, stmt.pos, stmt.value, None, unknown)
     if stmt.value is None:   # `input x : (3, 1000)`
         dims = _shape(problem, stmt.shape or (), "any", stmt.pos)
         declared = tuple(dims[:1]) if len(stmt.shape or ()) == 1 else tuple(dims)
@@ -316,9 +338,11 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     return Binding(stmt.name, kind, symbol, value, stmt.pos, stmt.value, definition, error)
 
 
-def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | None = None) -> Problem:
+def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | None = None,
+                  ref: str | None = None) -> Problem:
     text = ""
-    problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families)
+    problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families,
+                      ref=ref if ref is not None else (pdef.name or str(number)), definition=pdef)
     for stmt in pdef.statements:
         if isinstance(stmt, ast.TextStmt):
             if stmt.label is None:
@@ -384,7 +408,8 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | No
         elif isinstance(stmt, ast.Find):
             lab = stmt.label
             for g in stmt.goals:
-                problem.goals.append(Goal(lab.text if lab else None, lab.marks if lab else None, g, None, g.pos))
+                problem.goals.append(Goal(lab.text if lab else None, lab.marks if lab else None, g, None, g.pos,
+                                          stmt.readings))
         elif isinstance(stmt, ast.AnswerStmt):
             lab = stmt.label
             problem.goals.append(Goal(lab.text if lab else None, lab.marks if lab else None, None, stmt.text,
@@ -432,7 +457,42 @@ def _check_marks(problem: Problem, pdef: ast.ProblemDef) -> None:
 def build(spec: ast.Spec, families: Families | None = None) -> list[Problem]:
     """Every problem of a parsed spec, built (see the module docstring).  Without `families`
     the goal families' builtins and goals are unknown names (`derive.build` passes them)."""
-    return [build_problem(p, n, families) for p, n in zip(spec.problems, numbers(spec.problems))]
+    return [build_problem(p, n, families, r)
+            for p, n, r in zip(spec.problems, numbers(spec.problems), refs(spec.problems))]
+
+
+def refs(problems: "list[ast.ProblemDef] | tuple[ast.ProblemDef, ...]") -> list[str]:
+    """Each problem's part of its results' ids (`"4"` in `"4(d)"`): its own name where the
+    spec gives one (`problem mlp "..."`); else its printed number, after the Roman numeral
+    of its section when the spec has sections (`"II.1"`: the first problem of the second
+    section).  Counted from the top, so editing a problem below never changes an id above;
+    a name used twice is a SpecError at the second problem."""
+    out: list[str] = []
+    seen: dict[str, ast.ProblemDef] = {}
+    sections, previous = 0, object()
+    for p, n in zip(problems, numbers(problems)):
+        if p.section is not None and p.section != previous:
+            sections += 1
+        previous = p.section
+        ref = p.name or (f"{roman(sections)}.{n}" if p.section is not None else str(n))
+        if ref in seen and p.name:
+            raise SpecError(f"two problems are named `{p.name}`; a problem's name must be unique (it names "
+                            "its results in grading)", p.pos)
+        while ref in seen:                    # (unnamed problems outside sections, in two runs)
+            ref += "'"
+        seen[ref] = p
+        out.append(ref)
+    return out
+
+
+def roman(n: int) -> str:
+    """`n` (1..3999) as an upper-case Roman numeral."""
+    out = ""
+    for value, digits in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + digits, n - value
+    return out
 
 
 def numbers(problems: "list[ast.ProblemDef] | tuple[ast.ProblemDef, ...]") -> list[int]:

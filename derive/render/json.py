@@ -57,7 +57,7 @@ def _relation_json(r: Any) -> dict:
 
 
 def _result_json(r: Result) -> dict:
-    out: dict[str, Any] = {"label": r.label, "goal": r.goal, "marks": _num(r.marks)}
+    out: dict[str, Any] = {"id": r.id, "label": r.label, "goal": r.goal, "marks": _num(r.marks)}
     if r.title is not None:
         out["title"] = print_sentence(r.title, "md")
     if r.error is not None:
@@ -77,7 +77,17 @@ def _result_json(r: Result) -> dict:
             ans[k] = _clean(v)
     out["answer"] = ans
     out["steps"] = [_step_json(s) for s in r.steps]
+    if r.readings:
+        out["readings"] = [_reading_json(name, a, error) for name, a, error in r.readings]
     return out
+
+
+def _reading_json(name: str, a: Any, error: str | None) -> dict:
+    """An accepted alternative reading: its name and the answer under it (or its error)."""
+    if a is None:
+        return {"reading": name, "error": error}
+    kind = dict(a.extra).get("kind", "expression")
+    return {"reading": name, "answer": {"text": a.text, "latex": a.latex, "value": _clean(a.value), "kind": kind}}
 
 
 def to_json(solution: Solution, view: str = "solutions") -> dict:
@@ -101,7 +111,7 @@ def to_json(solution: Solution, view: str = "solutions") -> dict:
         if p.assumptions:
             entry["assumptions"] = [print_sentence(a, "md") for a in p.assumptions]
         if view == "paper":
-            results = [{"label": r.label, "marks": _num(r.marks)} for r in p.results]
+            results = [{"id": r.id, "label": r.label, "marks": _num(r.marks)} for r in p.results]
         else:
             results = [_result_json(r) for r in p.results]
             if view == "key":
