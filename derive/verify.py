@@ -23,6 +23,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from . import fasteval, fasteval_matrix  # noqa: F401  (the second registers matrix handlers)
 from .errors import CheckFailed
+from .intervals import same_intervals
 from .limits import check as _deadline
 from .exactnum import Unsupported
 
@@ -464,21 +465,6 @@ def _domain(s: sp.Symbol) -> sp.Set:
     return sp.S.Reals
 
 
-def _same_intervals(a: sp.Set, b: sp.Set) -> bool:
-    """Two intervals with the same ends written differently ((4 − √10)/6 and 1/(4 + √10))."""
-    if not (isinstance(a, sp.Interval) and isinstance(b, sp.Interval)) or (a.left_open, a.right_open) != \
-            (b.left_open, b.right_open):
-        return False
-
-    def same(x: Any, y: Any) -> bool:
-        if x == y:
-            return True
-        if x.has(sp.Float) or y.has(sp.Float):      # decimal ends: to 20 significant digits
-            return bool(abs(sp.N(x - y, 30)) <= sp.Float("1e-20") * max(1, abs(sp.N(x, 30))))
-        return sp.radsimp(x - y) == 0 or sp.simplify(x - y) == 0
-    return same(a.start, b.start) and same(a.end, b.end)
-
-
 def _check_equivalent(chain: tuple, where: dict, rule: str, text: object) -> tuple[bool | None, str]:
     """`A ⇔ B ⇔ ...` between conditions on one real symbol: their solution sets must agree.
 
@@ -503,7 +489,7 @@ def _check_equivalent(chain: tuple, where: dict, rule: str, text: object) -> tup
             only_a, only_b = sp.Complement(sa, sb), sp.Complement(sb, sa)
         except (NotImplementedError, TypeError, ValueError):
             return None, "could not solve the conditions"
-        if only_a is sp.S.EmptySet and only_b is sp.S.EmptySet or _same_intervals(sa, sb):
+        if only_a is sp.S.EmptySet and only_b is sp.S.EmptySet or same_intervals(sa, sb):
             continue
         if any(isinstance(x, (sp.Interval, sp.FiniteSet, sp.Union)) and x is not sp.S.EmptySet
                for x in (only_a, only_b)):
