@@ -206,3 +206,16 @@ class Solution:
 
     def _repr_latex_(self) -> str:
         return self.render("latex", standalone=False)
+
+    def _repr_html_(self) -> str:
+        """An HTML fragment (its style scoped to itself) for a notebook cell."""
+        return self.render("html", standalone=False)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """What a notebook shows: HTML (a fragment), Markdown and plain text by default, LaTeX
+        (the body) too when asked for; each rendered only if wanted."""
+        makers = {"text/html": self._repr_html_, "text/markdown": self._repr_markdown_,
+                  "text/latex": self._repr_latex_, "text/plain": lambda: self.render("text")}
+        wanted = [k for k in makers if (k in include if include else k != "text/latex")
+                  and not (exclude and k in exclude)]
+        return {k: makers[k]() for k in wanted}

@@ -238,6 +238,24 @@ def test_ipython_display_uses_the_reprs():
     data, _ = DisplayFormatter().format(small)
     assert data["text/markdown"] == small._repr_markdown_()
     assert data["text/latex"] == small._repr_latex_()
+    assert data["text/html"] == small._repr_html_()
+
+
+def test_html_fragment_for_notebooks_is_the_page_body_with_its_style_scoped():
+    """`_repr_html_` (and render(..., standalone=False)) is one <div>: no <html>/<head>, the
+    page's body, and derive's style inside `@scope`, so a notebook keeps its own look."""
+    sol = derive.solve('title "T"\nproblem "P" {\n  let a = 2\n  find a + 1\n}\n')
+    page, fragment = sol.render("html"), sol._repr_html_()
+    assert fragment.startswith('<div class="derive-solution view-solutions">') and fragment.rstrip().endswith("</div>")
+    assert "<html" not in fragment and "<head>" not in fragment and "<body" not in fragment
+    body = page[page.index("<header>"):page.index("</footer>")]
+    assert body in fragment
+    style = fragment[fragment.index("<style>"):fragment.index("</style>")]
+    assert "@scope (.derive-solution) {" in style
+    rules = [line.split("{")[0].strip() for line in style.splitlines() if "{" in line]
+    assert not any(r in (":root", "body") or r.startswith("body ") for r in rules), rules
+    assert set(sol._repr_mimebundle_()) == {"text/html", "text/markdown", "text/plain"}
+    assert set(sol._repr_mimebundle_(include={"text/latex"})) == {"text/latex"}
 
 
 # ---- include, sections, header lines -------------------------------------------------------------

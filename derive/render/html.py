@@ -74,3 +74,12 @@ def html_answer(a: Answer) -> Markup:
         from ..prose import tex_to_mathml
         return Markup(tex_to_mathml(a.latex))
     return html_math(a.expr)
+
+
+def scoped_css(css: str) -> Markup:
+    """derive's page style for an HTML fragment: inside `@scope (.derive-solution)`, with the
+    page's `:root` and `body` rules applied to the fragment's own <div> (`:scope`), so that a
+    notebook around it keeps its own look."""
+    import re
+    inner = re.sub(r"(^|\n)(\s*)(?::root|body)(?=[\s{,.])", r"\1\2:scope", str(css))
+    return Markup("@scope (.derive-solution) {\n" + inner.strip("\n") + "\n}")

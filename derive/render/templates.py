@@ -28,7 +28,7 @@ from .helpers import (
     shows_maths,
     shows_prose,
 )
-from .html import html_answer, html_chain, html_math, html_table
+from .html import html_answer, html_chain, html_math, html_table, scoped_css
 from .json import dumps, to_json
 from .latex import (
     FIT_MACROS,
@@ -83,7 +83,7 @@ FORMAT_FILTERS: dict[str, dict[str, Callable]] = {
     "latex": {"tex_chain": tex_chain, "tex_table": tex_table, "tex_answer": tex_answer,
               "tex_display": tex_display, "tex_escape": tex_escape, "tex_code": tex_code},
     "html": {"mathml": html_math, "html_chain": html_chain, "html_table": html_table,
-             "html_answer": html_answer},
+             "html_answer": html_answer, "scoped_css": scoped_css},
     "text": {"hang": hang, "wrap": wrap, "width": _display_width,
              "text_chain": text_chain, "text_table": text_table, "text_answer": text_answer},
 }
