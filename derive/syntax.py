@@ -201,6 +201,24 @@ class _ToAst(Transformer):
     def answer_stmt(self, meta, ch):
         return ast.AnswerStmt(self.p(meta), ch[1], ch[0])
 
+    def vary_in(self, meta, ch):
+        name, lo, hi, default = ch[0], ch[1], ch[2], ch[-1]
+        if hi is not None:
+            return ast.Vary(self.p(meta), str(name), "range", (lo, hi), default)
+        if not isinstance(lo, ast.ListLit) or not lo.items:
+            raise SpecSyntaxError("`vary NAME in` takes a range `LO..HI` or a list `[v1, v2, ...]`", lo.pos)
+        return ast.Vary(self.p(meta), str(name), "list", lo.items, default)
+
+    def vary_call(self, meta, ch):
+        name, call, default = ch[0], ch[1], ch[-1]
+        if not isinstance(call, ast.Call) or call.name not in ("random_vector", "random_matrix"):
+            raise SpecSyntaxError("`vary NAME =` takes `random_vector(n, lo, hi)` or `random_matrix(n, m, lo, hi)`"
+                                  " (or write `vary NAME in ...`)", call.pos)
+        return ast.Vary(self.p(meta), str(name), "call", (call,), default)
+
+    def require_stmt(self, meta, ch):
+        return ast.Require(self.p(meta), ch[0])
+
     # expressions
     def name(self, meta, ch):
         return ast.Name(self.p(meta), str(ch[0]))
