@@ -241,6 +241,7 @@ class ProblemDef:
     statements: tuple[Stmt, ...]
     pos: Pos = field(compare=False, repr=False)
     section: str | None = None
+    name: str | None = None          # `problem mlp "..."`: the problem's own name (its results' ids)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ and returns a `Solution`.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Sequence
 
 from . import ast
@@ -21,7 +22,7 @@ from .errors import DeriveError, LimitError
 from .includes import read_spec_file
 from .limits import Limits, interruptible, running
 from .model import Problem
-from .steps import Part, ProblemSolution, Solution
+from .steps import Part, ProblemSolution, Result, Solution
 from .syntax import MAX_SPEC_BYTES, parse
 
 
@@ -38,8 +39,22 @@ def derive(problem: Problem, *, limits: Limits | None = None) -> ProblemSolution
     with running(limits):
         results = tuple(derive_goal(problem, g) for g in problem.goals)
     parts = tuple(Part(label, text, marks) for label, text, marks in problem.parts)
-    return ProblemSolution(problem.title, problem.section, problem.points, problem.text, results, parts,
-                           problem.number, assumptions(problem))
+    return ProblemSolution(problem.title, problem.section, problem.points, problem.text,
+                           with_ids(results, problem.ref or str(problem.number)), parts,
+                           problem.number, assumptions(problem), problem.ref or str(problem.number))
+
+
+def with_ids(results: tuple[Result, ...], ref: str) -> tuple[Result, ...]:
+    """The results with their ids: the problem's `ref` and the label (`"4(d)"`, `"4"` for
+    a result without one), then `#k` for the k-th result under the same label (k > 1: the
+    goals of one multi-goal `find`, `"4(a)#2"`)."""
+    seen: dict[str, int] = {}
+    out = []
+    for r in results:
+        key = ref + (r.label or "")
+        seen[key] = seen.get(key, 0) + 1
+        out.append(replace(r, id=key if seen[key] == 1 else f"{key}#{seen[key]}"))
+    return tuple(out)
 
 
 def _is_path(text_or_path: str | os.PathLike) -> bool:

@@ -132,6 +132,7 @@ class Result:
     marks: Fraction | None = None
     pos: Pos | None = field(default=None, compare=False, repr=False)
     title: "Sentence | None" = None     # what the goal asks for, as maths ("∂L/∂w")
+    id: str | None = None               # the stable id graders use: "4(d)", "II.1(b)", "mlp(d)", "4(a)#2"
 
     @property
     def ok(self) -> bool:
@@ -156,6 +157,7 @@ class ProblemSolution:
     parts: tuple[Part, ...] = ()
     number: int = 0
     assumptions: "tuple[Sentence, ...]" = ()     # the conventions the solution relies on
+    ref: str = ""                                # its results' ids start with it: "4", "II.1", "mlp"
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,13 @@ class Solution:
     @property
     def exit_code(self) -> int:
         return 0 if self.ok else 1
+
+    def result(self, id: str) -> Result:
+        """The result with this id (`"4(d)"`); KeyError when there is none."""
+        for r in self.results:
+            if r.id == id:
+                return r
+        raise KeyError(f"no result has the id {id!r}")
 
     def to_json(self) -> dict:
         """The JSON contract of docs/json.md as a plain dict."""

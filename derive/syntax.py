@@ -6,6 +6,7 @@ before and after parsing so that hostile input is refused in bounded time.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -111,8 +112,8 @@ class _ToAst(Transformer):
         return ast.SectionDef(ch[0], tuple(ch[1:]), self.p(meta))
 
     def problem(self, meta, ch):
-        title, points, *stmts = ch
-        return ast.ProblemDef(title, points, tuple(stmts), self.p(meta))
+        name, title, points, *stmts = ch
+        return ast.ProblemDef(title, points, tuple(stmts), self.p(meta), None, str(name) if name else None)
 
     def points(self, meta, ch):
         return ch[0].value
@@ -414,7 +415,7 @@ def _parse(text: str, filename: str, confine, stack: tuple[str, ...], budget: li
 
     def splice(item, section):
         if isinstance(item, ast.ProblemDef):
-            problems.append(ast.ProblemDef(item.title, item.points, item.statements, item.pos, section))
+            problems.append(dataclasses.replace(item, section=section))
         elif isinstance(item, ast.SectionDef):
             for sub in item.items:
                 splice(sub, item.title)
@@ -423,7 +424,7 @@ def _parse(text: str, filename: str, confine, stack: tuple[str, ...], budget: li
             sub = _parse(text, str(path), confine, stack, budget)
             for prob in sub.problems:
                 problems.append(prob if prob.section or section is None else
-                                ast.ProblemDef(prob.title, prob.points, prob.statements, prob.pos, section))
+                                dataclasses.replace(prob, section=section))
 
     for item in items:
         splice(item, None)

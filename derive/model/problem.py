@@ -132,6 +132,7 @@ class Problem:
     givens: list[ast.Given] = field(default_factory=list)
     number: int = 0
     families: Families | None = field(default=None, compare=False, repr=False)
+    ref: str = ""              # the problem's part of its results' ids: "4", "II.1", or its own name
     varies: dict[str, Any] = field(default_factory=dict)        # the value of each `vary`, by name
     requires: list[ast.Require] = field(default_factory=list)
 
@@ -339,11 +340,12 @@ def _finish_varies(problem: Problem, texts: list[ast.TextStmt], drawn: bool) -> 
 
 
 def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | None = None,
-                  draw: "Draw | None" = None) -> Problem:
+                  ref: str | None = None, draw: "Draw | None" = None) -> Problem:
     """One problem built; `draw` (a variant's random source) gives the values of its
     `vary`s, their defaults without it (derive.model.varying)."""
     text = ""
-    problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families)
+    problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families,
+                      ref=ref if ref is not None else (pdef.name or str(number)))
     for stmt in pdef.statements:
         if isinstance(stmt, ast.Vary):
             _bind_vary(problem, stmt, draw)
@@ -462,7 +464,42 @@ def _check_marks(problem: Problem, pdef: ast.ProblemDef) -> None:
 def build(spec: ast.Spec, families: Families | None = None) -> list[Problem]:
     """Every problem of a parsed spec, built (see the module docstring).  Without `families`
     the goal families' builtins and goals are unknown names (`derive.build` passes them)."""
-    return [build_problem(p, n, families) for p, n in zip(spec.problems, numbers(spec.problems))]
+    return [build_problem(p, n, families, r)
+            for p, n, r in zip(spec.problems, numbers(spec.problems), refs(spec.problems))]
+
+
+def refs(problems: "list[ast.ProblemDef] | tuple[ast.ProblemDef, ...]") -> list[str]:
+    """Each problem's part of its results' ids (`"4"` in `"4(d)"`): its own name where the
+    spec gives one (`problem mlp "..."`); else its printed number, after the Roman numeral
+    of its section when the spec has sections (`"II.1"`: the first problem of the second
+    section).  Counted from the top, so editing a problem below never changes an id above;
+    a name used twice is a SpecError at the second problem."""
+    out: list[str] = []
+    seen: dict[str, ast.ProblemDef] = {}
+    sections, previous = 0, object()
+    for p, n in zip(problems, numbers(problems)):
+        if p.section is not None and p.section != previous:
+            sections += 1
+        previous = p.section
+        ref = p.name or (f"{roman(sections)}.{n}" if p.section is not None else str(n))
+        if ref in seen and p.name:
+            raise SpecError(f"two problems are named `{p.name}`; a problem's name must be unique (it names "
+                            "its results in grading)", p.pos)
+        while ref in seen:                    # (unnamed problems outside sections, in two runs)
+            ref += "'"
+        seen[ref] = p
+        out.append(ref)
+    return out
+
+
+def roman(n: int) -> str:
+    """`n` (1..3999) as an upper-case Roman numeral."""
+    out = ""
+    for value, digits in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+                          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + digits, n - value
+    return out
 
 
 def numbers(problems: "list[ast.ProblemDef] | tuple[ast.ProblemDef, ...]") -> list[int]:

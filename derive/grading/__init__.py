@@ -1,0 +1,14 @@
+"""Grading student answers against derive's key (docs/grading.md).
+
+    from derive.grading import accept, grade, grade_solution
+    g = grade(solution.result("II.1(b)"), "24")          # Grade(status="correct", score=1, ...)
+
+`accept` says what counts as right (an `Acceptance`); `grade` reads one response with
+derive's own grammar (never eval) and compares it; `grade_solution` grades a student's
+whole answer sheet, carrying errors forward.
+"""
+from __future__ import annotations
+
+from .acceptance import Acceptance, Alternative, accept
+
+__all__ = ["Acceptance", "Alternative", "accept"]
