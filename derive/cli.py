@@ -77,7 +77,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="solutions (default): worked solutions; paper: questions only; key: final answers")
     solve.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     solve.add_argument("--templates", metavar="DIR", help="a folder of templates that override derive's own")
+    solve.add_argument("--seed", metavar="SEED", default=None,
+                       help="solve the variant SEED of a spec with `vary` (default: the written defaults)")
     _limit_options(solve)
+    _variants_command(sub)
     check = sub.add_parser("check", help="parse and build a spec without deriving it (exit 0 or 2)",
                            description="Read a spec as `solve` does (syntax, names, shapes, includes) but "
                                        "derive nothing: exit 0 if it is readable, 2 with its errors if not.")
@@ -86,6 +89,23 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("goals", help="list the goals, builtins, layers and derivations, with their signatures",
                    description="List what a spec can ask for, from derive's registries.")
     return ap
+
+
+def _variants_command(sub) -> None:
+    """`derive variants FILE -n N -o DIR`: the options (derive/variants/)."""
+    var = sub.add_parser("variants", help="write N checked variants of a spec with `vary`, and manifest.json",
+                         description="Draw, derive and check N distinct variants of a spec; write one document "
+                                     "per variant, format and view into a new folder, with manifest.json.")
+    var.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
+    var.add_argument("-n", dest="count", metavar="N", required=True, help="how many variants (at most 1000)")
+    var.add_argument("--output", "-o", metavar="DIR", required=True, help="a new (or empty) folder to write into")
+    var.add_argument("--format", "-f", default="md", metavar="FORMATS",
+                     help=f"comma-separated formats among {','.join(FORMATS)} (default: md)")
+    var.add_argument("--view", default="solutions", metavar="VIEWS",
+                     help=f"comma-separated views among {','.join(VIEWS)} (default: solutions)")
+    var.add_argument("--seed", metavar="SEED", default="1", help="the first seed tried (default: 1)")
+    var.add_argument("--templates", metavar="DIR", help="a folder of templates that override derive's own")
+    _limit_options(var)
 
 
 def _limit_options(cmd: argparse.ArgumentParser) -> None:
@@ -237,15 +257,44 @@ def _solve(args, limits) -> int:
     from .render import render
     fmt = output_format(args.format, args.output)
     _refuse_overwriting_input(args.file, args.output)
-    if args.file == "-":
-        solution = solve(_read_stdin(), "<stdin>", limits=limits, include_path=args.include_path)
+    from pathlib import Path
+    source, name = (_read_stdin(), "<stdin>") if args.file == "-" else (Path(args.file), None)
+    if args.seed is not None:
+        from .variants import solve_variant
+        solution = solve_variant(source, args.seed, name, limits=limits, include_path=args.include_path)
     else:
-        from pathlib import Path
-        solution = solve(Path(args.file), limits=limits, include_path=args.include_path)
+        solution = solve(source, name, limits=limits, include_path=args.include_path)
     out = render(solution, fmt, view=args.view, templates=args.templates)
     _write(out, args.output, fmt)
     _report_goal_errors(solution)
     return solution.exit_code
+
+
+def _choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    """A comma-separated --format/--view list, each among `allowed`, without repeats."""
+    from .errors import DeriveError
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if t not in allowed]
+    if bad or not items:
+        raise DeriveError(f"unknown {what} `{bad[0] if bad else text}` (choose from {', '.join(allowed)})")
+    return list(dict.fromkeys(items))
+
+
+def _variants(args, limits) -> int:
+    """Generate, check and write the variants; the summary on standard error."""
+    from .variants import generate
+    from .variants.files import summary, write
+    formats, views = _choices(args.format, FORMATS, "format"), _choices(args.view, VIEWS, "view")
+    from .variants.batch import check_count
+    from .variants.files import _target
+    count = check_count(args.count)
+    _target(args.output)         # refused before the work, not after
+    from pathlib import Path
+    source, name = (_read_stdin(), "<stdin>") if args.file == "-" else (Path(args.file), None)
+    batch = generate(source, count, name, start=args.seed, limits=limits, include_path=args.include_path)
+    write(batch, args.output, formats, views, args.templates)
+    _err(summary(batch).rstrip("\n"))
+    return 0
 
 
 def _check(args, limits) -> int:
@@ -293,7 +342,8 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
         limits = Limits(time=args.time_limit, memory=args.max_memory or None)
         if process:
             capped = cap_memory(limits.memory)
-        return _check(args, limits) if args.command == "check" else _solve(args, limits)
+        run_command = {"check": _check, "variants": _variants}.get(args.command, _solve)
+        return run_command(args, limits)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:   # `derive solve x.spec | head`: the reader left, nothing to report
