@@ -186,8 +186,9 @@ def check_requires(problem: "Problem", requires: list[ast.Require], drawn: bool)
         if v is True or v is sp.true:
             continue
         if v is False or v is sp.false:
-            what = "the drawn values fail" if drawn else "the default values fail"
-            raise RequireFailed(f"{what} this `require`", stmt)
+            what = "the drawn values fail" if drawn else \
+                "the default values (what `derive solve` shows without --seed) fail"
+            raise RequireFailed(f"{what} this `require`; change a `default` or the condition", stmt)
         raise SpecError(f"a `require` needs a condition the problem's values decide (true or false), "
                         f"not {v}", stmt.cond.pos)
 
