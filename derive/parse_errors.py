@@ -227,7 +227,7 @@ def example_table() -> tuple[dict[tuple[int, str | None], str], dict[int, str]]:
     for message, specs in _load_examples():
         for spec in specs:
             try:
-                parser().parse(spec)
+                parser().parse(spec, start="start")
             except UnexpectedInput as exc:
                 state = _state_of(exc)
                 if state is None:

@@ -40,21 +40,30 @@ def derive(problem: Problem, *, limits: Limits | None = None) -> ProblemSolution
         results = tuple(derive_goal(problem, g) for g in problem.goals)
     parts = tuple(Part(label, text, marks) for label, text, marks in problem.parts)
     return ProblemSolution(problem.title, problem.section, problem.points, problem.text,
-                           with_ids(results, problem.ref or str(problem.number)), parts,
+                           with_ids(results, problem.ref or str(problem.number),
+                                    (problem.definition, problem.number)), parts,
                            problem.number, assumptions(problem), problem.ref or str(problem.number))
 
 
-def with_ids(results: tuple[Result, ...], ref: str) -> tuple[Result, ...]:
-    """The results with their ids: the problem's `ref` and the label (`"4(d)"`, `"4"` for
-    a result without one), then `#k` for the k-th result under the same label (k > 1: the
-    goals of one multi-goal `find`, `"4(a)#2"`)."""
+def result_ids(labels: "list[str | None]", ref: str) -> list[str]:
+    """The ids of a problem's results from their labels: the problem's `ref` and the label
+    (`"4(d)"`, `"4"` for a result without one), then `#k` for the k-th result under the
+    same label (k > 1: the goals of one multi-goal `find`, `"4(a)#2"`)."""
     seen: dict[str, int] = {}
     out = []
-    for r in results:
-        key = ref + (r.label or "")
+    for label in labels:
+        key = ref + (label or "")
         seen[key] = seen.get(key, 0) + 1
-        out.append(replace(r, id=key if seen[key] == 1 else f"{key}#{seen[key]}"))
-    return tuple(out)
+        out.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return out
+
+
+def with_ids(results: tuple[Result, ...], ref: str, origin: tuple = (None, 0)) -> tuple[Result, ...]:
+    """The results with their ids (`result_ids`) and their origin: (the problem's
+    definition, its number, `ref`, the goal's index), so that grading can re-derive a goal
+    with a student's own earlier answers."""
+    ids = result_ids([r.label for r in results], ref)
+    return tuple(replace(r, id=i, origin=(*origin, ref, k)) for k, (r, i) in enumerate(zip(results, ids)))
 
 
 def _is_path(text_or_path: str | os.PathLike) -> bool:

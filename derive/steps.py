@@ -133,6 +133,7 @@ class Result:
     pos: Pos | None = field(default=None, compare=False, repr=False)
     title: "Sentence | None" = None     # what the goal asks for, as maths ("∂L/∂w")
     id: str | None = None               # the stable id graders use: "4(d)", "II.1(b)", "mlp(d)", "4(a)#2"
+    origin: Any = field(default=None, compare=False, repr=False)   # (problem definition, number, ref, goal index)
 
     @property
     def ok(self) -> bool:

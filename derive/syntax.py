@@ -51,7 +51,8 @@ def parser() -> Lark:
                 return Lark.load(io.BytesIO(payload))
             except Exception:   # noqa: BLE001 - tables from another lark: rebuild them
                 pass
-    built = Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=True)
+    built = Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=True,
+                 start=["start", "response"])
     if path is not None:
         buf = io.BytesIO()
         built.save(buf)
@@ -370,7 +371,7 @@ def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
     check()
     _check_nesting(source)
     try:
-        tree = parser().parse(source.text)
+        tree = parser().parse(source.text, start="start")
     except UnexpectedInput as exc:
         from .parse_errors import explain
         raise explain(exc, source) from None
@@ -386,6 +387,44 @@ def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
         raise
     header = tuple((i[1], i[2]) for i in items if isinstance(i, tuple))
     return header, [i for i in items if not isinstance(i, tuple)]
+
+
+def parse_response(source: Source) -> tuple[ast.Expr, ...]:
+    """A student's answer (grammar rule `response`: expressions separated by commas) as
+    AST expressions; SpecSyntaxError / LimitError at the position, as for a spec.  The
+    caller bounds the text's length first."""
+    _check_nesting(source)
+    try:
+        tree = parser().parse(source.text, start="response")
+    except UnexpectedInput as exc:
+        raise _response_error(exc, source) from None
+    deep = _too_deep(tree)
+    if deep is not None:
+        raise LimitError(f"this answer is nested more than {MAX_DEPTH} operations deep", _pos(source, deep.meta))
+    try:
+        return tuple(_ToAst(source).transform(tree).children)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, DeriveError):
+            raise exc.orig_exc from None
+        raise
+
+
+def _response_error(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
+    """A short message for an answer that does not parse, at its position."""
+    line, col = getattr(exc, "line", 1) or 1, getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedCharacters):
+        ch = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else ""
+        what = f"`{ch}`" if ch.isascii() and ch.isprintable() else f"the character U+{ord(ch):04X}"
+        if ch == "_":
+            what += " (a name starts with a letter)"
+        elif not ch.isascii():
+            what += " (answers are written in plain ASCII: - * / ^ and letters)"
+        return SpecSyntaxError(f"unexpected {what}", Pos(source, line, col))
+    tok = getattr(exc, "token", None)
+    if isinstance(exc, UnexpectedEOF) or (tok is not None and tok.type == "$END"):
+        return SpecSyntaxError("the answer ends too soon", Pos(source, line, max(len(source.text), 1)))
+    shown = str(tok) if tok is not None and len(str(tok)) <= 20 else str(tok)[:17] + "…"
+    return SpecSyntaxError(f"unexpected `{shown}`", Pos(source, line, col))
 
 
 def parse(text: str, filename: str = "<spec>", *, include_path: Sequence[str | os.PathLike] = ()) -> ast.Spec:

@@ -12,3 +12,12 @@ from __future__ import annotations
 from .acceptance import Acceptance, Alternative, accept
 
 __all__ = ["Acceptance", "Alternative", "accept"]
+
+from .grade import Ecf, Grade, grade  # noqa: E402
+from .compare import Entry  # noqa: E402
+from .reading import FormatError  # noqa: E402
+
+__all__ += ["Ecf", "Entry", "FormatError", "Grade", "grade"]
+from .sheet import grade_solution  # noqa: E402
+
+__all__ += ["grade_solution"]

@@ -133,6 +133,7 @@ class Problem:
     number: int = 0
     families: Families | None = field(default=None, compare=False, repr=False)
     ref: str = ""              # the problem's part of its results' ids: "4", "II.1", or its own name
+    definition: "ast.ProblemDef | None" = field(default=None, compare=False, repr=False)   # (re-derived in grading)
     varies: dict[str, Any] = field(default_factory=dict)        # the value of each `vary`, by name
     requires: list[ast.Require] = field(default_factory=list)
 
@@ -345,7 +346,7 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | No
     `vary`s, their defaults without it (derive.model.varying)."""
     text = ""
     problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families,
-                      ref=ref if ref is not None else (pdef.name or str(number)))
+                      ref=ref if ref is not None else (pdef.name or str(number)), definition=pdef)
     for stmt in pdef.statements:
         if isinstance(stmt, ast.Vary):
             _bind_vary(problem, stmt, draw)

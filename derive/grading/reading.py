@@ -1,0 +1,281 @@
+"""A student's answer read by derive's own grammar (rule `response` of grammars/spec.lark)
+and turned into sympy objects by a small closed converter: never eval, sympify or
+parse_expr.
+
+    read("5/6", names) -> Value(objects=(Rational(5, 6),), decimals=())
+
+What an answer may hold: numbers (`18`, `0.83`, `1e-3`), `+ - * / ^ ** @`, `.T`, the
+names in `names` (the problem's symbols, matrices as MatrixSymbols), `pi`, `e`, `sqrt`,
+`exp`, `log` (natural; `log(x, b)` base b), `ln`, `abs`, `norm`, vectors `[1, 2]`,
+matrices `[[1, 2], [3, 4]]`, a tuple `(0, 1)` (an interval), and several such separated
+by commas (`a, c`).  Anything else (an unknown name, a string, a comparison, a lambda,
+an index) is a `FormatError` with a short message and the column where it starts.
+Sizes are bounded before any work: MAX_CHARS characters, bracket nesting and tree depth
+as for specs (derive.syntax), exponents by MAX_EXPONENT and numbers by MAX_DIGITS.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from .. import ast
+from ..errors import DeriveError, Source
+
+MAX_CHARS = 10_000          # an answer longer than this is refused unread
+MAX_EXPONENT = 1_000        # |n| in x^n with a numeric n
+MAX_SYMBOLIC_POWER = 64     # x^n with symbols in x: n at most this (expanding it is checked)
+MAX_DIGITS = 2_000          # digits of any number an answer works out to
+MAX_ENTRIES = 10_000        # entries of a vector or matrix
+CONSTANTS = {"pi": sp.pi, "e": sp.E}
+FUNCTIONS = ("sqrt", "exp", "log", "ln", "abs", "norm")
+
+
+class FormatError(Exception):
+    """An answer that cannot be read (invalid, not wrong): `message` and 1-based `column`."""
+
+    def __init__(self, message: str, column: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+    def __str__(self) -> str:
+        return f"column {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Value:
+    """What an answer says: `items`, one sympy object per comma-separated part (a Tuple
+    part stays a Python tuple of objects); `nodes` the AST parts; `decimals` the
+    significant digits of each decimal literal written (empty: the answer is exact)."""
+    items: tuple[Any, ...]
+    nodes: tuple[ast.Expr, ...]
+    decimals: tuple[int, ...] = ()
+
+
+def parse(text: str) -> tuple[ast.Expr, ...]:
+    """The AST of an answer (grammar rule `response`), or a FormatError."""
+    if not isinstance(text, str):
+        raise FormatError(f"an answer is text, not {type(text).__name__}")
+    if len(text) > MAX_CHARS:
+        raise FormatError(f"the answer is {len(text):,} characters long; at most {MAX_CHARS:,} are read")
+    if not text.strip():
+        raise FormatError("the answer is empty")
+    from ..syntax import parse_response
+    try:
+        return parse_response(Source("<answer>", text))
+    except DeriveError as exc:
+        column = exc.pos.column if exc.pos is not None else 1
+        raise FormatError(exc.message.split(";")[0], column) from None
+    except RecursionError:
+        raise FormatError("the answer is nested too deeply") from None
+
+
+def read(text: str, names: dict[str, Any] | None = None) -> Value:
+    """Parse and convert an answer; `names` maps the names it may use to sympy objects."""
+    nodes = parse(text)
+    conv = _Converter(names or {})
+    items = tuple(conv.top(n) for n in nodes)
+    return Value(items, nodes, tuple(conv.decimals))
+
+
+def _col(node: Any) -> int:
+    pos = getattr(node, "pos", None)
+    return getattr(pos, "column", 1) or 1
+
+
+def significant_digits(literal: str) -> int:
+    """The significant digits written in a decimal literal (`0.0340` has 3)."""
+    mantissa = literal.lower().split("e")[0].replace(".", "").lstrip("0")
+    return max(len(mantissa), 1)
+
+
+class _Converter:
+    """AST -> sympy, with every size bounded; unknown constructs are FormatErrors."""
+
+    def __init__(self, names: dict[str, Any]):
+        self.names = names
+        self.decimals: list[int] = []
+
+    def top(self, node: ast.Expr) -> Any:
+        if isinstance(node, ast.Tuple):
+            return tuple(self.conv(i) for i in node.items)
+        return self.conv(node)
+
+    def conv(self, node: ast.Expr) -> Any:
+        method = getattr(self, "_" + type(node).__name__.lower(), None)
+        if method is None:
+            what = {"Str": "a string", "Compare": "a comparison", "BoolOp": "`and` / `or`", "IfExpr": "`if`",
+                    "Lambda": "a function", "Index": "an index", "Tuple": "a bracketed list",
+                    "NoneLit": "`none`"}.get(type(node).__name__, "this")
+            raise FormatError(f"{what} cannot be part of an answer", _col(node))
+        return method(node)
+
+    def _num(self, node: ast.Num) -> sp.Expr:
+        if any(c in node.text for c in ".eE"):
+            self.decimals.append(significant_digits(node.text))
+        return _rational(node.value)
+
+    def _bool(self, node: ast.Bool) -> Any:
+        return sp.true if node.value else sp.false
+
+    def _name(self, node: ast.Name) -> Any:
+        if node.id in self.names:
+            return self.names[node.id]
+        if node.id in CONSTANTS:
+            return CONSTANTS[node.id]
+        known = sorted(set(self.names) | set(CONSTANTS))
+        from ..model.expressions import suggest
+        hint = suggest(node.id, known)
+        if node.id.lower() in ("nan", "inf", "infinity", "oo"):
+            hint = " (an answer is a finite value)"
+        raise FormatError(f"unknown name `{node.id}`{hint}", _col(node))
+
+    def _unaryop(self, node: ast.UnaryOp) -> Any:
+        if node.op == "not":
+            raise FormatError("`not` cannot be part of an answer", _col(node))
+        x = self.conv(node.operand)
+        return -x if node.op == "-" else x
+
+    def _transpose(self, node: ast.Transpose) -> Any:
+        x = self.conv(node.operand)
+        if not isinstance(x, (sp.MatrixBase, MatrixExpr)):
+            raise FormatError("`.T` transposes a vector or matrix", _col(node))
+        return x.T
+
+    def _binop(self, node: ast.BinOp) -> Any:
+        a, b = self.conv(node.left), self.conv(node.right)
+        if (node.op in "+-" and _is_tensor(a) != _is_tensor(b)) or node.op == "^":
+            a, b = scalar(a), scalar(b)           # `w.T @ x + b`: a 1×1 product is a scalar
+        elif node.op == "/":
+            b = scalar(b)
+        try:
+            if node.op == "^":
+                return _power(a, b, node)
+            if node.op == "/":
+                if b == 0:
+                    raise FormatError("division by zero", _col(node.right))
+                if isinstance(b, (sp.MatrixBase, MatrixExpr)):
+                    raise FormatError("cannot divide by a vector or matrix", _col(node.right))
+                return _bounded(a / b, node)
+            if node.op == "@" and not all(isinstance(x, (sp.MatrixBase, MatrixExpr)) for x in (a, b)):
+                raise FormatError("`@` multiplies vectors and matrices", _col(node))
+            out = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "@": lambda: a * b}[node.op]()
+            return _bounded(out, node)
+        except (sp.ShapeError, ValueError, TypeError) as exc:
+            if isinstance(exc, FormatError):
+                raise
+            raise FormatError(f"the shapes do not fit `{node.op}` ({_shape(a)} {node.op} {_shape(b)})",
+                              _col(node)) from None
+
+    def _call(self, node: ast.Call) -> Any:
+        name = node.func.id if isinstance(node.func, ast.Name) else ""
+        if name not in FUNCTIONS:
+            shown = f"`{name}`" if name else "this"
+            raise FormatError(f"{shown} is not a function an answer may use (use {', '.join(FUNCTIONS)})",
+                              _col(node))
+        if node.kwargs:
+            raise FormatError("keyword arguments cannot be part of an answer", _col(node.kwargs[0]))
+        args = [self.conv(a) for a in node.args]
+        want = (1, 2) if name == "log" else (1,)
+        if len(args) not in want:
+            raise FormatError(f"`{name}` takes {' or '.join(map(str, want))} argument(s), not {len(args)}", _col(node))
+        return _function(name, args, node)
+
+    def _listlit(self, node: ast.ListLit) -> sp.ImmutableMatrix:
+        if not node.items:
+            raise FormatError("an empty list is not an answer", _col(node))
+        if len(node.items) > MAX_ENTRIES:
+            raise FormatError(f"more than {MAX_ENTRIES:,} entries", _col(node))
+        items = [self.conv(i) for i in node.items]
+        if all(isinstance(i, sp.MatrixBase) and i.shape[1] == 1 for i in items) and \
+                all(isinstance(n, ast.ListLit) for n in node.items):
+            widths = {i.shape[0] for i in items}
+            if len(widths) != 1:
+                raise FormatError("the rows of this matrix have different lengths", _col(node))
+            if widths.pop() * len(items) > MAX_ENTRIES:
+                raise FormatError(f"more than {MAX_ENTRIES:,} entries", _col(node))
+            return sp.ImmutableMatrix([list(i) for i in items])
+        for i, n in zip(items, node.items):
+            if isinstance(i, (sp.MatrixBase, MatrixExpr)) or not isinstance(i, sp.Expr):
+                raise FormatError("an entry of a vector must be a number or scalar expression", _col(n))
+        return sp.ImmutableMatrix(len(items), 1, items)
+
+
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, (sp.MatrixBase, MatrixExpr))
+
+
+def scalar(x: Any) -> Any:
+    """A 1×1 vector or matrix as the scalar it holds (`w.T @ x`: derive's Trace(w.T x))."""
+    if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
+        return x[0, 0]
+    if isinstance(x, MatrixExpr) and tuple(x.shape) == (1, 1):
+        return sp.Trace(x)
+    return x
+
+
+def _rational(value: Fraction) -> sp.Rational:
+    return sp.Rational(value.numerator, value.denominator)
+
+
+def _shape(x: Any) -> str:
+    if isinstance(x, (sp.MatrixBase, MatrixExpr)):
+        return "×".join(str(n) for n in x.shape)
+    return "scalar"
+
+
+def _digits(x: sp.Rational) -> int:
+    return max(len(str(abs(x.p))), len(str(x.q))) if x.p.bit_length() > 3000 or x.q.bit_length() > 3000 else 0
+
+
+def _bounded(x: Any, node: ast.Expr) -> Any:
+    """`x`, or a FormatError when it is a number of more than MAX_DIGITS digits."""
+    if isinstance(x, sp.Rational) and _digits(x) > MAX_DIGITS:
+        raise FormatError(f"this works out to a number of more than {MAX_DIGITS:,} digits", _col(node))
+    return x
+
+
+def _power(a: Any, b: Any, node: ast.BinOp) -> Any:
+    """a^b with sizes bounded before sympy computes anything."""
+    if isinstance(b, (sp.MatrixBase, MatrixExpr)):
+        raise FormatError("an exponent must be a scalar", _col(node.right))
+    if b.is_Number:
+        if abs(b) > MAX_EXPONENT and a not in (0, 1, -1):
+            raise FormatError(f"the exponent is too large (at most {MAX_EXPONENT:,})", _col(node.right))
+        if a.is_Rational and b.is_Integer:
+            size = max(abs(a.p), a.q).bit_length() * abs(int(b)) * 0.302
+            if size > MAX_DIGITS:
+                raise FormatError(f"this works out to a number of more than {MAX_DIGITS:,} digits", _col(node))
+        if a == 0 and b.is_negative:
+            raise FormatError("division by zero", _col(node))
+        if isinstance(a, (sp.MatrixBase, MatrixExpr)):
+            if not (b.is_Integer and 0 <= b <= MAX_SYMBOLIC_POWER):
+                raise FormatError("a matrix power needs a small whole exponent", _col(node.right))
+        elif getattr(a, "free_symbols", None) and b.is_Integer and abs(b) > MAX_SYMBOLIC_POWER:
+            raise FormatError(f"the exponent is too large (at most {MAX_SYMBOLIC_POWER} on an expression)",
+                              _col(node.right))
+    elif isinstance(a, (sp.MatrixBase, MatrixExpr)):
+        raise FormatError("a matrix power needs a whole exponent", _col(node.right))
+    return _bounded(a ** b, node)
+
+
+def _function(name: str, args: list, node: ast.Call) -> Any:
+    args = [scalar(a) for a in args]
+    x = args[0]
+    if isinstance(x, (sp.MatrixBase, MatrixExpr)) and name != "norm":
+        raise FormatError(f"`{name}` takes a scalar", _col(node))
+    if name == "norm":
+        from ..model.functions import Norm
+        return Norm(x) if isinstance(x, MatrixExpr) else sp.sqrt(sum(e ** 2 for e in x)) \
+            if isinstance(x, sp.MatrixBase) else sp.Abs(x)
+    if name in ("log", "ln") and x == 0:
+        raise FormatError("log(0) is not a number", _col(node))
+    if name == "exp" and x.is_Number and abs(x) > 10 * MAX_DIGITS:
+        raise FormatError("this exponent is too large", _col(node))
+    if name == "log" and len(args) == 2:
+        return sp.log(x, args[1])
+    return {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "ln": sp.log, "abs": sp.Abs}[name](x)
