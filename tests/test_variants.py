@@ -277,3 +277,24 @@ def test_the_seed_exam_goes_out_in_checked_variants():
         k = int(v.solution.variant["values"]["I.1"]["k"])
         y_hat = [0.2, 0.1, 0.7, 0.0]
         assert abs(float(v.solution.result("I.1").answer.expr) + np.log(y_hat[k - 1])) < 1e-12
+
+
+def test_grading_a_variant_carries_errors_forward_with_its_own_numbers():
+    from derive.grading import grade
+    sol = solve_variant(MLP, 4)
+    x, t = _vector(_values(sol)["x"]), int(_values(sol)["t"])
+    o, v = _mlp_by_hand(x, t, Fraction(_values(sol)["lr"]))
+    assert grade(sol.result("1(a)"), str(o)).status == "correct"
+    assert grade(sol.result("1(a)"), str(o + 1)).status == "incorrect"
+    # the pinned definition rebuilds this variant, not the defaults
+    from derive.model.problem import build_problem
+    from derive.derivers.registry import FAMILIES
+    pdef, number, ref, _ = sol.result("1(a)").origin
+    rebuilt = build_problem(pdef, number, FAMILIES, ref).varies
+    assert {k: str(v) for k, v in rebuilt.items()} == {"x": str(_mat(x)), "t": str(t),
+                                                       "lr": str(Fraction(_values(sol)["lr"]))}
+
+
+def _mat(x):
+    import sympy as sp
+    return sp.ImmutableMatrix([[sp.Rational(e.numerator, e.denominator)] for e in x])

@@ -69,8 +69,40 @@ def _source(pos: Pos | None) -> str:
     return pos.snippet() if pos is not None else ""
 
 
+def literal(value: Any, pos: Pos) -> ast.Expr | None:
+    """A drawn value as the AST of a literal (a rational, or a vector or matrix of them);
+    None for anything else (a symbolic list item)."""
+    import sympy as sp
+    from fractions import Fraction
+    if isinstance(value, sp.Rational):
+        frac = Fraction(int(value.p), int(value.q))
+        num = ast.Num(pos, abs(frac), str(abs(frac)))
+        return ast.UnaryOp(pos, "-", num) if frac < 0 else num
+    if isinstance(value, sp.MatrixBase):
+        rows = [[literal(value[i, j], pos) for j in range(value.cols)] for i in range(value.rows)]
+        if any(e is None for r in rows for e in r):
+            return None
+        if value.cols == 1:
+            return ast.ListLit(pos, tuple(r[0] for r in rows))
+        return ast.ListLit(pos, tuple(ast.ListLit(pos, tuple(r)) for r in rows))
+    return None
+
+
+def pinned(pdef: ast.ProblemDef, values: dict[str, Any]) -> ast.ProblemDef:
+    """`pdef` with each `vary` defaulting to its drawn value, so that building it without a
+    draw (grading's re-derivation with a student's answers) gives this very variant."""
+    from dataclasses import replace
+    out = []
+    for s in pdef.statements:
+        lit = literal(values[s.name], s.pos) if isinstance(s, ast.Vary) and s.name in values else None
+        out.append(replace(s, default=lit) if lit is not None else s)
+    return replace(pdef, statements=tuple(out))
+
+
 def _attempt(pdef: ast.ProblemDef, number: int, ref: str, draw) -> tuple[Problem, ProblemSolution]:
     problem = build_problem(pdef, number, FAMILIES, ref, draw)
+    if draw is not None:
+        problem.definition = pinned(pdef, problem.varies)
     return problem, derive(problem)
 
 
