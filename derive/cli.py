@@ -81,6 +81,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="solve the variant SEED of a spec with `vary` (default: the written defaults)")
     _limit_options(solve)
     _variants_command(sub)
+    _export_command(sub)
     check = sub.add_parser("check", help="parse and build a spec without deriving it (exit 0 or 2)",
                            description="Read a spec as `solve` does (syntax, names, shapes, includes) but "
                                        "derive nothing: exit 0 if it is readable, 2 with its errors if not.")
@@ -106,6 +107,22 @@ def _variants_command(sub) -> None:
     var.add_argument("--seed", metavar="SEED", default="1", help="the first seed tried (default: 1)")
     var.add_argument("--templates", metavar="DIR", help="a folder of templates that override derive's own")
     _limit_options(var)
+
+
+def _export_command(sub) -> None:
+    """`derive export FILE --to HOST -o OUT [--seed S] [-n N]` (derive/export/)."""
+    ex = sub.add_parser("export", help="write a spec's questions and keys for Moodle, Canvas (QTI) or PrairieLearn",
+                        description="Export the questions, keys and acceptances of a spec (or of N checked "
+                                    "variants) in a format a host imports.")
+    ex.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
+    ex.add_argument("--to", required=True, choices=("moodle", "qti", "prairielearn"), help="the host")
+    ex.add_argument("--output", "-o", metavar="OUT", required=True,
+                    help="the file to write (moodle: .xml, qti: .zip) or a new folder (prairielearn)")
+    ex.add_argument("--seed", metavar="SEED", default=None, help="the variant SEED (with -n: the first seed)")
+    ex.add_argument("-n", dest="count", metavar="N", default=None, help="export N checked variants")
+    ex.add_argument("--math", choices=("mathml", "tex"), default="mathml",
+                    help="maths in the HTML as MathML (default) or as \\(...\\)")
+    _limit_options(ex)
 
 
 def _limit_options(cmd: argparse.ArgumentParser) -> None:
@@ -297,6 +314,20 @@ def _variants(args, limits) -> int:
     return 0
 
 
+def _export(args, limits) -> int:
+    """Write the export; each result left out is reported on standard error (exit 1)."""
+    from pathlib import Path
+    from .export import export
+    from .variants.batch import check_count
+    count = check_count(args.count) if args.count is not None else None
+    source, name = (_read_stdin(), "<stdin>") if args.file == "-" else (Path(args.file), None)
+    skipped = export(source, args.to, args.output, seed=args.seed, n=count, math=args.math, filename=name,
+                     limits=limits, include_path=args.include_path)
+    for rid, why in skipped:
+        _err(f"{name or args.file}: not exported: {rid}: {why}")
+    return 1 if any("marked by hand" not in why for _, why in skipped) else 0
+
+
 def _check(args, limits) -> int:
     """Parse and build (never derive); one summary line on standard output."""
     from pathlib import Path
@@ -342,7 +373,7 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
         limits = Limits(time=args.time_limit, memory=args.max_memory or None)
         if process:
             capped = cap_memory(limits.memory)
-        run_command = {"check": _check, "variants": _variants}.get(args.command, _solve)
+        run_command = {"check": _check, "variants": _variants, "export": _export}.get(args.command, _solve)
         return run_command(args, limits)
     except KeyboardInterrupt:
         return 130
