@@ -56,7 +56,7 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """Keeps `derive.render` the function: importing the submodule derive/render.py would
+    """Keeps `derive.render` the function: importing the subpackage derive/render/ would
     otherwise bind the module over it (as the eager imports this replaces did not)."""
 
     def __setattr__(self, name: str, value: Any) -> None:

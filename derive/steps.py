@@ -81,7 +81,7 @@ def make_step(rule: str, text: "str | Sentence", *chain: Any, where: dict | None
     items = tuple(where.items()) if where else ()
     checked, how = (None, "")
     if check and len(chain) > 1:
-        checked, how = check_chain(chain, dict(items), relation=relation, rule=rule, text=str(text))
+        checked, how = check_chain(chain, dict(items), relation=relation, rule=rule, text=text)  # printed only on failure
     if isinstance(text, Sentence):
         from .claims import check_sentence
         text, claims = check_sentence(text, dict(items), rule)   # (raises on a false claim)

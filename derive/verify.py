@@ -264,9 +264,10 @@ _ORDER = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "≤": lambda x, y
           "≠": lambda x, y: sp.simplify(x - y) != 0}
 
 
-def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "", text: str = "") \
+def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "", text: object = "") \
         -> tuple[bool | None, str]:
-    """Check every link of an equation chain; raise CheckFailed on a false one."""
+    """Check every link of an equation chain; raise CheckFailed on a false one (`text`, the
+    step's sentence or string, is printed only into that error)."""
     if relation == "≈":
         return _check_approx(chain, where, rule, text)
     if relation == "⇔":
@@ -296,7 +297,7 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
     return True, max(hows, key=lambda h: order.index(h) if h in order else 0) if hows else "exact"
 
 
-def _check_approx(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool | None, str]:
+def _check_approx(chain: tuple, where: dict, rule: str, text: object) -> tuple[bool | None, str]:
     """`exact ≈ decimal`: the decimal must agree with the exact value to its printed digits."""
     vals = [realize(e, where) for e in chain]
     for a, b in zip(vals, vals[1:]):
@@ -339,7 +340,7 @@ def _domain(s: sp.Symbol) -> sp.Set:
     return sp.S.Reals
 
 
-def _check_equivalent(chain: tuple, where: dict, rule: str, text: str) -> tuple[bool | None, str]:
+def _check_equivalent(chain: tuple, where: dict, rule: str, text: object) -> tuple[bool | None, str]:
     """`A ⇔ B ⇔ ...` between conditions on one real symbol: their solution sets must agree.
 
     Conditions on several symbols (or not conditions at all) are stated, not checked."""

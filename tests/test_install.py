@@ -64,6 +64,18 @@ def _site_files(venv_dir: Path) -> dict:
     return {str(p.relative_to(pkg)): p.stat().st_mtime_ns for p in pkg.rglob("*")}
 
 
+def test_wheel_ships_every_module(venv):
+    """Every module of the checkout is installed (a subpackage missing from pyproject's list
+    would be silently left out of the wheel)."""
+    installed = set(_site_files(venv))
+    ours = {str(p.relative_to(ROOT / "derive")) for p in (ROOT / "derive").rglob("*.py")
+            if "__pycache__" not in p.parts}
+    tracked = set(subprocess.run(["git", "-C", str(ROOT), "ls-files", "derive"], capture_output=True, text=True,
+                                 check=True).stdout.split())
+    ours = {f for f in ours if f"derive/{f}" in tracked}
+    assert ours - installed == set()
+
+
 def test_wheel_ships_its_data(venv):
     code = ("import importlib.resources as r, json\n"
             "d = r.files('derive')\n"
