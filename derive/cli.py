@@ -6,6 +6,8 @@
     derive check FILE|- [--include-path DIR]... [--time-limit S] [--max-memory MB]
                              parse and build the spec, derive nothing (0: readable, 2: not)
     derive goals             the goals, builtins, layers and derivations a spec can use
+    derive grade SPEC RESPONSES [--format json|csv] [--output FILE] [--no-ecf] [--jobs N]
+                             grade students' answers (JSON or CSV) against the derived key
 
 `--output FILE` without `--format` takes the format from FILE's extension (FORMAT_OF_SUFFIX;
 another extension, or none, gives Markdown).  Standard output that cannot encode Unicode
@@ -89,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     _limit_options(check)
     sub.add_parser("goals", help="list the goals, builtins, layers and derivations, with their signatures",
                    description="List what a spec can ask for, from derive's registries.")
+    _grade_parser(sub)
     return ap
 
 
@@ -123,6 +126,25 @@ def _export_command(sub) -> None:
     ex.add_argument("--math", choices=("mathml", "tex"), default="mathml",
                     help="maths in the HTML as MathML (default) or as \\(...\\)")
     _limit_options(ex)
+
+
+def _grade_parser(sub) -> None:
+    grade = sub.add_parser("grade", help="grade students' answers against the derived key (docs/grading.md)",
+                           description="Grade answer sheets (JSON or CSV, one per student) against the "
+                                       "spec's derived answers: per-student grades and a summary per result.")
+    grade.add_argument("file", metavar="SPEC", help="the exam spec")
+    grade.add_argument("responses", metavar="RESPONSES", help="answers: .json / .jsonl (one object per student) or .csv")
+    grade.add_argument("--format", "-f", choices=("json", "csv", "gradescope"), default=None,
+                       help="json (default): every grade and a summary; csv: a gradebook; "
+                            "gradescope: the autograder's results.json of one sheet")
+    grade.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
+    grade.add_argument("--responses-format", choices=("json", "csv"), default=None,
+                       help="how RESPONSES is written (default: from its extension)")
+    grade.add_argument("--no-ecf", action="store_true", help="no error carried forward")
+    grade.add_argument("--jobs", "-j", metavar="N", type=int, default=1, help="grade in N processes (default: 1)")
+    grade.add_argument("--answer-time-limit", metavar="SECONDS", type=_seconds, default=3.0,
+                       help="the longest one answer's comparison may take (default: 3)")
+    _limit_options(grade)
 
 
 def _limit_options(cmd: argparse.ArgumentParser) -> None:
@@ -373,6 +395,12 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
         limits = Limits(time=args.time_limit, memory=args.max_memory or None)
         if process:
             capped = cap_memory(limits.memory)
+        if args.command == "grade" and args.format == "gradescope":
+            from .export.gradescope import gradescope_command
+            return gradescope_command(args, limits, _write, _err)
+        if args.command == "grade":
+            from .grading.command import grade_command
+            return grade_command(args, limits, _write, _err)
         run_command = {"check": _check, "variants": _variants, "export": _export}.get(args.command, _solve)
         return run_command(args, limits)
     except KeyboardInterrupt:

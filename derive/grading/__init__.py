@@ -13,7 +13,8 @@ from .acceptance import Acceptance, Alternative, accept
 
 __all__ = ["Acceptance", "Alternative", "accept"]
 
-from .grade import Ecf, Grade, grade  # noqa: E402
+from .grade import grade  # noqa: E402
+from .record import Ecf, Grade  # noqa: E402
 from .compare import Entry  # noqa: E402
 from .reading import FormatError  # noqa: E402
 

@@ -161,7 +161,7 @@ def carry_forward(result: Any, acc: Acceptance, response: str, given: dict[str, 
     """The Grade of `response` under the student's earlier answers (`given`: id -> text),
     or None when no earlier answer carries (see the module docstring)."""
     from .. import limits
-    from .grade import Ecf, judge, make_grade
+    from .record import Ecf, judge, make_grade
     if getattr(result, "origin", None) is None or result.origin[0] is None:
         return None
     try:

@@ -1,91 +1,16 @@
-"""`grade(result, response)`: one student's answer to one result, as a `Grade`.
+"""`grade(result, response)`: one student's answer to one result, as a `Grade`
+(derive.grading.record).
 
     g = grade(solution.result("II.1(b)"), "24")
     g.status, g.score, g.note        # "correct", 1.0, "II.1(b)-correct"
-
-The response is read by derive's grammar (derive.grading.reading), compared per kind
-(derive.grading.compare) within `time_limit` seconds (derive.limits: a deadline and the
-watchdog; nothing process-wide).  A response that cannot be read is `invalid` (never
-`incorrect`), with the message and column in `error`; a comparison that cannot be
-decided in time, or a prose answer, is `undecided`.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
-from ..errors import DeriveError
 from .acceptance import Acceptance, accept as _accept
-from .compare import Entry, Verdict, compare
-from .reading import FormatError
-
-STATUSES = ("correct", "partial", "incorrect", "invalid", "undecided")
-
-
-@dataclass(frozen=True)
-class Ecf:
-    """Error carried forward: the earlier answers used (`given`: id -> the student's
-    text), the answer expected under them, and the cap on the credit."""
-    given: tuple[tuple[str, str], ...]
-    expected: str
-    credit: float
-
-    def to_json(self) -> dict:
-        return {"given": dict(self.given), "expected": self.expected, "credit": self.credit}
-
-
-@dataclass(frozen=True)
-class Grade:
-    """The grade of one answer.  `status`: one of STATUSES; `score` in [0, 1]; `points` =
-    score × marks (None without marks); `check`: how it was compared; `entries`: the
-    verdict per entry of a vector or matrix; `ecf`: set when the credit comes from the
-    student's own earlier answers; `feedback`: Markdown with `$...$`; `note`: a stable
-    tag for item analysis (`"II.1(b)-wrong-sign"`); `error`: why an answer is invalid
-    (message and 1-based column); `response`: the text graded (at most 200 characters)."""
-    id: str | None
-    goal: str | None
-    marks: Fraction | None
-    status: str
-    score: float
-    points: float | None
-    check: str
-    entries: tuple[Entry, ...] = ()
-    ecf: Ecf | None = None
-    feedback: str = ""
-    note: str = ""
-    error: tuple[tuple[str, Any], ...] = ()
-    response: str = ""
-
-    def to_json(self) -> dict:
-        """JSON-ready, keys in a fixed order (docs/grading.md)."""
-        return {"id": self.id, "goal": self.goal, "marks": _num(self.marks), "status": self.status,
-                "score": _num(self.score), "points": _num(self.points), "check": self.check,
-                "entries": [e.to_json() for e in self.entries],
-                "ecf": self.ecf.to_json() if self.ecf else None, "feedback": self.feedback, "note": self.note,
-                "error": dict(self.error) if self.error else None, "response": self.response}
-
-
-def _num(x: Any) -> Any:
-    if x is None:
-        return None
-    f = float(x)
-    return int(f) if f.is_integer() else round(f, 6)
-
-
-def _latex(x: Any) -> str:
-    from ..printing import latex
-    try:
-        if isinstance(x, (frozenset, set)):
-            return ", ".join(sorted(x)) or "none"
-        if isinstance(x, bool):
-            return "\\text{yes}" if x else "\\text{no}"
-        if isinstance(x, tuple):
-            return "(" + ", ".join(str(n) for n in x) + ")"
-        return latex(x)
-    except Exception:   # noqa: BLE001 - feedback only: fall back to sympy's text
-        return str(x)
+from .ecf import carry_forward
+from .record import Grade, judge, make_grade
 
 
 def grade(result: Any, response: str, *, accept: Acceptance | None = None, given: dict[str, str] | None = None,
@@ -98,95 +23,7 @@ def grade(result: Any, response: str, *, accept: Acceptance | None = None, given
     verdict, error = judge(acc, response, time_limit, names)
     g = make_grade(acc, result, response, verdict, error)
     if given and g.status in ("incorrect", "partial"):
-        from .ecf import carry_forward
         better = carry_forward(result, acc, response, given, time_limit, ecf_credit)
         if better is not None and better.score > g.score:
             return better
     return g
-
-
-def judge(acc: Acceptance, response: str, time_limit: float,
-          names: dict[str, Any] | None = None) -> tuple[Verdict | None, FormatError | None]:
-    """The verdict on `response` within `time_limit` seconds, or the FormatError."""
-    from .. import limits
-    if acc.kind == "manual":
-        return Verdict(None, "manual"), None
-    try:
-        with limits.running(limits.Limits(time=time_limit)):
-            with limits.interruptible():
-                return compare(acc, response, names), None
-    except FormatError as exc:
-        return None, exc
-    except (DeriveError, RecursionError, MemoryError):
-        return Verdict(None, "undecided"), None
-    except (ArithmeticError, ValueError, TypeError, AttributeError):   # sympy refused a value
-        return None, FormatError("this answer cannot be evaluated")
-
-
-def make_grade(acc: Acceptance, result: Any, response: str, verdict: Verdict | None,
-               error: FormatError | None, ecf: Ecf | None = None) -> Grade:
-    """The Grade for a verdict (or a FormatError)."""
-    rid = acc.id
-    shown = response if isinstance(response, str) and len(response) <= 200 else str(response)[:199] + "…"
-    marks = acc.marks
-    if error is not None:
-        tag = _error_tag(error.message)
-        return Grade(rid, result.goal, marks, "invalid", 0.0, 0.0 if marks is not None else None, acc.check,
-                     feedback=f"This answer cannot be read: {error.message} (column {error.column}).",
-                     note=f"{rid}-invalid-{tag}", error=(("message", error.message), ("column", error.column)),
-                     response=shown)
-    if verdict.score is None:
-        why = ("It is marked by hand." if verdict.tag == "manual" else
-               "derive could not decide whether it equals the answer in the time allowed.")
-        return Grade(rid, result.goal, marks, "undecided", 0.0, None, acc.check, verdict.entries, ecf,
-                     why, f"{rid}-{verdict.tag}", (), shown)
-    score = verdict.score if ecf is None else min(verdict.score, ecf.credit)
-    status = "correct" if score >= 1 else "incorrect" if score <= 0 else "partial"
-    points = float(marks) * score if marks is not None else None
-    note = f"{rid}-{verdict.tag}" + ("-ecf" if ecf is not None else "")
-    return Grade(rid, result.goal, marks, status, score, points, acc.check, verdict.entries, ecf,
-                 feedback(acc, verdict, ecf, shown), note, (), shown)
-
-
-def _error_tag(message: str) -> str:
-    if message.startswith("unexpected") or "ends too soon" in message:
-        return "syntax"
-    if message.startswith("unknown name"):
-        return "name"
-    if "shape" in message or "expected" in message:
-        return "form"
-    if "large" in message or "long" in message or "digits" in message or "deep" in message:
-        return "size"
-    return "syntax"
-
-
-_PLAIN = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-
-
-def feedback(acc: Acceptance, verdict: Verdict, ecf: Ecf | None, response: str | None = None) -> str:
-    """Markdown feedback on a decided verdict."""
-    given, key = _latex(verdict.given), _latex(acc.value)
-    if response is not None and _PLAIN.fullmatch(response.strip()):
-        given = response.strip()                   # a decimal as written, not as a fraction
-    if ecf is not None:
-        used = ", ".join(f"{i} = ${_latex_text(t)}$" for i, t in ecf.given)
-        return (f"Consistent with your earlier answer{'s' if len(ecf.given) > 1 else ''} ({used}): with "
-                f"{'them' if len(ecf.given) > 1 else 'it'} the answer is ${ecf.expected}$ "
-                f"(error carried forward; the answer itself is ${key}$).")
-    if verdict.tag.startswith("correct"):
-        return f"Correct: ${given}$."
-    if verdict.tag == "wrong-sign":
-        return f"Not right: ${given}$ has the wrong sign; the answer is ${key}$."
-    if verdict.entries:
-        wrong = [e for e in verdict.entries if e.correct is False]
-        where = ", ".join("(" + ", ".join(map(str, e.index)) + ")" for e in wrong[:5])
-        return f"{len(wrong)} of {len(verdict.entries)} entries are wrong (at {where}); the answer is ${key}$."
-    return f"Not right: you gave ${given}$; the answer is ${key}$."
-
-
-def _latex_text(text: str) -> str:
-    from .reading import read
-    try:
-        return _latex(read(text).items[0])
-    except Exception:   # noqa: BLE001 - an unreadable earlier answer is shown as code
-        return "\\text{" + "".join(c for c in text[:40] if c.isalnum() or c in " .,-+/") + "}"

@@ -14,7 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from .acceptance import Acceptance, accept as _accept
-from .grade import Grade, grade
+from .grade import grade
+from .record import Grade
 
 
 def unknown_ids(solution: Any, responses: dict[str, str]) -> list[str]:
@@ -40,8 +41,8 @@ def grade_solution(solution: Any, responses: dict[str, str], *, ecf: bool = True
             if r.answer is None:
                 continue
             acc = (accept or {}).get(r.id) or _accept(r)
-            if acc.marks is None and part_marks(problem, r.label) is not None:
-                acc = replace(acc, marks=part_marks(problem, r.label))
+            if acc.marks is None and marks_of(problem, r) is not None:
+                acc = replace(acc, marks=marks_of(problem, r))
             g = _one(r, acc, responses.get(r.id), earlier if ecf else None, time_limit, ecf_credit)
             first = next((w for w in wrong if w in _inputs(r)), None) if g.status in ("incorrect", "partial") \
                 and g.ecf is None else None
@@ -55,13 +56,18 @@ def grade_solution(solution: Any, responses: dict[str, str], *, ecf: bool = True
     return grades
 
 
-def part_marks(problem: Any, label: str | None) -> Fraction | None:
-    """The marks of a result from its part's text (`(c) [2] text "..."`), shared equally
-    by the results under that label; None when the part has none."""
+def marks_of(problem: Any, result: Any) -> Fraction | None:
+    """The marks of a result without its own: its part's (`(c) [2] text "..."`), shared
+    equally by the results under that label; else, when no result or part of the problem
+    has marks, the problem's points shared equally by its results; else None."""
+    label = result.label
     marks = next((p.marks for p in problem.parts if p.label == label and p.marks is not None), None)
-    if marks is None or label is None:
+    if marks is not None and label is not None:
+        return Fraction(marks) / sum(1 for r in problem.results if r.label == label)
+    if problem.points is None or any(r.marks is not None for r in problem.results) \
+            or any(p.marks is not None for p in problem.parts):
         return None
-    return Fraction(marks) / sum(1 for r in problem.results if r.label == label)
+    return Fraction(problem.points) / len(problem.results)
 
 
 def _inputs(result: Any) -> set[str]:

@@ -57,7 +57,7 @@ def _relation_json(r: Any) -> dict:
 
 
 def _result_json(r: Result) -> dict:
-    out: dict[str, Any] = {"label": r.label, "goal": r.goal, "marks": _num(r.marks)}
+    out: dict[str, Any] = {"id": r.id, "label": r.label, "goal": r.goal, "marks": _num(r.marks)}
     if r.title is not None:
         out["title"] = print_sentence(r.title, "md")
     if r.error is not None:
@@ -101,7 +101,7 @@ def to_json(solution: Solution, view: str = "solutions") -> dict:
         if p.assumptions:
             entry["assumptions"] = [print_sentence(a, "md") for a in p.assumptions]
         if view == "paper":
-            results = [{"label": r.label, "marks": _num(r.marks)} for r in p.results]
+            results = [{"id": r.id, "label": r.label, "marks": _num(r.marks)} for r in p.results]
         else:
             results = [_result_json(r) for r in p.results]
             if view == "key":
