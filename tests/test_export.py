@@ -224,3 +224,25 @@ def test_a_failing_export_writes_nothing(tmp_path, capsys):
                      "--max-memory", "0"])
     assert code == 2 and "-n must be" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_gradescope_results_of_one_sheet(tmp_path, capsys):
+    spec = tmp_path / "mlp.spec"
+    spec.write_text((ROOT / "examples" / "seed" / "part2-mlp.spec").read_text())
+    sheet = tmp_path / "r.json"
+    sheet.write_text(json.dumps({"student": "ada", "answers": {"1(b)": "24", "1(c)": "80", "1(d)": "18"}}))
+    code = cli.main(["grade", str(spec), str(sheet), "--format", "gradescope", "-o", str(tmp_path / "results.json"),
+                     "--max-memory", "0"])
+    assert code == 0, capsys.readouterr().err
+    res = json.loads((tmp_path / "results.json").read_text())
+    tests = {t["number"]: t for t in res["tests"]}
+    assert set(tests) == {"1(a)", "1(b)", "1(c)", "1(d)", "1(e)"}
+    assert all({"name", "score", "max_score", "output", "visibility"} <= set(t) for t in res["tests"])
+    assert tests["1(b)"]["score"] == tests["1(b)"]["max_score"] == 4          # o = 24
+    assert tests["1(d)"]["score"] == 8 and tests["1(a)"]["score"] == 0      # dL/dv = 18; (a) unanswered
+    assert tests["1(c)"]["score"] < 2                                        # L = 81, not 80
+    assert res["score"] == sum(t["score"] for t in res["tests"])
+    two = tmp_path / "two.jsonl"
+    two.write_text('{"student": "a", "answers": {}}\n{"student": "b", "answers": {}}\n')
+    code = cli.main(["grade", str(spec), str(two), "--format", "gradescope", "--max-memory", "0"])
+    assert code == 2 and "one submission at a time" in capsys.readouterr().err

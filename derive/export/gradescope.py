@@ -2,10 +2,9 @@
 
 Gradescope runs an autograder once per submission, so the responses hold one student's
 sheet.  Each graded result becomes a test: `name` (the result's id and goal), `number`
-(the id), `score` (the points earned), `max_score` (its marks), `output` (derive's
-feedback, Markdown with `$...$`, and the status), `visibility` ("visible", or
-"after_published" when the key would show before the due date: `--gradescope-visibility`
-is not offered; edit the file to change it).  The top-level `score` is the sum.
+(the id), `score` (the points earned), `max_score` (its marks), `output` (the status
+and derive's feedback, Markdown with `$...$`), `visibility` ("visible").  The top-level
+`score` is the sum.
 """
 from __future__ import annotations
 
