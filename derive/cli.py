@@ -345,8 +345,12 @@ def _export(args, limits) -> int:
     source, name = (_read_stdin(), "<stdin>") if args.file == "-" else (Path(args.file), None)
     skipped = export(source, args.to, args.output, seed=args.seed, n=count, math=args.math, filename=name,
                      limits=limits, include_path=args.include_path)
+    shown = name or args.file
     for rid, why in skipped:
-        _err(f"{name or args.file}: not exported: {rid}: {why}")
+        _err(f"{shown}: not exported: {rid}: {why}")
+    what = f"{count} variants of " if count else (f"variant {args.seed} of " if args.seed is not None else "")
+    _err(f"{shown}: {what}the exam exported for {args.to} to {args.output}"
+         + (f" ({len({r for r, _ in skipped})} results left out)" if skipped else ""))
     return 1 if any("marked by hand" not in why for _, why in skipped) else 0
 
 
