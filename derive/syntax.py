@@ -21,6 +21,7 @@ from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
 from .limits import check, current
 from .literals import MAX_NUMBER_DIGITS, number as _number, num_tensor as _num_tensor  # noqa: F401
 from .resources import read_text
+from .vary_syntax import vary_call, vary_in
 
 MAX_SPEC_BYTES = 1_000_000     # = Limits().spec_bytes: one file, and a spec with its includes
 MAX_NESTING = 100              # brackets
@@ -204,19 +205,10 @@ class _ToAst(Transformer):
         return ast.AnswerStmt(self.p(meta), ch[1], ch[0])
 
     def vary_in(self, meta, ch):
-        name, lo, hi, default = ch[0], ch[1], ch[2], ch[-1]
-        if hi is not None:
-            return ast.Vary(self.p(meta), str(name), "range", (lo, hi), default)
-        if not isinstance(lo, ast.ListLit) or not lo.items:
-            raise SpecSyntaxError("`vary NAME in` takes a range `LO..HI` or a list `[v1, v2, ...]`", lo.pos)
-        return ast.Vary(self.p(meta), str(name), "list", lo.items, default)
+        return vary_in(self.p(meta), *ch)
 
     def vary_call(self, meta, ch):
-        name, call, default = ch[0], ch[1], ch[-1]
-        if not isinstance(call, ast.Call) or call.name not in ("random_vector", "random_matrix"):
-            raise SpecSyntaxError("`vary NAME =` takes `random_vector(n, lo, hi)` or `random_matrix(n, m, lo, hi)`"
-                                  " (or write `vary NAME in ...`)", call.pos)
-        return ast.Vary(self.p(meta), str(name), "call", (call,), default)
+        return vary_call(self.p(meta), *ch)
 
     def require_stmt(self, meta, ch):
         return ast.Require(self.p(meta), ch[0])

@@ -21,7 +21,7 @@ import sympy as sp
 from .. import ast
 from ..errors import DeriveError, Pos, SpecError, Unsupported
 from .expressions import Evaluator, LambdaValue, Seq, check_entries, is_tensor, scalarize, shape_of, suggest
-from .varying import Draw, check_requires, interpolate, vary_value
+from .varying import Draw, finish, vary_statement
 
 ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True},
                "integer": {"integer": True}, "negative": {"negative": True}, "nonzero": {"nonzero": True}}
@@ -321,37 +321,22 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     return Binding(stmt.name, kind, symbol, value, stmt.pos, stmt.value, definition, error)
 
 
-def _bind_vary(problem: Problem, stmt: ast.Vary, draw: "Draw | None") -> None:
-    """A `vary` as a given value (kind `let`): drawn, or its default without a draw."""
-    value = vary_value(problem, stmt, draw)
-    symbol = tensor_symbol(stmt.name, tuple(value.shape)) if is_tensor(value) else sp.Symbol(stmt.name, real=True)
-    problem.define(Binding(stmt.name, "let", symbol, value, word_pos(stmt.pos, stmt.name)))
-    problem.varies[stmt.name] = value
-
-
-def _finish_varies(problem: Problem, texts: list[ast.TextStmt], drawn: bool) -> None:
-    """The `require`s decided, and the values written into the texts' `{{name}}` slots."""
-    check_requires(problem, problem.requires, drawn)
-    unlabelled = [t for t in texts if t.label is None]
-    if any("{{" in t.text for t in texts):
-        problem.text = "\n\n".join(interpolate(t.text, problem, t.pos) for t in unlabelled).strip()
-        labelled = iter(t for t in texts if t.label is not None)
-        problem.parts = [(lab, interpolate(text, problem, next(labelled).pos), marks)
-                         for lab, text, marks in problem.parts]
+def _bind_vary(problem: Problem, stmt: "ast.Vary | ast.Require", draw: "Draw | None") -> None:
+    """A `vary` bound as a given value (`let`), drawn or its default; a `require` kept for later."""
+    drawn = vary_statement(problem, stmt, draw)      # (symbol, value), None for a require
+    if drawn is not None:
+        problem.define(Binding(stmt.name, "let", *drawn, word_pos(stmt.pos, stmt.name)))
 
 
 def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | None = None,
                   ref: str | None = None, draw: "Draw | None" = None) -> Problem:
-    """One problem built; `draw` (a variant's random source) gives the values of its
-    `vary`s, their defaults without it (derive.model.varying)."""
+    """One problem built; `draw` gives its `vary`s' values (derive.model.varying)."""
     text = ""
     problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families,
                       ref=ref if ref is not None else (pdef.name or str(number)), definition=pdef)
     for stmt in pdef.statements:
-        if isinstance(stmt, ast.Vary):
+        if isinstance(stmt, (ast.Vary, ast.Require)):
             _bind_vary(problem, stmt, draw)
-        elif isinstance(stmt, ast.Require):
-            problem.requires.append(stmt)
         elif isinstance(stmt, ast.TextStmt):
             if stmt.label is None:
                 text = (text + "\n\n" + stmt.text).strip()
@@ -425,7 +410,7 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | No
             raise SpecError(f"unexpected statement {type(stmt).__name__}", stmt.pos)
     problem.text = text
     _check_marks(problem, pdef)
-    _finish_varies(problem, [s for s in pdef.statements if isinstance(s, ast.TextStmt)], draw is not None)
+    finish(problem, [s for s in pdef.statements if isinstance(s, ast.TextStmt)], draw is not None)
     return problem
 
 

@@ -27,13 +27,18 @@ import sympy as sp
 from .. import ast
 from ..errors import LimitError, SpecError
 from ..randomness import MAX_SPAN, Stream
-from .expressions import check_entries, scalarize
 
 if TYPE_CHECKING:
     from .problem import Problem
 
 Draw = Callable[[str], Stream]
 MAX_DENOMINATOR = 1000
+MAX_DRAWN_ENTRIES = 10_000     # entries of one drawn vector or matrix
+
+
+def scalarize(v: Any) -> Any:
+    """A 1×1 explicit matrix as its entry (as the evaluator's scalarize does)."""
+    return v[0, 0] if isinstance(v, sp.MatrixBase) and v.shape == (1, 1) else v
 
 
 class RequireFailed(SpecError):
@@ -120,7 +125,11 @@ class _Random:
             raise SpecError(f"`{call.name}` takes {want} arguments, as in `{sig}`, and `denominator = q`",
                             bad[0].pos if bad else call.pos)
         sizes = [_whole(problem, a, "a size") for a in call.args[:want - 2]]
-        self.rows, self.cols = check_entries(sp.Integer(sizes[0]), sp.Integer(sizes[-1] if want == 4 else 1), call)
+        self.rows, self.cols = sizes[0], sizes[-1] if want == 4 else 1
+        if min(self.rows, self.cols) < 1:
+            raise SpecError("a size must be a positive whole number", call.pos)
+        if self.rows * self.cols > MAX_DRAWN_ENTRIES:
+            raise LimitError(f"a drawn tensor holds at most {MAX_DRAWN_ENTRIES:,} entries", call.pos)
         self.lo = _rational(problem, call.args[-2], "a bound")
         self.hi = _rational(problem, call.args[-1], "a bound")
         q_e = call.kwarg("denominator")
@@ -178,6 +187,18 @@ def vary_value(problem: "Problem", stmt: ast.Vary, draw: Draw | None) -> Any:
     return value
 
 
+def vary_statement(problem: "Problem", stmt: "ast.Vary | ast.Require", draw: Draw | None) -> Any:
+    """A `vary`'s (symbol, value), the value recorded in `problem.varies`; None for a
+    `require` (recorded in `problem.requires`, decided by `finish`)."""
+    if isinstance(stmt, ast.Require):
+        problem.requires.append(stmt)
+        return None
+    value = problem.varies[stmt.name] = vary_value(problem, stmt, draw)
+    if isinstance(value, sp.MatrixBase):
+        return sp.MatrixSymbol(stmt.name, value.rows, value.cols), value
+    return sp.Symbol(stmt.name, real=True), value
+
+
 def check_requires(problem: "Problem", requires: list[ast.Require], drawn: bool) -> None:
     """Each `require` decided with the problem's values: a RequireFailed for the first that
     is false (for the defaults, `drawn` False, the message says the defaults fail it)."""
@@ -191,6 +212,18 @@ def check_requires(problem: "Problem", requires: list[ast.Require], drawn: bool)
             raise RequireFailed(f"{what} this `require`; change a `default` or the condition", stmt)
         raise SpecError(f"a `require` needs a condition the problem's values decide (true or false), "
                         f"not {v}", stmt.cond.pos)
+
+
+def finish(problem: "Problem", texts: list[ast.TextStmt], drawn: bool) -> None:
+    """After building: the `require`s decided, and the values written into the texts'
+    `{{name}}` slots (the problem's text and its parts' texts)."""
+    check_requires(problem, problem.requires, drawn)
+    if any("{{" in t.text for t in texts):
+        unlabelled = [t for t in texts if t.label is None]
+        problem.text = "\n\n".join(interpolate(t.text, problem, t.pos) for t in unlabelled).strip()
+        labelled = iter(t for t in texts if t.label is not None)
+        problem.parts = [(lab, interpolate(text, problem, next(labelled).pos), marks)
+                         for lab, text, marks in problem.parts]
 
 
 _SLOT = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
