@@ -8,8 +8,10 @@ from . import ast
 from .errors import Pos, SpecSyntaxError
 
 
-def vary_in(pos: Pos, name, lo: ast.Expr, hi: ast.Expr | None, default: ast.Expr | None) -> ast.Vary:
-    """`vary NAME in LO..HI` (a range) or `vary NAME in [v1, v2, ...]` (a list)."""
+def vary_in(pos: Pos, name, lo: ast.Expr, hi: ast.Expr | None, *rest) -> ast.Vary:
+    """`vary NAME in LO..HI` (a range) or `vary NAME in [v1, v2, ...]` (a list); `rest`
+    ends with the default (None when none is written)."""
+    default = rest[-1]
     if hi is not None:
         return ast.Vary(pos, str(name), "range", (lo, hi), default)
     if not isinstance(lo, ast.ListLit) or not lo.items:
@@ -17,8 +19,10 @@ def vary_in(pos: Pos, name, lo: ast.Expr, hi: ast.Expr | None, default: ast.Expr
     return ast.Vary(pos, str(name), "list", lo.items, default)
 
 
-def vary_call(pos: Pos, name, call: ast.Expr, default: ast.Expr | None) -> ast.Vary:
-    """`vary NAME = random_vector(n, lo, hi)` or `random_matrix(n, m, lo, hi)`."""
+def vary_call(pos: Pos, name, call: ast.Expr, *rest) -> ast.Vary:
+    """`vary NAME = random_vector(n, lo, hi)` or `random_matrix(n, m, lo, hi)`; `rest`
+    ends with the default."""
+    default = rest[-1]
     if not isinstance(call, ast.Call) or call.name not in ("random_vector", "random_matrix"):
         raise SpecSyntaxError("`vary NAME =` takes `random_vector(n, lo, hi)` or `random_matrix(n, m, lo, hi)`"
                               " (or write `vary NAME in ...`)", call.pos)
