@@ -38,7 +38,7 @@ def test_every_example_is_explained_by_its_own_message():
         assert specs, f"message without examples: {message}"
         for spec in specs:
             with pytest.raises(UnexpectedInput) as info:
-                parser.parse(spec)
+                parser.parse(spec, start="start")
             got = explain(info.value, Source("t.spec", spec)).message
             head = message.split("{")[0]
             assert head in got, (spec, message, got)
