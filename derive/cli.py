@@ -6,6 +6,11 @@
     derive check FILE|- [--include-path DIR]... [--time-limit S] [--max-memory MB]
                              parse and build the spec, derive nothing (0: readable, 2: not)
     derive goals             the goals, builtins, layers and derivations a spec can use
+    derive solve FILE --seed S   the variant S of a spec with `vary` (derive.variants)
+    derive variants FILE -n N -o DIR [--format md,json] [--view solutions,key] [--seed S]
+                             N distinct, fully checked variants and manifest.json
+    derive export FILE --to moodle|qti|prairielearn -o OUT [--seed S] [-n N] [--math mathml|tex]
+                             questions, keys and tolerances for a platform (derive.export)
     derive grade SPEC RESPONSES [--format json|csv] [--output FILE] [--no-ecf] [--jobs N]
                              grade students' answers (JSON or CSV) against the derived key
 
