@@ -207,6 +207,7 @@ class Choices(Stmt):
 class Find(Stmt):
     goals: tuple[Expr, ...] = ()
     label: Label | None = None
+    readings: tuple[tuple[str, tuple[Stmt, ...]], ...] = ()    # `accept reading "..." { ... }`
 
 
 @dataclass(frozen=True)

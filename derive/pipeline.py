@@ -38,6 +38,10 @@ def derive(problem: Problem, *, limits: Limits | None = None) -> ProblemSolution
     load_for("evaluate")
     with running(limits):
         results = tuple(derive_goal(problem, g) for g in problem.goals)
+        if any(g.readings for g in problem.goals) and problem.definition is not None:
+            from .readings import derive_readings
+            results = tuple(replace(r, readings=derive_readings(problem, k)) if g.readings else r
+                            for k, (r, g) in enumerate(zip(results, problem.goals)))
     parts = tuple(Part(label, text, marks) for label, text, marks in problem.parts)
     return ProblemSolution(problem.title, problem.section, problem.points, problem.text,
                            with_ids(results, problem.ref or str(problem.number),

@@ -134,6 +134,7 @@ class Result:
     title: "Sentence | None" = None     # what the goal asks for, as maths ("∂L/∂w")
     id: str | None = None               # the stable id graders use: "4(d)", "II.1(b)", "mlp(d)", "4(a)#2"
     origin: Any = field(default=None, compare=False, repr=False)   # (problem definition, number, ref, goal index)
+    readings: tuple[tuple[str, Any, Any], ...] = ()   # (reading, Answer or None, error): derive.readings
 
     @property
     def ok(self) -> bool:

@@ -199,7 +199,12 @@ class _ToAst(Transformer):
 
     def find_stmt(self, meta, ch):
         label, *goals = ch
-        return ast.Find(self.p(meta), tuple(goals), label)
+        readings = tuple(g[1:] for g in goals if isinstance(g, tuple) and g[:1] == ("reading",))
+        goals = [g for g in goals if not (isinstance(g, tuple) and g[:1] == ("reading",))]
+        return ast.Find(self.p(meta), tuple(goals), label, readings)
+
+    def reading(self, meta, ch):
+        return ("reading", ch[0], tuple(ch[1:]))
 
     def answer_stmt(self, meta, ch):
         return ast.AnswerStmt(self.p(meta), ch[1], ch[0])

@@ -127,7 +127,7 @@ def test_paper_has_no_answers_json(exam, views):
             if len(s) > 8:
                 assert json.dumps(s, ensure_ascii=False)[1:-1] not in paper
     doc = json.loads(paper)
-    assert all(list(r) == ["label", "marks"] for p in doc["problems"] for r in p["results"])
+    assert all(list(r) == ["id", "label", "marks"] for p in doc["problems"] for r in p["results"])
     key = json.loads(views["json", "key"])
     sol = json.loads(views["json", "solutions"])
     for pk, ps in zip(key["problems"], sol["problems"]):

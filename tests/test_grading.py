@@ -117,7 +117,7 @@ def test_vectors_entry_by_entry(sol):
     assert [e.correct for e in g.entries] == [True, True, False] and g.entries[2].index == (3,)
     assert _g(sol, "kinds(c)", "[2, 4, 7]", per_entry=False).status == "incorrect"
     bad = _g(sol, "kinds(c)", "[2, 4]")
-    assert bad.status == "invalid" and "shape" in bad.error[0][1]
+    assert bad.status == "invalid" and "shape" in dict(bad.error)["message"]
 
 
 def test_matrices_entry_by_entry(sol):
@@ -202,6 +202,22 @@ def test_grade_json_is_stable(sol):
 
 def test_format_errors_carry_a_column(sol):
     g = _g(sol, "kinds(a)", "3 + q")
-    assert g.status == "invalid" and dict(g.error) == {"message": "unknown name `q`", "column": 5}
+    assert g.status == "invalid" and dict(g.error) == {"kind": "format_error", "message": "unknown name `q`", "column": 5}
     assert g.note == "kinds(a)-invalid-name" and "column 5" in g.feedback
     assert isinstance(FormatError("m", 2), Exception)
+
+
+def test_accepted_alternatives_are_named_in_the_feedback(sol):
+    from derive.grading import Alternative
+    r = sol.result("kinds(d)")                   # M @ M; under "M is stored transposed": M.T @ M.T
+    alt = Alternative("M is given transposed", sp.ImmutableMatrix([[7, 15], [10, 22]]))
+    acc = accept(r, alternatives=(alt,))
+    g = grade(r, "[[7, 15], [10, 22]]", accept=acc)
+    assert g.status == "correct" and g.note == "kinds(d)-correct-reading" and "transposed" in g.feedback
+    assert grade(r, "[[7, 10], [15, 22]]", accept=acc).note == "kinds(d)-correct"
+    assert grade(r, "[[0, 0], [0, 0]]", accept=acc).status == "incorrect"
+
+
+def test_running_out_of_time_is_undecided_not_invalid(sol):
+    g = grade(sol.result("kinds(e)"), "x^2 + 2*x + 1", time_limit=1e-9)
+    assert g.status == "undecided" and g.note == "kinds(e)-undecided"

@@ -84,3 +84,22 @@ def test_an_unreadable_responses_file_is_exit_2_with_its_position(spec, tmp_path
     assert code == 2 and "header `student" in err
     code, _, err = run([str(spec), str(tmp_path / "missing.json")])
     assert code == 2 and "cannot read the responses" in err
+
+
+def test_a_sheet_that_breaks_the_grader_does_not_stop_the_batch(spec, tmp_path, monkeypatch):
+    from derive.grading import sheet
+    real = sheet.grade_solution
+
+    def flaky(solution, answers, **kw):
+        if answers.get("1(b)") == "boom":
+            raise RuntimeError("a grader bug")
+        return real(solution, answers, **kw)
+    monkeypatch.setattr(sheet, "grade_solution", flaky)
+    responses = tmp_path / "r.jsonl"
+    responses.write_text('{"student": "ada", "answers": {"1(b)": "boom"}}\n'
+                         '{"student": "bob", "answers": {"1(b)": "24"}}\n')
+    code, out, err = run([str(spec), str(responses)])
+    doc = json.loads(out)
+    assert code == 1 and "student 'ada' could not be graded: RuntimeError: a grader bug" in err
+    assert doc["students"][0] == {"student": "ada", "error": "RuntimeError: a grader bug"}
+    assert doc["students"][1]["points"] == 4

@@ -60,7 +60,7 @@ def test_hostile_answers_are_invalid(sol, no_eval, text):
     for rid in ("1(a)", "1(b)"):
         g = grade(sol.result(rid), text)
         assert g.status == "invalid", (rid, text[:40], g)
-        assert g.error and g.error[0][1] and len(g.feedback) < 400
+        assert dict(g.error)["kind"] == "format_error" and dict(g.error)["message"] and len(g.feedback) < 400
         assert len(g.response) <= 200
 
 

@@ -22,7 +22,7 @@ def slow() -> Lark:
 
 
 def _ast(lark: Lark, text: str):
-    return syntax._ToAst(Source("t.spec", text)).transform(lark.parse(text))
+    return syntax._ToAst(Source("t.spec", text)).transform(lark.parse(text, start="start"))
 
 
 def _num(rnd: random.Random) -> str:
@@ -62,7 +62,7 @@ def test_same_ast_and_positions_as_list_lit(slow):
 
 def test_the_fast_path_is_taken_for_plain_tensors():
     text = 'problem "p" {\n  let W = [[1, -2.5], [3e2, .5,]]\n  find W\n}\n'
-    tree = syntax.parser().parse(text)
+    tree = syntax.parser().parse(text, start="start")
     assert any(t.data == "num_tensor" for t in tree.iter_subtrees())
 
 

@@ -96,7 +96,9 @@ def accept(result: Any, *, rtol: float | None = None, atol: float | None = None,
     response to an irrational key must be the key rounded to the digits written, at
     least DECIMAL_DIGITS significant ones); expressions by derive's own checker (symbolic,
     then random points or random matrices); `rtol`/`atol` or `sigfigs` make numeric
-    comparisons tolerant.  A result without an answer (an error) raises ValueError."""
+    comparisons tolerant.  The result's readings (`accept reading "..." { ... }` in the
+    spec) are accepted alternatives too, after those given.  A result without an answer
+    (an error) raises ValueError."""
     _check_tolerances(rtol, atol, sigfigs)
     if result.answer is None:
         raise ValueError(f"result {result.id} has no answer to accept ({result.error.message if result.error else ''})")
@@ -104,6 +106,9 @@ def accept(result: Any, *, rtol: float | None = None, atol: float | None = None,
     answer_kind = dict(a.extra).get("kind", "expression")
     kind, value = _kind_and_value(answer_kind, a)
     shape = tuple(value.shape) if isinstance(value, sp.MatrixBase) else None
+    alternatives = tuple(alternatives) + tuple(
+        Alternative(name, _kind_and_value(dict(alt.extra).get("kind", "expression"), alt)[1], alt.text)
+        for name, alt, _ in getattr(result, "readings", ()) if alt is not None)
     letters = frozenset(value) if kind == "choice" else None
     acc = Acceptance(result.id, kind, value, a.text, a.latex, rtol, atol, sigfigs, shape,
                      tuple(options) if options is not None else None,
@@ -174,7 +179,7 @@ def describe(acc: Acceptance) -> str:
     elif acc.tolerant:
         how = f"within rtol={acc.rtol or 0:g}, atol={acc.atol or 0:g}"
     else:
-        how = "exact"
+        how = "exact, or a decimal rounded correctly" if acc.kind in ("number", "vector", "matrix") else "exact"
     if acc.kind in ("vector", "matrix"):
         how += ", entry by entry"
     return how

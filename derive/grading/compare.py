@@ -10,8 +10,10 @@ random matrices).  Vectors and matrices: entry by entry.
 """
 from __future__ import annotations
 
+import functools
 import math
-from dataclasses import dataclass
+from fractions import Fraction
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
@@ -41,27 +43,59 @@ class Verdict:
     tag: str
     entries: tuple[Entry, ...] = ()
     given: Any = None
+    reading: str | None = None      # the accepted alternative it matched, by its reading
 
 
 def names_for(acc: Acceptance, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The names a response to `acc` may use: the key's own symbols (the very sympy
     objects, assumptions included) and `extra`."""
-    out: dict[str, Any] = {}
-    if isinstance(acc.value, sp.Basic):
-        for s in acc.value.free_symbols:
-            if hasattr(s, "name"):
-                out[s.name] = s
-        for m in acc.value.atoms(sp.MatrixSymbol):
-            out[m.name] = m
-    for alt in acc.alternatives:
-        if isinstance(alt.value, sp.Basic):
-            out.update({s.name: s for s in alt.value.free_symbols if hasattr(s, "name")})
+    out = dict(_key_names(acc.value, acc.alternatives))
     out.update(extra or {})
     return out
 
 
+@functools.lru_cache(maxsize=1024)
+def _key_names(value: Any, alternatives: tuple) -> tuple[tuple[str, Any], ...]:
+    out: dict[str, Any] = {}
+    for v in (value, *(a.value for a in alternatives)):
+        if isinstance(v, sp.Basic):
+            out.update((s.name, s) for s in v.free_symbols if hasattr(s, "name"))
+            out.update((m.name, m) for m in v.atoms(sp.MatrixSymbol))
+    return tuple(sorted(out.items(), key=lambda kv: kv[0]))
+
+
+def _text(x: Any) -> str:
+    """An entry as short text (`-5`, `3/4`; sympy's printer for anything else)."""
+    if isinstance(x, sp.Rational):
+        return str(int(x.p)) if x.q == 1 else f"{int(x.p)}/{int(x.q)}"
+    return str(x)
+
+
 def compare(acc: Acceptance, text: str, names: dict[str, Any] | None = None) -> Verdict:
-    """The verdict on `text` as an answer to `acc` (FormatError: not an answer of its kind)."""
+    """The verdict on `text` as an answer to `acc` (FormatError: not an answer of its
+    kind): against the key, then, unless that is right, against each accepted
+    alternative (the best wins; its reading is named, its tag ends in `-reading`)."""
+    try:
+        verdict, failure = _against(acc, text, names), None
+    except FormatError as exc:
+        if not acc.alternatives:
+            raise
+        verdict, failure = Verdict(0.0, "wrong"), exc
+    for alt in acc.alternatives if (verdict.score or 0) < 1 else ():
+        shape = tuple(alt.value.shape) if isinstance(alt.value, sp.MatrixBase) else acc.shape
+        try:
+            v = _against(replace(acc, value=alt.value, alternatives=(), shape=shape), text, names)
+        except FormatError:
+            continue
+        if (v.score or 0) > (verdict.score or 0):
+            verdict, failure = replace(v, tag=v.tag + "-reading", reading=alt.reading), None
+    if failure is not None:
+        raise failure
+    return verdict
+
+
+def _against(acc: Acceptance, text: str, names: dict[str, Any] | None) -> Verdict:
+    """The verdict on `text` against `acc.value` alone."""
     if acc.kind == "choice":
         return _choice(acc, text)
     if acc.kind == "boolean":
@@ -124,22 +158,47 @@ def _finite_decimal(x: sp.Expr) -> bool:
     return q == 1
 
 
+@functools.lru_cache(maxsize=4096)
+def _approx(key: sp.Expr) -> tuple[sp.Float, int]:
+    """`key` to 40 digits and floor(log10 |key|) (0 for 0), once per key."""
+    k = sp.N(key, 40)
+    return k, (0 if k == 0 else math.floor(sp.log(abs(k), 10).evalf(40)))
+
+
 def _sigfig_ok(key: sp.Expr, given: sp.Expr, digits: int) -> bool:
     """PrairieLearn's sigfig rule: |given - key| <= 0.51 * 10^-n, n = digits - 1 - floor(log10 |key|)."""
-    k = sp.N(key, 40)
-    n = digits - 1 if k == 0 else digits - 1 - math.floor(sp.log(abs(k), 10).evalf(40))
+    k, mag = _approx(key)
+    n = digits - 1 - (0 if k == 0 else mag)
     return bool(abs(sp.N(given, 40) - k) <= sp.Rational(51, 100) * sp.Integer(10) ** (-n))
+
+
+def _rational_rule(acc: Acceptance, key: sp.Rational, given: sp.Rational, decimals: tuple[int, ...]) -> bool:
+    """`same_number` for two rationals, in exact arithmetic."""
+    if acc.sigfigs is not None:
+        return _sigfig_ok(key, given, acc.sigfigs)
+    if acc.rtol is not None or acc.atol is not None:
+        off = abs(Fraction(int(given.p), int(given.q)) - Fraction(int(key.p), int(key.q)))
+        return off <= Fraction(acc.atol or 0) + Fraction(acc.rtol or 0) * abs(Fraction(int(key.p), int(key.q)))
+    if key == given or not decimals or _finite_decimal(key):
+        return key == given
+    digits = min(decimals)
+    return digits >= DECIMAL_DIGITS and _sigfig_ok(key, given, digits)
 
 
 def same_number(acc: Acceptance, key: Any, given: Any, decimals: tuple[int, ...]) -> bool | None:
     """Whether scalar `given` counts as `key` under `acc`'s rule (None: cannot tell)."""
     from ..verify import _same_number
+    if isinstance(given, sp.Rational) and isinstance(key, sp.Rational):
+        return _rational_rule(acc, key, given, decimals)
     if not isinstance(given, sp.Expr) or isinstance(given, MatrixExpr):
         return False
     if given.free_symbols or getattr(key, "free_symbols", None):
         return _expression_equal(key, given)
     if not given.is_finite or given.has(sp.zoo, sp.nan):
         return False
+    if given.is_Rational and key.is_rational is False and acc.sigfigs is None and not acc.tolerant:
+        return bool(decimals) and not _finite_decimal(key) and min(decimals) >= DECIMAL_DIGITS \
+            and _sigfig_ok(key, given, min(decimals))    # (a rational is never an irrational key)
     if acc.sigfigs is not None:
         return _sigfig_ok(key, given, acc.sigfigs)
     if acc.rtol is not None or acc.atol is not None:
@@ -153,9 +212,36 @@ def same_number(acc: Acceptance, key: Any, given: Any, decimals: tuple[int, ...]
 
 
 def _expression_equal(key: Any, given: Any) -> bool | None:
+    """derive's checker: exact values at random points first (derive.fasteval; a point
+    where they differ settles it, agreement at every point of verify.TRIALS is its
+    "random points" verdict), else derive.verify.equal (symbolic, then sympy at points)."""
     from ..verify import equal
+    quick = _at_random_points(key, given)
+    if quick is not None:
+        return quick
     ok, _ = equal(key, given)
     return ok
+
+
+def _at_random_points(key: Any, given: Any) -> bool | None:
+    import random
+
+    from .. import fasteval, verify
+    if not (isinstance(key, sp.Basic) and isinstance(given, sp.Basic)):
+        return None
+    rnd = random.Random(0)
+    symbols = verify._symbols_of([key, given])
+    for _ in range(verify.TRIALS):
+        point = verify._random_point([key, given], rnd, symbols)
+        env = verify._env_of(point)
+        if env is None:
+            return None
+        a, b = verify._fast_value(key, env, point), verify._fast_value(given, env, point)
+        if a is None or b is None:
+            return None
+        if not fasteval.same(a, b):
+            return False
+    return True
 
 
 def _expression(acc: Acceptance, item: Any) -> Verdict:
@@ -191,7 +277,7 @@ def _tensor(acc: Acceptance, item: Any, value: Value) -> Verdict:
             ok = same_number(acc, key[i, j], item[i, j], value.decimals)
             right += bool(ok)
             index = (i + 1,) if vector else (i + 1, j + 1)
-            entries.append(Entry(index, ok, str(key[i, j]), str(item[i, j])))
+            entries.append(Entry(index, ok, _text(key[i, j]), _text(item[i, j])))
     if any(e.correct is None for e in entries):
         return Verdict(None, "undecided", tuple(entries), item)
     n = len(entries)

@@ -15,6 +15,8 @@ as for specs (derive.syntax), exponents by MAX_EXPONENT and numbers by MAX_DIGIT
 """
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -23,7 +25,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
-from ..errors import DeriveError, Source
+from ..errors import DeriveError, Pos, Source
 
 MAX_CHARS = 10_000          # an answer longer than this is refused unread
 MAX_EXPONENT = 1_000        # |n| in x^n with a numeric n
@@ -66,12 +68,51 @@ def parse(text: str) -> tuple[ast.Expr, ...]:
         raise FormatError("the answer is empty")
     from ..syntax import parse_response
     try:
+        quick = _literal(text)
+        if quick is not None:
+            return quick
         return parse_response(Source("<answer>", text))
     except DeriveError as exc:
+        from ..limits import expired
+        if expired():                     # the grading time ran out: undecided, not invalid
+            raise
         column = exc.pos.column if exc.pos is not None else 1
         raise FormatError(exc.message.split(";")[0], column) from None
     except RecursionError:
         raise FormatError("the answer is nested too deeply") from None
+
+
+@functools.lru_cache(maxsize=1)
+def _literal_res() -> tuple[re.Pattern, re.Pattern]:
+    """The grammar's own NUMBER and NUMTENSOR terminals, as regexes (signed numbers)."""
+    from ..syntax import _numtensor_re, parser
+    number = parser().get_terminal("NUMBER").pattern.to_regexp()
+    return re.compile(r"([-+]?)(" + number + r")(?:[ \t]*/[ \t]*(" + number + "))?"), _numtensor_re()
+
+
+def _literal(text: str) -> tuple[ast.Expr, ...] | None:
+    """A plain (signed) number or numeric vector / matrix, the common answers, as the AST
+    the parser would give, read by the grammar's own terminals without the LALR parser
+    (None: anything else, for the parser)."""
+    from lark import Token
+
+    from ..literals import num_tensor, number
+    body = text.strip()
+    number_re, tensor_re = _literal_res()
+    source = Source("<answer>", body)
+    m = number_re.fullmatch(body)
+    if m:
+        pos = Pos(source, 1, 1, 1, len(body) + 1, 0, len(body))
+        num: ast.Expr = ast.Num(pos, number(m.group(2), pos), m.group(2))
+        num = ast.UnaryOp(pos, m.group(1), num) if m.group(1) else num
+        if m.group(3):                          # `-3/4`: (-3) / 4, as the grammar reads it
+            col = m.start(3) + 1
+            num = ast.BinOp(pos, "/", num, ast.Num(Pos(source, 1, col, 1, len(body) + 1, col - 1, len(body)),
+                                                   number(m.group(3), pos), m.group(3)))
+        return (num,)
+    if body.startswith("[") and tensor_re.fullmatch(body):
+        return (num_tensor(source, Token("NUMTENSOR", body, 0, 1, 1)),)
+    return None
 
 
 def read(text: str, names: dict[str, Any] | None = None) -> Value:
@@ -190,19 +231,26 @@ class _Converter:
             raise FormatError("an empty list is not an answer", _col(node))
         if len(node.items) > MAX_ENTRIES:
             raise FormatError(f"more than {MAX_ENTRIES:,} entries", _col(node))
-        items = [self.conv(i) for i in node.items]
-        if all(isinstance(i, sp.MatrixBase) and i.shape[1] == 1 for i in items) and \
-                all(isinstance(n, ast.ListLit) for n in node.items):
-            widths = {i.shape[0] for i in items}
-            if len(widths) != 1:
+        if all(isinstance(n, ast.ListLit) for n in node.items):
+            rows = [self._entries(n) for n in node.items]
+            if len({len(r) for r in rows}) != 1:
                 raise FormatError("the rows of this matrix have different lengths", _col(node))
-            if widths.pop() * len(items) > MAX_ENTRIES:
+            if len(rows[0]) * len(rows) > MAX_ENTRIES:
                 raise FormatError(f"more than {MAX_ENTRIES:,} entries", _col(node))
-            return sp.ImmutableMatrix([list(i) for i in items])
+            return sp.ImmutableMatrix(rows)
+        return sp.ImmutableMatrix(len(node.items), 1, self._entries(node))
+
+    def _entries(self, node: ast.ListLit) -> list:
+        """The scalar entries of one bracketed row."""
+        if not node.items:
+            raise FormatError("an empty list is not an answer", _col(node))
+        if len(node.items) > MAX_ENTRIES:
+            raise FormatError(f"more than {MAX_ENTRIES:,} entries", _col(node))
+        items = [self.conv(i) for i in node.items]
         for i, n in zip(items, node.items):
             if isinstance(i, (sp.MatrixBase, MatrixExpr)) or not isinstance(i, sp.Expr):
                 raise FormatError("an entry of a vector must be a number or scalar expression", _col(n))
-        return sp.ImmutableMatrix(len(items), 1, items)
+        return items
 
 
 def _is_tensor(x: Any) -> bool:

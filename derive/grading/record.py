@@ -41,7 +41,7 @@ class Grade:
     verdict per entry of a vector or matrix; `ecf`: set when the credit comes from the
     student's own earlier answers; `feedback`: Markdown with `$...$`; `note`: a stable
     tag for item analysis (`"II.1(b)-wrong-sign"`); `error`: why an answer is invalid
-    (message and 1-based column); `response`: the text graded (at most 200 characters)."""
+    (kind "format_error", message and 1-based column); `response`: the text graded (at most 200 characters)."""
     id: str | None
     goal: str | None
     marks: Fraction | None
@@ -93,6 +93,8 @@ def judge(acc: Acceptance, response: str, time_limit: float,
     if acc.kind == "manual":
         return Verdict(None, "manual"), None
     try:
+        if acc.kind not in ("expression", "vector", "matrix") or not acc.symbols:   # (bounded by reading's limits)
+            return compare(acc, response, names), None
         with limits.running(limits.Limits(time=time_limit)):
             with limits.interruptible():
                 return compare(acc, response, names), None
@@ -114,7 +116,8 @@ def make_grade(acc: Acceptance, result: Any, response: str, verdict: Verdict | N
         tag = _error_tag(error.message)
         return Grade(rid, result.goal, marks, "invalid", 0.0, 0.0 if marks is not None else None, acc.check,
                      feedback=f"This answer cannot be read: {error.message} (column {error.column}).",
-                     note=f"{rid}-invalid-{tag}", error=(("message", error.message), ("column", error.column)),
+                     note=f"{rid}-invalid-{tag}",
+                     error=(("kind", "format_error"), ("message", error.message), ("column", error.column)),
                      response=shown)
     if verdict.score is None:
         why = ("It is marked by hand." if verdict.tag == "manual" else
@@ -146,7 +149,7 @@ _PLAIN = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 
 def feedback(acc: Acceptance, verdict: Verdict, ecf: Ecf | None, response: str | None = None) -> str:
     """Markdown feedback on a decided verdict."""
-    given, key = _latex(verdict.given), _latex(acc.value)
+    given, key = _latex(verdict.given), acc.latex or _latex(acc.value)
     if response is not None and _PLAIN.fullmatch(response.strip()):
         given = response.strip()                   # a decimal as written, not as a fraction
     if ecf is not None:
@@ -154,6 +157,8 @@ def feedback(acc: Acceptance, verdict: Verdict, ecf: Ecf | None, response: str |
         return (f"Consistent with your earlier answer{'s' if len(ecf.given) > 1 else ''} ({used}): with "
                 f"{'them' if len(ecf.given) > 1 else 'it'} the answer is ${ecf.expected}$ "
                 f"(error carried forward; the answer itself is ${key}$).")
+    if verdict.reading is not None and verdict.tag.startswith("correct"):
+        return f"Correct under the reading “{verdict.reading}”: ${given}$ (the key's reading gives ${key}$)."
     if verdict.tag.startswith("correct"):
         return f"Correct: ${given}$."
     if verdict.tag == "wrong-sign":

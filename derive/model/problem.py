@@ -64,6 +64,7 @@ class Goal:
     expr: ast.Expr | None
     prose: str | None
     pos: Pos
+    readings: tuple = ()         # (name, statements): accepted alternative readings (derive.readings)
 
 
 @dataclass
@@ -401,7 +402,8 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | No
         elif isinstance(stmt, ast.Find):
             lab = stmt.label
             for g in stmt.goals:
-                problem.goals.append(Goal(lab.text if lab else None, lab.marks if lab else None, g, None, g.pos))
+                problem.goals.append(Goal(lab.text if lab else None, lab.marks if lab else None, g, None, g.pos,
+                                          stmt.readings))
         elif isinstance(stmt, ast.AnswerStmt):
             lab = stmt.label
             problem.goals.append(Goal(lab.text if lab else None, lab.marks if lab else None, None, stmt.text,

@@ -77,7 +77,17 @@ def _result_json(r: Result) -> dict:
             ans[k] = _clean(v)
     out["answer"] = ans
     out["steps"] = [_step_json(s) for s in r.steps]
+    if r.readings:
+        out["readings"] = [_reading_json(name, a, error) for name, a, error in r.readings]
     return out
+
+
+def _reading_json(name: str, a: Any, error: str | None) -> dict:
+    """An accepted alternative reading: its name and the answer under it (or its error)."""
+    if a is None:
+        return {"reading": name, "error": error}
+    kind = dict(a.extra).get("kind", "expression")
+    return {"reading": name, "answer": {"text": a.text, "latex": a.latex, "value": _clean(a.value), "kind": kind}}
 
 
 def to_json(solution: Solution, view: str = "solutions") -> dict:
