@@ -8,6 +8,12 @@ from . import ast
 from .errors import Pos, SpecSyntaxError
 
 
+def vary(pos: Pos, children: list) -> ast.Vary:
+    """A `vary` statement from its children: NAME, the domain, (`..` end,) DEFAULT, default
+    (lark's placeholders keep the count fixed: five for `in`, four for `=`)."""
+    return vary_in(pos, *children) if len(children) == 5 else vary_call(pos, *children)
+
+
 def vary_in(pos: Pos, name, lo: ast.Expr, hi: ast.Expr | None, *rest) -> ast.Vary:
     """`vary NAME in LO..HI` (a range) or `vary NAME in [v1, v2, ...]` (a list); `rest`
     ends with the default (None when none is written)."""

@@ -322,13 +322,6 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     return Binding(stmt.name, kind, symbol, value, stmt.pos, stmt.value, definition, error)
 
 
-def _bind_vary(problem: Problem, stmt: "ast.Vary | ast.Require", draw: "Draw | None") -> None:
-    """A `vary` bound as a given value (`let`), drawn or its default; a `require` kept for later."""
-    drawn = vary_statement(problem, stmt, draw)      # (symbol, value), None for a require
-    if drawn is not None:
-        problem.define(Binding(stmt.name, "let", *drawn, word_pos(stmt.pos, stmt.name)))
-
-
 def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | None = None,
                   ref: str | None = None, draw: "Draw | None" = None) -> Problem:
     """One problem built; `draw` gives its `vary`s' values (derive.model.varying)."""
@@ -336,8 +329,9 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | No
     problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families,
                       ref=ref if ref is not None else (pdef.name or str(number)), definition=pdef)
     for stmt in pdef.statements:
-        if isinstance(stmt, (ast.Vary, ast.Require)):
-            _bind_vary(problem, stmt, draw)
+        if isinstance(stmt, (ast.Vary, ast.Require)):      # a `vary` is a given value; see model.varying
+            for symbol, value in vary_statement(problem, stmt, draw):
+                problem.define(Binding(stmt.name, "let", symbol, value, word_pos(stmt.pos, stmt.name)))
         elif isinstance(stmt, ast.TextStmt):
             if stmt.label is None:
                 text = (text + "\n\n" + stmt.text).strip()

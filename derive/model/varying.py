@@ -187,16 +187,16 @@ def vary_value(problem: "Problem", stmt: ast.Vary, draw: Draw | None) -> Any:
     return value
 
 
-def vary_statement(problem: "Problem", stmt: "ast.Vary | ast.Require", draw: Draw | None) -> Any:
-    """A `vary`'s (symbol, value), the value recorded in `problem.varies`; None for a
+def vary_statement(problem: "Problem", stmt: "ast.Vary | ast.Require", draw: Draw | None) -> list:
+    """[(symbol, value)] of a `vary` (the value recorded in `problem.varies`); [] for a
     `require` (recorded in `problem.requires`, decided by `finish`)."""
     if isinstance(stmt, ast.Require):
         problem.requires.append(stmt)
-        return None
+        return []
     value = problem.varies[stmt.name] = vary_value(problem, stmt, draw)
     if isinstance(value, sp.MatrixBase):
-        return sp.MatrixSymbol(stmt.name, value.rows, value.cols), value
-    return sp.Symbol(stmt.name, real=True), value
+        return [(sp.MatrixSymbol(stmt.name, value.rows, value.cols), value)]
+    return [(sp.Symbol(stmt.name, real=True), value)]
 
 
 def check_requires(problem: "Problem", requires: list[ast.Require], drawn: bool) -> None:
