@@ -105,6 +105,11 @@ class SpecSyntaxError(DeriveError):
     """The text is not in the language (a lark parse error, put into words)."""
 
 
+def quoted(code: str) -> str:
+    """Spec code as an error message quotes it: in backticks."""
+    return f"`{code}`"
+
+
 class SpecError(DeriveError):
     """The text parses but means nothing: an unknown name, a shape mismatch, a bad argument."""
 

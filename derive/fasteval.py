@@ -124,7 +124,7 @@ def _handler(cls: type) -> Callable:
         if k in _HANDLERS:
             fn = _HANDLERS[k]
             break
-        if k.__name__ == "_DerivativeOf" and k.__module__.endswith("derivers.matpoly"):
+        if k.__name__ == "_DerivativeOf" and k.__module__.endswith("engines.matpoly.derivative"):
             fn = _HANDLERS["_DerivativeOf"]        # (GradientOf, JacobianOf: see fasteval_matrix)
             break
     _RESOLVED[cls] = fn

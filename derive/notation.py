@@ -9,6 +9,9 @@ LaTeX: it builds one of these objects and every printer prints it in its own for
   not a free symbol of the expression.
 * `Prob(event)`, `Prob(event, given)`: P(A), P(A | B).
 * `Partial(f, x)`: ∂f/∂x (f and x are sympy objects, typically symbols).
+* `SumOver(body, under)`, `ProdOver(body, under)`: Σ and ∏ with what is summed over
+  written under the sign (an index `l`, or a condition such as |α| = k), never evaluated.
+* `Norm(x)`: ‖x‖.
 """
 from __future__ import annotations
 
@@ -116,3 +119,80 @@ class Partial(sp.Function):
             row.appendChild(printer._print(arg))
             frac.appendChild(row)
         return frac
+
+
+def with_exp(tex: str, kw: dict, group: bool = False) -> str:
+    """`tex` raised to the power the LaTeX printer passes a function's printer as `exp`."""
+    if kw.get("exp") is None:
+        return tex
+    return (r"\left(%s\right)^{%s}" if group else "%s^{%s}") % (tex, kw["exp"])
+
+
+def _el(printer: Any, tag: str, *children: Any, text: str | None = None) -> Any:
+    el = printer.dom.createElement(tag)
+    if text is not None:
+        el.appendChild(printer.dom.createTextNode(text))
+    for c in children:
+        el.appendChild(c)
+    return el
+
+
+class _BigOp(sp.Function):
+    """`sign_{under} body`, shown as written; subclasses set the sign."""
+
+    nargs = 2
+    tex = ""
+    sign = ""
+
+    def _latex(self, printer: Any, **kw: Any) -> str:
+        body = printer._print(self.args[0])
+        if isinstance(self.args[0], (sp.Add, sp.MatAdd)):
+            body = r"\left(%s\right)" % body
+        return with_exp(r"%s_{%s} %s" % (self.tex, printer._print(self.args[1]), body), kw, group=True)
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        under = self.args[1]
+        op = printer._print(sp.Symbol(f"{self.sign}_{under}")) if isinstance(under, sp.Symbol) else \
+            prettyForm(*prettyForm(self.sign + "_").right(prettyForm(*printer._print(under).parens())))
+        return prettyForm(*printer._print(self.args[0]).left(prettyForm(*op.right(" "))))
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        op = _el(printer, "munder", _el(printer, "mo", text=self.sign), printer._print(self.args[1]))
+        return _el(printer, "mrow", op, printer._print(self.args[0]))
+
+    def _sympystr(self, printer: Any) -> str:
+        return "%s_{%s}(%s)" % (self.sign, printer._print(self.args[1]), printer._print(self.args[0]))
+
+
+class SumOver(_BigOp):
+    """Σ_under body: a sum written with what it runs over under the sign."""
+
+    tex = r"\sum"
+    sign = "∑"
+
+
+class ProdOver(_BigOp):
+    """∏_under body: a product written with what it runs over under the sign."""
+
+    tex = r"\prod"
+    sign = "∏"
+
+
+class Norm(sp.Function):
+    """‖x‖, the Euclidean norm as written."""
+
+    nargs = 1
+
+    def _latex(self, printer: Any, **kw: Any) -> str:
+        return with_exp(r"\left\| %s \right\|" % printer._print(self.args[0]), kw)
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        inner = printer._print(self.args[0])
+        return prettyForm(*prettyForm(*inner.left("‖")).right("‖"))
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return _el(printer, "mrow", _el(printer, "mo", text="‖"), printer._print(self.args[0]),
+                   _el(printer, "mo", text="‖"))
+
+    def _sympystr(self, printer: Any) -> str:
+        return "norm(%s)" % printer._print(self.args[0])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import cmath
 import functools
+import json
 from fractions import Fraction
 from typing import Any
 
@@ -367,8 +368,9 @@ def answer_text(x: Any) -> str:
         x = x[0, 0]
     if isinstance(x, sp.MatrixBase) and x.shape[1] == 1:
         return "Matrix(%s)" % _TEXT._print([[e] for e in x])
-    if isinstance(x, (list, tuple)):
-        return "[" + ", ".join(answer_text(e) for e in x) + "]"
+    if isinstance(x, (list, tuple)):      # (strings in a list, class labels, are quoted literals)
+        return "[" + ", ".join(json.dumps(str(e), ensure_ascii=False) if isinstance(e, str) else answer_text(e)
+                               for e in x) + "]"
     if isinstance(x, dict):
         return "{" + ", ".join(f"{k!r}: {answer_text(v)}" for k, v in x.items()) + "}"
     if isinstance(x, int):
@@ -411,7 +413,7 @@ def answer_value(x: Any) -> Any:
             return None
         return [r[0] for r in rows] if x.shape[1] == 1 else rows
     if isinstance(x, (list, tuple)):
-        vals = [answer_value(e) for e in x]
+        vals = [str(e) if isinstance(e, str) else answer_value(e) for e in x]
         return None if any(v is None for v in vals) else vals
     if isinstance(x, MatrixExpr):
         return None

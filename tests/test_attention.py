@@ -241,7 +241,7 @@ def test_seed_attention_gradient_is_the_expected_six_terms():
         vals = {m: sp.ImmutableMatrix(m.shape[0], m.shape[1], lambda i, j: int(RNG.integers(-4, 5)))
                 for m in mats.values()}
         assert sp.ImmutableMatrix(got.xreplace(vals).doit()) == sp.ImmutableMatrix(ref.xreplace(vals).doit())
-    steps = json.dumps([s.text for s0 in r.steps for s in s0.walk()])
+    steps = json.dumps([str(s.text) for s0 in r.steps for s in s0.walk()])
     assert "chain rule" in steps and "product rule" in steps and "Jacobian" in steps
     assert sum(1 for s in r.steps if s.rule == "product_rule") == 2
 
@@ -280,3 +280,130 @@ def test_softmax_attention_with_an_explicit_loss():
             minus[var][idx] -= 1e-6
             want[idx] = (loss(**plus) - loss(**minus)) / 2e-6
         assert np.allclose(got, want, rtol=1e-5, atol=1e-6), (var, got, want)
+
+
+# ---- any number of tokens, d_k ≠ d, d_v ≠ d_k -------------------------------------------------
+
+def np_attention_backward(X, WQ, WK, WV, G, scale=True):
+    """A hand-written backward pass of softmax attention for the loss Σ_i g_iᵀy_i:
+    dv_j = Σ_i a_ij g_i, da_ij = g_iᵀv_j, ds_i = a_i ⊙ (da_i − a_i·da_i), dq_i = Σ_j ds_ij k_j / c,
+    dk_j = Σ_i ds_ij q_i / c; returns d/dx_m for every token and d/dW_Q, d/dW_K, d/dW_V."""
+    n = len(X)
+    q, k, v = [WQ @ x for x in X], [WK @ x for x in X], [WV @ x for x in X]
+    c = np.sqrt(WK.shape[0]) if scale else 1.0
+    _, A, _ = np_attention(X, WQ, WK, WV, True, scale)
+    dA = np.array([[(G[i].T @ v[j]).item() for j in range(n)] for i in range(n)])
+    dS = A * (dA - (A * dA).sum(axis=1, keepdims=True))
+    dv = [sum(A[i, j] * G[i] for i in range(n)) for j in range(n)]
+    dq = [sum(dS[i, j] * k[j] for j in range(n)) / c for i in range(n)]
+    dk = [sum(dS[i, j] * q[i] for i in range(n)) / c for j in range(n)]
+    dx = [WQ.T @ dq[m] + WK.T @ dk[m] + WV.T @ dv[m] for m in range(n)]
+    dW = [sum(d[m] @ X[m].T for m in range(n)) for d in (dq, dk, dv)]
+    return dx, dW, A, dS
+
+
+def _central(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    out = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        out[idx] = (f(xp) - f(xm)) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("n", [1, 4, 5])
+@pytest.mark.parametrize("soft, scale", [(True, True), (True, False), (False, True)])
+def test_attention_any_number_of_tokens_and_sizes_matches_numpy(n, soft, scale):
+    rng = np.random.default_rng(10 * n + 2 * soft + scale)
+    X = [rng.integers(-2, 3, size=(3, 1)).astype(float) for _ in range(n)]
+    WQ, WK = (rng.integers(-1, 2, size=(2, 3)).astype(float) for _ in range(2))    # d_k = 2, d = 3
+    WV = rng.integers(-2, 3, size=(4, 3)).astype(float)                            # d_v = 4
+    lines = [f"let x{i + 1} = {_vec(x)}" for i, x in enumerate(X)]
+    lines += [f"let W_Q = {_mat(WQ)}", f"let W_K = {_mat(WK)}", f"let W_V = {_mat(WV)}"]
+    flags = f"softmax = {'true' if soft else 'false'}, scale = {'true' if scale else 'false'}"
+    xs = ", ".join(f"x{i + 1}" for i in range(n))
+    spec = 'problem "a" {\n' + "\n".join(lines) + f"\nY = attention([{xs}], W_Q, W_K, W_V, {flags})\nfind Y\n}}"
+    (r,) = derive.solve(spec).results
+    assert r.error is None, r.error
+    Y, _, _ = np_attention(X, WQ, WK, WV, soft, scale)
+    assert np.allclose(floats(r.answer.value).reshape(n, 4), np.hstack(Y).T)
+    chains = [s for s0 in r.steps for s in s0.walk() if len(s.chain) > 1]
+    assert chains and all(s.checked for s in chains)
+
+
+def test_the_handwritten_backward_pass_matches_central_differences():
+    rng = np.random.default_rng(11)
+    X = [rng.normal(size=(3, 1)) for _ in range(4)]
+    W = [rng.normal(size=(2, 3)) * 0.5, rng.normal(size=(2, 3)) * 0.5, rng.normal(size=(4, 3)) * 0.5]
+    G = [rng.normal(size=(4, 1)) for _ in range(4)]
+
+    def loss(X, WQ, WK, WV):
+        Y, _, _ = np_attention(X, WQ, WK, WV, True, True)
+        return sum((g.T @ y).item() for g, y in zip(G, Y))
+
+    dx, dW, _, _ = np_attention_backward(X, *W, G)
+    for m in range(4):
+        assert np.allclose(dx[m], _central(lambda x: loss(X[:m] + [x] + X[m + 1:], *W), X[m]), atol=1e-6)
+    for t in range(3):
+        assert np.allclose(dW[t], _central(lambda w: loss(X, *(W[:t] + [w] + W[t + 1:])), W[t]), atol=1e-6)
+
+
+GRAD_SHAPES = """problem "attention gradient, four tokens" {
+  dim d
+  dim e
+  dim m
+  vector x1, x2, x3, x4 : (d)
+  matrix W_Q, W_K : (e, d)
+  matrix W_V : (m, d)
+  vector g1, g2, g3, g4 : (m)
+  Y = attention([x1, x2, x3, x4], W_Q, W_K, W_V, scale = SCALE)
+  y1 = Y[1]
+  y2 = Y[2]
+  y3 = Y[3]
+  y4 = Y[4]
+  L = loss(y1, y2, y3, y4)
+  given grad(L, y1) = g1
+  given grad(L, y2) = g2
+  given grad(L, y3) = g3
+  given grad(L, y4) = g4
+  find grad(L, x3), grad(L, W_Q), grad(L, W_K), grad(L, W_V)
+}"""
+
+
+@pytest.mark.parametrize("scale", [True, False])
+def test_four_token_gradients_with_d_k_and_d_v_not_d_match_the_handwritten_backward(scale):
+    res = derive.solve(GRAD_SHAPES.replace("SCALE", "true" if scale else "false")).results
+    rng = np.random.default_rng(20 + scale)
+    X = [rng.normal(size=(3, 1)) for _ in range(4)]
+    W = [rng.normal(size=(2, 3)) * 0.5, rng.normal(size=(2, 3)) * 0.5, rng.normal(size=(4, 3)) * 0.5]
+    G = [rng.normal(size=(4, 1)) for _ in range(4)]
+    dx, dW, A, dS = np_attention_backward(X, *W, G, scale)
+    values = {f"x{i + 1}": X[i] for i in range(4)} | {f"g{i + 1}": G[i] for i in range(4)}
+    values |= {"W_Q": W[0], "W_K": W[1], "W_V": W[2]}
+    mats = {k: sp.MatrixSymbol(k, *v.shape) for k, v in values.items()}
+    scal = {}
+    local = dict(mats) | {"d": sp.Integer(3), "e": sp.Integer(2), "m": sp.Integer(4)}
+    for i, j in itertools.product(range(4), repeat=2):
+        for name, M in (("a", A), ("delta", dS)):
+            s = sp.Symbol(f"{name}_{i + 1}{j + 1}")
+            local[s.name] = s
+            scal[s] = sp.Float(M[i, j], 30)
+    for r, want in zip(res, [dx[2], *dW]):
+        assert r.error is None, r.error
+        e = parse_expr(r.answer.text, local_dict=local)
+        out = e.xreplace({mats[k]: sp.ImmutableMatrix(v.tolist()) for k, v in values.items()} | scal).doit()
+        got = np.array((out if isinstance(out, sp.MatrixBase) else out.as_explicit()).evalf(20).tolist(), dtype=float)
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-8)
+        assert all(s.checked in (True, None) for s0 in r.steps for s in s0.walk())
+
+
+def test_a_matrix_shown_as_decimals_is_checked_entry_by_entry():
+    from derive.errors import CheckFailed
+    from derive.steps import make_step
+    A = sp.ImmutableMatrix([[sp.exp(1) / (1 + sp.exp(1)), 1 / (1 + sp.exp(1))]])
+    good = sp.ImmutableMatrix([[sp.Float("0.731059", 6), sp.Float("0.268941", 6)]])
+    assert make_step("decimal", "As decimals:", A, good, relation="≈").checked is True
+    with pytest.raises(CheckFailed):
+        make_step("decimal", "As decimals:", A, sp.ImmutableMatrix([[sp.Float("0.731059", 6), sp.Float("0.3", 6)]]),
+                  relation="≈")

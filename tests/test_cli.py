@@ -408,7 +408,7 @@ def test_goals_lists_every_registered_goal_builtin_layer_and_derivation():
     assert {f"derivation({name})" for name in DERIVATIONS} <= {line.strip() for line in out.splitlines()}
     # layers carry PyTorch's parameter names and defaults, in PyTorch's order
     assert ("  Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, "
-            "bias=True, padding_mode='zeros')") in out.splitlines()
+            "bias=True, padding_mode='zeros', *, weight=None)") in out.splitlines()   # weight: derive's extension
     assert "  Linear(in_features, out_features, bias=True, *, weight=None)" in out.splitlines()
     assert "  gd(a, start=, lr=, steps=)" in out.splitlines()
 

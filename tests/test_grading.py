@@ -221,3 +221,19 @@ def test_accepted_alternatives_are_named_in_the_feedback(sol):
 def test_running_out_of_time_is_undecided_not_invalid(sol):
     g = grade(sol.result("kinds(e)"), "x^2 + 2*x + 1", time_limit=1e-9)
     assert g.status == "undecided" and g.note == "kinds(e)-undecided"
+
+
+def test_unbounded_intervals_a_none_option_and_capital_letters():
+    sol = derive.solve('problem "p" {\n symbol a : positive\n choices { (a) a  (b) 2*a  (c) none }\n'
+                       ' find choice(a + 1)\n}\n')
+    r = sol.results[0]
+    assert r.answer.choice == "c"                        # the option that says "none of these"
+    assert grade(r, "c").status == "correct" and grade(r, "none").status == "incorrect"
+    key = sol.results[0]
+    acc = Acceptance("t", "interval", sp.Interval.open(0, sp.oo))
+    assert grade(key, "(0, oo)", accept=acc).status == "correct"
+    assert grade(key, "(0, inf)", accept=acc).status == "correct"
+    assert grade(key, "(0, 100)", accept=acc).status == "incorrect"
+    assert grade(key, "oo", accept=Acceptance("n", "number", sp.Integer(1))).status == "invalid"
+    c = derive.solve(SPEC).result("kinds(f)")
+    assert grade(c, "B").status == "correct"

@@ -112,12 +112,16 @@ def test_simplify_of_a_vector_over_its_squared_norm_is_unsupported_not_internal(
         assert (err.line, err.column) == (4, 8 if goal == 0 else 33)
 
 
-def test_dividing_by_a_matrix_is_a_spec_error_at_the_division():
-    text = 'problem "p" {\n  let A = [[1, 2], [3, 4]]\n  matrix M : (2, 2)\n  find simplify(A / M)\n}\n'
+def test_dividing_by_a_symbolic_matrix_is_entrywise_and_simplify_of_it_is_unsupported_not_internal():
+    """`/` of two tensors is the entrywise quotient (issue 11), also by a symbolic matrix."""
+    text = ('problem "p" {\n  let A = [[1, 2], [3, 4]]\n  matrix M : (2, 2)\n  find simplify(A / M)\n'
+            '  find A / M\n}\n')
     err = error_of(text)
-    assert err.kind == "error"
-    assert err.message == "dividing by a symbolic tensor is not defined; multiply by an inverse"
-    assert (err.line, err.column) == (4, 17)
+    assert err.kind == "unsupported" and (err.line, err.column) == (4, 8)
+    (_, r) = derive.solve(text).results
+    assert r.ok and r.answer.expr.shape == (2, 2)
+    M = sp.MatrixSymbol("M", 2, 2)
+    assert sp.simplify(r.answer.expr.as_explicit()[1, 0] - 3 / M[1, 0]) == 0
 
 
 # ---- numbers Python will not print (4,300 digits) --------------------------------------------
@@ -293,3 +297,14 @@ def test_confusion_with_every_score_at_the_threshold_counts_them_positive():
     (r,) = derive.solve(spec).results
     assert r.error is None, r.error
     assert r.answer.value == [[0, 1], [0, 2]]      # true 0: one predicted 1; true 1: both predicted 1
+
+
+def test_the_evaluate_goal_is_the_value_of_its_argument():
+    """`find evaluate(e)` once recursed into itself ("nested too deeply"): it is the value of
+    e, the same as `find e`, checked against the arithmetic done here."""
+    sol = derive.solve('problem "e" {\n  let a = 3\n  x = a + 2\n  find evaluate(x * 2)\n  find x * 2\n}\n')
+    (via_goal, plain) = sol.results
+    assert via_goal.error is None and plain.error is None
+    assert via_goal.answer.expr == plain.answer.expr == (3 + 2) * 2
+    bad = derive.solve('problem "e" {\n  x = 2\n  find evaluate(x, x)\n}\n').results[0]
+    assert bad.error is not None and bad.error.line == 3

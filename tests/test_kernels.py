@@ -9,6 +9,8 @@ import sympy as sp
 from sympy.parsing.sympy_parser import parse_expr
 
 import derive
+from derive.sentence import say
+from derive.sentence_print import print_sentence
 
 
 def solve_one(body: str, n: int, extra: str = "", goal: str = "feature_map(k)"):
@@ -63,8 +65,8 @@ def test_polynomial_kernel_with_constant(n, d):
     for _ in range(3):
         vals = list(rng.normal(size=2 * n)) + [rng.uniform(0.1, 3)]
         assert abs(f(*vals)) < 1e-8 * max(1.0, abs(sp.lambdify(p + q + [c], kernel)(*vals)))
-    text = " ".join(s.text for s in r.steps)
-    assert "binom{n + d}{d}" in text
+    text = " ".join(print_sentence(say(s.text), "md") for s in r.steps)
+    assert r"\binom{d + n}{d}" in text
 
 
 def test_seed_cubic_kernel_has_four_components_and_sqrt3():
@@ -99,7 +101,7 @@ def test_gaussian_kernel_truncation(order):
         trunc = np.exp(-gv * pv @ pv) * np.exp(-gv * qv @ qv) * sum((2 * gv * s) ** k / math.factorial(k)
                                                                     for k in range(order + 1))
         assert f(*pv, *qv, gv) == pytest.approx(trunc, rel=1e-9)
-    assert any("infinite" in s.text for s in r.steps)
+    assert any("infinite" in str(s.text) for s in r.steps)
 
 
 def test_gaussian_truncation_converges_to_the_kernel():
@@ -135,3 +137,69 @@ def test_not_a_function():
     sol = derive.solve('problem "k" { let k = 3\n find feature_map(k) }')
     (r,) = sol.results
     assert "not a kernel function" in r.error.message
+
+
+# ---- any dimension and degree: φ(p)·φ(q) against k(p, q) at random points (NumPy) -----------
+
+@pytest.mark.parametrize("body, n, count", [
+    ("(p @ q + 2)^3", 5, comb(5 + 3, 3)),          # inhomogeneous, every degree 0..3
+    ("(3 * (p @ q))^2", 6, comb(6 + 1, 2)),        # homogeneous with a coefficient
+    ("(p @ q)^5 + 4 * (p @ q)", 3, comb(7, 5) + 3),   # only the degrees 5 and 1
+    ("(p @ q + 1)^2", 12, comb(14, 2)),
+])
+def test_feature_map_inner_product_is_the_kernel_numerically(body, n, count):
+    r = solve_one(body, n)
+    assert r.error is None, r.error
+    phi, p, q = components(r.answer.text, n)
+    assert len(phi) == count == dict(r.answer.extra)["components"]
+    f_phi = sp.lambdify(p, sp.Matrix(phi), "numpy")
+    g = {"(p @ q + 2)^3": lambda s: (s + 2) ** 3, "(3 * (p @ q))^2": lambda s: 9 * s ** 2,
+         "(p @ q)^5 + 4 * (p @ q)": lambda s: s ** 5 + 4 * s, "(p @ q + 1)^2": lambda s: (s + 1) ** 2}[body]
+    rng = np.random.default_rng(n)
+    for _ in range(4):
+        pv, qv = rng.normal(size=n), rng.normal(size=n)
+        got = float(np.ravel(f_phi(*pv)) @ np.ravel(f_phi(*qv)))
+        assert got == pytest.approx(g(pv @ qv), rel=1e-9, abs=1e-9)
+    assert r.steps[-1].rule == "check_inner_product" and r.steps[-1].checked is True
+
+
+@pytest.mark.parametrize("n", [3, 6])
+def test_gaussian_feature_map_in_more_dimensions(n):
+    r = solve_one("2 * exp(-gamma * norm(p - q)^2)", n, "symbol gamma : positive", "feature_map(k, order = 2)")
+    assert r.error is None, r.error
+    phi, p, q = components(r.answer.text, n)
+    assert len(phi) == comb(n + 2, 2)
+    g = sp.Symbol("gamma")
+    f = sp.lambdify(p + [g], sp.Matrix(phi), "numpy")
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        pv, qv, gv = rng.normal(size=n) * 0.5, rng.normal(size=n) * 0.5, 0.4
+        got = float(np.ravel(f(*pv, gv)) @ np.ravel(f(*qv, gv)))
+        s = pv @ qv
+        want = 2 * np.exp(-gv * pv @ pv) * np.exp(-gv * qv @ qv) * (1 + 2 * gv * s + (2 * gv * s) ** 2 / 2)
+        assert got == pytest.approx(want, rel=1e-9)
+
+
+# ---- kernels too large to write out: refused at the definition, before expanding ------------
+
+@pytest.mark.parametrize("body, kind, words", [
+    ("(p @ q + 1)^10", "limit", "components"),                 # C(110, 10) components
+    ("(a * (p @ q) + 1)^10", "limit", "components"),           # a symbolic coefficient: not read off directly
+    ("exp((p @ q + 1)^10)", "limit", "terms"),                 # its exponent cannot be written out
+    ("(p @ q + 1)^10 / (p @ q + 2)", "error", "not a polynomial"),
+    ("(p @ q)^10 * exp(p @ q)", "error", "neither a polynomial"),
+    ("(p @ q + p[1] * q[2])^10", "error", "not a polynomial in pᵀq"),
+    ("exp(-a * norm(p - q)^2)", "limit", "components"),       # its truncation at degree 2: C(102, 2)
+])
+def test_high_dimensional_kernels_are_refused_at_the_definition(body, kind, words):
+    r = solve_one(body, 100, "symbol a : positive")
+    assert r.error is not None and r.error.kind == kind and words in r.error.message, r.error
+    assert r.error.line == 4                   # the line of `k(p, q) = ...`
+
+
+def test_expansion_bound_is_an_upper_bound():
+    from derive.derivers.kernels.classify import expansion_terms
+    x, y, z = sp.symbols("x y z")
+    for e in [(x + y) ** 2, (x + y + z) ** 3 * (x + 1), sp.exp(x + y) * (x + z) ** 2, (x + y) ** 2 + (x - y) ** 2]:
+        assert expansion_terms(e) >= len(sp.Add.make_args(sp.expand(e)))
+    assert expansion_terms((x + y + z) ** 10) == comb(12, 10)

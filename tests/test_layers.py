@@ -347,3 +347,64 @@ def test_linear_values_match_pytorch():
     """
     (got,) = answers(body)
     np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+# ---- an unknown constructor fails the goals that use it, not the file ------------------------
+
+def test_unknown_layer_is_an_error_for_the_goals_that_use_it_only():
+    spec = """
+    problem "a" {
+      layer l = Foo(3)
+      layer c = Linear(2, 3)
+      input x : (4, 2)
+      find params(l), shape(c(x)), params()
+    }
+    problem "b" {
+      layer c = Lnear(2, 3)
+      input x : (4, 2)
+      y = c(x)
+      find shape(y)
+    }
+    problem "c" {
+      layer c = Linear(2, 3)
+      find params(c)
+    }
+    """
+    sol = derive.solve(spec)
+    a, b, c = sol.problems
+    unknown, ok, everything = a.results
+    assert "does not know the layer `Foo`" in unknown.error.message and unknown.error.line == 3
+    assert ok.error is None and ok.answer.value == [4, 3]
+    assert everything.error is not None                  # params() counts every layer, Foo too
+    (y,) = b.results
+    assert "did you mean `Linear`" in y.error.message and y.error.line == 9
+    assert c.results[0].answer.value == 9
+    assert sol.exit_code == 1                             # some goals failed; the file was read
+
+
+def test_a_known_layer_with_bad_arguments_still_stops_the_file():
+    with pytest.raises(SpecError):
+        derive.solve('problem "a" {\nlayer c = Linear(2)\n}\nproblem "b" {\nfind 1 + 1\n}')
+
+
+def test_conv_values_are_the_cross_correlation():
+    body = """
+    let K1 = [[1, 0, -1]]
+    let K2 = [[1, 2, 1]]
+    layer conv = Conv1d(1, 2, 3, weight = [K1, K2], bias = [0, 1])
+    layer pool = MaxPool1d(2)
+    layer flat = Flatten(0)
+    input x = [[1, 2, 3, 4, 5, 6]]
+    find conv(x), flat(pool(conv(x)))
+    """
+    conv, flat = answers(body)
+    x = np.arange(1, 7)
+    want = np.array([np.correlate(x, [1, 0, -1], "valid"), np.correlate(x, [1, 2, 1], "valid") + 1])
+    np.testing.assert_array_equal(np.array(conv, float), want)
+    np.testing.assert_array_equal(np.array(flat, float).ravel(), want.reshape(2, 2, 2).max(axis=2).ravel())
+
+
+def test_conv_weight_of_the_wrong_shape_is_an_error_at_the_weight():
+    with pytest.raises(SpecError) as exc:
+        solve("let K = [[1, 0]]\nlayer c = Conv1d(1, 2, 3, weight = [K, K], bias = false)")
+    assert "(2, 1, 3)" in exc.value.message and exc.value.pos.line == 3

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sympy.parsing.sympy_parser import parse_expr
 
 import derive
-from derive.derivers import matpoly as M
+from derive.engines import matpoly as M
 from derive.derivers.numderiv import derivative
 from derive.errors import CheckFailed, SpecError
 from derive.steps import make_step
@@ -107,9 +107,15 @@ def test_least_squares_gradient_matches_central_differences(ls):
 
 
 def test_least_squares_steps_name_the_identities(ls):
-    text = json.dumps([s.text for r in ls[:1] for s0 in r.steps for s in s0.walk()])
-    for needle in ("a^T x", "x^T A x", "denominator layout", "chain rule"):
+    from derive.sentence_print import sentence_md
+    text = " ".join(sentence_md(s.text) if not isinstance(s.text, str) else s.text
+                    for s0 in ls[0].steps for s in s0.walk())
+    for needle in (r"\left(a^{T} w\right) = a", r"\left(w^{T} A w\right) = \left(A + A^{T}\right) w",
+                   "denominator layout", "chain rule"):
         assert needle in text
+    # the identities are claims, checked like the chains
+    rels = [r for s0 in ls[0].steps for s in s0.walk() if not isinstance(s.text, str) for r in s.text.relations()]
+    assert any(r.kind == "claim" and r.checked for r in rels)
     assert all(s.checked in (True, None) for s0 in ls[0].steps for s in s0.walk())
     assert any(s.checked for s in ls[0].steps)
 
@@ -128,7 +134,6 @@ def test_least_squares_hessian_and_convexity(ls):
 
 def test_pseudocode_mentions_batch_and_learning_rate(ls):
     d = ls[3]
-    import json
     text = json.loads(d.answer.text)         # the pseudocode as plain numbered lines, a quoted literal
     assert "batch" in text.lower() and ("η" in text or "eta" in text) and "w ←" in text
     assert text.count("\n1. ") == 1 and "\n9. return w" in text

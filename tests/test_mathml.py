@@ -90,7 +90,9 @@ _ROWS = {"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "menclose", "mphan
 
 
 def _edge(el: ET.Element, last: bool) -> ET.Element:
-    while len(el):
+    """The leaf at the end (or the start) of a printed form; a root starts with its radical
+    sign, which separates it from a numeral before it (4√2 is not 4 2)."""
+    while len(el) and not (not last and tag(el) in ("msqrt", "mroot")):
         el = el[-1] if last else el[0]
     return el
 
@@ -263,7 +265,7 @@ def test_floats_in_scientific_form_and_special_matrices_are_wellformed():
 def test_a_derive_class_keeps_its_latex_layout():
     """GradientOf prints ∂/∂w (f) for a compound f: the arguments are printed by the MathML
     printer where its _latex puts them, not in a layout made for a symbol argument."""
-    from derive.derivers.matpoly import GradientOf
+    from derive.engines.matpoly import GradientOf
     w, X = sp.MatrixSymbol("w", 3, 1), sp.MatrixSymbol("X", 4, 3)
     expr = GradientOf(sp.MatMul(w.T, X.T, X, w), w)
     xml = mathml_body(expr)

@@ -29,10 +29,23 @@ MIGRATED = [
     "derive/derivers/backprop/tensor.py",
     "derive/derivers/backprop/util.py",
     "derive/derivers/algorithms.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/attention").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
     "derive/derivers/evaluate.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/kernels").glob("*.py")),
     "derive/derivers/numderiv.py",
+    "derive/derivers/numderiv_rules.py",
     "derive/derivers/probability.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/metrics").glob("*.py")),
+    "derive/derivers/choice.py",
+    "derive/derivers/classics.py",
+    "derive/model/elementwise.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivations").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/layers").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/learning").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/matcalc").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/engines/matpoly").glob("*.py")),
+    "derive/engines/matdiff.py",
 ]
 
 PRINTER_METHODS = {"_latex"}          # the one place a LaTeX string is built, from printed arguments

@@ -11,8 +11,10 @@ PACKAGE = ROOT / "derive"
 # Cycles that remain, each a pair of modules that import each other (to be removed).
 KNOWN_CYCLES = {
     frozenset({"derive.syntax", "derive.parse_errors"}),
-    frozenset({"derive.derivers.matpoly", "derive.derivers.numderiv"}),
-    frozenset({"derive.derivers.attention", "derive.derivers.matcalc"}),
+    frozenset({"derive.engines.matpoly.derivative", "derive.derivers.numderiv"}),
+    # matcalc falls back to attention's gradients; attention.grad uses matcalc's loss forms
+    frozenset({"derive.derivers.attention", "derive.derivers.attention.grad", "derive.derivers.matcalc",
+               "derive.derivers.matcalc.given", "derive.derivers.matcalc.grad", "derive.derivers.matcalc.hessian"}),
     frozenset({"derive.model.builtins", "derive.model.expressions", "derive.model.problem"}),
 }
 
@@ -103,19 +105,10 @@ MAX_FUNCTION_LINES = 60
 # Modules and functions still over the limits, being split (the list may only shrink: a
 # test fails when an entry is no longer over, so that it is taken off).
 LONG_MODULES: set[str] = {
-    "derive.derivers.attention",
-    "derive.derivers.kernels",
-    "derive.derivers.layers",
-    "derive.derivers.matcalc",
-    "derive.derivers.matpoly",
     "derive.model.expressions",
     "derive.parse_errors",
 }
 LONG_FUNCTIONS: set[str] = {
-    "derive.derivations.mahalanobis_from_linear_map.mahalanobis_from_linear_map",
-    "derive.derivations.svm_primal.svm_primal",
-    "derive.derivers.attention._backward",
-    "derive.derivers.matpoly.to_poly",
     "derive.derivers.numderiv._eval",
     "derive.model.expressions.binop",
     "derive.model.problem.build_problem",

@@ -14,9 +14,11 @@ from typing import Any
 import sympy as sp
 
 from ..model.functions import Norm
-from ..printing import latex
+from ..sentence import Rel, say
 from ..steps import Step, make_step
-from ._display import Group, group, minus, plus, times
+from ._display import Group, SetOf, group, minus, plus, times
+
+H = sp.Symbol("H")
 
 
 def ip(a: Any, c: Any) -> Any:
@@ -43,13 +45,20 @@ def like(w: Any, name: str) -> sp.MatrixSymbol:
     return sp.MatrixSymbol(name, *w.shape)
 
 
+def plane(w: Any, b: Any) -> SetOf:
+    """H = {z : wᵀz + b = 0} as a set."""
+    z = like(w, "z")
+    return SetOf(z, sp.Eq(affine(w, z, b), 0, evaluate=False))
+
+
 def normal_steps(w: Any, b: Any) -> list[Step]:
     z1, z2, u1, u2 = (like(w, n) for n in ("z_1", "z_2", "u_1", "u_2"))
     return [make_step(
-        "normal", "The hyperplane is $H = \\{z : w^T z + b = 0\\}$. "
-                  "Its normal vector is $w$: for any two points $z_1, z_2$ of $H$, $w$ is orthogonal to "
-                  "$z_1 - z_2$, which lies in $H$:",
-        ip(w, vminus(z1, z2)), plus([group(affine(w, z1, b)), -group(affine(w, z2, b))]), sp.Integer(0), where={z1: on_plane(u1, w, b), z2: on_plane(u2, w, b)})]
+        "normal", say("The hyperplane is ", Rel(H, "=", plane(w, b), kind="definition"), ". Its normal vector is ",
+                      w, ": for any two points ", z1, " and ", z2, " of ", H, ", ", w, " is orthogonal to the "
+                      "direction ", vminus(z1, z2), " along ", H, ":"),
+        ip(w, vminus(z1, z2)), plus([group(affine(w, z1, b)), -group(affine(w, z2, b))]), sp.Integer(0),
+        where={z1: on_plane(u1, w, b), z2: on_plane(u2, w, b)})]
 
 
 def distance_steps(w: Any, x: Any, b: Any) -> tuple[list[Step], Any]:
@@ -60,15 +69,17 @@ def distance_steps(w: Any, x: Any, b: Any) -> tuple[list[Step], Any]:
     nw = Norm(w)
     foot = on_plane(u, w, b)
     steps = [make_step(
-        "decompose", f"Write ${latex(x)} = x_p + r \\frac{{w}}{{\\lVert w \\rVert}}$, where $x_p \\in H$ is the foot of "
-                     "the perpendicular and $r$ the signed distance along the unit normal. Apply $w^T(\\cdot) + b$ "
-                     "and use $w^T x_p + b = 0$, $w^T w = \\lVert w \\rVert^2$:",
+        "decompose", say("Write ", Rel(x, "=", sp.MatAdd(xp, sp.MatMul(r / nw, w, evaluate=False), evaluate=False),
+                                       kind="definition"), ", where ",
+                         Rel(xp, "∈", H, kind="definition"), " is the foot of the perpendicular and ", r, " the signed "
+                         "distance along the unit normal. Take ", affine(w, x, b), " of both sides and use ",
+                         Rel(affine(w, xp, b), "=", 0), " and ", Rel(ip(w, w), "=", nw ** 2), ":"),
         affine(w, x, b), plus([group(affine(w, xp, b)), times(r, ip(w, w) / nw)]), times(r, nw),
         where={x: foot + (r / nw) * w, xp: foot})]
     answer = sp.Abs(affine(w, x, b)) / nw
     steps.append(make_step(
-        "distance", f"So $r = \\frac{{w^T {latex(x)} + b}}{{\\lVert w \\rVert}}$, and the distance from ${latex(x)}$ to "
-                    f"$H$ is the length of ${latex(x)} - x_p = r \\frac{{w}}{{\\lVert w \\rVert}}$, i.e. $|r|$:",
+        "distance", say("So ", Rel(r, "=", affine(w, x, b) / nw), ", and the distance from ", x, " to ", H, " is the "
+                        "length of ", Rel(vminus(x, xp), "=", (r / nw) * w), ", that is ", sp.Abs(r), ":"),
         Norm(vminus(x, xp)), sp.Abs(r), answer,
         where={xp: x - (affine(w, x, b) / ip(w, w)) * w, r: affine(w, x, b) / nw}))
     return steps, answer
@@ -81,16 +92,16 @@ def margin_steps(w: Any, b: Any) -> tuple[list[Step], Any]:
     nw = Norm(w)
     where = {xplus: on_plane(up, w, b, 1), xminus: on_plane(um, w, b, -1)}
     steps = [make_step(
-        "plane_distance", "A point $x_+$ on the plane $w^T x + b = +1$ is at distance $1 / \\lVert w \\rVert$ from $H$ "
-                          "(by the distance formula):",
+        "plane_distance", say("A point ", xplus, " on the plane ", Rel(affine(w, xplus, b), "=", 1), " is at distance ",
+                              1 / nw, " from ", H, " (by the distance formula):"),
         sp.Abs(affine(w, xplus, b)) / nw, sp.Integer(1) / nw, where=where),
         make_step(
-        "plane_distance", "and so is a point $x_-$ on $w^T x + b = -1$:",
+        "plane_distance", say("and so is a point ", xminus, " on ", Rel(affine(w, xminus, b), "=", -1), ":"),
         sp.Abs(affine(w, xminus, b)) / nw, sp.Integer(1) / nw, where=where)]
     answer = 2 / nw
     steps.append(make_step(
-        "margin", "The margin is the width of the band between the two planes: project $x_+ - x_-$ on the unit "
-                  "normal $w / \\lVert w \\rVert$:",
+        "margin", say("The margin is the width of the band between the two planes: project ", vminus(xplus, xminus),
+                      " on the unit normal ", (1 / nw) * w, ":"),
         ip(w, vminus(xplus, xminus)) / nw, plus([group(affine(w, xplus, b)), -group(affine(w, xminus, b))]) / nw,
         sp.Mul(minus(sp.Integer(1), Group(sp.Integer(-1))), sp.Pow(nw, -1), evaluate=False), answer,
         where=where))

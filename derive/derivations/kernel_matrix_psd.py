@@ -9,70 +9,86 @@ import sympy as sp
 
 from ..derivers.registry import Derived, make_answer
 from ..model.functions import Norm
+from ..notation import Named
+from ..sentence import Em, Rel, say
 from ..steps import make_step
 from . import derivation
-from ._display import named
+from ._display import Reals, SumFromTo
 from ._geometry import ip
-from .kernel_matrix_symmetric import FEATURES, feature_symbols
+from .kernel_matrix_symmetric import I, J, K_IJ, feature_symbols, features
+
+
+def _sums(n, c, fi, fj):
+    """The displays Σ_i Σ_j c_i c_j K_ij, Σ_i Σ_j c_i c_j φ_iᵀφ_j and Σ_i c_i φ_i."""
+    ci, cj = sp.Symbol("c_i"), sp.Symbol("c_j")
+    double = SumFromTo(SumFromTo(sp.Mul(ci, cj, K_IJ, evaluate=False), J, 1, n), I, 1, n)
+    inner = SumFromTo(SumFromTo(ci * cj * ip(fi, fj), J, 1, n), I, 1, n)
+    return double, inner, sp.Sum(ci * fi, (I, 1, n))
 
 
 @derivation("kernel_matrix_psd", title="A kernel matrix is positive semi-definite")
 def kernel_matrix_psd(problem) -> Derived:
-    n, dim, phi, _, _ = feature_symbols()
+    n, dim, phi, fi, fj = feature_symbols()
     c = sp.MatrixSymbol("c", n, 1)
     K = sp.MatrixSymbol("K", n, n)
+    vs = sp.MatrixSymbol("v", dim, 1)
     i, j = sp.symbols("i j", integer=True, positive=True)
     gram = phi * phi.T                     # K = ΦΦᵀ: K_ij = φ_iᵀφ_j
     v = phi.T * c                          # Σ_i c_i φ_i (column i of Φᵀ is φ_i)
     double = sp.Sum(c[i - 1, 0] * c[j - 1, 0] * K[i - 1, j - 1], (i, 1, n), (j, 1, n))
+    d_double, d_inner, d_v = _sums(n, c, fi, fj)
+    quad = sp.Trace(sp.MatMul(c.T, K, c, evaluate=False))
     steps = [make_step(
-        "definition", "A symmetric matrix $K \\in \\mathbb{R}^{N \\times N}$ is positive semi-definite (PSD) when "
-                      "$c^T K c \\ge 0$ for every $c \\in \\mathbb{R}^N$; $K$ is symmetric (previous part). "
-                      + FEATURES, check=False)]
+        "definition", say("A symmetric matrix ", Rel(K, "∈", Reals(n, n), kind="definition"), " is positive "
+                          "semi-definite (PSD) when ", Rel(quad, "≥", 0, kind="definition"), " for every ",
+                          Rel(c, "∈", Reals(n), kind="definition"), "; ", K, " is symmetric (previous part). ",
+                          features(dim, fi, fj)), check=False)]
     steps.append(make_step(
-        "quadratic_form", "Write the quadratic form as a double sum over the entries:",
-        sp.Trace(sp.MatMul(c.T, K, c, evaluate=False)),
-        named(r"\sum_{i=1}^{N} \sum_{j=1}^{N} c_i c_j K_{ij}", double)))
+        "quadratic_form", say("Write the quadratic form as a double sum over the entries:"),
+        quad, Named(d_double, double)))
     steps.append(make_step(
-        "regroup", "Substitute $K_{ij} = \\phi_i^T \\phi_j$ and regroup: the double sum of inner products is the inner "
-                   "product of one vector with itself, $v = \\sum_i c_i \\phi_i$:",
-        named(r"\sum_{i=1}^{N} \sum_{j=1}^{N} c_i c_j K_{ij}", double.xreplace({K: gram})),
-        named(r"\sum_{i=1}^{N} \sum_{j=1}^{N} c_i c_j \, \phi_i^T \phi_j",
-              sp.Sum(c[i - 1, 0] * c[j - 1, 0] * gram[i - 1, j - 1], (i, 1, n), (j, 1, n))),
-        named(r"\Big(\sum_{i=1}^{N} c_i \phi_i\Big)^T \Big(\sum_{j=1}^{N} c_j \phi_j\Big)", ip(v, v)),
-        named(r"\Big\lVert \sum_{i=1}^{N} c_i \phi_i \Big\rVert^2", Norm(v) ** 2)))
+        "regroup", say("Substitute ", Rel(K_IJ, "=", ip(fi, fj), kind="definition"), " and regroup: the double sum "
+                       "of inner products is the inner product of one vector with itself, ",
+                       Rel(vs, "=", d_v, kind="definition"), ":"),
+        Named(d_double, double.xreplace({K: gram})),
+        Named(d_inner, sp.Sum(c[i - 1, 0] * c[j - 1, 0] * gram[i - 1, j - 1], (i, 1, n), (j, 1, n))),
+        Named(ip(vs, vs), ip(v, v)), Named(Norm(vs) ** 2, Norm(v) ** 2)))
     steps.append(make_step(
-        "nonnegative", "A squared norm is never negative:",
-        named(r"\Big\lVert \sum_{i=1}^{N} c_i \phi_i \Big\rVert^2", Norm(v) ** 2), sp.Integer(0), relation="≥"))
+        "nonnegative", say("A squared norm is never negative:"),
+        Named(Norm(vs) ** 2, Norm(v) ** 2), sp.Integer(0), relation="≥"))
     steps.append(make_step(
-        "matrix_form", "The same in matrix form, with the rows of $\\Phi$ the feature vectors ($K = \\Phi \\Phi^T$, "
-                       "$\\Phi^T c = \\sum_i c_i \\phi_i$):",
-        named("c^T K c", ip(c, gram * c)), sp.Trace(sp.MatMul(c.T, phi, phi.T, c, evaluate=False)),
+        "matrix_form", say("The same in matrix form, with the rows of ", phi, " the feature vectors (",
+                           Rel(K, "=", sp.MatMul(phi, phi.T, evaluate=False), kind="definition"), ", ",
+                           Rel(sp.MatMul(phi.T, c, evaluate=False), "=", vs, kind="definition"), "):"),
+        Named(quad, ip(c, gram * c)), sp.Trace(sp.MatMul(c.T, phi, phi.T, c, evaluate=False)),
         sp.Trace(sp.MatMul(sp.Transpose(sp.MatMul(phi.T, c, evaluate=False)), sp.MatMul(phi.T, c, evaluate=False),
                            evaluate=False)),
         Norm(sp.MatMul(phi.T, c, evaluate=False)) ** 2))
     steps.append(make_step(
-        "conclusion", "So $c^T K c \\ge 0$ for every $c$: $K$ is **positive semi-definite**. (It need not be "
-                      "definite: $c^T K c = 0$ whenever $\\sum_i c_i \\phi(x_i) = 0$, e.g. for two equal samples or "
-                      "when $N > D$. Equivalently every eigenvalue is $\\ge 0$: $K u = \\lambda u$ gives "
-                      "$\\lambda \\lVert u \\rVert^2 = u^T K u \\ge 0$.)", check=False))
-    prose = ("$K$ is positive semi-definite: for every $c \\in \\mathbb{R}^N$, "
-             "$c^T K c = \\sum_{i,j} c_i c_j \\phi(x_i)^T \\phi(x_j) = \\big\\lVert \\sum_i c_i \\phi(x_i) \\big\\rVert^2 "
-             "\\ge 0$.")
+        "conclusion", say("So ", Rel(quad, "≥", 0, kind="fact"), " for every ", c, ": ", K, " is ",
+                          Em("positive semi-definite"), ". (It need not be definite: ", Rel(quad, "=", 0, kind="fact"),
+                          " whenever ", Rel(vs, "=", 0, kind="definition"), ", for example for two equal samples or "
+                          "when ", Rel(n, ">", dim, kind="assumption"), ". Equivalently every eigenvalue is at least 0: ",
+                          Rel(K * sp.MatrixSymbol("u", n, 1), "=", sp.Symbol("lambda") * sp.MatrixSymbol("u", n, 1),
+                              kind="assumption"), " gives ",
+                          Rel(sp.Symbol("lambda") * Norm(sp.MatrixSymbol("u", n, 1)) ** 2, "=",
+                              ip(sp.MatrixSymbol("u", n, 1), K * sp.MatrixSymbol("u", n, 1)), kind="fact"),
+                          ", which is at least 0.)"), check=False))
+    prose = say(K, " is positive semi-definite: for every ", c, ", ", Rel(quad, "=", d_inner, kind="definition"),
+                " and ", Rel(d_inner, "=", Norm(d_v) ** 2, kind="fact"), ", which is at least 0.")
     given = _given_kernel_matrix(problem)
     if given is not None:
         more, note = given
         steps.extend(more)
-        prose += (" " + note) if note else ""
+        prose = say(prose, " ", note) if note else prose
     return Derived(make_answer(None, text="c.T*K*c = ||sum_i c_i*phi(x_i)||^2 >= 0 (K is positive semi-definite)",
-                               value=None, tex=r"c^T K c = \Big\lVert \sum_i c_i \phi(x_i) \Big\rVert^2 \ge 0",
-                               prose=prose), tuple(steps))
+                               value=None, display=sp.GreaterThan(quad, 0, evaluate=False), prose=prose),
+                   tuple(steps))
 
 
 def _given_kernel_matrix(problem) -> tuple[list, str] | None:
     """When the problem gives `K` numbers: the exact verdict on that matrix (steps, a note)."""
     from ..derivers.definite import explicit, numeric_matrix, verdict_steps
-    from ..sentence import Rel, say
     b = problem.names.get("K") if problem is not None else None
     if b is None or b.kind not in ("let", "node", "input", "param") or b.error is not None:
         return None

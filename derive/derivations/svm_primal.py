@@ -5,7 +5,8 @@ primal with slacks ξᵢ and the penalty C.  The steps: the hyperplane and its n
 point-to-plane distance |wᵀx + b|/‖w‖, the distance of a correctly classified point
 yᵢ(wᵀxᵢ + b)/‖w‖, the scale invariance of (w, b), the canonical scaling and the margin
 2/‖w‖, and the equivalent minimisation.  Every equality is checked at random vectors
-(points constructed to satisfy each step's hypothesis, see _geometry).
+(points constructed to satisfy each step's hypothesis, see _geometry); the optimisation
+problems are `Minimize` objects, shown as written.
 """
 from __future__ import annotations
 
@@ -13,82 +14,113 @@ import sympy as sp
 
 from ..derivers.registry import Derived, make_answer
 from ..model.functions import Norm
+from ..notation import Partial
+from ..sentence import Em, Rel, say
 from ..steps import make_step
 from . import derivation
-from ._geometry import affine, distance_steps, margin_steps, normal_steps, on_plane
-from ._display import Tex, named, plus, times
+from ._display import Minimize, Reals, SetOf, extremum, plus, times
+from ._geometry import H, affine, distance_steps, margin_steps, normal_steps, on_plane, plane
 
-HARD = (r"\min_{w,\, b} \ \tfrac{1}{2} \lVert w \rVert^2 \quad \text{subject to} \quad "
-        r"y_i (w^T x_i + b) \ge 1, \quad i = 1, \dots, N")
-SOFT = (r"\min_{w,\, b,\, \xi} \ \tfrac{1}{2} \lVert w \rVert^2 + C \sum_{i=1}^{N} \xi_i \quad \text{subject to} \quad "
-        r"y_i (w^T x_i + b) \ge 1 - \xi_i, \quad \xi_i \ge 0, \quad i = 1, \dots, N")
+D = sp.Symbol("d", integer=True, positive=True)
+W, X, XI, U = (sp.MatrixSymbol(n, D, 1) for n in ("w", "x", "x_i", "u"))
+B = sp.Symbol("b", real=True)
+Y = sp.Symbol("y_i", real=True)
+I, N, C = sp.Symbol("i"), sp.Symbol("N"), sp.Symbol("C")
+SLACK = sp.Symbol("xi_i")
+HALF_NORM = sp.Mul(sp.Rational(1, 2), Norm(W) ** 2, evaluate=False)
+MARGIN = sp.Mul(Y, affine(W, XI, B), evaluate=False)
+
+
+def problems() -> tuple[Minimize, Minimize, Minimize]:
+    """The hard-margin primal, the soft-margin primal and the hinge-loss form."""
+    hard = Minimize(HALF_NORM, sp.Tuple(W, B), sp.Tuple(sp.GreaterThan(MARGIN, 1, evaluate=False)), I, N)
+    soft = Minimize(plus([HALF_NORM, times(C, sp.Sum(SLACK, (I, 1, N)))]), sp.Tuple(W, B, sp.Symbol("xi")),
+                    sp.Tuple(sp.GreaterThan(MARGIN, plus([sp.Integer(1), -SLACK]), evaluate=False),
+                             sp.GreaterThan(SLACK, 0, evaluate=False)), I, N)
+    hinge = Minimize(plus([HALF_NORM, times(C, sp.Sum(sp.Max(0, 1 - MARGIN), (I, 1, N)))]), sp.Tuple(W, B),
+                     sp.Tuple(), I, N)
+    return hard, soft, hinge
+
+
+def _setup() -> list:
+    f = sp.Function("f")(sp.Symbol("x"))
+    return [make_step("setup", say(
+        "Data: ", sp.Tuple(XI, Y), " for ", I, " from 1 to ", N, ", with ", Rel(XI, "∈", Reals(D), kind="definition"),
+        " and ", Rel(Y, "∈", sp.FiniteSet(-1, 1), kind="definition"), ". A linear classifier predicts ",
+        Rel(f, "=", sp.sign(affine(W, X, B)), kind="definition"), "; its decision boundary is the hyperplane ",
+        Rel(H, "=", plane(W, B), kind="definition"), " with ", Rel(W, "∈", Reals(D), kind="definition"), ", ",
+        Rel(W, "≠", 0, kind="assumption"), " and ", Rel(B, "∈", Reals(), kind="definition"), "."), check=False)]
+
+
+def _correct_side(nw) -> list:
+    rho, s = sp.Symbol("rho", positive=True), sp.Symbol("s", integer=True)
+    where = {XI: on_plane(U, W, B) + (((-1) ** s) * rho / nw) * W, Y: (-1) ** s}
+    return [make_step(
+        "correct_side", say("A sample is classified correctly when ", Rel(MARGIN, ">", 0, kind="definition"),
+                            ". Then ", Y, " (which is 1 or −1) has the sign of ", affine(W, XI, B), ", so ",
+                            Rel(sp.Abs(affine(W, XI, B)), "=", MARGIN), " and its distance to ", H, " is"),
+        sp.Abs(affine(W, XI, B)) / nw, times(Y, sp.Mul(affine(W, XI, B), 1 / nw, evaluate=False)), where=where),
+        make_step("objective", say("The margin of the data is the distance of the closest sample, ",
+                                   extremum("min", sp.Mul(MARGIN, 1 / nw, evaluate=False), I), "; the SVM chooses ",
+                                   sp.Tuple(W, B), " to make it as large as possible while every sample stays on "
+                                   "its correct side."), check=False)]
+
+
+def _scaling(dist, nw) -> list:
+    c = sp.Symbol("c", positive=True)
+    cw = sp.MatMul(c, W, evaluate=False)
+    shown = sp.Mul(sp.Mul(c, sp.Abs(affine(W, X, B)), evaluate=False),
+                   sp.Pow(sp.Mul(c, nw, evaluate=False), -1, evaluate=False), evaluate=False)
+    z = sp.MatrixSymbol("z", D, 1)
+    scaled = SetOf(z, sp.Eq(plus([sp.Trace(sp.MatMul(sp.Transpose(cw), z, evaluate=False)), times(c, B)]), 0,
+                            evaluate=False))
+    return [make_step(
+        "scale_invariance", say("Scaling ", sp.Tuple(W, B), " to ", sp.Tuple(cw, times(c, B)), " with ",
+                                Rel(c, ">", 0, kind="assumption"), " describes the same hyperplane, ",
+                                Rel(scaled, "=", H, kind="fact"), ", and changes no distance:"),
+        sp.Abs(plus([sp.Trace(sp.MatMul(sp.Transpose(cw), X, evaluate=False)), times(c, B)])) / Norm(cw), shown, dist),
+        make_step("canonical", say("So the scale is ours to fix: choose it so that the closest samples have ",
+                                   Rel(MARGIN, "=", 1, kind="assumption"), " (the canonical hyperplane). Every sample "
+                                   "then satisfies ", Rel(MARGIN, "≥", 1, kind="fact"), ", and the closest ones lie "
+                                   "on the planes ", Rel(affine(W, X, B), "=", 1, kind="fact"), " and ",
+                                   Rel(affine(W, X, B), "=", -1, kind="fact"), "."), check=False)]
+
+
+def _primal_steps(nw) -> list:
+    t = sp.Symbol("t")
+    hard, soft, hinge = problems()
+    return [make_step("maximise", say("Maximising the margin ", 2 / nw, " is minimising ", nw, ", or equivalently ",
+                                      HALF_NORM, " (the same minimiser, since ", sp.Lambda(t, t ** 2 / 2),
+                                      " is increasing for ", Rel(t, "≥", 0, kind="assumption"), "; the square is "
+                                      "differentiable and convex, with gradient ",
+                                      Rel(Partial(HALF_NORM, W), "=", W, kind="fact"), ")."), check=False),
+            make_step("hard_margin", say(Em("Hard-margin SVM primal"), " (separable data), a convex quadratic "
+                                         "programme:"), hard, check=False),
+            make_step("soft_margin", say(Em("Soft margin"), " (classes that overlap): no ", sp.Tuple(W, B), " meets "
+                                         "every constraint, so each sample gets a slack variable ",
+                                         Rel(SLACK, "≥", 0, kind="definition"), " that lets it violate its "
+                                         "constraint by ", SLACK, " (inside the margin when ",
+                                         Rel(SLACK, ">", 0, kind="definition"), " and ",
+                                         Rel(SLACK, "≤", 1, kind="definition"), ", misclassified when ",
+                                         Rel(SLACK, ">", 1, kind="definition"), "), at the cost ", times(C, SLACK),
+                                         "; the constant ", Rel(C, ">", 0, kind="assumption"), " trades a wide "
+                                         "margin against the violations:"), soft, check=False),
+            make_step("hinge", say("At the optimum every slack is as small as its two constraints allow, ",
+                                   Rel(SLACK, "=", sp.Max(0, 1 - MARGIN), kind="fact"), ", so the soft-margin "
+                                   "primal is the unconstrained hinge-loss problem ", hinge, "."), check=False)]
 
 
 @derivation("svm_primal", title="The SVM primal problem, derived from the geometry of the margin")
 def svm_primal(problem) -> Derived:
-    d = sp.Symbol("d", integer=True, positive=True)
-    w, x, xi_vec, u = (sp.MatrixSymbol(n, d, 1) for n in ("w", "x", "x_i", "u"))
-    b = sp.Symbol("b", real=True)
-    y = sp.Symbol("y_i", real=True)
-    rho = sp.Symbol("rho", positive=True)
-    s = sp.Symbol("s", integer=True)
-    c = sp.Symbol("c", positive=True)
-    nw = Norm(w)
-    steps = [make_step(
-        "setup", "Data: $(x_i, y_i)$, $i = 1, \\dots, N$, with $x_i \\in \\mathbb{R}^d$ and $y_i \\in \\{-1, +1\\}$. "
-                 "A linear classifier predicts $f(x) = \\operatorname{sign}(w^T x + b)$; its decision boundary is the "
-                 "hyperplane $H = \\{x : w^T x + b = 0\\}$ with $w \\in \\mathbb{R}^d$, $w \\ne 0$, $b \\in \\mathbb{R}$.",
-        check=False)]
-    steps += normal_steps(w, b)
-    more, dist = distance_steps(w, x, b)
-    steps += more
-    # a correctly classified point: y_i (wᵀx_i + b) > 0, with y_i = ±1
-    steps.append(make_step(
-        "correct_side", "A sample is classified correctly when $y_i (w^T x_i + b) > 0$. Then $y_i = \\pm 1$ has the "
-                        "sign of $w^T x_i + b$, so $|w^T x_i + b| = y_i (w^T x_i + b)$ and its distance to $H$ is",
-        sp.Abs(affine(w, xi_vec, b)) / nw, times(y, sp.Mul(affine(w, xi_vec, b), 1 / nw, evaluate=False)),
-        where={xi_vec: on_plane(u, w, b) + (((-1) ** s) * rho / nw) * w, y: (-1) ** s}))
-    steps.append(make_step(
-        "objective", "The margin of the data is the distance of the closest sample, "
-                     "$\\min_i \\frac{y_i (w^T x_i + b)}{\\lVert w \\rVert}$; the SVM chooses $(w, b)$ to make it as "
-                     "large as possible while every sample stays on its correct side.", check=False))
-    steps.append(make_step(
-        "scale_invariance", "Scaling $(w, b)$ to $(c\\,w, c\\,b)$ with $c > 0$ describes the same hyperplane and "
-                            "changes no distance:",
-        sp.Abs(plus([sp.Trace(sp.MatMul(sp.Transpose(sp.MatMul(c, w, evaluate=False)), x, evaluate=False)),
-                     times(c, b)])) / Norm(sp.MatMul(c, w, evaluate=False)),
-        named(r"\frac{c\, \left| w^T x + b \right|}{c\, \lVert w \rVert}", c * sp.Abs(affine(w, x, b)) / (c * nw)),
-        dist))
-    steps.append(make_step(
-        "canonical", "So the scale is ours to fix: choose it so that the closest samples have "
-                     "$y_i (w^T x_i + b) = 1$ (the canonical hyperplane). Every sample then satisfies "
-                     "$y_i (w^T x_i + b) \\ge 1$, and the closest ones lie on the planes $w^T x + b = \\pm 1$.",
-        check=False))
-    more, margin = margin_steps(w, b)
-    steps += more
-    steps.append(make_step(
-        "maximise", "Maximising the margin $\\frac{2}{\\lVert w \\rVert}$ is minimising $\\lVert w \\rVert$, or "
-                    "equivalently $\\tfrac{1}{2} \\lVert w \\rVert^2$ (the same minimiser, since $t \\mapsto "
-                    "\\tfrac{1}{2} t^2$ is increasing for $t \\ge 0$; the square is differentiable and convex, with "
-                    "gradient $w$).", check=False))
-    steps.append(make_step(
-        "hard_margin", "**Hard-margin SVM primal** (separable data), a convex quadratic programme:",
-        Tex(HARD), check=False))
-    steps.append(make_step(
-        "soft_margin", "**Soft margin** (classes that overlap): no $(w, b)$ meets every constraint, so each sample gets "
-                       "a slack variable $\\xi_i \\ge 0$ that lets it violate its constraint by $\\xi_i$ (inside the "
-                       "margin for $0 < \\xi_i \\le 1$, misclassified for $\\xi_i > 1$), at the cost $C \\xi_i$; "
-                       "the constant $C > 0$ trades a wide margin against the violations:",
-        Tex(SOFT), check=False))
-    steps.append(make_step(
-        "hinge", "At the optimum every slack is as small as its two constraints allow, "
-                 "$\\xi_i = \\max(0,\\ 1 - y_i (w^T x_i + b))$, so the soft-margin primal is the unconstrained "
-                 "hinge-loss problem $\\min_{w, b} \\tfrac{1}{2} \\lVert w \\rVert^2 + C \\sum_i \\max(0,\\ 1 - y_i "
-                 "(w^T x_i + b))$.", check=False))
-    prose = ("**Hard margin:**\n\n"
-             f"$$ {HARD} $$\n\n"
-             "**Soft margin** (slack $\\xi_i$, penalty $C > 0$):\n\n"
-             f"$$ {SOFT} $$")
+    nw = Norm(W)
+    steps = _setup() + normal_steps(W, B)
+    more, dist = distance_steps(W, X, B)
+    steps += more + _correct_side(nw) + _scaling(dist, nw)
+    more, _ = margin_steps(W, B)
+    steps += more + _primal_steps(nw)
+    hard, soft, _ = problems()
+    prose = say(Em("Hard margin:"), " ", hard, ". ", Em("Soft margin"), " (slack ", SLACK, ", penalty ",
+                Rel(C, ">", 0, kind="assumption"), "): ", soft, ".")
     text = ("minimize 1/2*||w||^2 subject to y_i*(w^T x_i + b) >= 1 for i = 1..N; soft margin: minimize "
             "1/2*||w||^2 + C*sum(xi_i) subject to y_i*(w^T x_i + b) >= 1 - xi_i, xi_i >= 0")
-    return Derived(make_answer(None, text=text, value=None, tex=HARD, prose=prose), tuple(steps))
+    return Derived(make_answer(None, text=text, value=None, display=hard, prose=prose), tuple(steps))

@@ -28,8 +28,8 @@ from ..model.problem import Problem
 from ..sentence import Em, Math, Rel, Sentence, join, say
 from ..steps import Step, Table, make_step
 from . import matcalc as MC
-from . import matpoly as M
-from .matpoly import GradientOf
+from ..engines import matpoly as M
+from ..engines.matpoly import GradientOf
 from .registry import Derived, make_answer
 
 ALGORITHMS = {

@@ -6,9 +6,11 @@ with `choice = "d"` (letters joined by commas when several options match), and s
 
 * the derived value of EXPR;
 * for every matching option, the option simplified until it equals that value (checked);
-* for every other option, a counterexample: values of the symbols, respecting their
-  assumptions (positive, nonnegative, integer), at which the option and the value are
-  two different numbers (both evaluations checked, and their order checked);
+* for every other option, a counterexample: values of the symbols the problem leaves
+  free (never of a name it gives a value), respecting their assumptions (positive,
+  nonnegative, integer), at which the option and the value are two different numbers;
+  both are evaluated with those and the given values shown (each evaluation checked, and
+  their order checked);
 * `none` is chosen when nothing matches; no match and no `none` option is a SpecError.
 """
 from __future__ import annotations
@@ -23,8 +25,8 @@ from .. import ast
 from ..errors import SpecError
 from ..model.expressions import scalarize
 from ..model.problem import Problem
-from ..printing import latex
-from ..steps import Step, make_step
+from ..sentence import Code, Rel, join, say
+from ..steps import Step, dedupe_chain, make_step
 from ..verify import equal
 from .evaluate import substituted
 from .registry import Derived, make_answer
@@ -86,8 +88,20 @@ def counterexample(option: Any, answer: Any) -> tuple[dict, Any, Any] | None:
     return None
 
 
-def _point_text(point: dict) -> str:
-    return ", ".join(f"${latex(s)} = {latex(v)}$" for s, v in point.items())
+class OptionLabel(sp.Basic):
+    """The letter(s) of the chosen option, shown as "(d)" or "(a), (c)" (an answer's display)."""
+
+    def __new__(cls, label: str) -> "OptionLabel":
+        return super().__new__(cls, sp.core.symbol.Str(label))
+
+    def _shown(self) -> str:
+        return "(%s)" % self.args[0].name.replace(",", "), (")
+
+    def _latex(self, printer: Any) -> str:
+        return r"\text{%s}" % self._shown()
+
+    def _sympystr(self, printer: Any) -> str:
+        return self._shown()
 
 
 def choice(problem: Problem, call: ast.Call) -> Derived:
@@ -97,8 +111,8 @@ def choice(problem: Problem, call: ast.Call) -> Derived:
     target = scalarize(problem.value(call.args[0]))
     if not isinstance(target, sp.Basic):
         raise SpecError("`choice` compares the options with a value; this argument has none", call.args[0].pos)
-    steps: list[Step] = [make_step("derived", f"The value to match, `{call.args[0].pos.snippet()}`:", target,
-                                   check=False)]
+    steps: list[Step] = [make_step("derived", say("The value to match, ", Code(call.args[0].pos.snippet()), ":"),
+                                   target, check=False)]
     matches: list[str] = []
     none_label = None
     for opt in problem.choices:
@@ -124,42 +138,46 @@ def choice(problem: Problem, call: ast.Call) -> Derived:
         verdict = f"No option equals the derived value, so the answer is ({none_label}) none of the above."
     else:
         raise SpecError("no option equals the derived value and there is no `none` option", problem.choices_pos)
-    steps.append(make_step("verdict", verdict, check=False))
-    return Derived(make_answer(target, text=label, value=None, tex=r"\text{(%s)}" % label.replace(",", "), ("),
-                               choice=label, prose=f"**({label.replace(',', '), (')})**"), tuple(steps))
+    steps.append(make_step("verdict", say(verdict), check=False))
+    return Derived(make_answer(target, text=label, value=None, display=OptionLabel(label), choice=label),
+                   tuple(steps))
 
 
 def _match_step(problem: Problem, opt: ast.Option, shown: Any, value: Any, target: Any) -> Step:
     chain = [shown]
     subs = problem.substitutions()
-    if subs and latex(substituted(shown, subs)) != latex(shown):
+    if subs:
         chain.append(substituted(shown, subs))
     simpler = sp.factor(sp.cancel(sp.together(value))) if isinstance(value, sp.Expr) else value
-    for form in (value, simpler, target):
-        if latex(form) != latex(chain[-1]):
-            chain.append(form)
+    chain = dedupe_chain([*chain, value, simpler, target])
     if len(chain) == 1:
         chain.append(target)
-    return make_step("option_matches", f"Option ({opt.label}) simplifies to the derived value:", *chain, where=subs)
+    return make_step("option_matches", say(f"Option ({opt.label}) simplifies to the derived value:"), *chain,
+                     where=subs)
 
 
 def _mismatch_step(problem: Problem, opt: ast.Option, shown: Any, value: Any, target: Any) -> Step:
     if not isinstance(value, sp.Expr) or not isinstance(target, sp.Expr):
-        return make_step("option_differs", f"Option ({opt.label}) is not a scalar like the derived value.",
+        return make_step("option_differs", say(f"Option ({opt.label}) is not a scalar like the derived value."),
                          check=False)
     found = counterexample(value, target)
     if found is None:
-        return make_step("option_differs", f"Option ({opt.label}) differs from the derived value symbolically "
-                                            f"(no counterexample with small whole numbers was found).", check=False)
+        return make_step("option_differs", say(f"Option ({opt.label}) could not be shown equal to the derived value, "
+                                               "and no counterexample with small whole numbers was found; it is not "
+                                               "chosen."), check=False)
     point, a, b = found
     subs = problem.substitutions()
-    at = dict(point)
-    at.update(subs)
-    substeps = (make_step("evaluate_option", f"Option ({opt.label}) there:", shown, a, where=at),
-                make_step("evaluate_answer", "The derived value there:", target, b, where=at))
-    where = _point_text(point) if point else "(no symbols)"
+    at = {**point, **subs}
+    substeps = (make_step("evaluate_option", say(f"Option ({opt.label}) there:"),
+                          *dedupe_chain([shown, substituted(shown, at), a]), where=at),
+                make_step("evaluate_answer", say("The derived value there:"),
+                          *dedupe_chain([target, substituted(target, point), b]), where=at))
     simpler = sp.factor(sp.cancel(sp.together(value)))
-    note = f" (it simplifies to ${latex(simpler)}$)" if value.free_symbols and latex(simpler) != latex(shown) else ""
-    return make_step("option_differs", f"Option ({opt.label}){note} is wrong: at {where} it gives ${latex(a)}$, but the "
-                                       f"derived value is ${latex(b)}$.", a, b, relation="<" if a < b else ">",
-                     substeps=substeps)
+    note = say()
+    if value.free_symbols and dedupe_chain([simpler, shown]) != [simpler]:
+        note = say(" (", Rel(shown, "=", simpler), ")")
+    where = (say("at ", join([Rel(s, "=", v, kind="definition") for s, v in point.items()], ", "),
+                 ", values the problem leaves free,") if point else say("with the given values"))
+    return make_step("option_differs", say(f"Option ({opt.label})", note, " is wrong: ", where, " it gives ", a,
+                                           ", but the derived value is ", b, " (both evaluated below):"),
+                     a, b, relation="<" if a < b else ">", where=subs, substeps=substeps)

@@ -21,13 +21,13 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
 from .. import derivations
-from ..derivations._geometry import distance_steps, margin_steps, normal_steps, scalar_text
+from ..derivations._geometry import H, affine, distance_steps, margin_steps, normal_steps, scalar_text
 from ..errors import SpecError
 from ..model.builtins import builtin
 from ..model.expressions import is_tensor, scalarize, show_shape, suggest
 from ..model.functions import Norm
 from ..model.problem import Problem
-from ..printing import latex
+from ..sentence import Rel, say
 from ..steps import Step, make_step
 from .evaluate import decimal_step, substituted
 from .registry import Derived, make_answer
@@ -92,7 +92,7 @@ def _substitute(problem: Problem, general: Any, values: dict) -> list[Step]:
     if isinstance(value, MatrixExpr) and not value.free_symbols:   # pragma: no cover - defensive
         value = value.as_explicit()
     value = scalarize(value)
-    steps = [make_step("substitute", "Substitute the given values:", general, substituted(general, subs),
+    steps = [make_step("substitute", say("Substitute the given values:"), general, substituted(general, subs),
                        sp.simplify(value), where=subs)]
     steps.extend(decimal_step(sp.simplify(value)))
     return steps
@@ -143,7 +143,7 @@ def _point_distance(problem: Problem, call: ast.Call, x: Any, x_disp: Any, y: An
     subs = problem.substitutions()
     chain = [general, substituted(general, subs)] if subs else [general]
     chain.append(value)
-    steps = [make_step("distance", "The Euclidean distance between two points:", *chain, where=subs)]
+    steps = [make_step("distance", say("The Euclidean distance between two points:"), *chain, where=subs)]
     steps.extend(decimal_step(value))
     return Derived(make_answer(value, text=scalar_text(value)), tuple(steps))
 
@@ -152,10 +152,14 @@ def margin(problem: Problem, call: ast.Call) -> Derived:
     """2/‖w‖ for `margin(hyperplane(w, b))`, via the distances of the canonical planes."""
     plane, plane_disp = _plane(problem, call.args[0], "margin")
     w, b = _general(plane_disp.w, plane_disp.b)
-    steps = [make_step("canonical", "Scale $(w, b)$ so that the points closest to $H$ satisfy "
-                                    "$y_i(w^T x_i + b) = 1$ (canonical hyperplane): they lie on the planes "
-                                    "$w^T x + b = \\pm 1$, and the margin is the distance between these two planes.",
-                       check=False)]
+    xi, yi = sp.MatrixSymbol("x_i", *w.shape), sp.Symbol("y_i")
+    x = sp.MatrixSymbol("x", *w.shape)
+    steps = [make_step("canonical", say("Scale ", sp.Tuple(w, b), " so that the points closest to ", H, " satisfy ",
+                                        Rel(yi * affine(w, xi, b), "=", 1, kind="assumption"),
+                                        " (the canonical hyperplane): they lie on the planes ",
+                                        Rel(affine(w, x, b), "=", 1, kind="definition"), " and ",
+                                        Rel(affine(w, x, b), "=", -1, kind="definition"),
+                                        ", and the margin is the distance between these two planes."), check=False)]
     more, general = margin_steps(w, b)
     steps += more
     values = {k: v for k, v in {w: plane.w}.items() if k != v}

@@ -33,9 +33,9 @@ from ..printing import latex
 from ..sentence import Math, Rel, Sentence, join, say
 from ..steps import Step, dedupe_chain, make_step
 from . import definite as DF
-from . import matpoly as M
+from ..engines import matpoly as M
 from .matcalc import hessian_steps
-from .matpoly import Poly
+from ..engines.matpoly import Poly
 from .registry import Derived, make_answer
 
 TRIES = 30          # random points tried for a counterexample

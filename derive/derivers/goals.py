@@ -27,23 +27,24 @@ class GoalSpec:
     doc: str = ""
 
 
-_METRIC_KW = ("threshold", "strict", "average", "classes", "zero_division")
+_COUNT_KW = ("tp", "fp", "fn", "tn")
+_METRIC_KW = ("threshold", "strict", "average", "classes", "zero_division", *_COUNT_KW)
 
 GOALS: dict[str, GoalSpec] = {
     "evaluate": GoalSpec(("evaluate:evaluate",),
                          doc="the value of an expression, substituted step by step through the graph"),
     # networks and matrix calculus
-    "grad": GoalSpec(("backprop:numeric_grad", "matcalc:symbolic_grad"), (2, 2),
+    "grad": GoalSpec(("backprop:numeric_grad", "matcalc.grad:symbolic_grad"), (2, 2),
                      doc="∂L/∂v by the chain rule (numeric backprop, or closed form when symbolic)"),
     "sgd_step": GoalSpec(("backprop:sgd_step",), (2, 2), ("lr",), "v − η ∂L/∂v, with the gradient derived"),
-    "hessian": GoalSpec(("matcalc:hessian",), (2, 2),
+    "hessian": GoalSpec(("matcalc.hessian:hessian",), (2, 2),
                         doc="the Hessian ∂²L/∂w∂wᵀ of a scalar function of a vector"),
     "convex": GoalSpec(("convexity:convex",), (2, 2),
                        doc="whether a scalar function is convex in a vector, from its Hessian with the given values"),
     "psd": GoalSpec(("definite:psd",), doc="whether a given symmetric matrix is positive semidefinite, with the reason"),
-    "expand": GoalSpec(("matcalc:expand",),
+    "expand": GoalSpec(("matcalc.rewrite:expand",),
                        doc="an expression written out in the given names, common factors pulled out"),
-    "simplify": GoalSpec(("matcalc:simplify",), doc="the most compact form of a matrix expression"),
+    "simplify": GoalSpec(("matcalc.rewrite:simplify",), doc="the most compact form of a matrix expression"),
     "params": GoalSpec(("layers:params",), (0, 99), doc="trainable parameter count, per layer and in total"),
     "shapes": GoalSpec(("layers:shapes",), (0, 99), doc="the shape of every trainable tensor"),
     "shape": GoalSpec(("layers:shape",), doc="the output shape of an expression or a layer stack"),
@@ -57,14 +58,16 @@ GOALS: dict[str, GoalSpec] = {
     "pseudocode": GoalSpec(("algorithms:pseudocode",),
                            doc="an algorithm as numbered pseudocode, with the gradient it needs"),
     # classics
-    "precision": GoalSpec(("metrics:precision",), (2, 2), _METRIC_KW,
-                          "the precision of scores/predictions against labels"),
-    "recall": GoalSpec(("metrics:recall",), (2, 2), _METRIC_KW, "the recall of scores/predictions against labels"),
-    "f1": GoalSpec(("metrics:f1",), (2, 2), _METRIC_KW, "the F_1 score of scores/predictions against labels"),
-    "accuracy": GoalSpec(("metrics:accuracy",), (2, 2), _METRIC_KW,
-                         "the accuracy of scores/predictions against labels"),
-    "confusion": GoalSpec(("metrics:confusion",), (2, 2), ("threshold", "strict", "classes"),
-                          "the confusion matrix: rows the true class, columns the predicted class"),
+    "precision": GoalSpec(("metrics:precision",), (0, 2), _METRIC_KW,
+                          "the precision of scores/predictions against labels, or of the counts tp, fp"),
+    "recall": GoalSpec(("metrics:recall",), (0, 2), _METRIC_KW,
+                       "the recall of scores/predictions against labels, or of the counts tp, fn"),
+    "f1": GoalSpec(("metrics:f1",), (0, 2), _METRIC_KW,
+                   "the F_1 score of scores/predictions against labels, or of the counts tp, fp, fn"),
+    "accuracy": GoalSpec(("metrics:accuracy",), (0, 2), _METRIC_KW,
+                         "the accuracy of scores/predictions against labels, or of the four counts"),
+    "confusion": GoalSpec(("metrics:confusion",), (0, 2), ("threshold", "strict", "classes", *_COUNT_KW),
+                          "the confusion matrix: rows the true class, columns the predicted class (or of the counts)"),
     "roc": GoalSpec(("metrics:roc",), (2, 2), doc="the ROC points (FPR, TPR) at every distinct threshold"),
     "auc": GoalSpec(("metrics:auc",), (2, 2), doc="the area under the ROC curve (trapezoid rule), checked by ranks"),
     "posterior": GoalSpec(("probability:posterior",), (3, 3),
@@ -76,13 +79,36 @@ GOALS: dict[str, GoalSpec] = {
                          doc="distance from a point to a hyperplane (or between two points)"),
     "margin": GoalSpec(("classics:margin",), doc="the margin 2/‖w‖ between the planes wᵀx + b = ±1"),
     "derivation": GoalSpec(("classics:derivation",), doc="a named classical derivation, every equality checked"),
+    # classical learning (derive/derivers/learning/, docs/learning.md)
+    "entropy": GoalSpec(("learning.information:entropy",), kwargs=("base",),
+                        doc="H(p) = −Σ p log p of a distribution (or counts), 0·log 0 = 0"),
+    "kl": GoalSpec(("learning.information:kl",), (2, 2), ("base",), "the Kullback–Leibler divergence D_KL(p‖q)"),
+    "cross_entropy": GoalSpec(("learning.information:cross_entropy", "evaluate:evaluate"), (2, 2), ("base",),
+                              "H(p, q) = −Σ p log q (with `base`; without it, the network loss)"),
+    "gini": GoalSpec(("learning.information:gini",), doc="the Gini impurity 1 − Σ p² of class counts"),
+    "information_gain": GoalSpec(("learning.information:information_gain",), (2, 2), ("base",),
+                                 "H(parent) − Σ (n_k/n) H(child_k) from class counts"),
+    "kmeans": GoalSpec(("learning.kmeans:kmeans",), kwargs=("init", "steps"),
+                       doc="Lloyd's k-means from given centroids: distances, assignments, means, objective"),
+    "pca": GoalSpec(("learning.pca:pca",), kwargs=("k", "ddof"),
+                    doc="principal components from the covariance's eigenvectors, projections, explained variance"),
+    "perceptron": GoalSpec(("learning.perceptron:perceptron",), (2, 2), ("start", "lr", "epochs", "bias"),
+                           "the perceptron rule example by example: score, mistake, update; weights per epoch"),
+    "knn": GoalSpec(("learning.knn:knn",), (3, 3), ("k", "metric"),
+                    doc="the k-nearest-neighbour vote: sorted distances, the k nearest, the majority class"),
+    "best_split": GoalSpec(("learning.trees:best_split",), (2, 2), ("criterion", "names"),
+                           "a decision tree's best root split: impurities, gain per candidate, the best"),
+    "naive_bayes": GoalSpec(("learning.bayes:naive_bayes",), (3, 3), ("smoothing",),
+                            "a categorical naive Bayes posterior: priors, likelihood tables, scores, the class"),
     # part of the language, not implemented yet
     "minibatch_sgd": GoalSpec((), (1, 99), doc="(planned) mini-batch SGD"),
     "forward": GoalSpec((), (1, 99), doc="(planned) a forward pass"),
 }
 
-_LAYERS = ("Linear", "Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten",
-           "Embedding", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout")
+_LAYERS = ("Linear", "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d", "MaxPool2d", "AvgPool1d",
+           "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "Flatten", "Embedding", "BatchNorm1d", "BatchNorm2d",
+           "LayerNorm", "Dropout", "RNN", "LSTM", "GRU", "MultiheadAttention", "TransformerEncoderLayer",
+           "TransformerDecoderLayer")
 
 # Builtins registered (with @builtin) by a deriver module rather than by derive.model.builtins.
 FAMILY_BUILTINS: dict[str, str] = {

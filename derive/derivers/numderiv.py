@@ -26,12 +26,10 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from ..model import functions as F
+from .numderiv_rules import EXTRA as _EXTRA
+from .numderiv_rules import Mat, _madd, _mm, _mscale, _Skip
 
 DPS = 60
-
-
-class _Skip(Exception):
-    pass
 
 
 class _Ctx:
@@ -67,29 +65,6 @@ class _Ctx:
         return sp.Integer(v)
 
 
-# A value is a list of 1 + nd layers (the value, then one tangent per direction); a layer
-# is a matrix (a list of rows) for Mat, a number for a scalar.
-
-class Mat:
-    __slots__ = ("layers", "r", "c")
-
-    def __init__(self, layers: list, r: int, c: int):
-        self.layers, self.r, self.c = layers, r, c
-
-
-def _mm(A: list, B: list) -> list:
-    Bt = list(zip(*B))
-    return [[sum(a * b for a, b in zip(row, col)) for col in Bt] for row in A]
-
-
-def _madd(A: list, B: list) -> list:
-    return [[a + b for a, b in zip(ra, rb)] for ra, rb in zip(A, B)]
-
-
-def _mscale(A: list, k: Any) -> list:
-    return [[a * k for a in row] for row in A]
-
-
 class Forward:
     """Evaluates an expression with value + tangents (see the module docstring)."""
 
@@ -101,6 +76,7 @@ class Forward:
         self.seed = seed        # (x, Mat) for the variable being differentiated
         self._cache: dict = {}
         self.zero = ctx.num(0)
+        self.bound: dict = {}     # a Lambda's variable -> its value stack (elementwise functions)
 
     def const(self, M: sp.MatrixBase) -> Mat:
         r, c = M.shape
@@ -151,6 +127,11 @@ class Forward:
         return out
 
     def _eval(self, e: Any) -> Any:
+        if e in self.bound:
+            return self.bound[e]
+        handler = _EXTRA.get(type(e)) or next((h for t, h in _EXTRA.items() if isinstance(e, t)), None)
+        if handler is not None:
+            return handler(self, e)
         if isinstance(e, (sp.MatrixSymbol, sp.Symbol)):
             if self.seed is not None and e == self.seed[0]:
                 return self.seed[1]
@@ -212,7 +193,7 @@ class Forward:
             layers = [[[layer[i][0] if i == j else self.zero for j in range(n)] for i in range(n)]
                       for layer in v.layers]
             return Mat(layers, n, n)
-        from .matpoly import _DerivativeOf
+        from ..engines.matpoly.derivative import _DerivativeOf
         if isinstance(e, _DerivativeOf):
             return self.derivative(e)
         if isinstance(e, MatrixExpr):
@@ -296,7 +277,7 @@ class Forward:
         """∂f/∂x at the current values (no tangents of our own: first order only)."""
         if self.nd:
             raise _Skip
-        from .matpoly import GradientOf, JacobianOf
+        from ..engines.matpoly.derivative import GradientOf, JacobianOf
         f, x = e.args
         V = self.env.get(x)
         if V is None:
@@ -326,6 +307,8 @@ class Forward:
 @lru_cache(maxsize=512)
 def _precise(expr: Any) -> bool:
     """Whether exact Fractions cannot represent the expression's numbers."""
+    if expr.atoms(F.sigmoid, sp.tanh, F.SoftmaxMatrix):
+        return True
     for a in expr.atoms(sp.Number, sp.NumberSymbol, sp.exp, sp.log, sp.Pow):
         if isinstance(a, (sp.exp, sp.log)) or (isinstance(a, sp.Pow) and not a.exp.is_Integer) \
                 or (isinstance(a, (sp.Number, sp.NumberSymbol)) and not a.is_Rational):
@@ -359,7 +342,7 @@ def evaluate_at(expr: Any, point: dict) -> Any | None:
 
 def derivative(kind: str, f: Any, x: Any, V: sp.MatrixBase) -> sp.ImmutableMatrix | None:
     """∂f/∂x at x = V, f otherwise explicit ("grad": the shape of V; "jac": rows × entries of V)."""
-    from .matpoly import GradientOf, JacobianOf
+    from ..engines.matpoly.derivative import GradientOf, JacobianOf
     node = GradientOf(f, x) if kind == "grad" else JacobianOf(f, x)
     try:
         ctx = _Ctx(_precise(f) or not all(t.is_Rational for t in V))

@@ -110,9 +110,15 @@ def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex:
         text = json.dumps(text, ensure_ascii=False)
         if kind == "string" and value == "auto":
             value = expr
+    extra = dict(extra or {})
+    if isinstance(expr, sp.Basic) and expr.atoms(sp.MatrixSymbol) and "numpy" not in extra:
+        from ..numpy_text import numpy_text       # (issue 10 §5: a runnable form of a symbolic tensor answer)
+        code = numpy_text(expr)
+        if code is not None:
+            extra["numpy"] = code
     return Answer(expr, text, latex(expr) if tex is None else tex,
                   answer_value(expr) if value == "auto" else value, choice, prose,
-                  (("kind", kind),) + tuple((extra or {}).items()), display)
+                  (("kind", kind),) + tuple(extra.items()), display)
 
 
 def strategy(ref: "str | Strategy") -> Strategy:

@@ -129,7 +129,7 @@ def _kind_and_value(answer_kind: str, a: Any) -> tuple[str, Any]:
     """The grading kind and exact value of an Answer."""
     expr = a.expr
     if answer_kind == "choice" and a.choice:
-        return "choice", frozenset(x.strip() for x in a.choice.split(",") if x.strip())
+        return "choice", frozenset(x.strip() for x in a.choice.split(",") if x.strip() and x.strip() != "none")
     if answer_kind == "list":
         return _list_kind(expr)
     kind = _FROM_ANSWER.get(answer_kind, "manual")

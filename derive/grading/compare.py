@@ -100,6 +100,8 @@ def _against(acc: Acceptance, text: str, names: dict[str, Any] | None) -> Verdic
         return _choice(acc, text)
     if acc.kind == "boolean":
         return _boolean(acc, text)
+    if acc.kind == "interval":          # an unbounded end is written oo (or inf)
+        names = {"oo": sp.oo, "inf": sp.oo, **(names or {})}
     value = read(text, names_for(acc, names))
     if acc.kind == "shape":
         return _shape(acc, value)
@@ -290,7 +292,7 @@ def _letters(text: str) -> frozenset[str]:
     parts = [p.strip() for p in text.replace(";", ",").split(",")]
     if len(parts) == 1 and " " in parts[0].strip():
         parts = parts[0].split()
-    parts = [p[1:-1] if p.startswith("(") and p.endswith(")") else p for p in parts]
+    parts = [(p[1:-1] if p.startswith("(") and p.endswith(")") else p).strip().lower() for p in parts]
     if parts == ["none"]:
         return frozenset()
     for k, p in enumerate(parts):
@@ -360,6 +362,7 @@ def _interval(acc: Acceptance, value: Value) -> Verdict:
     if not isinstance(key, sp.Interval) or not isinstance(got, sp.Interval):
         ok = got == key
     else:
-        ends = [same_number(acc, k, g, value.decimals) for k, g in ((key.start, got.start), (key.end, got.end))]
+        ends = [k == g if not (k.is_finite and g.is_finite) else same_number(acc, k, g, value.decimals)
+                for k, g in ((key.start, got.start), (key.end, got.end))]
         ok = all(ends) and key.left_open == got.left_open and key.right_open == got.right_open
     return Verdict(_score(ok), "correct" if ok else "wrong", (), got)

@@ -171,7 +171,7 @@ class _Converter:
         known = sorted(set(self.names) | set(CONSTANTS))
         from ..model.expressions import suggest
         hint = suggest(node.id, known)
-        if node.id.lower() in ("nan", "inf", "infinity", "oo"):
+        if node.id.lower() in ("nan", "inf", "infinity", "oo", "zoo"):
             hint = " (an answer is a finite value)"
         raise FormatError(f"unknown name `{node.id}`{hint}", _col(node))
 

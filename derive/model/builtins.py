@@ -253,7 +253,9 @@ def _elementwise(name: str, fn, doc: str):
         if name in ("log", "log2", "sqrt") and F.explicit(x) or (is_scalar(x) and x.is_number):
             for t in (list(x) if F.explicit(x) else [x]):
                 if name in ("log", "log2") and t.is_number and t.is_nonpositive:
-                    raise SpecError(f"log of {t} is undefined", node.args[0].pos)
+                    hint = (" (for an entropy or a divergence, where 0·log 0 = 0, write `entropy(p)`, `kl(p, q)` "
+                            "or `cross_entropy(p, q, base = 2)`)") if t == 0 and F.explicit(x) else ""
+                    raise SpecError(f"log of {t} is undefined{hint}", node.args[0].pos)
                 if name == "sqrt" and t.is_number and t.is_negative:
                     raise SpecError(f"the square root of {t} is not a real number", node.args[0].pos)
         return F.elementwise(fn, x)
@@ -319,6 +321,43 @@ def _mean(ev, args, kw, node):
 @builtin("norm", doc="the Euclidean norm ‖v‖ (Frobenius for matrices)")
 def _norm(ev, args, kw, node):
     return F.Norm(_tensor(args[0], node.args[0], "norm"))
+
+
+def _square(v: Any, node: ast.Expr, fname: str) -> Any:
+    """A square matrix argument, else a SpecError at it."""
+    _tensor(v, node, fname)
+    r, c = v.shape
+    if sp.simplify(sp.sympify(r) - sp.sympify(c)) != 0:
+        raise SpecError(f"`{fname}` needs a square matrix, not {show_shape(v)}", node.pos)
+    return v
+
+
+@builtin("trace", doc="tr(A): the sum of the diagonal of a square matrix")
+def _trace(ev, args, kw, node):
+    A = _square(args[0], node.args[0], "trace")
+    return A.trace() if F.explicit(A) else sp.Trace(A)
+
+
+@builtin("det", doc="det(A): the determinant of a square matrix")
+def _det(ev, args, kw, node):
+    A = _square(args[0], node.args[0], "det")
+    return A.det() if F.explicit(A) else sp.Determinant(A)
+
+
+@builtin("logdet", doc="log det(A): the logarithm of the determinant (A positive definite)")
+def _logdet(ev, args, kw, node):
+    A = _square(args[0], node.args[0], "logdet")
+    return sp.log(A.det()) if F.explicit(A) else sp.log(sp.Determinant(A))
+
+
+@builtin("inv", doc="inv(A): the inverse of a square matrix")
+def _inv(ev, args, kw, node):
+    A = _square(args[0], node.args[0], "inv")
+    if F.explicit(A):
+        if A.det() == 0:
+            raise SpecError("the matrix is singular: it has no inverse", node.args[0].pos)
+        return sp.ImmutableMatrix(A.inv())
+    return sp.Inverse(A)
 
 
 @builtin("max", nargs=(1, 99), doc="max(v): the largest entry; max(a, b, ...): the largest argument")

@@ -46,6 +46,12 @@ MAX_POWER_BITS = 14_000       # bits of the largest integer in a result (≈ 4,2
 MAX_EXPONENT = 10_000         # |exponent| of a power, also after (x^a)^b = x^(ab)
 
 
+def _holds_strings(node: ast.ListLit) -> bool:
+    """Whether a list literal (or its first row) has a string literal among its entries."""
+    items = node.items[0].items if isinstance(node.items[0], ast.ListLit) else node.items
+    return any(isinstance(i, ast.Str) for i in items)
+
+
 class SpecString(str, CantSympify):
     """A string value of a spec (`let s = "..."`).  sympy refuses to sympify it (CantSympify),
     so no sympy function that sympifies its argument (simplify, Matrix, nsimplify, ...)
@@ -60,6 +66,16 @@ class Seq(tuple):
 
     def __repr__(self) -> str:
         return "Seq(" + ", ".join(map(str, self)) + ")"
+
+
+class Words(tuple):
+    """A list literal holding strings: class names or categories (`["spam", "ham"]`), or a
+    table of them (`[["sunny", "hot"], ["rain", "mild"]]`, a Words of equally long Words).
+    Entries are SpecStrings or scalars (`["sunny", 1]`); only the classical-learning goals
+    read it, every other use is an error saying what it is."""
+
+    def __repr__(self) -> str:
+        return "Words(" + ", ".join(map(str, self)) + ")"
 
 
 @dataclass(frozen=True)
@@ -103,7 +119,7 @@ def kind_of(v: Any) -> str | None:
         return "nothing"
     if isinstance(v, str):
         return "an empty string" if not v else "a string"
-    names = {"Seq": "a list of tensors", "LambdaValue": "a lambda", "UserFunction": "a function",
+    names = {"Seq": "a list of tensors", "Words": "a list of strings", "LambdaValue": "a lambda", "UserFunction": "a function",
              "TensorShape": "a tensor known only by its shape"}
     for cls in type(v).__mro__:
         if cls.__name__ in names:
@@ -221,6 +237,8 @@ class Evaluator:
     def _ListLit(self, node: ast.ListLit):
         if not node.items:
             raise SpecError("an empty list has no shape; write zeros(n) for a zero vector", node.pos)
+        if _holds_strings(node):
+            return self._words(node)
         if all(isinstance(i, ast.ListLit) for i in node.items):
             first = node.items[0].items
             if first and is_tensor(self.eval(first[0])):   # [[W_Q1, W_K1, W_V1], ...]: a list of lists
@@ -246,6 +264,22 @@ class Evaluator:
                                 if is_tensor(v) else "a vector's entries must be numbers or symbols", item.pos)
         check_entries(len(vals), 1, node)
         return sp.ImmutableMatrix(len(vals), 1, vals)
+
+    def _words(self, node: ast.ListLit) -> "Words":
+        """A list (or a list of equally long lists) of strings and scalars."""
+        if all(isinstance(i, ast.ListLit) for i in node.items):
+            rows = [self._words(i) for i in node.items]
+            if len({len(r) for r in rows}) != 1:
+                raise SpecError("the rows of a table of strings have different lengths "
+                                f"({', '.join(str(len(r)) for r in rows)})", node.pos)
+            return Words(rows)
+        out = []
+        for item in node.items:
+            if isinstance(item, ast.ListLit):
+                raise SpecError("a list of strings holds strings or numbers, or only lists (rows)", item.pos)
+            out.append(self.eval(item) if isinstance(item, ast.Str) else self.scalar(item, "an entry of a list of "
+                                                                                         "strings"))
+        return Words(out)
 
     def scalar(self, node: ast.Expr, what: str = "a scalar") -> Any:
         v = scalarize(self.eval(node))
@@ -429,10 +463,15 @@ def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
                     raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
                 if ta:
                     if tuple(a.shape) != tuple(b.shape):
-                        raise SpecError(f"shape mismatch in `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
+                        raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
                     return sp.ImmutableMatrix(a.shape[0], a.shape[1], [x / y for x, y in zip(a, b)])
                 return sp.ImmutableMatrix(b.shape[0], b.shape[1], [a / y for y in b])
-            raise SpecError("dividing by a symbolic tensor is not defined; multiply by an inverse", node.pos)
+            if ta and not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
+                raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
+            if explicit(b) and any(e == 0 for e in b):
+                raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
+            from .elementwise import HadamardDiv
+            return HadamardDiv(a, b)
         if b == 0:
             raise SpecError("division by zero", node.pos)
         out = a / b

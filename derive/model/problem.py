@@ -284,9 +284,28 @@ class TensorShape:
         return f"TensorShape({self.name}, {self.dims})"
 
 
+def _unknown_layer(problem: Problem, stmt: ast.Define) -> Unsupported | None:
+    """`layer NAME = Kind(...)` with a constructor derive does not know: an Unsupported
+    error at `Kind`, kept in the binding (so the goals that use the layer fail with it and
+    the rest of the spec still solves), or None."""
+    node = stmt.value
+    if stmt.kind != "layer" or not isinstance(node, ast.Call) or not node.name or problem.has(node.name):
+        return None
+    from .builtins import BUILTINS
+    fam = problem.families
+    if node.name in BUILTINS or (fam is not None and (fam.load(node.name) or fam.is_goal(node.name))):
+        return None
+    kinds = sorted(n for n in (fam.names() if fam is not None else []) if n[:1].isupper())
+    return Unsupported(f"derive does not know the layer `{node.name}`{suggest(node.name, kinds)}. The goals that "
+                       f"use `{stmt.name}` are not derived; `derive goals` lists the layers it knows", node.func.pos)
+
+
 def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
     """let / input / param / node / layer."""
     kind = stmt.kind
+    unknown = _unknown_layer(problem, stmt)
+    if unknown is not None:
+        return Binding(stmt.name, kind, None, None, stmt.pos, stmt.value, None, unknown)
     if stmt.value is None:   # `input x : (3, 1000)`
         dims = _shape(problem, stmt.shape or (), "any", stmt.pos)
         declared = tuple(dims[:1]) if len(stmt.shape or ()) == 1 else tuple(dims)
