@@ -418,6 +418,10 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
         _quiet_stdout()
         return 0
     except Exception as exc:   # noqa: BLE001 - the one place that turns anything into a message
+        if capped is not None:   # the run is over: reporting it may import and allocate again
+            from .limits import restore_memory
+            restore_memory(capped)
+            capped = None
         err = _as_error(exc, name, args.max_memory)
         if os.environ.get("DERIVE_DEBUG"):
             import traceback

@@ -6,15 +6,17 @@ catch it; the CLI prints `str(error)` and exits with `error.exit_code`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Source:
-    """A spec's text and the name it is reported under (a path, or `<stdin>`)."""
+    """A spec's text and the name it is reported under (a path, or `<stdin>`); `folders` are
+    the `--include-path` folders its `include`s and `load`s may also read from."""
 
     name: str
     text: str
+    folders: tuple[str, ...] = field(default=(), compare=False)
 
     def line(self, number: int) -> str:
         lines = self.text.splitlines()

@@ -249,8 +249,15 @@ def check_count(value: Any, name: str, pos: Pos | None, limit: int | None = None
 
 def out_of_memory(exc: BaseException) -> bool:
     """Whether `exc` means memory ran out: a MemoryError, or a C extension that the loader
-    could not map under a memory cap (an ImportError)."""
-    return isinstance(exc, MemoryError) or (isinstance(exc, ImportError) and "failed to map segment" in str(exc))
+    could not map under a memory cap (an ImportError), itself or wrapped by a library (lark's
+    VisitError keeps it as `orig_exc`) or as the cause of another error."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, MemoryError) or (isinstance(exc, ImportError) and "failed to map segment" in str(exc)):
+            return True
+        exc = getattr(exc, "orig_exc", None) or exc.__cause__ or exc.__context__
+    return False
 
 
 def cap_memory(megabytes: int | None) -> tuple[int, int] | None:

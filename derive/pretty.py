@@ -72,9 +72,17 @@ class DerivePrettyPrinter(PrettyPrinter):
         return prettyForm.__mul__(*(a or [self._print(sp.S.One)])) / prettyForm.__mul__(*b)
 
     def _print(self, expr, **kwargs):
-        if isinstance(expr, sp.Basic) and _own_latex(expr):
+        if isinstance(expr, sp.Basic) and _own_latex(expr) and not hasattr(type(expr), "_pretty"):
             return self._print_own(expr)
         return super()._print(expr, **kwargs)
+
+    def _print_Abs(self, e):
+        """|x| with ASCII bars on one line (sympy draws box-drawing bars, │0.8│); tall
+        contents keep sympy's stretched bars."""
+        inner = self._print(e.args[0])
+        if inner.height() > 1:
+            return super()._print_Abs(e)
+        return prettyForm(*stringPict.next("|", inner, "|"), binding=prettyForm.FUNC)
 
     def _print_own(self, expr):
         """A derive class: its head from its `_latex`, its arguments printed here."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from . import ast
 from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
@@ -439,7 +439,7 @@ def parse(text: str, filename: str = "<spec>", *, include_path: Sequence[str | o
 
 
 def _parse(text: str, filename: str, confine, stack: tuple[str, ...], budget: list[int]) -> ast.Spec:
-    source = Source(filename, text)
+    source = Source(filename, text, tuple(str(p) for p in confine.extra))
     header, items = parse_source(source)
     budget[1] -= len(text)
     problems: list[ast.ProblemDef] = []

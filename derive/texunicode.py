@@ -19,7 +19,7 @@ SYMBOLS: dict[str, str] = {cmd.lstrip("\\"): ch for ch, cmd in MATH_CHARS.items(
 SYMBOLS.update({
     "ge": "≥", "le": "≤", "ne": "≠", "geq": "≥", "leq": "≤", "neq": "≠", "iff": "⇔", "implies": "⇒",
     "to": "→", "gets": "←", "cdot": "·", "times": "×", "ldots": "…", "dots": "…", "cdots": "⋯",
-    "infty": "∞", "lbrace": "{", "rbrace": "}", "lvert": "|", "rvert": "|", "vert": "|", "Vert": "‖",
+    "infty": "∞", "lbrace": "{", "rbrace": "}", "lvert": "|", "rvert": "|", "vert": "|", "Vert": "‖", "lVert": "‖", "rVert": "‖",
     "mid": "|", "colon": ":", "top": "ᵀ", "intercal": "ᵀ", "varepsilon": "ε", "epsilon": "ϵ",
     "phi": "ϕ", "varphi": "φ", "emptyset": "∅", "varnothing": "∅", "partial": "∂", "nabla": "∇",
     "checkmark": "✓", "square": "□", "qed": "∎", "star": "⋆", "ast": "∗", "prime": "′",

@@ -37,7 +37,6 @@ def stress_solution() -> Solution:
     x, y = sp.symbols("x y", real=True)
     w1, eta, theta = sp.symbols("w1 eta theta", positive=True)
     y_hat = sp.Symbol("y_hat")
-    W = sp.MatrixSymbol("W1", 2, 14)
     wide = sp.ImmutableMatrix(2, 14, lambda i, j: (i + 1) * (j - 6))
     ones = sp.ImmutableMatrix([1] * 14)
     with sp.evaluate(False):

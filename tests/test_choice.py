@@ -1,6 +1,5 @@
 """choice: the matching option with its simplification, a checked counterexample for every
 other option (values respecting the symbols' assumptions), `none`, several matches."""
-import pytest
 import sympy as sp
 
 import derive

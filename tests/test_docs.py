@@ -29,7 +29,7 @@ import pytest
 import sympy as sp
 
 import derive
-from derive import cli, limits
+from derive import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

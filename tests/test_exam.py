@@ -232,7 +232,7 @@ def test_notebook_reprs(exam):
 
 
 def test_ipython_display_uses_the_reprs():
-    IPython = pytest.importorskip("IPython")
+    pytest.importorskip("IPython")
     from IPython.core.formatters import DisplayFormatter
     small = derive.solve('problem "P" {\n  find 1 + 1\n}\n')
     data, _ = DisplayFormatter().format(small)

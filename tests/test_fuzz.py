@@ -26,7 +26,6 @@ from hypothesis import strategies as st
 import derive
 from bench import fuzz as F
 from derive.derivers.goals import GOALS, GoalSpec
-from derive import limits
 from derive.parse_errors import scan
 
 N = int(os.environ.get("FUZZ_EXAMPLES", "0")) or None

@@ -149,3 +149,25 @@ def test_stdin_specs_load_from_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     sol = derive.solve('problem "p" {\n  let W = load("w.csv")\n  find W\n}\n', "<stdin>")
     assert _answer(sol) == sp.ImmutableMatrix([[2, 3]])
+
+
+def test_load_reads_from_an_include_path_folder_as_include_does(tmp_path):
+    """`--include-path DIR` (and `include_path=` of the library) lets `load` read files kept
+    in DIR, as it lets `include` read specs there; anything else outside stays refused."""
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "w.csv").write_text("1,2\n3,4\n")
+    (tmp_path / "secret.csv").write_text("9\n")
+    spec = tmp_path / "spec" / "p.spec"
+    spec.write_text('problem "p" {\n  let W = load("w.csv")\n  find W @ [1, 1]\n}\n')
+    with pytest.raises(SpecError, match="cannot open 'w.csv'"):          # not beside the spec
+        derive.solve(str(spec))
+    sol = derive.solve(str(spec), include_path=[tmp_path / "weights"])
+    assert _answer(sol) == sp.Matrix([3, 7])
+    spec.write_text('problem "p" {\n  let W = load("../secret.csv")\n  find W\n}\n')
+    with pytest.raises(SpecError, match="outside") as info:
+        derive.solve(str(spec), include_path=[tmp_path / "weights"])
+    assert "9" not in str(info.value).split("\n")[0].split(":", 3)[-1]
+    from derive import cli
+    spec.write_text('problem "p" {\n  let W = load("w.csv")\n  find W @ [1, 1]\n}\n')
+    assert cli.main(["solve", str(spec), "--include-path", str(tmp_path / "weights"), "-f", "json"]) == 0

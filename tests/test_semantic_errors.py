@@ -11,7 +11,7 @@ import pytest
 
 import derive
 from derive.derivers.goals import GOALS, GoalSpec
-from derive import cli, limits
+from derive import cli
 from derive.derivers import registry
 from derive.derivers.registry import Derived, make_answer
 

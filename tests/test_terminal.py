@@ -64,3 +64,14 @@ def test_a_user_template_that_raises_is_exit_2_naming_it(tmp_path, capsys):
     assert code == 2 and out == ""
     assert "the template text/solution.j2 (line 2) failed: ZeroDivisionError" in err
     assert "internal error" not in err
+
+
+def test_norms_and_absolute_values_read_as_maths_in_text():
+    """The text format printed ‖w‖ as `lVert w rVert` (a LaTeX macro the Unicode converter
+    did not know) and |x| with box-drawing bars (│0.8│)."""
+    import derive
+    sol = derive.solve('problem "n" {\n  vector w : (3)\n  symbol lambda : positive\n'
+                       '  L = lambda * norm(w)^2 + norm(w)\n  find grad(L, w)\n  let a = 0.8\n  find abs(a - 2)\n}\n')
+    text = sol.render("text")
+    assert "Vert" not in text and "│" not in text
+    assert "‖w‖" in text and "|-6/5| = 6/5" in text

@@ -16,7 +16,7 @@ from ..sentence import Em, Rel, say
 from ..steps import make_step
 from . import derivation
 from ._display import Reals, SumOver
-from ._geometry import ip, vminus
+from ._geometry import vminus
 
 # A fixed concrete instance for the converse (A = LᵀL from a Cholesky factor).
 EXAMPLE_A = sp.ImmutableMatrix([[4, 2, 0], [2, 5, 1], [0, 1, 3]])

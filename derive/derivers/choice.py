@@ -15,7 +15,6 @@ with `choice = "d"` (letters joined by commas when several options match), and s
 """
 from __future__ import annotations
 
-import itertools
 import random
 from typing import Any
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -153,20 +153,31 @@ def check_counts(problem: Problem, call: ast.Call) -> None:
             check_count(problem.value(k.value), k.name, k.value.pos)
 
 
+def goal_name(problem: Problem, expr: ast.Expr) -> str | None:
+    """The goal `expr` calls, or None when it calls none (a function the problem defines by
+    a goal's name is that function)."""
+    if isinstance(expr, ast.Call) and expr.name is not None and expr.name in GOALS and not problem.has(expr.name):
+        return expr.name
+    return None
+
+
 def is_goal(problem: Problem, expr: ast.Expr) -> bool:
     """Whether `expr` calls a goal (and not a function the problem defines by that name)."""
-    return isinstance(expr, ast.Call) and expr.name in GOALS and not problem.has(expr.name)
+    return goal_name(problem, expr) is not None
 
 
 def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
     """The first strategy's answer for a goal call, or the value of a plain expression."""
-    if not is_goal(problem, expr):
-        return strategy(GOALS["evaluate"].strategies[0])(problem, expr)
+    name = goal_name(problem, expr)
+    if name is None:      # a plain expression: evaluate's strategy takes any expression
+        out = strategy(GOALS["evaluate"].strategies[0])(problem, cast(ast.Call, expr))
+        assert out is not None
+        return out
     assert isinstance(expr, ast.Call)
-    spec = GOALS[expr.name]
+    spec = GOALS[name]
     if not spec.strategies:
-        raise Unsupported(f"the goal `{expr.name}` is part of the language but not implemented yet", expr.func.pos)
-    check_call(expr, expr.name, spec)
+        raise Unsupported(f"the goal `{name}` is part of the language but not implemented yet", expr.func.pos)
+    check_call(expr, name, spec)
     check_counts(problem, expr)
     for ref in spec.strategies:
         out = strategy(ref)(problem, expr)
@@ -244,7 +255,7 @@ def derive_goal(problem: Problem, goal: Goal) -> Result:
     except Exception as exc:   # a bug in a strategy: the other goals still solve; tests fail on kind "internal"
         if limits.out_of_memory(exc):   # (a C extension the loader could not map under --max-memory)
             return _error_result(goal, goal_text, LimitError("derive ran out of memory deriving this goal"))
-        name = goal.expr.name if is_goal(problem, goal.expr) else "evaluate"   # type: ignore[union-attr]
+        name = goal_name(problem, goal.expr) or "evaluate"
         return _error_result(goal, goal_text, InternalError(
             f"internal error in the `{name}` deriver ({type(exc).__name__}: {str(exc)[:200]}); "
             "please report it with the spec"))

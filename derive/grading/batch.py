@@ -69,9 +69,8 @@ def _json_sheets(text: str, name: str) -> tuple[list[Sheet], list[str]]:
             try:
                 items.append((n, json.loads(line)))
             except json.JSONDecodeError as exc:
-                if n == 1 and len(text.splitlines()) == 1:
-                    exc = whole
-                problems.append(f"{name}:{n}:{exc.colno}: not JSON: {exc.msg}; this line is left out")
+                err = whole if n == 1 and len(text.splitlines()) == 1 else exc
+                problems.append(f"{name}:{n}:{err.colno}: not JSON: {err.msg}; this line is left out")
     sheets = []
     for line, item in items:
         sheet = _sheet(item, line, name, problems)

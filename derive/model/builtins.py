@@ -16,7 +16,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from .. import ast
-from ..errors import SpecError, Unsupported
+from ..errors import SpecError
 from . import functions as F
 from .expressions import (MAX_LAMBDA_ENTRIES, Evaluator, LambdaValue, Seq, check_entries, guard_size, is_scalar,
                           is_tensor, kind_of, scalarize, show_shape, suggest)
@@ -50,6 +50,8 @@ def _arg(ev: Evaluator, node: ast.Expr, tuples: bool) -> Any:
 
 def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
     name = node.name
+    if name is None:
+        raise SpecError("only a function's name can be called here, as in f(x)", node.func.pos)
     b = BUILTINS.get(name)
     families = ev.problem.families
     if b is None and families is not None and families.load(name):   # a family's builtin

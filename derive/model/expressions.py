@@ -23,14 +23,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 from sympy.core.sympify import CantSympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
-from ..errors import DeriveError, InternalError, LimitError, SpecError, Unsupported
+from ..errors import DeriveError, InternalError, LimitError, SpecError
 from ..limits import check as _deadline
 from .functions import explicit, is_tensor
 from .numbers import plain_numbers as _plain_numbers, rational_entries as _rational_entries
@@ -239,16 +239,17 @@ class Evaluator:
             raise SpecError("an empty list has no shape; write zeros(n) for a zero vector", node.pos)
         if _holds_strings(node):
             return self._words(node)
-        if all(isinstance(i, ast.ListLit) for i in node.items):
-            first = node.items[0].items
+        lists = [i for i in node.items if isinstance(i, ast.ListLit)]
+        if len(lists) == len(node.items):
+            first = lists[0].items
             if first and is_tensor(self.eval(first[0])):   # [[W_Q1, W_K1, W_V1], ...]: a list of lists
-                rows = [self.eval(row) for row in node.items]
-                for row, item in zip(rows, node.items):
+                seqs = [self.eval(row) for row in lists]
+                for row, item in zip(seqs, lists):
                     if not isinstance(row, Seq):
                         raise SpecError("every inner list must hold tensors, like the first", item.pos)
-                return Seq(rows)
+                return Seq(seqs)
             rows = [_plain_numbers(row.items) or [self.scalar(e, "a matrix entry") for e in row.items]
-                    for row in node.items]
+                    for row in lists]
             widths = {len(r) for r in rows}
             if len(widths) != 1:
                 raise SpecError("the rows of a matrix literal have different lengths "
@@ -258,17 +259,18 @@ class Evaluator:
         vals = _plain_numbers(node.items) or [self.eval(i) for i in node.items]
         if all(is_tensor(v) for v in vals):
             return Seq(vals)
-        for v, item in zip(vals, node.items):
+        for v, entry in zip(vals, node.items):
             if not is_scalar(v):
                 raise SpecError(f"a vector's entries must be scalars; this is {show_shape(v)}"
-                                if is_tensor(v) else "a vector's entries must be numbers or symbols", item.pos)
+                                if is_tensor(v) else "a vector's entries must be numbers or symbols", entry.pos)
         check_entries(len(vals), 1, node)
         return sp.ImmutableMatrix(len(vals), 1, vals)
 
     def _words(self, node: ast.ListLit) -> "Words":
         """A list (or a list of equally long lists) of strings and scalars."""
-        if all(isinstance(i, ast.ListLit) for i in node.items):
-            rows = [self._words(i) for i in node.items]
+        lists = [i for i in node.items if isinstance(i, ast.ListLit)]
+        if len(lists) == len(node.items):
+            rows = [self._words(i) for i in lists]
             if len({len(r) for r in rows}) != 1:
                 raise SpecError("the rows of a table of strings have different lengths "
                                 f"({', '.join(str(len(r)) for r in rows)})", node.pos)

@@ -160,6 +160,12 @@ class Norm(sp.Function):
         tex = r"\left\lVert %s \right\rVert" % printer._print(self.args[0])
         return tex if exp is None else r"%s^{%s}" % (tex, exp)
 
+    def _pretty(self, printer):
+        """‖v‖ in 2-D Unicode (the text format)."""
+        from sympy.printing.pretty.stringpict import prettyForm
+        inner = printer._print(self.args[0])
+        return prettyForm(*prettyForm(*inner.left("‖")).right("‖"))
+
 
 class Sum(sp.Function):
     """Σ of a tensor's entries."""

@@ -1,12 +1,13 @@
 """`load("w1.csv")` / `load("w1.npy")`: a tensor kept in a file beside the spec.
 
-In:  the file name (a string, relative to the folder of the spec file that holds the call;
-     the working folder for a spec read from stdin) and the call node (for positions).
+In:  the file name (a string, relative to the folder of the spec file that holds the call,
+     the working folder for a spec read from stdin, or else to an `--include-path` folder)
+     and the call node (for positions).
 Out: an explicit sympy matrix of exact numbers; a SpecError / LimitError at the call
      otherwise.
 
 Confined like includes: the file must resolve (symbolic links followed) to a path under
-that folder, be a regular file (no device, FIFO or /proc entry: it is opened without
+one of those folders, be a regular file (no device, FIFO or /proc entry: it is opened without
 blocking and checked with fstat before a byte is read) and hold at most MAX_LOAD_BYTES;
 a refused file's content never appears in the error.
 
@@ -44,14 +45,20 @@ def _folder_of(node: ast.Expr) -> Path:
 
 
 def resolve(name: str, node: ast.Expr) -> Path:
-    """The confined path of `name` (see the module docstring), or a SpecError at the call."""
+    """The confined path of `name` (see the module docstring), or a SpecError at the call:
+    looked up in the spec's folder, then in each `--include-path` folder, and allowed only
+    under one of them."""
     folder = _folder_of(node).resolve()
     if "\x00" in name or not name.strip():
         raise SpecError("`load` needs a file name, such as load(\"w1.csv\")", node.pos)
-    target = (folder / name).resolve()
-    if target != folder and folder not in target.parents:
-        raise SpecError(f"load: {name!r} is outside the spec's folder; only files under {folder} "
-                        "can be loaded", node.pos)
+    extra = node.pos.source.folders if node.pos is not None else ()
+    roots = [folder, *(Path(f).resolve() for f in extra)]
+    tried = [root / name for root in roots]
+    target = next((p for p in tried if os.path.lexists(p)), tried[0]).resolve()
+    if not any(target == root or root in target.parents for root in roots):
+        where = " or ".join(str(r) for r in roots)
+        raise SpecError(f"load: {name!r} is outside the spec's folder; only files under {where} "
+                        "can be loaded (name another folder with --include-path)", node.pos)
     return target
 
 

@@ -20,7 +20,7 @@ import sympy as sp
 
 from .. import ast
 from ..errors import DeriveError, Pos, SpecError, Unsupported
-from .expressions import Evaluator, LambdaValue, Seq, check_entries, is_tensor, scalarize, shape_of, suggest
+from .expressions import Evaluator, LambdaValue, check_entries, is_tensor, scalarize, shape_of, suggest
 from .marks import check_marks
 from .varying import Draw, finish, vary_statement
 
@@ -314,7 +314,8 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
             sym = tensor_symbol(stmt.name, dims)
             return Binding(stmt.name, kind, sym, sym, stmt.pos, dims=declared)
         return Binding(stmt.name, kind, None, TensorShape(stmt.name, dims), stmt.pos, dims=declared)
-    value, error, definition = None, None, None
+    value: Any = None
+    error, definition = None, None
     try:
         value = problem.value(stmt.value)
         if kind in ("node", "input", "param") and isinstance(value, (str, LambdaValue)):

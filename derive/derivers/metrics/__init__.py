@@ -26,8 +26,6 @@ missing, negative or not whole numbers.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import sympy as sp
 
 from ... import ast

@@ -12,7 +12,6 @@ or non-numeric count, scores given beside counts, or a keyword that applies to s
 """
 from __future__ import annotations
 
-from typing import Any
 
 import sympy as sp
 
