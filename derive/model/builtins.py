@@ -441,22 +441,6 @@ def _load(ev, args, kw, node):
     return load_tensor(name, node, check_entries)
 
 
-MAX_DET_SIZE = 12     # an exact determinant of symbolic entries grows fast with the size
-
-
-@builtin("det", doc="the determinant of a square matrix (exact)")
-def _det(ev, args, kw, node):
-    x = _tensor(args[0], node.args[0], "det")
-    n, m = x.shape
-    if n != m:
-        raise SpecError(f"`det` needs a square matrix, not {show_shape(x)}", node.args[0].pos)
-    if not isinstance(x, sp.MatrixBase):
-        return sp.Determinant(x)
-    if n > MAX_DET_SIZE:
-        raise SpecError(f"`det` of a matrix larger than {MAX_DET_SIZE}×{MAX_DET_SIZE} is refused", node.pos)
-    return x.det(method="bareiss")
-
-
 def _drawn_only(name: str):
     def refuse(ev, args, kw, node):
         raise SpecError(f"`{name}` draws a value for a variant: write it in a `vary`, as in "

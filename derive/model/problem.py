@@ -351,8 +351,8 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | No
                       ref=ref if ref is not None else (pdef.name or str(number)), definition=pdef)
     for stmt in pdef.statements:
         if isinstance(stmt, (ast.Vary, ast.Require)):      # a `vary` is a given value; see model.varying
-            for symbol, value in vary_statement(problem, stmt, draw):
-                problem.define(Binding(stmt.name, "let", symbol, value, word_pos(stmt.pos, stmt.name)))
+            for name, symbol, value in vary_statement(problem, stmt, draw):
+                problem.define(Binding(name, "let", symbol, value, word_pos(stmt.pos, name)))
         elif isinstance(stmt, ast.TextStmt):
             if stmt.label is None:
                 text = (text + "\n\n" + stmt.text).strip()

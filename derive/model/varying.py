@@ -117,7 +117,8 @@ class _Random:
     entry one of lo, lo + 1/q, ..., hi."""
 
     def __init__(self, problem: "Problem", stmt: ast.Vary):
-        call: ast.Call = stmt.domain[0]
+        call = stmt.domain[0]
+        assert isinstance(call, ast.Call)     # (the transformer makes only calls of kind "call")
         want = 3 if call.name == "random_vector" else 4
         sig = "random_vector(n, lo, hi)" if want == 3 else "random_matrix(n, m, lo, hi)"
         bad = [k for k in call.kwargs if k.name != "denominator"]
@@ -135,7 +136,7 @@ class _Random:
         q_e = call.kwarg("denominator")
         self.q = _whole(problem, q_e, "a denominator") if q_e is not None else 1
         if not 1 <= self.q <= MAX_DENOMINATOR:
-            raise SpecError(f"a denominator is a whole number from 1 to {MAX_DENOMINATOR}", q_e.pos)
+            raise SpecError(f"a denominator is a whole number from 1 to {MAX_DENOMINATOR}", (q_e or call).pos)
         lo_k, hi_k = self.lo * self.q, self.hi * self.q
         if lo_k.denominator != 1 or hi_k.denominator != 1:
             raise SpecError(f"the bounds must be multiples of 1/{self.q}", call.pos)
@@ -166,7 +167,9 @@ class _Random:
 
 def domain(problem: "Problem", stmt: ast.Vary) -> "_Range | _List | _Random":
     """The set a `vary` draws from, its bounds evaluated and checked."""
-    return {"range": _Range, "list": _List, "call": _Random}[stmt.kind](problem, stmt)
+    if stmt.kind == "range":
+        return _Range(problem, stmt)
+    return _List(problem, stmt) if stmt.kind == "list" else _Random(problem, stmt)
 
 
 def vary_value(problem: "Problem", stmt: ast.Vary, draw: Draw | None) -> Any:
@@ -188,15 +191,15 @@ def vary_value(problem: "Problem", stmt: ast.Vary, draw: Draw | None) -> Any:
 
 
 def vary_statement(problem: "Problem", stmt: "ast.Vary | ast.Require", draw: Draw | None) -> list:
-    """[(symbol, value)] of a `vary` (the value recorded in `problem.varies`); [] for a
+    """[(name, symbol, value)] of a `vary` (the value recorded in `problem.varies`); [] for a
     `require` (recorded in `problem.requires`, decided by `finish`)."""
     if isinstance(stmt, ast.Require):
         problem.requires.append(stmt)
         return []
     value = problem.varies[stmt.name] = vary_value(problem, stmt, draw)
     if isinstance(value, sp.MatrixBase):
-        return [(sp.MatrixSymbol(stmt.name, value.rows, value.cols), value)]
-    return [(sp.Symbol(stmt.name, real=True), value)]
+        return [(stmt.name, sp.MatrixSymbol(stmt.name, value.rows, value.cols), value)]
+    return [(stmt.name, sp.Symbol(stmt.name, real=True), value)]
 
 
 def check_requires(problem: "Problem", requires: list[ast.Require], drawn: bool) -> None:
