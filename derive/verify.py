@@ -23,6 +23,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from . import fasteval, fasteval_matrix  # noqa: F401  (the second registers matrix handlers)
 from .errors import CheckFailed
+from .intervals import same_intervals
 from .limits import check as _deadline
 from .exactnum import Unsupported
 
@@ -187,6 +188,9 @@ def _same_number(a: sp.Expr, b: sp.Expr) -> bool | None:
         if d.is_Rational:
             return d == 0
         z = sp.N(d, DIGITS)
+        if z.is_Float and not z.is_comparable:   # radicals that cancel: 0.e-172, a zero with no digits
+            import mpmath
+            return bool(abs(mpmath.mpf(z._mpf_)) <= mpmath.mpf(10) ** (-DIGITS + 8))
         if z.is_Number or z.is_number:   # (sympy floats: magnitudes beyond a Python float are fine)
             mag = sp.Max(abs(sp.N(a, 20)), abs(sp.N(b, 20)), 1)
             return bool(abs(z) <= sp.Float(10) ** (-DIGITS + 8) * mag)
@@ -485,7 +489,7 @@ def _check_equivalent(chain: tuple, where: dict, rule: str, text: object) -> tup
             only_a, only_b = sp.Complement(sa, sb), sp.Complement(sb, sa)
         except (NotImplementedError, TypeError, ValueError):
             return None, "could not solve the conditions"
-        if only_a is sp.S.EmptySet and only_b is sp.S.EmptySet:
+        if only_a is sp.S.EmptySet and only_b is sp.S.EmptySet or same_intervals(sa, sb):
             continue
         if any(isinstance(x, (sp.Interval, sp.FiniteSet, sp.Union)) and x is not sp.S.EmptySet
                for x in (only_a, only_b)):

@@ -410,7 +410,7 @@ def test_goals_lists_every_registered_goal_builtin_layer_and_derivation():
     assert ("  Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, "
             "bias=True, padding_mode='zeros', *, weight=None)") in out.splitlines()   # weight: derive's extension
     assert "  Linear(in_features, out_features, bias=True, *, weight=None)" in out.splitlines()
-    assert "  gd(a, start=, lr=, steps=)" in out.splitlines()
+    assert "  gd(a, start=, lr=, steps=, momentum=, dampening=, nesterov=, weight_decay=)" in out.splitlines()
 
 
 def test_goals_reads_the_registries_not_a_list(monkeypatch):

@@ -31,6 +31,7 @@ MIGRATED = [
     "derive/derivers/algorithms.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/attention").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/solving").glob("*.py")),
     "derive/derivers/evaluate.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/kernels").glob("*.py")),
     "derive/derivers/numderiv.py",

@@ -345,7 +345,7 @@ def test_optimal_lr_needs_positive_curvature():
 
 BAD = [
     ("let x = 3", "gd(x, start = 1, lr = 0.1, steps = 2)", "not a function"),
-    ("k(p, q) = p*q", "gd(k, start = 1, lr = 0.1, steps = 2)", "one variable"),
+    ("k(p, q) = p*q", "gd(k, start = 1, lr = 0.1, steps = 2)", "list of 2 numbers"),
     ("f(w) = w^2", "gd(3, start = 1, lr = 0.1, steps = 2)", "name of a function"),
     ("f(w) = w^2", "gd(f, start = 1, lr = 0.1, steps = 0)", "positive whole number"),
     ("f(w) = w^2", "gd(f, start = 1, lr = 0.1, steps = 2.5)", "positive whole number"),
@@ -356,11 +356,10 @@ BAD = [
     ("f(w) = w^2", "gd(f, start = 1, lr = 0.1, steps = 20000)", "at most 10,000"),
     ("f(w) = w^2", "gd(f, start = 1, lr = 0, steps = 2)", "positive"),
     ("f(w) = w^2", "gd(f, start = [1, 2], lr = 0.1, steps = 2)", "scalar"),
-    ("f(w) = w^2", "gd(f, start = 1, lr = 0.1, steps = 2, momentum = 0.9)", "no keyword"),
+    ("f(w) = w^2", "gd(f, start = 1, lr = 0.1, steps = 2, betas = [0.9, 0.99])", "no keyword"),
     ("f(w) = w^4", "optimal_lr(f)", "start"),
-    ("k(p, q) = p*q", "lr_range(k)", "one variable"),
     ("f(w) = w^2", "lr_range(g)", "unknown name"),
-    ("vector w : (2)\nf(w) = w @ w", "gd(f, start = 1, lr = 0.1, steps = 1)", "scalar variable"),
+    ("vector w : (2)\nf(w) = w @ w", "gd(f, start = 1, lr = 0.1, steps = 1)", "list of 2 numbers"),
 ]
 
 

@@ -336,7 +336,7 @@ def test_json_contract_shape():
     assert list(p) == ["title", "section", "points", "text", "parts", "results"] and p["points"] == 10
     assert p["text"] == PROSE and p["parts"][0] == {"label": "(a)", "marks": 2, "text": "Expand $(x + y)^3$ — show **every** step."}
     first = p["results"][0]
-    assert list(first) == ["label", "goal", "marks", "answer", "steps"]
+    assert list(first) == ["id", "label", "goal", "marks", "answer", "steps"]
     assert list(first["answer"]) == ["text", "latex", "value", "kind"]
     assert set(first["steps"][0]) <= {"rule", "text", "latex", "checked", "check", "relations"}
     assert {"rule", "text", "latex", "checked"} <= set(first["steps"][0])
@@ -357,7 +357,7 @@ def test_json_contract_shape():
 
 def test_json_views_and_non_finite_values():
     paper = json.loads(render(SOLUTION, "json", view="paper"))
-    assert all(list(r) == ["label", "marks"] for p in paper["problems"] for r in p["results"])
+    assert all(list(r) == ["id", "label", "marks"] for p in paper["problems"] for r in p["results"])
     key = json.loads(render(SOLUTION, "json", view="key"))
     assert all("steps" not in r for p in key["problems"] for r in p["results"])
     sol = derive.Solution((derive.ProblemSolution("inf", None, None, "", (

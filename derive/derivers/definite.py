@@ -285,6 +285,32 @@ def _symmetric_steps(K: sp.ImmutableMatrix, name: Any) -> list[Step] | None:
     return None
 
 
+def _spectral_reason(K: sp.ImmutableMatrix, name: Any, kind: str) -> tuple[list[Step], Sentence]:
+    """The eigenvalues (solving.spectrum) and, for a positive definite K, its Cholesky factor:
+    the checked steps and a clause for the answer's sentence."""
+    from .solving.spectrum import shown, spectrum
+    spec = spectrum(K, name)
+    lo = sp.Symbol("lambda_min")
+    op = {"pd": ">", "psd": "≥", "not_psd": "<"}[kind]
+    steps = list(spec.steps)
+    steps.append(make_step("eigen_sign", say("The smallest eigenvalue is ", Rel(lo, "=", shown(spec.lo)), ", so ",
+                                             Rel(lo, op, 0), "."), where={lo: spec.lo}))
+    clause = say("; its eigenvalues are ", join([Rel(sp.Symbol(f"lambda_{i + 1}"), "=", shown(v), kind="definition")
+                                                 for i, v in enumerate(spec.values)]),
+                 ", the smallest ", Rel(shown(spec.lo), op, 0))
+    if kind == "pd":
+        L = sp.ImmutableMatrix(sp.Matrix(K).cholesky(hermitian=False).applyfunc(sp.radsimp))
+        Ls = sp.MatrixSymbol("L", *K.shape)
+        diag = [L[i, i] for i in range(K.rows)]
+        steps.append(make_step("cholesky", say("Its Cholesky factor ", Math(Ls), " is lower triangular with a "
+                                               "positive diagonal (", join([Rel(d, ">", 0) for d in diag]), "), and ",
+                                               Rel(name, "=", sp.MatMul(Ls, Ls.T), kind="definition"), ":"),
+                               K, sp.MatMul(L, L.T, evaluate=False)))
+        clause = say(clause, "; and ", Rel(name, "=", sp.MatMul(L, L.T, evaluate=False)), " (Cholesky)")
+    from ..claims import check_sentence
+    return steps, check_sentence(clause, {name: K} if isinstance(name, sp.MatrixSymbol) else {}, "verdict")[0]
+
+
 def psd(problem: Problem, call: ast.Call) -> Derived:
     """`psd(K)`: K's given values put in, then exact elimination (see the module docstring)."""
     node = call.args[0]
@@ -313,11 +339,13 @@ def psd(problem: Problem, call: ast.Call) -> Derived:
     if verdict is None:
         raise Unsupported(f"could not decide the signs of the pivots of `{node.pos.snippet()}`", node.pos)
     steps.extend(verdict.steps)
+    more, eig = _spectral_reason(K, name, verdict.kind)
+    steps.extend(more)
     ok = verdict.kind in ("pd", "psd")
     if verdict.kind == "pd":
-        prose = say("Yes: ", Math(name), " is positive definite (so also semi-definite): ", verdict.reason, ".")
+        prose = say("Yes: ", Math(name), " is positive definite (so also semi-definite): ", verdict.reason, eig, ".")
     elif ok:
-        prose = say("Yes: ", Math(name), " is positive semi-definite but singular: ", verdict.reason, ".")
+        prose = say("Yes: ", Math(name), " is positive semi-definite but singular: ", verdict.reason, eig, ".")
     else:
-        prose = say("No: ", Math(name), " is not positive semi-definite: ", verdict.reason, ".")
+        prose = say("No: ", Math(name), " is not positive semi-definite: ", verdict.reason, eig, ".")
     return Derived(make_answer(sp.true if ok else sp.false, text=str(ok), value=ok, prose=prose), tuple(steps))

@@ -27,6 +27,7 @@ class GoalSpec:
     doc: str = ""
 
 
+_SGD_KW = ("momentum", "dampening", "nesterov", "weight_decay")
 _COUNT_KW = ("tp", "fp", "fn", "tn")
 _METRIC_KW = ("threshold", "strict", "average", "classes", "zero_division", *_COUNT_KW)
 
@@ -36,7 +37,8 @@ GOALS: dict[str, GoalSpec] = {
     # networks and matrix calculus
     "grad": GoalSpec(("backprop:numeric_grad", "matcalc.grad:symbolic_grad"), (2, 2),
                      doc="∂L/∂v by the chain rule (numeric backprop, or closed form when symbolic)"),
-    "sgd_step": GoalSpec(("backprop:sgd_step",), (2, 2), ("lr",), "v − η ∂L/∂v, with the gradient derived"),
+    "sgd_step": GoalSpec(("optimize:sgd_step_torch", "backprop:sgd_step"), (2, 2), ("lr",) + _SGD_KW,
+                         "v − η ∂L/∂v, with the gradient derived (PyTorch SGD's first step with its keywords)"),
     "hessian": GoalSpec(("matcalc.hessian:hessian",), (2, 2),
                         doc="the Hessian ∂²L/∂w∂wᵀ of a scalar function of a vector"),
     "convex": GoalSpec(("convexity:convex",), (2, 2),
@@ -49,12 +51,30 @@ GOALS: dict[str, GoalSpec] = {
     "shapes": GoalSpec(("layers:shapes",), (0, 99), doc="the shape of every trainable tensor"),
     "shape": GoalSpec(("layers:shape",), doc="the output shape of an expression or a layer stack"),
     # optimisation
-    "gd": GoalSpec(("optimize:gd",), kwargs=("start", "lr", "steps"),
-                   doc="the iterates w_1 ... w_k of gradient descent on a function of one variable"),
-    "lr_range": GoalSpec(("optimize:lr_range",), kwargs=("start", "lr"),
+    "gd": GoalSpec(("optimize:gd_multi", "optimize:gd"), kwargs=("start", "lr", "steps") + _SGD_KW,
+                   doc="the iterates of gradient descent (PyTorch's SGD keywords), in one variable or several"),
+    "adam": GoalSpec(("optimize:adam",), kwargs=("start", "lr", "betas", "eps", "weight_decay", "steps"),
+                     doc="the iterates of Adam (PyTorch's update rule and defaults), bias correction shown"),
+    "rmsprop": GoalSpec(("optimize:rmsprop",), kwargs=("start", "lr", "alpha", "eps", "weight_decay", "steps"),
+                        doc="the iterates of RMSprop (PyTorch's update rule and defaults)"),
+    "adagrad": GoalSpec(("optimize:adagrad",), kwargs=("start", "lr", "lr_decay", "eps", "weight_decay", "steps"),
+                        doc="the iterates of Adagrad (PyTorch's update rule and defaults)"),
+    "newton": GoalSpec(("optimize:newton",), kwargs=("start", "steps"),
+                       doc="the iterates of Newton's method x ← x − H⁻¹∇f, in any dimension"),
+    "lr_range": GoalSpec(("optimize:lr_range_multi", "optimize:lr_range"), kwargs=("start", "lr"),
                          doc="the learning rates for which gradient descent on a quadratic converges"),
-    "optimal_lr": GoalSpec(("optimize:optimal_lr",), kwargs=("start",),
+    "optimal_lr": GoalSpec(("optimize:optimal_lr_multi", "optimize:optimal_lr"), kwargs=("start",),
                            doc="η* = 1/f''(w0), the Newton step, and the iterate it reaches"),
+    # solving and verdicts on given matrices
+    "argmin": GoalSpec(("solving.argmin:argmin",), (1, 2),
+                       doc="the minimiser of a quadratic: ∇L = 0 solved, confirmed by the Hessian"),
+    "solve": GoalSpec(("solving.linear:solve",), (2, 2), doc="the solution x of A x = b, by exact elimination"),
+    "inv": GoalSpec(("solving.linear:inv",), doc="the inverse of a given square matrix, by Gauss–Jordan"),
+    "det": GoalSpec(("solving.linear:det",), doc="the determinant of a given square matrix, by elimination"),
+    "eigenvalues": GoalSpec(("solving.eigen:eigenvalues",),
+                            doc="the eigenvalues of a given square matrix, from its characteristic polynomial"),
+    "eigenvectors": GoalSpec(("solving.eigen:eigenvectors",),
+                             doc="a basis of each eigenspace of a given square matrix, each vector checked"),
     "pseudocode": GoalSpec(("algorithms:pseudocode",),
                            doc="an algorithm as numbered pseudocode, with the gradient it needs"),
     # classics

@@ -59,16 +59,44 @@ def _sgd_step(problem: Problem, call: ast.Call) -> Sentence:
     return say(out, " with ", Rel(ETA, "=", lr, kind="definition")) if lr is not None else out
 
 
-def _gd(problem: Problem, call: ast.Call) -> Sentence:
+def _start_symbol(problem: Problem, call: ast.Call) -> Any:
+    """w₀ for a function of one scalar; x⁽⁰⁾ (w⁽⁰⁾ for several scalars) otherwise."""
+    node = call.args[0]
+    binding = problem.names.get(node.id) if isinstance(node, ast.Name) else None
+    fn = binding.value if binding is not None and isinstance(binding.value, UserFunction) else None
+    if fn is None or (len(fn.params) == 1 and isinstance(fn.param_values()[fn.params[0]], sp.Symbol)):
+        return sp.Symbol("w_0")
+    from .optimize.vdisplay import iterate
+    n = call.kwarg("start")
+    size = len(problem.value(n)) if n is not None and isinstance(problem.value(n), sp.MatrixBase) else 1
+    return iterate(fn.params[0] if len(fn.params) == 1 else "w", 0, size)
+
+
+def _gd(problem: Problem, call: ast.Call, method: str = "gradient descent") -> Sentence:
     f = _shown(problem, call.args[0])
     steps, lr, start = (_kw(problem, call, k) for k in ("steps", "lr", "start"))
-    out = say("gradient descent on ", Math(f)) if steps is None else \
-        say(f"{steps} step{'' if steps == 1 else 's'} of gradient descent on ", Math(f))
+    out = say(f"{method} on ", Math(f)) if steps is None else \
+        say(f"{steps} step{'' if steps == 1 else 's'} of {method} on ", Math(f))
     if start is not None:
-        out = say(out, " from ", Rel(sp.Symbol("w_0"), "=", start, kind="definition"))
+        out = say(out, " from ", Rel(_start_symbol(problem, call), "=", start, kind="definition"))
     if lr is not None:
         out = say(out, ", with " if start is not None else " with ", Rel(ETA, "=", lr, kind="definition"))
+    mu = _kw(problem, call, "momentum")
+    if mu is not None:
+        out = say(out, " and momentum ", Rel(sp.Symbol("mu"), "=", mu, kind="definition"))
     return out
+
+
+def _solve(problem: Problem, call: ast.Call) -> Sentence:
+    A, b = (_shown(problem, a) for a in call.args)
+    x = sp.MatrixSymbol("x", A.shape[1], b.shape[1]) if isinstance(A, sp.MatrixExpr) and hasattr(b, "shape") \
+        else sp.Symbol("x")
+    ax = sp.MatMul(A, x, evaluate=False) if isinstance(x, sp.MatrixSymbol) else sp.Mul(A, x, evaluate=False)
+    return say("the solution ", Math(x), " of ", Rel(ax, "=", b, kind="definition"))
+
+
+def _method(name: str) -> Callable[[Problem, ast.Call], Sentence]:
+    return lambda problem, call: _gd(problem, call, name)
 
 
 def _of(words: str) -> Callable[[Problem, ast.Call], Sentence]:
@@ -112,6 +140,12 @@ TITLES: dict[str, Callable[[Problem, ast.Call], Sentence]] = {
     "expand": _of("the expansion of"), "simplify": _of("the simplest form of"),
     "lr_range": _of("the learning rates for which gradient descent converges on"),
     "optimal_lr": _of("the optimal learning rate for"),
+    "adam": _method("Adam"), "rmsprop": _method("RMSprop"), "adagrad": _method("Adagrad"),
+    "newton": _method("Newton's method"),
+    "argmin": lambda p, c: say("the minimiser of ", join([Math(_shown(p, a)) for a in c.args], " over ")),
+    "inv": _of("the inverse of"), "det": _of("the determinant of"),
+    "eigenvalues": _of("the eigenvalues of"), "eigenvectors": _of("the eigenvectors of"),
+    "solve": _solve,
     "params": _params, "shapes": lambda p, c: say("the shape of every trainable tensor"),
     "shape": _of("the output shape of"), "posterior": _posterior,
     "precision": _metric("the precision"), "recall": _metric("the recall"), "f1": _metric("the F1 score"),

@@ -18,8 +18,20 @@ import sympy as sp
 from .. import ast
 from ..errors import SpecError
 from . import functions as F
-from .expressions import (MAX_LAMBDA_ENTRIES, Evaluator, LambdaValue, Seq, check_entries, guard_size, is_scalar,
-                          is_tensor, kind_of, scalarize, show_shape, suggest)
+from .expressions import (
+    MAX_LAMBDA_ENTRIES,
+    Evaluator,
+    LambdaValue,
+    Seq,
+    check_entries,
+    guard_size,
+    is_scalar,
+    is_tensor,
+    kind_of,
+    scalarize,
+    show_shape,
+    suggest,
+)
 
 
 @dataclass(frozen=True)
@@ -329,7 +341,7 @@ def _square(v: Any, node: ast.Expr, fname: str) -> Any:
     """A square matrix argument, else a SpecError at it."""
     _tensor(v, node, fname)
     r, c = v.shape
-    if sp.simplify(sp.sympify(r) - sp.sympify(c)) != 0:
+    if sp.simplify(sp.sympify(r, strict=True) - sp.sympify(c, strict=True)) != 0:
         raise SpecError(f"`{fname}` needs a square matrix, not {show_shape(v)}", node.pos)
     return v
 
@@ -434,7 +446,7 @@ def _loss(ev, args, kw, node):
 @builtin("load", nargs=(1, 1), doc='load("w.csv") or load("w.npy"): a vector or matrix from a file '
                                    "under the spec's folder, exactly")
 def _load(ev, args, kw, node):
-    from .loading import load_tensor        # (only runs that load a file import it)
+    from .loading import load_tensor  # (only runs that load a file import it)
     (name,) = args
     if not isinstance(name, str):
         raise SpecError('`load` needs a file name in quotes, such as load("w1.csv")', node.args[0].pos)

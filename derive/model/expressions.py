@@ -33,7 +33,8 @@ from .. import ast
 from ..errors import DeriveError, InternalError, LimitError, SpecError
 from ..limits import check as _deadline
 from .functions import explicit, is_tensor
-from .numbers import plain_numbers as _plain_numbers, rational_entries as _rational_entries
+from .numbers import plain_numbers as _plain_numbers
+from .numbers import rational_entries as _rational_entries
 
 if TYPE_CHECKING:
     from .problem import Problem
@@ -602,6 +603,6 @@ def index(target: Any, idx: list[int], node: ast.Index) -> Any:
 
 
 def suggest(name: str, candidates) -> str:
-    import difflib   # (only when something is misspelt: not on every run's import path)
+    import difflib  # (only when something is misspelt: not on every run's import path)
     close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""

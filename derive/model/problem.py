@@ -22,6 +22,7 @@ from .. import ast
 from ..errors import DeriveError, Pos, SpecError, Unsupported
 from .expressions import Evaluator, LambdaValue, check_entries, is_tensor, scalarize, shape_of, suggest
 from .marks import check_marks
+from .numbering import numbers, refs
 from .varying import Draw, finish, vary_statement
 
 ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True},
@@ -436,48 +437,3 @@ def build(spec: ast.Spec, families: Families | None = None) -> list[Problem]:
     the goal families' builtins and goals are unknown names (`derive.build` passes them)."""
     return [build_problem(p, n, families, r)
             for p, n, r in zip(spec.problems, numbers(spec.problems), refs(spec.problems))]
-
-
-def refs(problems: "list[ast.ProblemDef] | tuple[ast.ProblemDef, ...]") -> list[str]:
-    """Each problem's part of its results' ids (`"4"` in `"4(d)"`): its own name where the
-    spec gives one (`problem mlp "..."`); else its printed number, after the Roman numeral
-    of its section when the spec has sections (`"II.1"`: the first problem of the second
-    section).  Counted from the top, so editing a problem below never changes an id above;
-    a name used twice is a SpecError at the second problem."""
-    out: list[str] = []
-    seen: dict[str, ast.ProblemDef] = {}
-    sections, previous = 0, object()
-    for p, n in zip(problems, numbers(problems)):
-        if p.section is not None and p.section != previous:
-            sections += 1
-        previous = p.section
-        ref = p.name or (f"{roman(sections)}.{n}" if p.section is not None else str(n))
-        if ref in seen and p.name:
-            raise SpecError(f"two problems are named `{p.name}`; a problem's name must be unique (it names "
-                            "its results in grading)", p.pos)
-        while ref in seen:                    # (unnamed problems outside sections, in two runs)
-            ref += "'"
-        seen[ref] = p
-        out.append(ref)
-    return out
-
-
-def roman(n: int) -> str:
-    """`n` (1..3999) as an upper-case Roman numeral."""
-    out = ""
-    for value, digits in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= value:
-            out, n = out + digits, n - value
-    return out
-
-
-def numbers(problems: "list[ast.ProblemDef] | tuple[ast.ProblemDef, ...]") -> list[int]:
-    """Each problem's number as the exam prints it: counted from 1 within its section
-    (Part II, question 2), or through the whole spec when it has no sections."""
-    out, count, section = [], 0, object()
-    for p in problems:
-        count = count + 1 if p.section == section else 1
-        section = p.section
-        out.append(count)
-    return out

@@ -19,7 +19,8 @@ from .. import ast
 from ..derivers.registry import FAMILIES
 from ..errors import DeriveError, LimitError
 from ..limits import Limits, interruptible, running
-from ..model.problem import build_problem, numbers, refs
+from ..model.numbering import numbers, refs
+from ..model.problem import build_problem
 from ..pipeline import read_spec
 from ..randomness import short_key
 from ..steps import ProblemSolution, Solution

@@ -196,5 +196,5 @@ def passes_through(lead: tuple) -> Sentence:
     """'the leading dimension(s) a, b pass(es) through'."""
     from ...sentence import join
     many = len(lead) > 1
-    return say(f"the leading dimension{'s' if many else ''} ", join([sp.sympify(d) for d in lead]),
+    return say(f"the leading dimension{'s' if many else ''} ", join([sp.sympify(d, strict=True) for d in lead]),
                f" pass{'' if many else 'es'} through")

@@ -52,9 +52,9 @@ def _channels(layer: Layer, dims: tuple, node) -> tuple[tuple, list[ShapeLine]]:
     if not eq(c, cin):
         raise mismatch(layer, "in_channels =", cin, c, dims, node.args[0])
     lead = dims[:-layer.nd - 1]
-    text = say("Channels: in_channels = ", Math(sp.sympify(c)), " becomes out_channels = ", Math(sp.Integer(cout)))
+    text = say("Channels: in_channels = ", Math(sp.sympify(c, strict=True)), " becomes out_channels = ", Math(sp.Integer(cout)))
     if lead:
-        text = say(text, "; the batch size ", Math(sp.sympify(lead[0])), " passes through")
+        text = say(text, "; the batch size ", Math(sp.sympify(lead[0], strict=True)), " passes through")
     return tuple(lead), [ShapeLine(say(text, "."))]
 
 
@@ -156,7 +156,7 @@ class ConvTranspose(Layer):
         Ls, ks, ss, ps, ds, os_ = (Sym(f"{nm}_in"), Sym("k"), Sym("s"), Sym("p"), Sym("d"), Sym("p_out"))
         with sp.evaluate(False):
             formula = sp.Add(sp.Mul(sp.Add(Ls, -1), ss), sp.Mul(-2, ps), sp.Mul(ds, sp.Add(ks, -1)), os_, 1)
-        where = {Ls: sp.sympify(L), ks: sp.Integer(k), ss: sp.Integer(s), ps: sp.Integer(p), ds: sp.Integer(d),
+        where = {Ls: sp.sympify(L, strict=True), ks: sp.Integer(k), ss: sp.Integer(s), ps: sp.Integer(p), ds: sp.Integer(d),
                  os_: sp.Integer(op)}
         with sp.evaluate(False):
             shown = formula.xreplace(where)
@@ -167,7 +167,7 @@ class ConvTranspose(Layer):
         sym = Sym(f"{nm}_out")
         pairs = [("kernel", ks, k), ("stride", ss, s), ("padding", ps, p), ("dilation", ds, d),
                  ("output padding", os_, op)]
-        text = say(f"{word}: ", Rel(Ls, "=", sp.sympify(L), kind="definition"), ", ", *_defs(*pairs), ".")
+        text = say(f"{word}: ", Rel(Ls, "=", sp.sympify(L, strict=True), kind="definition"), ", ", *_defs(*pairs), ".")
         return value, ShapeLine(text, (sym, formula, shown, value), tuple(list(where.items()) + [(sym, value)]))
 
     def out_dims(self, dims, node):

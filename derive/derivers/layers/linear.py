@@ -124,7 +124,7 @@ class Flatten(Layer):
     def values(self, x, dims, node):
         out, _ = self.out_dims(dims, node)
         xa = to_array(x, len(dims))
-        if xa is None or not all(sp.sympify(n).is_Integer for n in out):
+        if xa is None or not all(sp.sympify(n, strict=True).is_Integer for n in out):
             return None
         return from_array(xa.reshape(tuple(int(n) for n in out)))
 

@@ -54,7 +54,7 @@ class AdaptiveAvgPool(Layer):
     def out_dims(self, dims, node):
         size = self.args["output_size"]
         lead, ins = dims[:-self.nd], dims[-self.nd:]
-        out = tuple(sp.sympify(L) if n is None else sp.Integer(n) for n, L in zip(size, ins))
+        out = tuple(sp.sympify(L, strict=True) if n is None else sp.Integer(n) for n, L in zip(size, ins))
         lines = [ShapeLine(say(passes_through(lead), "."))]
         for i, o in enumerate(out):
             nm = self.spatial_names[i] if self.nd > 1 else "L"

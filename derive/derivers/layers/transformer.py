@@ -95,7 +95,7 @@ class MultiheadAttention(Layer):
             raise SpecError(f"{self.who()}: key and value must have the same length, not {show_dims(k)} and "
                             f"{show_dims(v)}", node.args[2].pos)
         extra = int(a["add_bias_kv"]) + int(a["add_zero_attn"])
-        S = sp.sympify(k[seq]) + extra
+        S = sp.sympify(k[seq], strict=True) + extra
         Lq = q[seq]
         weights = (Lq, S) if len(q) == 2 else (q[0 if seq else 1], Lq, S)
         text = say(Code("attn_output"), " has the query's shape; ", Code("attn_weights"),
@@ -103,7 +103,7 @@ class MultiheadAttention(Layer):
         extras = [Code(n) for n in ("add_bias_kv", "add_zero_attn") if a[n]]
         if extras:
             text = say(text, ", plus one column for ", *extras[:1], *([" and ", extras[1]] if len(extras) > 1 else []))
-        return Outputs(("attn_output", "attn_weights"), (tuple(q), tuple(sp.sympify(w) for w in weights))), \
+        return Outputs(("attn_output", "attn_weights"), (tuple(q), tuple(sp.sympify(w, strict=True) for w in weights))), \
             [ShapeLine(say(text, "."))]
 
 

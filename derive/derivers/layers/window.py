@@ -37,7 +37,7 @@ def _defs(*pairs: tuple[str, Any, Any]) -> list:
     """'kernel k = 3, stride s = 1' as sentence parts: each value a definition."""
     out: list = []
     for k, (word, sym, value) in enumerate(pairs):
-        out += [", " if k else "", f"{word} ", Rel(sym, "=", sp.sympify(value), kind="definition")]
+        out += [", " if k else "", f"{word} ", Rel(sym, "=", sp.sympify(value, strict=True), kind="definition")]
     return out
 
 
@@ -79,7 +79,7 @@ class Windowed(Layer):
         if pad == "same":
             return L, ShapeLine(say(Code('padding="same"'), " keeps the size: ",
                                     Rel(Sym(f"{nm}_out"), "=", Sym(f"{nm}_in"), kind="definition"), ", ",
-                                    Rel(Sym(f"{nm}_in"), "=", sp.sympify(L), kind="definition"), "."))
+                                    Rel(Sym(f"{nm}_in"), "=", sp.sympify(L, strict=True), kind="definition"), "."))
         p = 0 if pad == "valid" else pad[i]
         self._check_window(i, L, p, dims, node)
         with_d = "dilation" in a.values
@@ -88,7 +88,7 @@ class Windowed(Layer):
         value = formula.xreplace(where).doit()
         if ceil and value.is_Integer and (value - 1) * s[i] >= L + p:
             with sp.evaluate(False):
-                start, end = sp.Mul(value - 1, s[i]), sp.Add(sp.sympify(L), p)
+                start, end = sp.Mul(value - 1, s[i]), sp.Add(sp.sympify(L, strict=True), p)
             text = say("With ", Code("ceil_mode"), ", the last window would start in the padding (",
                        Rel(start, "≥", end), "), so it is dropped.")
             return value - 1, ShapeLine(text, (sym, formula - 1, value - 1),
@@ -103,7 +103,7 @@ class Windowed(Layer):
         pairs = [("kernel", Sym("k"), k[i]), ("stride", Sym("s"), s[i]), ("padding", Sym("p"), p)]
         if with_d:
             pairs.append(("dilation", Sym("d"), d[i]))
-        text = say(f"{word}: ", Rel(Sym(f"{nm}_in"), "=", sp.sympify(L), kind="definition"), ", ", *_defs(*pairs), ".")
+        text = say(f"{word}: ", Rel(Sym(f"{nm}_in"), "=", sp.sympify(L, strict=True), kind="definition"), ", ", *_defs(*pairs), ".")
         return value, ShapeLine(text, (sym, formula, shown, step2, value), tuple(list(where.items()) + [(sym, value)]))
 
     def spatial(self, dims: tuple, node: ast.Call) -> tuple[list, list[ShapeLine]]:
