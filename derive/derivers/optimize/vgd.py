@@ -21,7 +21,7 @@ from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import Step, Table, make_step
 from ..registry import Derived, make_answer
-from .display import num, prime_function
+from .display import prime_function
 from .formulas import at_iteration, hyper_values, numbers_in, quantities, shown_number
 from .hyper import read_optimizer, steps_keyword
 from .multi import Multi, is_multi, multi_objective, start_point

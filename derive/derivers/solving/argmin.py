@@ -52,7 +52,7 @@ def _factor(*exprs: Any) -> Any:
     for e in exprs:
         for t in (e.args if isinstance(e, (sp.MatAdd, sp.Add)) else (e,)):
             c = t.as_coeff_mmul()[0] if isinstance(t, sp.MatrixExpr) else t.as_coeff_Mul()[0]
-            c = sp.sympify(c).as_coeff_Mul()[0]
+            c = sp.sympify(c, strict=True).as_coeff_Mul()[0]
             if c.is_Rational and c != 0:
                 coeffs.append(abs(c))
     if not coeffs:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sympy as sp
 
-from ...sentence import Math, Rel, join, say
+from ...sentence import Rel, join, say
 from ...steps import Step, make_step
 
 LAMBDA = sp.Symbol("lambda")
@@ -68,7 +68,6 @@ def spectrum(A: sp.MatrixBase, name: Any, symmetric: bool = True) -> Spectrum:
         if isinstance(name, sp.MatrixSymbol) else None
     M = sp.ImmutableMatrix(A - LAMBDA * sp.eye(n))
     poly = sp.Poly(sp.expand(M.det(method="berkowitz")), LAMBDA)
-    p = poly.as_expr()
     written = falling(poly)
     chain = [sp.Determinant(shifted), sp.Determinant(M), written] if shifted is not None else [sp.Determinant(M), written]
     where = {name: A} if isinstance(name, sp.MatrixSymbol) else None
@@ -79,7 +78,7 @@ def spectrum(A: sp.MatrixBase, name: Any, symmetric: bool = True) -> Spectrum:
     for i, r in enumerate(dict.fromkeys(values)):
         mult = values.count(r)
         lead = say(Rel(sp.Symbol(f"lambda_{i + 1}"), "=", shown(r), kind="definition"),
-                   f" (twice)" if mult == 2 else f" ({mult} times)" if mult > 2 else "", ":")
+                   " (twice)" if mult == 2 else f" ({mult} times)" if mult > 2 else "", ":")
         subs.append(make_step("root", lead, written, sp.Integer(0), where={LAMBDA: r}, relation="=" if exact else "≈"))
     steps.append(make_step("roots", say("Its roots, the eigenvalues, each checked in the polynomial:"),
                            substeps=subs, check=False))
