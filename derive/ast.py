@@ -216,6 +216,23 @@ class AnswerStmt(Stmt):
     label: Label | None = None
 
 
+@dataclass(frozen=True)
+class Vary(Stmt):
+    """`vary NAME in LO..HI`, `vary NAME in [v1, ...]` or `vary NAME = random_vector(...)`
+    (kind range, list or call), with its `default` (None: the domain's own, see
+    derive/model/varying.py)."""
+    name: str = ""
+    kind: str = "range"    # range | list | call
+    domain: tuple[Expr, ...] = ()      # (lo, hi) | the items | (the call,)
+    default: Expr | None = None
+
+
+@dataclass(frozen=True)
+class Require(Stmt):
+    """`require COND`: a drawn variant must satisfy COND (else it is drawn again)."""
+    cond: Expr = None      # type: ignore[assignment]
+
+
 # ---- documents --------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -6,6 +6,11 @@
     derive check FILE|- [--include-path DIR]... [--time-limit S] [--max-memory MB]
                              parse and build the spec, derive nothing (0: readable, 2: not)
     derive goals             the goals, builtins, layers and derivations a spec can use
+    derive solve FILE --seed S   the variant S of a spec with `vary` (derive.variants)
+    derive variants FILE -n N -o DIR [--format md,json] [--view solutions,key] [--seed S]
+                             N distinct, fully checked variants and manifest.json
+    derive export FILE --to moodle|qti|prairielearn -o OUT [--seed S] [-n N] [--math mathml|tex]
+                             questions, keys and tolerances for a platform (derive.export)
     derive grade SPEC RESPONSES [--format json|csv] [--output FILE] [--no-ecf] [--jobs N]
                              grade students' answers (JSON or CSV) against the derived key
 
@@ -79,7 +84,11 @@ def _parser() -> argparse.ArgumentParser:
                        help="solutions (default): worked solutions; paper: questions only; key: final answers")
     solve.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     solve.add_argument("--templates", metavar="DIR", help="a folder of templates that override derive's own")
+    solve.add_argument("--seed", metavar="SEED", default=None,
+                       help="solve the variant SEED of a spec with `vary` (default: the written defaults)")
     _limit_options(solve)
+    _variants_command(sub)
+    _export_command(sub)
     check = sub.add_parser("check", help="parse and build a spec without deriving it (exit 0 or 2)",
                            description="Read a spec as `solve` does (syntax, names, shapes, includes) but "
                                        "derive nothing: exit 0 if it is readable, 2 with its errors if not.")
@@ -91,14 +100,48 @@ def _parser() -> argparse.ArgumentParser:
     return ap
 
 
+def _variants_command(sub) -> None:
+    """`derive variants FILE -n N -o DIR`: the options (derive/variants/)."""
+    var = sub.add_parser("variants", help="write N checked variants of a spec with `vary`, and manifest.json",
+                         description="Draw, derive and check N distinct variants of a spec; write one document "
+                                     "per variant, format and view into a new folder, with manifest.json.")
+    var.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
+    var.add_argument("-n", dest="count", metavar="N", required=True, help="how many variants (at most 1000)")
+    var.add_argument("--output", "-o", metavar="DIR", required=True, help="a new (or empty) folder to write into")
+    var.add_argument("--format", "-f", default="md", metavar="FORMATS",
+                     help=f"comma-separated formats among {','.join(FORMATS)} (default: md)")
+    var.add_argument("--view", default="solutions", metavar="VIEWS",
+                     help=f"comma-separated views among {','.join(VIEWS)} (default: solutions)")
+    var.add_argument("--seed", metavar="SEED", default="1", help="the first seed tried (default: 1)")
+    var.add_argument("--templates", metavar="DIR", help="a folder of templates that override derive's own")
+    _limit_options(var)
+
+
+def _export_command(sub) -> None:
+    """`derive export FILE --to HOST -o OUT [--seed S] [-n N]` (derive/export/)."""
+    ex = sub.add_parser("export", help="write a spec's questions and keys for Moodle, Canvas (QTI) or PrairieLearn",
+                        description="Export the questions, keys and acceptances of a spec (or of N checked "
+                                    "variants) in a format a host imports.")
+    ex.add_argument("file", metavar="FILE", help="the spec file, or - for standard input")
+    ex.add_argument("--to", required=True, choices=("moodle", "qti", "prairielearn"), help="the host")
+    ex.add_argument("--output", "-o", metavar="OUT", required=True,
+                    help="the file to write (moodle: .xml, qti: .zip) or a new folder (prairielearn)")
+    ex.add_argument("--seed", metavar="SEED", default=None, help="the variant SEED (with -n: the first seed)")
+    ex.add_argument("-n", dest="count", metavar="N", default=None, help="export N checked variants")
+    ex.add_argument("--math", choices=("mathml", "tex"), default="mathml",
+                    help="maths in the HTML as MathML (default) or as \\(...\\)")
+    _limit_options(ex)
+
+
 def _grade_parser(sub) -> None:
     grade = sub.add_parser("grade", help="grade students' answers against the derived key (docs/grading.md)",
                            description="Grade answer sheets (JSON or CSV, one per student) against the "
                                        "spec's derived answers: per-student grades and a summary per result.")
     grade.add_argument("file", metavar="SPEC", help="the exam spec")
     grade.add_argument("responses", metavar="RESPONSES", help="answers: .json / .jsonl (one object per student) or .csv")
-    grade.add_argument("--format", "-f", choices=("json", "csv"), default=None,
-                       help="json (default): every grade and a summary; csv: a gradebook")
+    grade.add_argument("--format", "-f", choices=("json", "csv", "gradescope"), default=None,
+                       help="json (default): every grade and a summary; csv: a gradebook; "
+                            "gradescope: the autograder's results.json of one sheet")
     grade.add_argument("--output", "-o", metavar="FILE", help="write here instead of standard output")
     grade.add_argument("--responses-format", choices=("json", "csv"), default=None,
                        help="how RESPONSES is written (default: from its extension)")
@@ -258,15 +301,62 @@ def _solve(args, limits) -> int:
     from .render import render
     fmt = output_format(args.format, args.output)
     _refuse_overwriting_input(args.file, args.output)
-    if args.file == "-":
-        solution = solve(_read_stdin(), "<stdin>", limits=limits, include_path=args.include_path)
+    from pathlib import Path
+    source, name = (_read_stdin(), "<stdin>") if args.file == "-" else (Path(args.file), None)
+    if args.seed is not None:
+        from .variants import solve_variant
+        solution = solve_variant(source, args.seed, name, limits=limits, include_path=args.include_path)
     else:
-        from pathlib import Path
-        solution = solve(Path(args.file), limits=limits, include_path=args.include_path)
+        solution = solve(source, name, limits=limits, include_path=args.include_path)
     out = render(solution, fmt, view=args.view, templates=args.templates)
     _write(out, args.output, fmt)
     _report_goal_errors(solution)
     return solution.exit_code
+
+
+def _choices(text: str, allowed: tuple[str, ...], what: str) -> list[str]:
+    """A comma-separated --format/--view list, each among `allowed`, without repeats."""
+    from .errors import DeriveError
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [t for t in items if t not in allowed]
+    if bad or not items:
+        raise DeriveError(f"unknown {what} `{bad[0] if bad else text}` (choose from {', '.join(allowed)})")
+    return list(dict.fromkeys(items))
+
+
+def _variants(args, limits) -> int:
+    """Generate, check and write the variants; the summary on standard error."""
+    from .variants import generate
+    from .variants.files import summary, write
+    formats, views = _choices(args.format, FORMATS, "format"), _choices(args.view, VIEWS, "view")
+    from .variants.batch import check_count
+    from .variants.files import _target
+    count = check_count(args.count)
+    _target(args.output)         # refused before the work, not after
+    from pathlib import Path
+    source, name = (_read_stdin(), "<stdin>") if args.file == "-" else (Path(args.file), None)
+    batch = generate(source, count, name, start=args.seed, limits=limits, include_path=args.include_path)
+    write(batch, args.output, formats, views, args.templates)
+    _err(summary(batch).rstrip("\n"))
+    return 0
+
+
+def _export(args, limits) -> int:
+    """Write the export; each result left out is reported on standard error (exit 1)."""
+    from pathlib import Path
+    from .export import export
+    from .variants.batch import check_count
+    count = check_count(args.count) if args.count is not None else None
+    source, name = (_read_stdin(), "<stdin>") if args.file == "-" else (Path(args.file), None)
+    skipped = export(source, args.to, args.output, seed=args.seed, n=count, math=args.math, filename=name,
+                     limits=limits, include_path=args.include_path)
+    shown = name or args.file
+    for rid, why in skipped:
+        _err(f"{shown}: not exported: {rid}: {why}")
+    what = f"{count} variants of " if count else (f"variant {args.seed} of " if args.seed is not None else "")
+    _err(f"{shown}: {what}the exam exported for {args.to} to {args.output}"
+         + (f" ({len({r for r, _ in skipped})} results left out)" if skipped else ""))
+    return 1 if any("marked by hand" not in why for _, why in skipped) else 0
 
 
 def _check(args, limits) -> int:
@@ -314,10 +404,14 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
         limits = Limits(time=args.time_limit, memory=args.max_memory or None)
         if process:
             capped = cap_memory(limits.memory)
+        if args.command == "grade" and args.format == "gradescope":
+            from .export.gradescope import gradescope_command
+            return gradescope_command(args, limits, _write, _err)
         if args.command == "grade":
             from .grading.command import grade_command
             return grade_command(args, limits, _write, _err)
-        return _check(args, limits) if args.command == "check" else _solve(args, limits)
+        run_command = {"check": _check, "variants": _variants, "export": _export}.get(args.command, _solve)
+        return run_command(args, limits)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:   # `derive solve x.spec | head`: the reader left, nothing to report

@@ -34,7 +34,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from .errors import Pos, Source, SpecSyntaxError
 
 KEYWORDS = ("text", "symbol", "dim", "vector", "matrix", "let", "input", "param", "layer", "given",
-            "choices", "find", "answer")
+            "choices", "find", "answer", "vary", "require")
 CLOSER = {"(": ")", "[": "]", "{": "}"}
 OPENER = {v: k for k, v in CLOSER.items()}
 _CLOSER_TERMINAL = {")": "RPAR", "]": "RSQB", "}": "RBRACE"}
@@ -61,8 +61,8 @@ class LexProblem:
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _LABEL = re.compile(r"\((?:[a-z]|[ivx]+|[0-9]+)\)")
-_NUMBER = re.compile(r"(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-_PUNCT2 = ("**", "<=", ">=", "==", "!=", "->", ".T")
+_NUMBER = re.compile(r"(?:[0-9]+(?:\.(?!\.)[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_PUNCT2 = ("**", "<=", ">=", "==", "!=", "->", "..", ".T")
 _PUNCT1 = set("+-*/@^()[]{},:=<>")
 _WS = " \t\f\r\n"
 

@@ -172,6 +172,7 @@ class Solution:
     date: str | None = None
     source: str = "<spec>"
     header: tuple[tuple[str, str], ...] = ()
+    variant: "dict | None" = None       # a drawn variant: seed, key, values, answers (derive.variants)
 
     @property
     def results(self) -> tuple[Result, ...]:

@@ -21,6 +21,7 @@ from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
 from .limits import check, current
 from .literals import MAX_NUMBER_DIGITS, number as _number, num_tensor as _num_tensor  # noqa: F401
 from .resources import read_text
+from .vary_syntax import vary
 
 MAX_SPEC_BYTES = 1_000_000     # = Limits().spec_bytes: one file, and a spec with its includes
 MAX_NESTING = 100              # brackets
@@ -207,6 +208,12 @@ class _ToAst(Transformer):
 
     def answer_stmt(self, meta, ch):
         return ast.AnswerStmt(self.p(meta), ch[1], ch[0])
+
+    def vary_stmt(self, meta, ch):
+        return vary(self.p(meta), ch)
+
+    def require_stmt(self, meta, ch):
+        return ast.Require(self.p(meta), ch[0])
 
     # expressions
     def name(self, meta, ch):

@@ -451,3 +451,15 @@ def _load(ev, args, kw, node):
     if not isinstance(name, str):
         raise SpecError('`load` needs a file name in quotes, such as load("w1.csv")', node.args[0].pos)
     return load_tensor(name, node, check_entries)
+
+
+def _drawn_only(name: str):
+    def refuse(ev, args, kw, node):
+        raise SpecError(f"`{name}` draws a value for a variant: write it in a `vary`, as in "
+                        f"`vary x = {name}(...) default ...` (see docs/variants.md)", node.pos)
+    return refuse
+
+
+for _name in ("random_vector", "random_matrix"):
+    builtin(_name, nargs=(0, 99), kwargs=("denominator",),
+            doc="a value drawn for each variant, only in `vary NAME = ...`")(_drawn_only(_name))

@@ -20,16 +20,10 @@ import sympy as sp
 
 from .. import ast
 from ..errors import DeriveError, Pos, SpecError, Unsupported
-from .expressions import (
-    Evaluator,
-    LambdaValue,
-    check_entries,
-    is_tensor,
-    scalarize,
-    shape_of,
-    suggest,
-)
+from .expressions import Evaluator, LambdaValue, check_entries, is_tensor, scalarize, shape_of, suggest
+from .marks import check_marks
 from .numbering import numbers, refs
+from .varying import Draw, finish, vary_statement
 
 ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True},
                "integer": {"integer": True}, "negative": {"negative": True}, "nonzero": {"nonzero": True}}
@@ -143,6 +137,8 @@ class Problem:
     families: Families | None = field(default=None, compare=False, repr=False)
     ref: str = ""              # the problem's part of its results' ids: "4", "II.1", or its own name
     definition: "ast.ProblemDef | None" = field(default=None, compare=False, repr=False)   # (re-derived in grading)
+    varies: dict[str, Any] = field(default_factory=dict)        # the value of each `vary`, by name
+    requires: list[ast.Require] = field(default_factory=list)
 
     # ---- names ---------------------------------------------------------------------
     def has(self, name: str) -> bool:
@@ -349,12 +345,16 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
 
 
 def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | None = None,
-                  ref: str | None = None) -> Problem:
+                  ref: str | None = None, draw: "Draw | None" = None) -> Problem:
+    """One problem built; `draw` gives its `vary`s' values (derive.model.varying)."""
     text = ""
     problem = Problem(pdef.title, pdef.section, pdef.points, "", pdef.pos, number=number, families=families,
                       ref=ref if ref is not None else (pdef.name or str(number)), definition=pdef)
     for stmt in pdef.statements:
-        if isinstance(stmt, ast.TextStmt):
+        if isinstance(stmt, (ast.Vary, ast.Require)):      # a `vary` is a given value; see model.varying
+            for name, symbol, value in vary_statement(problem, stmt, draw):
+                problem.define(Binding(name, "let", symbol, value, word_pos(stmt.pos, name)))
+        elif isinstance(stmt, ast.TextStmt):
             if stmt.label is None:
                 text = (text + "\n\n" + stmt.text).strip()
             else:
@@ -427,41 +427,9 @@ def build_problem(pdef: ast.ProblemDef, number: int = 0, families: Families | No
         else:  # pragma: no cover - the grammar has no other statements
             raise SpecError(f"unexpected statement {type(stmt).__name__}", stmt.pos)
     problem.text = text
-    _check_marks(problem, pdef)
+    check_marks(problem, pdef)
+    finish(problem, [s for s in pdef.statements if isinstance(s, ast.TextStmt)], draw is not None)
     return problem
-
-
-def _check_marks(problem: Problem, pdef: ast.ProblemDef) -> None:
-    """Labels are unique per problem: a label has at most one `text` and one `find` or
-    `answer` (a `find` with several goals shares its label).  A label's marks, written on its
-    text or on its goal, agree; with `points`, the marks add up to the points."""
-    marks: dict[str, tuple[Fraction, Pos]] = {}
-    seen: dict[tuple[bool, str], Pos] = {}
-    labels: list[str] = []
-    for stmt in pdef.statements:
-        lab = getattr(stmt, "label", None)
-        if lab is None:
-            continue
-        key = (isinstance(stmt, ast.TextStmt), lab.text)
-        if key in seen:
-            raise SpecError(f"the label {lab.text} is used twice in this problem (first at line "
-                            f"{seen[key].line})", lab.pos)
-        seen[key] = lab.pos
-        if lab.text not in labels:
-            labels.append(lab.text)
-        if lab.marks is not None:
-            if lab.text in marks and marks[lab.text][0] != lab.marks:
-                first, at = marks[lab.text]
-                raise SpecError(f"{lab.text} is worth {lab.marks} marks here but {first} at line {at.line}", lab.pos)
-            marks.setdefault(lab.text, (lab.marks, lab.pos))
-    if pdef.points is not None and marks:
-        total = sum(m for m, _ in marks.values())
-        if total != pdef.points:
-            unmarked = [lab for lab in labels if lab not in marks]
-            note = (f"; {', '.join(unmarked)} {'has' if len(unmarked) == 1 else 'have'} no marks"
-                    if unmarked else "")
-            raise SpecError(f"the parts' marks add up to {total}, but the problem has points {pdef.points}{note}",
-                            pdef.pos)
 
 
 def build(spec: ast.Spec, families: Families | None = None) -> list[Problem]:

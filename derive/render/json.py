@@ -120,6 +120,8 @@ def to_json(solution: Solution, view: str = "solutions") -> dict:
         entry["results"] = results
         problems.append(entry)
     doc["problems"] = problems
+    if solution.variant is not None:
+        doc["variant"] = solution.variant
     return doc
 
 
