@@ -161,9 +161,9 @@ class ConvTranspose(Layer):
         with sp.evaluate(False):
             shown = formula.xreplace(where)
         value = formula.xreplace(where).doit()
-        if isinstance(value, sp.Integer) and value < 0:     # (PyTorch allows a size of 0 here)
-            raise SpecError(f"{self.who()} gives a negative output size ({value}) for input shape "
-                            f"{show_dims(dims)}", node.args[0].pos)
+        if isinstance(value, sp.Integer) and value < 1:     # (PyTorch: "Output size is too small")
+            raise SpecError(f"{self.who()} gives an output size of {value} for input shape "
+                            f"{show_dims(dims)}: too small (each size must be at least 1)", node.args[0].pos)
         sym = Sym(f"{nm}_out")
         pairs = [("kernel", ks, k), ("stride", ss, s), ("padding", ps, p), ("dilation", ds, d),
                  ("output padding", os_, op)]
