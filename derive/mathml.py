@@ -281,6 +281,13 @@ class DeriveMathMLPrinter(NodeMixin, MathMLPresentationPrinter):
             return self._print(arg)
         return self._row(self._el("mi", "tr"), self._fenced(self._print(arg)))
 
+    def _print_Determinant(self, expr):
+        """As the LaTeX printer writes it: |...| around an explicit matrix, else det(A) (sympy's
+        MathML draws |A| for both)."""
+        if isinstance(expr.arg, sp.MatrixBase):
+            return super()._print_Determinant(expr)
+        return self._row(self._el("mi", "det"), self._fenced(self._print(expr.arg)))
+
     def _print_ElementwiseApplyFunction(self, expr):
         """f applied entrywise to X prints as f(X), f's head as the printer prints f."""
         fn = expr.function
