@@ -25,6 +25,7 @@ class Named(sp.Function):
     """`display` shown, `value` meant: Named(display, value).doit() is the value."""
 
     nargs = 2
+    value_arg = 1      # derive.fasteval evaluates the value, not the display
 
     @property
     def free_symbols(self) -> set:
