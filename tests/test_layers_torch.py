@@ -80,6 +80,11 @@ def theirs(kind: str, args: tuple, kwargs: dict, shapes: list[tuple]):
             out = layer.eval()(*[torch.zeros(*s) for s in shapes])
     except (RuntimeError, ValueError, IndexError, AssertionError):
         return "error"
+    if kind.startswith("ConvTranspose") and 0 in out.shape[-(2 if kind.endswith("2d") else 1):]:
+        # torch 2.x refuses a transposed convolution's output size of 0 ("Output size is too
+        # small") for one sample but returns an empty tensor for a batch of two or more;
+        # derive refuses it whatever the batch size
+        return "error"
     params = {k: tuple(p.shape) for k, p in layer.named_parameters()}
     return sum(p.numel() for p in layer.parameters()), params, nested(out)
 
