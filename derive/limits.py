@@ -5,8 +5,8 @@
 
 A `Limits` is a frozen value passed to `derive.solve` / `derive.derive` (the CLI builds
 one from its flags); nothing here is a module setting.  Most hostile input is refused by
-static checks where it is read (syntax.py for size and nesting, model/expressions.py for
-tensor sizes, powers and big numbers, `check_count` below for iteration counts such as
+static checks where it is read (syntax.py for size and nesting, model/values.py and
+model/operators.py for tensor sizes, powers and big numbers, `check_count` below for iteration counts such as
 `steps =`).  The rest is bounded while the run goes:
 
 * time: `running(limits)` starts the run's clock (a deadline in a `ContextVar`, so each

@@ -20,157 +20,46 @@ refused with a LimitError at the expression, before sympy is asked to build them
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
-from sympy.core.sympify import CantSympify
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
 from ..errors import DeriveError, InternalError, LimitError, SpecError
 from ..limits import check as _deadline
-from .functions import explicit, is_tensor
+from .functions import is_tensor
 from .numbers import plain_numbers as _plain_numbers
 from .numbers import rational_entries as _rational_entries
 
 if TYPE_CHECKING:
     from .problem import Problem
-
-MAX_ENTRIES = 20_000          # entries of one explicit tensor (≈141×141): exact arithmetic is slow
-MAX_LAMBDA_ENTRIES = 10_000   # entries built by a rule, `matrix(n, m, (i, j) -> ...)`
-MAX_MATMUL = 1_000_000        # scalar multiply-adds of one explicit matrix product
-MAX_POWER_BITS = 14_000       # bits of the largest integer in a result (≈ 4,200 digits: Python refuses
-                              # to print integers of more than 4,300 digits, and so would every format)
-MAX_EXPONENT = 10_000         # |exponent| of a power, also after (x^a)^b = x^(ab)
-
-
-def _holds_strings(node: ast.ListLit) -> bool:
-    """Whether a list literal (or its first row) has a string literal among its entries."""
-    items = node.items[0].items if isinstance(node.items[0], ast.ListLit) else node.items
-    return any(isinstance(i, ast.Str) for i in items)
-
-
-class SpecString(str, CantSympify):
-    """A string value of a spec (`let s = "..."`).  sympy refuses to sympify it (CantSympify),
-    so no sympy function that sympifies its argument (simplify, Matrix, nsimplify, ...)
-    can ever parse a spec's string as an expression: a string that slips past a check is a
-    SympifyError, never code that parse_expr runs."""
-
-    __slots__ = ()
-
-
-class Seq(tuple):
-    """A list of tensors (`[x1, x2, x3]`, an attention layer's outputs)."""
-
-    def __repr__(self) -> str:
-        return "Seq(" + ", ".join(map(str, self)) + ")"
-
-
-class Words(tuple):
-    """A list literal holding strings: class names or categories (`["spam", "ham"]`), or a
-    table of them (`[["sunny", "hot"], ["rain", "mild"]]`, a Words of equally long Words).
-    Entries are SpecStrings or scalars (`["sunny", 1]`); only the classical-learning goals
-    read it, every other use is an error saying what it is."""
-
-    def __repr__(self) -> str:
-        return "Words(" + ", ".join(map(str, self)) + ")"
-
-
-@dataclass(frozen=True)
-class LambdaValue:
-    params: tuple[str, ...]
-    body: ast.Expr
-    evaluator: "Evaluator"
-    locals: tuple[tuple[str, Any], ...] = ()
-
-    def __call__(self, *args: Any) -> Any:
-        if len(args) != len(self.params):
-            raise SpecError(f"the lambda takes {len(self.params)} arguments, got {len(args)}", self.body.pos)
-        env = dict(self.locals)
-        env.update(zip(self.params, args))
-        return self.evaluator.with_locals(env).eval(self.body)
-
-
-def shape_of(x: Any) -> tuple | None:
-    """(rows, cols) of a tensor, None for a scalar."""
-    if is_tensor(x):
-        return tuple(x.shape)
-    return None
-
-
-def show_shape(x: Any) -> str:
-    s = shape_of(x)
-    if s is None:
-        return "a scalar"
-    r, c = s
-    return f"a vector of length {r}" if c == 1 else f"a {r}×{c} matrix"
-
-
-def kind_of(v: Any) -> str | None:
-    """None if `v` is maths (a number, an expression or a tensor), else what it is in words
-    ("a string", "a function", "a layer", ...), for messages that refuse it."""
-    if is_tensor(v) or isinstance(v, sp.Expr) and not isinstance(v, sp.logic.boolalg.BooleanAtom):
-        return None
-    if isinstance(v, sp.logic.boolalg.Boolean):
-        return "a truth value"
-    if v is None:
-        return "nothing"
-    if isinstance(v, str):
-        return "an empty string" if not v else "a string"
-    names = {"Seq": "a list of tensors", "Words": "a list of strings", "LambdaValue": "a lambda", "UserFunction": "a function",
-             "TensorShape": "a tensor known only by its shape"}
-    for cls in type(v).__mro__:
-        if cls.__name__ in names:
-            return names[cls.__name__]
-        if cls.__name__ == "Layer":
-            return "a layer"
-    return "not a number, an expression or a tensor"
-
-
-def scalarize(x: Any) -> Any:
-    """A 1×1 tensor as a scalar (explicit: its entry; expression: Trace, printed bare)."""
-    if is_tensor(x) and tuple(x.shape) == (1, 1):
-        if explicit(x):
-            return x[0, 0]
-        if isinstance(x, MatrixExpr):
-            doit = x.doit() if not x.atoms(sp.MatrixSymbol) else x
-            if explicit(doit):
-                return doit[0, 0]
-            return sp.Trace(x)
-    return x
-
-
-def is_scalar(x: Any) -> bool:
-    # sp.Expr, not "Basic but not Boolean": a Symbol is also a Boolean in sympy.
-    return isinstance(x, sp.Expr) and not is_tensor(x) or isinstance(x, (int, Fraction))
-
-
-def _same(a, b) -> bool:
-    return sp.simplify(sp.sympify(a, strict=True) - sp.sympify(b, strict=True)) == 0 if a != b else True
-
-
-def check_entries(n: Any, m: Any, node: ast.Expr, limit: int = MAX_ENTRIES) -> tuple[int, int]:
-    """(n, m) as ints when an n×m explicit tensor is allowed; SpecError/LimitError at `node`."""
-    for v in (n, m):
-        if not (isinstance(v, sp.Integer) or isinstance(v, int)) or int(v) < 1:
-            raise SpecError(f"a size must be a positive whole number, not {v}", node.pos)
-    n, m = int(n), int(m)
-    if n * m > limit:
-        size = "×".join(str(d) if d < 10 ** 18 else count(d) for d in (n, m))
-        raise LimitError(f"a {size} tensor has {count(n * m)} entries; derive computes exactly and "
-                         f"refuses more than {limit:,}", node.pos)
-    return n, m
-
-
-def count(n: int) -> str:
-    """A whole number for a message: 1,234,567, or "≈10^4400" when it is too long to
-    print in full (Python refuses to print integers of more than 4,300 digits)."""
-    if abs(n) < 10 ** 18:
-        return f"{n:,}"
-    return f"≈10^{int(math.log10(abs(n)))}"
+from .operators import _eq as _eq
+from .operators import _max_bits as _max_bits
+from .operators import _max_exponent as _max_exponent
+from .operators import _short as _short
+from .operators import binop as binop
+from .operators import guard_power as guard_power
+from .operators import guard_size as guard_size
+from .operators import index as index
+from .values import MAX_ENTRIES as MAX_ENTRIES
+from .values import MAX_EXPONENT as MAX_EXPONENT
+from .values import MAX_LAMBDA_ENTRIES as MAX_LAMBDA_ENTRIES
+from .values import MAX_MATMUL as MAX_MATMUL
+from .values import MAX_POWER_BITS as MAX_POWER_BITS
+from .values import LambdaValue as LambdaValue
+from .values import Seq as Seq
+from .values import SpecString as SpecString
+from .values import Words as Words
+from .values import _holds_strings as _holds_strings
+from .values import _same as _same
+from .values import check_entries as check_entries
+from .values import count as count
+from .values import is_scalar as is_scalar
+from .values import kind_of as kind_of
+from .values import scalarize as scalarize
+from .values import shape_of as shape_of
+from .values import show_shape as show_shape
 
 
 class Evaluator:
@@ -398,208 +287,6 @@ def _defined(x: Any, node: ast.Expr) -> Any:
             if isinstance(e, sp.Expr) and e.is_number and e.is_extended_real is False:
                 raise SpecError(f"an entry, {_short(e)}, is not a real number", node.pos)
     return x
-
-
-def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
-    """One arithmetic operator with NumPy's rules (see the module docstring)."""
-    ta, tb = is_tensor(a), is_tensor(b)
-    if op == "@":
-        # A 1×1 node is stored as a scalar; as an operand of `@` it is the 1×1 (or length-1)
-        # tensor it came from, so a width-1 layer still multiplies (NumPy would accept it).
-        if ta and not tb and isinstance(b, sp.Expr) and a.shape[1] == 1:
-            b, tb = sp.ImmutableMatrix([[b]]), True
-        elif tb and not ta and isinstance(a, sp.Expr) and b.shape[0] == 1:
-            a, ta = sp.ImmutableMatrix([[a]]), True
-        if not (ta and tb):
-            raise SpecError(f"`@` multiplies tensors; here the {'left' if not ta else 'right'} side is a scalar "
-                            "(use `*` for a scalar product)", node.pos)
-        (r1, c1), (r2, c2) = a.shape, b.shape
-        if c1 == 1 and c2 == 1 and r1 != 1 and _eq(r1, r2):   # vector @ vector: inner product
-            return scalarize(a.T * b)
-        if c1 == 1 and r1 != 1 and _eq(r1, r2) and c2 != 1:    # vector @ matrix: xᵀW, a vector
-            return (a.T * b).T if not explicit(a) else sp.ImmutableMatrix((a.T * b).T)
-        if not _eq(c1, r2):
-            raise SpecError(f"shape mismatch in `@`: {show_shape(a)} @ {show_shape(b)}; "
-                            f"the inner sizes {c1} and {r2} differ", node.pos)
-        if explicit(a) and explicit(b):
-            check_entries(r1, c2, node)
-        if explicit(a) and explicit(b) and r1 * c1 * c2 > MAX_MATMUL:
-            raise LimitError(f"the product of a {r1}×{c1} and a {r2}×{c2} matrix takes {r1 * c1 * c2:,} exact "
-                             f"multiplications; derive refuses more than {MAX_MATMUL:,}", node.pos)
-        out = a * b
-        if explicit(a) and explicit(b):
-            out = sp.ImmutableMatrix(out)
-        return guard_size(out, node)
-    if ta and tb and tuple(a.shape) == (1, 1) != tuple(b.shape):
-        a, ta = scalarize(a), False
-    if ta and tb and tuple(b.shape) == (1, 1) != tuple(a.shape):
-        b, tb = scalarize(b), False
-    if op in "+-":
-        if ta and tb:
-            if not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
-                raise SpecError(f"shape mismatch in `{op}`: {show_shape(a)} and {show_shape(b)}", node.pos)
-            out = a + b if op == "+" else a - b
-            return sp.ImmutableMatrix(out) if explicit(a) and explicit(b) else out
-        if ta or tb:
-            t, s = (a, b) if ta else (b, a)
-            t = t if explicit(t) else t
-            ones = sp.ImmutableMatrix(sp.ones(*t.shape)) if explicit(t) else sp.OneMatrix(*t.shape)
-            s_t = s * ones
-            if op == "+":
-                return t + s_t if explicit(t) else sp.MatAdd(t, s_t)
-            return (a - s_t) if ta else (s_t - b)
-        return a + b if op == "+" else a - b
-    if op == "*":
-        if ta and tb:
-            if tuple(a.shape) != tuple(b.shape):
-                raise SpecError(f"shape mismatch in elementwise `*`: {show_shape(a)} and {show_shape(b)}"
-                                " (use `@` for the matrix product)", node.pos)
-            if explicit(a) and explicit(b):
-                return guard_size(sp.ImmutableMatrix(a.multiply_elementwise(b)), node)
-            return sp.HadamardProduct(a, b)
-        out = a * b
-        return guard_size(sp.ImmutableMatrix(out) if (explicit(a) or explicit(b)) and (ta or tb) else out, node)
-    if op == "/":
-        if tb:
-            if explicit(b) and (not ta or explicit(a)):
-                if any(e == 0 for e in b):
-                    raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
-                if ta:
-                    if tuple(a.shape) != tuple(b.shape):
-                        raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
-                    return sp.ImmutableMatrix(a.shape[0], a.shape[1], [x / y for x, y in zip(a, b)])
-                return sp.ImmutableMatrix(b.shape[0], b.shape[1], [a / y for y in b])
-            if ta and not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
-                raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
-            if explicit(b) and any(e == 0 for e in b):
-                raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
-            from .elementwise import HadamardDiv
-            return HadamardDiv(a, b)
-        if b == 0:
-            raise SpecError("division by zero", node.pos)
-        out = a / b
-        return sp.ImmutableMatrix(out) if ta and explicit(a) else out
-    if op == "^":
-        if tb:
-            raise SpecError("an exponent must be a scalar", node.pos)
-        guard_power(a, b, node)
-        if ta:
-            if explicit(a):
-                return guard_size(sp.ImmutableMatrix(a.applyfunc(lambda t: t ** b)), node)
-            return sp.HadamardPower(a, b)
-        return guard_size(a ** b, node)
-    raise SpecError(f"unknown operator {op}", node.pos)
-
-
-def _eq(x, y) -> bool:
-    return x == y or sp.simplify(sp.sympify(x, strict=True) - sp.sympify(y, strict=True)) == 0
-
-
-def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
-    """Refuse powers whose result would be astronomically large before sympy builds it."""
-    if not isinstance(exp, sp.Basic) or not exp.is_number:
-        return
-    try:
-        e = abs(float(exp))
-    except (TypeError, ValueError):
-        return
-    trivial = isinstance(base, sp.Basic) and base.is_number and abs(base) in (0, 1)
-    if e > MAX_EXPONENT and not trivial:
-        raise LimitError(f"the exponent {_short(exp)} is too large (derive allows |exponent| ≤ {MAX_EXPONENT:,})",
-                         node.pos)
-    if trivial or not isinstance(base, (sp.Basic, sp.MatrixBase)):
-        return
-    if exp.is_Integer:
-        if getattr(base, "is_Rational", False):   # exact size of p^e and q^e
-            bits = e * max(math.log2(abs(int(base.p))) if base.p else 0, math.log2(int(base.q)))
-        else:
-            bits = e * _max_bits(base)
-        if bits > MAX_POWER_BITS:
-            what = _short(base) if getattr(base, "is_Rational", False) else "the base"
-            raise LimitError(f"{what}^{_short(exp)} would hold numbers of about {int(bits):,} bits; derive refuses "
-                             f"numbers over {MAX_POWER_BITS:,} bits", node.pos)
-    inner = _max_exponent(base)
-    if inner * e > MAX_EXPONENT:
-        inner = sp.Integer(int(inner)) if inner == int(inner) else sp.Float(inner, 6)
-        raise LimitError(f"raising a power with exponent {_short(inner)} to the power {_short(exp)} gives an exponent "
-                         f"over {MAX_EXPONENT:,}, which derive refuses", node.pos)
-
-
-def _max_bits(x: Any) -> int:
-    """Bits of the largest numerator or denominator among the rational numbers in `x`."""
-    if isinstance(x, sp.MatrixBase):
-        return max((_max_bits(e) for e in x), default=0)
-    if not isinstance(x, sp.Basic):
-        return 0
-    if x.is_Rational:
-        return max(int(x.p).bit_length(), int(x.q).bit_length())
-    return max((max(int(r.p).bit_length(), int(r.q).bit_length()) for r in x.atoms(sp.Rational)), default=0)
-
-
-def _max_exponent(x: Any) -> float:
-    """The largest |numeric exponent| of a power inside `x` (1 when there is none)."""
-    if isinstance(x, sp.MatrixBase):
-        return max((_max_exponent(e) for e in x), default=1)
-    if not isinstance(x, sp.Basic) or x.is_number:
-        return 1
-    out = 1.0
-    for p in x.atoms(sp.Pow):
-        if p.exp.is_Number and not p.base.is_number:
-            out = max(out, abs(float(p.exp)))
-    return out
-
-
-def guard_size(x: Any, node: ast.Expr) -> Any:
-    """`x`, unless it holds numbers or exponents beyond the limits (a product of products...)."""
-    bits = _max_bits(x)
-    if bits > MAX_POWER_BITS:
-        raise LimitError(f"this result holds a number of {bits:,} bits; derive refuses numbers over "
-                         f"{MAX_POWER_BITS:,} bits", node.pos)
-    top = _max_exponent(x)
-    if top > MAX_EXPONENT:
-        raise LimitError(f"this result has a power with exponent {_short(sp.Integer(int(top)))}; derive refuses "
-                         f"exponents over {MAX_EXPONENT:,}", node.pos)
-    return x
-
-
-def _short(x) -> str:
-    if isinstance(x, (int, sp.Integer)) and abs(int(x)) >= 10 ** 4000:   # str() would refuse it
-        return count(int(x))
-    s = str(x)
-    return s if len(s) <= 20 else s[:8] + "…" + s[-4:] + f" ({len(s)} digits)"
-
-
-def index(target: Any, idx: list[int], node: ast.Index) -> Any:
-    """1-based indexing of a Seq, a vector or a matrix."""
-    if isinstance(target, Seq):
-        if len(idx) != 1:
-            raise SpecError("a list of tensors takes one index", node.pos)
-        i = idx[0]
-        if not 1 <= i <= len(target):
-            raise SpecError(f"index {i} is out of range: the list has {len(target)} items (indexing is 1-based)",
-                            node.pos)
-        return target[i - 1]
-    if not is_tensor(target):
-        raise SpecError("only vectors, matrices and lists can be indexed", node.pos)
-    r, c = target.shape
-    if len(idx) == 1:
-        if c != 1 and r != 1:
-            raise SpecError(f"a {r}×{c} matrix takes two indices, as in W[1, 2]", node.pos)
-        i = idx[0]
-        n = r if c == 1 else c
-        if isinstance(n, sp.Integer) or isinstance(n, int):
-            if not 1 <= i <= int(n):
-                raise SpecError(f"index {i} is out of range 1..{n} (indexing is 1-based)", node.pos)
-        return target[i - 1, 0] if c == 1 else target[0, i - 1]
-    if len(idx) == 2:
-        i, j = idx
-        for k, n in ((i, r), (j, c)):
-            if (isinstance(n, sp.Integer) or isinstance(n, int)) and not 1 <= k <= int(n):
-                raise SpecError(f"index {k} is out of range 1..{n} (indexing is 1-based)", node.pos)
-            if k < 1:
-                raise SpecError(f"index {k} is out of range (indexing is 1-based)", node.pos)
-        return target[i - 1, j - 1]
-    raise SpecError("at most two indices", node.pos)
 
 
 def suggest(name: str, candidates) -> str:

@@ -20,7 +20,15 @@ import sympy as sp
 
 from .. import ast
 from ..errors import DeriveError, Pos, SpecError, Unsupported
-from .expressions import Evaluator, LambdaValue, check_entries, is_tensor, scalarize, shape_of, suggest
+from .expressions import (
+    Evaluator,
+    LambdaValue,
+    check_entries,
+    is_tensor,
+    scalarize,
+    shape_of,
+    suggest,
+)
 from .marks import check_marks
 from .numbering import numbers, refs
 from .varying import Draw, finish, vary_statement
