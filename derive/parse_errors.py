@@ -3,7 +3,7 @@
 lark says "Unexpected token Token('RBRACE', '}')"; a user wants "missing `)` to close the
 `(` opened at line 3, column 12".  `explain(exc, source)` decides, in this order:
 
-1. lexical trouble at or before the failure, found by `scan` (a small tokenizer that
+1. lexical trouble at or before the failure, found by `spec_tokens.scan` (a small tokenizer that
    mirrors the grammar's terminals): an unterminated string, a stray character (with a
    hint for the usual suspects: `;`, `'`, `×`, `−`, `²`, Greek letters, `$`);
 2. brackets: a closer where another was expected, the end of the file with a `{`, `(`
@@ -25,173 +25,19 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
-import unicodedata
-from dataclasses import dataclass
 
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
 from .errors import Pos, Source, SpecSyntaxError
+from .spec_tokens import _CLOSER_TERMINAL, CLOSER, KEYWORDS, OPENER, _stray
+from .spec_tokens import Tok as Tok
+from .spec_tokens import scan as scan
 
-KEYWORDS = ("text", "symbol", "dim", "vector", "matrix", "let", "input", "param", "layer", "given",
-            "choices", "find", "answer", "vary", "require")
-CLOSER = {"(": ")", "[": "]", "{": "}"}
-OPENER = {v: k for k, v in CLOSER.items()}
-_CLOSER_TERMINAL = {")": "RPAR", "]": "RSQB", "}": "RBRACE"}
-
-
-# ---- a tokenizer that mirrors grammars/spec.lark --------------------------------------------
-
-@dataclass(frozen=True)
-class Tok:
-    kind: str      # name number string label punct
-    text: str
-    start: int
-    end: int
-    line: int
-    column: int
-
-
-@dataclass(frozen=True)
-class LexProblem:
-    message: str
-    start: int
-    end: int
-
-
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_LABEL = re.compile(r"\((?:[a-z]|[ivx]+|[0-9]+)\)")
-_NUMBER = re.compile(r"(?:[0-9]+(?:\.(?!\.)[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
-_PUNCT2 = ("**", "<=", ">=", "==", "!=", "->", "..", ".T")
-_PUNCT1 = set("+-*/@^()[]{},:=<>")
-_WS = " \t\f\r\n"
-
-_HINTS = {
-    ";": "statements need no `;`: start the next one on a new line",
-    "'": "strings are written in double quotes, as in \"text\"",
-    "`": "strings are written in double quotes, as in \"text\"",
-    "×": "write `*` for a product (or `@` for a matrix product)",
-    "·": "write `*` for a product (or `@` for a matrix product)",
-    "⋅": "write `*` for a product (or `@` for a matrix product)",
-    "∗": "write `*` for a product",
-    "÷": "write `/` for a quotient",
-    "−": "write `-` (ASCII minus)",
-    "–": "write `-` (ASCII minus)",
-    "—": "write `-` (ASCII minus)",
-    "²": "write `^2` for a square",
-    "³": "write `^3` for a cube",
-    "√": "write `sqrt(...)`",
-    "≤": "write `<=`",
-    "≥": "write `>=`",
-    "≠": "write `!=`",
-    "→": "write `->` in a lambda",
-    "∑": "write `sum(...)`",
-    "$": "maths in `$...$` belongs inside a string, as in text \"... $x^2$ ...\"",
-    "\\": "backslashes belong inside strings (text \"...\")",
-    "&": "write `and`",
-    "|": "write `or` (or `abs(...)`, `norm(...)`)",
-    "!": "write `not` (or `!=` for ‘not equal’)",
-    "%": "there is no `%` operator",
-    ".": "a `.` only appears in decimals (`0.5`) and in `.T` (transpose)",
-    "_": "a name starts with a letter",
-    "\u00a0": "a non-breaking space; use an ordinary space",
-    "\u201c": "use straight double quotes \"...\"",
-    "\u201d": "use straight double quotes \"...\"",
-    "\u2018": "strings are written in straight double quotes, as in \"text\"",
-    "\u2019": "strings are written in straight double quotes, as in \"text\"",
-}
-_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon", "ζ": "zeta",
-          "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu", "ξ": "xi",
-          "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "ϕ": "phi",
-          "χ": "chi", "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
-          "Ξ": "Xi", "Π": "Pi", "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega"}
-
-
-def _show_char(ch: str) -> str:
-    if ch.isprintable() and not ch.isspace():
-        return f"`{ch}`"
-    name = unicodedata.name(ch, None)
-    return f"U+{ord(ch):04X}" + (f" ({name.lower()})" if name else "")
-
-
-def _stray(ch: str) -> str:
-    msg = f"unexpected character {_show_char(ch)}"
-    if ch in _GREEK:
-        return msg + f": names are ASCII; write `{_GREEK[ch]}` (it renders as {ch})"
-    if ch in _HINTS:
-        return msg + ": " + _HINTS[ch]
-    if ch.isalpha():
-        return msg + ": names use the letters A-Z, a-z, digits and `_`"
-    return msg
-
-
-def scan(text: str) -> tuple[list[Tok], LexProblem | None]:
-    """The tokens of `text` up to its first lexical problem (and that problem, if any)."""
-    toks: list[Tok] = []
-    i, n, line, line_start = 0, len(text), 1, 0
-
-    def tok(kind: str, end: int) -> None:
-        toks.append(Tok(kind, text[i:end], i, end, line, i - line_start + 1))
-
-    while i < n:
-        c = text[i]
-        if c in _WS:
-            if c == "\n":
-                line, line_start = line + 1, i + 1
-            i += 1
-            continue
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if text.startswith('"""', i):
-            j = text.find('"""', i + 3)
-            if j < 0:
-                return toks, LexProblem('unterminated string: this `"""` is never closed', i, i + 3)
-            tok("string", j + 3)
-            line += text.count("\n", i, j + 3)
-            line_start = text.rfind("\n", 0, j + 3) + 1 if "\n" in text[i:j + 3] else line_start
-            i = j + 3
-            continue
-        if c == '"':
-            j = i + 1
-            while j < n and text[j] not in '"\n':
-                j += 1
-            if j >= n or text[j] == "\n":
-                return toks, LexProblem('unterminated string: a "..." string ends on the line where it starts '
-                                        '(use """...""" for text over several lines)', i, i + 1)
-            tok("string", j + 1)
-            i = j + 1
-            continue
-        m = _LABEL.match(text, i) if c == "(" else None
-        if m and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_)]")):
-            tok("label", m.end())
-            i = m.end()
-            continue
-        m = _NAME.match(text, i)
-        if m:
-            tok("name", m.end())
-            i = m.end()
-            continue
-        m = _NUMBER.match(text, i)
-        if m:
-            tok("number", m.end())
-            i = m.end()
-            continue
-        two = text[i:i + 2]
-        if two in _PUNCT2:
-            tok("punct", i + 2)
-            i += 2
-            continue
-        if c in _PUNCT1:
-            tok("punct", i + 1)
-            i += 1
-            continue
-        return toks, LexProblem(_stray(c), i, i + 1)
-    return toks, None
-
-
-# ---- the labelled examples -------------------------------------------------------------------
 
 def _load_examples() -> list[tuple[str, list[str]]]:
     from .resources import read_text

@@ -302,7 +302,7 @@ def _check_nesting(source: Source) -> None:
     text = source.text
     if text.count("(") + text.count("[") + text.count("{") <= MAX_NESTING:
         return
-    from .parse_errors import scan
+    from .spec_tokens import scan
     # Numeric tensor literals (no strings, comments or names inside, at most 2 deep) shrunk
     # to a number first: if the rest is at most MAX_NESTING - 2 deep, so is the whole.
     reduced = _numtensor_re().sub("0", text)

@@ -104,15 +104,13 @@ MAX_FUNCTION_LINES = 60
 
 # Modules and functions still over the limits, being split (the list may only shrink: a
 # test fails when an entry is no longer over, so that it is taken off).
-LONG_MODULES: set[str] = {
-    "derive.parse_errors",
-}
+LONG_MODULES: set[str] = set()      # (none left: every module is under 500 lines)
 LONG_FUNCTIONS: set[str] = {
     "derive.derivers.numderiv._eval",
     "derive.model.operators.binop",
     "derive.model.problem.build_problem",
     "derive.parse_errors.explain",
-    "derive.parse_errors.scan",
+    "derive.spec_tokens.scan",
     "derive.texunicode.atom",
 }
 
