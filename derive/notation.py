@@ -129,7 +129,9 @@ def with_exp(tex: str, kw: dict, group: bool = False) -> str:
     return (r"\left(%s\right)^{%s}" if group else "%s^{%s}") % (tex, kw["exp"])
 
 
-def _el(printer: Any, tag: str, *children: Any, text: str | None = None) -> Any:
+def mathml_el(printer: Any, tag: str, *children: Any, text: str | None = None) -> Any:
+    """A MathML element of the printer's document, with children or a text node (for the
+    `_mathml_presentation` methods of display classes)."""
     el = printer.dom.createElement(tag)
     if text is not None:
         el.appendChild(printer.dom.createTextNode(text))
@@ -158,8 +160,8 @@ class _BigOp(sp.Function):
         return prettyForm(*printer._print(self.args[0]).left(prettyForm(*op.right(" "))))
 
     def _mathml_presentation(self, printer: Any) -> Any:
-        op = _el(printer, "munder", _el(printer, "mo", text=self.sign), printer._print(self.args[1]))
-        return _el(printer, "mrow", op, printer._print(self.args[0]))
+        op = mathml_el(printer, "munder", mathml_el(printer, "mo", text=self.sign), printer._print(self.args[1]))
+        return mathml_el(printer, "mrow", op, printer._print(self.args[0]))
 
     def _sympystr(self, printer: Any) -> str:
         return "%s_{%s}(%s)" % (self.sign, printer._print(self.args[1]), printer._print(self.args[0]))
@@ -192,8 +194,8 @@ class Norm(sp.Function):
         return prettyForm(*prettyForm(*inner.left("‖")).right("‖"))
 
     def _mathml_presentation(self, printer: Any) -> Any:
-        return _el(printer, "mrow", _el(printer, "mo", text="‖"), printer._print(self.args[0]),
-                   _el(printer, "mo", text="‖"))
+        return mathml_el(printer, "mrow", mathml_el(printer, "mo", text="‖"), printer._print(self.args[0]),
+                   mathml_el(printer, "mo", text="‖"))
 
     def _sympystr(self, printer: Any) -> str:
         return "norm(%s)" % printer._print(self.args[0])

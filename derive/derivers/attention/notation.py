@@ -15,16 +15,7 @@ import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
 from ...notation import Partial, with_exp
-
-
-def _el(printer: Any, tag: str, *children: Any, text: str | None = None) -> Any:
-    """A MathML element of the printer's document, with children or a text node."""
-    el = printer.dom.createElement(tag)
-    if text is not None:
-        el.appendChild(printer.dom.createTextNode(text))
-    for c in children:
-        el.appendChild(c)
-    return el
+from ...notation import mathml_el as _el
 
 
 class _PrintsAs:

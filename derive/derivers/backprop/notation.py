@@ -17,6 +17,7 @@ from sympy.printing.pretty.stringpict import prettyForm
 
 from ...model import functions as F
 from ...notation import Partial
+from ...notation import mathml_el as _el
 
 BIG = 10 ** 9
 DIRECT = "|direct"
@@ -31,16 +32,6 @@ def key_display(key: str) -> sp.Basic:
     if m.group(3) is None:
         return sp.MatrixSymbol(m.group(1), BIG, 1)[int(m.group(2)) - 1, 0]
     return sp.MatrixSymbol(m.group(1), BIG, BIG)[int(m.group(2)) - 1, int(m.group(3)) - 1]
-
-
-def _el(printer: Any, tag: str, *children: Any, text: str | None = None) -> Any:
-    """A MathML element of the printer's document, with children or a text node."""
-    el = printer.dom.createElement(tag)
-    if text is not None:
-        el.appendChild(printer.dom.createTextNode(text))
-    for c in children:
-        el.appendChild(c)
-    return el
 
 
 class Shown:

@@ -13,16 +13,8 @@ from typing import Any
 import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
+from ...notation import mathml_el as _el
 from ...notation import with_exp
-
-
-def _el(printer: Any, tag: str, *children: Any, text: str | None = None) -> Any:
-    el = printer.dom.createElement(tag)
-    if text is not None:
-        el.appendChild(printer.dom.createTextNode(text))
-    for c in children:
-        el.appendChild(c)
-    return el
 
 
 class MultiBinom(sp.Function):

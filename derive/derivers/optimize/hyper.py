@@ -13,10 +13,10 @@ from typing import Any
 import sympy as sp
 
 from ... import ast
-from ...errors import LimitError, SpecError
+from ...errors import SpecError
 from ...model.expressions import scalarize, show_shape
 from ...model.problem import Problem
-from .objective import MAX_STEPS
+from .objective import steps_count
 from .rules import Optimizer
 
 DEFAULT_LR = {"adam": sp.Rational(1, 1000), "rmsprop": sp.Rational(1, 100), "adagrad": sp.Rational(1, 100)}
@@ -90,14 +90,5 @@ def read_optimizer(problem: Problem, call: ast.Call, kind: str) -> Optimizer:
 
 
 def steps_keyword(problem: Problem, call: ast.Call) -> int:
-    """`steps`: a whole number from 1 to MAX_STEPS (required)."""
-    expr = call.kwarg("steps")
-    if expr is None:
-        raise SpecError(f"`{call.name}` needs `steps = ...` (how many iterations)", call.pos)
-    v = scalarize(problem.value(expr))
-    if not isinstance(v, sp.Integer) or v < 1:
-        raise SpecError(f"`steps` must be a positive whole number, not {v if isinstance(v, sp.Basic) else 'this'}",
-                        expr.pos)
-    if v > MAX_STEPS:
-        raise LimitError(f"`steps = {v}` is too many: derive shows at most {MAX_STEPS:,} iterations", expr.pos)
-    return int(v)
+    """`steps`: a whole number from 1 to MAX_STEPS (required), read as gd reads it."""
+    return steps_count(problem, call)[0]

@@ -146,11 +146,12 @@ def learning_rate(problem: Problem, call: ast.Call, goal: str, *, required: bool
 
 
 def steps_count(problem: Problem, call: ast.Call) -> tuple[int, ast.Expr]:
-    """The `steps` keyword of gd: a whole number from 1 to MAX_STEPS."""
+    """The `steps` keyword of gd and the other optimizers (required): a whole number from 1
+    to MAX_STEPS, and the expression it was written as."""
     expr = call.kwarg("steps")
     if expr is None:
-        raise SpecError("`gd` needs `steps = ...` (how many iterations), as in "
-                        "`gd(f, start = 5, lr = 0.1, steps = 2)`", call.pos)
+        raise SpecError(f"`{call.name}` needs `steps = ...` (how many iterations)"
+                        + (", as in `gd(f, start = 5, lr = 0.1, steps = 2)`" if call.name == "gd" else ""), call.pos)
     v = scalarize(problem.value(expr))
     if not isinstance(v, sp.Integer) or v < 1:
         raise SpecError(f"`steps` must be a positive whole number, not {v if isinstance(v, sp.Basic) else 'this'}",
