@@ -27,8 +27,7 @@ from .intervals import same_intervals
 from .limits import check as _deadline
 from .exactnum import Unsupported
 
-TRIALS = 4
-DIGITS = 40
+TRIALS, DIGITS = 4, 40
 
 
 def _items(x: Any) -> list | None:
@@ -65,6 +64,7 @@ def _for_check(expr: Any, where: dict | None) -> Any:
         e = expr.xreplace(where) if where else expr
         if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)
             return e
+        return realize(e)                      # (substituted once: xreplace rebuilds the whole tree)
     return realize(expr, where)
 
 

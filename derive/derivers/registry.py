@@ -8,8 +8,10 @@ a goal used inside another (`choice(posterior(...))`, the gradient inside `sgd_s
 from __future__ import annotations
 
 import importlib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any, Callable, cast
+from typing import Any, Callable, Iterator, cast
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -166,8 +168,39 @@ def is_goal(problem: Problem, expr: ast.Expr) -> bool:
     return goal_name(problem, expr) is not None
 
 
+# The goals derived while one problem is derived (`deriving_problem`, which pipeline.derive
+# opens), by (the problem, the call; positions do not compare): a goal asked again inside
+# another (the gradient `sgd_step` needs when `grad` is a goal of its own) is derived once.
+_DERIVED: ContextVar[dict | None] = ContextVar("derive_goals_derived", default=None)
+
+
+@contextmanager
+def deriving_problem() -> Iterator[None]:
+    """Remember each goal's `Derived` for the block (a failed goal is not remembered)."""
+    token = _DERIVED.set({})
+    try:
+        yield
+    finally:
+        _DERIVED.reset(token)
+
+
 def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
-    """The first strategy's answer for a goal call, or the value of a plain expression."""
+    """The first strategy's answer for a goal call, or the value of a plain expression
+    (inside `deriving_problem`, the one derived before for the same problem and call)."""
+    memo = _DERIVED.get()
+    try:
+        key = (id(problem), expr)
+        hash(key)
+    except TypeError:
+        memo = None
+    if memo is None:
+        return _run_goal(problem, expr)
+    if key not in memo:
+        memo[key] = (problem, _run_goal(problem, expr))     # (the problem kept: its id stays its own)
+    return memo[key][1]
+
+
+def _run_goal(problem: Problem, expr: ast.Expr) -> Derived:
     name = goal_name(problem, expr)
     if name is None:      # a plain expression: evaluate's strategy takes any expression
         out = strategy(GOALS["evaluate"].strategies[0])(problem, cast(ast.Call, expr))
