@@ -58,12 +58,11 @@ def _basics(x: Any) -> Iterator[Any]:
 
 def relevant(items: tuple, *exprs: Any) -> tuple:
     """The (symbol, value) pairs of `where` that can act on `exprs`: a check substitutes
-    `where` once (xreplace), so a pair whose symbol occurs in none of them changes nothing
-    and is left out of the memo's key.  Kept whole when a link is not a sympy object."""
+    `where` once (xreplace) into the sympy objects among them (verify.realize leaves any
+    other link as it is), so a pair whose symbol occurs in none of them changes nothing and
+    is left out of the memo's key."""
     import sympy as sp
-    parts = list(_basics(exprs))
-    if not all(isinstance(e, sp.Basic) for e in parts):
-        return items
+    parts = [e for e in _basics(exprs) if isinstance(e, sp.Basic)]
     nodes = {n for e in parts for n in sp.preorder_traversal(e)}    # (what xreplace can match)
     return tuple((k, v) for k, v in items if not isinstance(k, sp.Basic) or k in nodes)
 

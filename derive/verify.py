@@ -31,9 +31,7 @@ TRIALS, DIGITS = 4, 40
 
 
 def _items(x: Any) -> list | None:
-    if isinstance(x, (list, tuple)):
-        return list(x)
-    return None
+    return list(x) if isinstance(x, (list, tuple)) else None
 
 
 def realize(expr: Any, where: dict | None = None) -> Any:
@@ -57,14 +55,15 @@ def realize(expr: Any, where: dict | None = None) -> Any:
 
 def _for_check(expr: Any, where: dict | None) -> Any:
     """`realize(expr, where)`, except that an expression still holding matrix symbols after
-    the substitution is not `doit`-ed: it can only be checked at random matrices, where it
-    is evaluated as it stands (sympy's doit of a symbolic matrix product would only
-    re-canonicalise it, and took most of a check's time)."""
+    the substitution is not `doit`-ed (it is checked at random matrices as it stands: doit
+    would only re-canonicalise it, slowly), and a closed matrix expression is worked out by
+    derive.fasteval (exact; sympy's doit where it cannot)."""
     if isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase):
         e = expr.xreplace(where) if where else expr
         if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)
             return e
-        return realize(e)                      # (substituted once: xreplace rebuilds the whole tree)
+        m = fasteval.explicit(e) if isinstance(e, MatrixExpr) and not e.free_symbols else None
+        return m if m is not None else realize(e)     # (substituted once: xreplace rebuilds the tree)
     return realize(expr, where)
 
 
