@@ -52,8 +52,9 @@ def _score(el: ET.Element, build_condition) -> None:
         cond = ET.SubElement(rp, "respcondition", {"continue": "No"})
         build_condition(ET.SubElement(cond, "conditionvar"))
         ET.SubElement(cond, "setvar", {"action": "Set", "varname": "SCORE"}).text = "100"
-    ET.SubElement(ET.SubElement(rp, "respcondition", {"continue": "Yes"}), "displayfeedback",
-                  {"feedbacktype": "Response", "linkrefid": "general_fb"})
+    always = ET.SubElement(rp, "respcondition", {"continue": "Yes"})     # (the schema wants a condition:
+    ET.SubElement(ET.SubElement(always, "conditionvar"), "other")         # `other` holds always)
+    ET.SubElement(always, "displayfeedback", {"feedbacktype": "Response", "linkrefid": "general_fb"})
 
 
 def _feedback(el: ET.Element, item: Item) -> None:
