@@ -18,6 +18,7 @@ without evaluating (`put`), and build unevaluated products and sums.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy as sp
@@ -164,8 +165,10 @@ class Head(sp.Expr):
         return name.name + "'" * int(order)
 
 
+@functools.lru_cache(maxsize=256)
 def prime_function(name: str, order: int) -> Any:
-    """The display function f (order 0), f' (order 1) or f'' (order 2) of a function named `name`."""
+    """The display function f (order 0), f' (order 1) or f'' (order 2) of a function named
+    `name` (one class per name and order: sympy builds a class per call, slowly)."""
     marks = "'" * order
 
     def _latex(self: Any, printer: Any) -> str:
