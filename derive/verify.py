@@ -24,6 +24,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from . import fasteval, fasteval_matrix  # noqa: F401  (the second registers matrix handlers)
 from .errors import CheckFailed
 from .intervals import same_intervals
+from .solution_sets import domain_of as _domain, solution_set as _solution_set
 from .limits import check as _deadline
 from .exactnum import Unsupported
 
@@ -53,17 +54,23 @@ def realize(expr: Any, where: dict | None = None) -> Any:
     return out
 
 
-def _for_check(expr: Any, where: dict | None) -> Any:
+def checkable(expr: Any, where: dict | None) -> Any:
     """`realize(expr, where)`, except that an expression still holding matrix symbols after
-    the substitution is not `doit`-ed (it is checked at random matrices as it stands: doit
-    would only re-canonicalise it, slowly), and a closed matrix expression is worked out by
-    derive.fasteval (exact; sympy's doit where it cannot)."""
+    the substitution is neither evaluated nor `doit`-ed: it can only be checked at random
+    matrices, where it is evaluated as it stands (sympy's canonicalising of symbolic matrix
+    products would only rewrite it, and took most of a check's time); a closed matrix
+    expression is worked out by derive.fasteval (exact; sympy's doit where it cannot)."""
     if isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase):
-        e = expr.xreplace(where) if where else expr
+        if where:
+            with sp.evaluate(False):      # no canonicalising on the way (|−v| calls doit on −v)
+                e = expr.xreplace(where)
+        else:
+            e = expr
         if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)
             return e
         m = fasteval.explicit(e) if isinstance(e, MatrixExpr) and not e.free_symbols else None
-        return m if m is not None else realize(e)     # (substituted once: xreplace rebuilds the tree)
+        if m is not None:
+            return m
     return realize(expr, where)
 
 
@@ -231,6 +238,9 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
         return _equal_values(a, b), "exact"
     if not _has_matrix_symbols([a, b]) and not _is_matrix(a) and not _is_matrix(b) \
             and isinstance(a, sp.Expr) and isinstance(b, sp.Expr):
+        differs = _differs_at_first_point(a, b, seed)
+        if differs is not None:             # refuted exactly: no need for the costly algebra
+            return False, differs
         d = a - b
         try:
             if sp.expand(d) == 0 or sp.cancel(sp.together(d)) == 0:
@@ -262,6 +272,19 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
     return True, how
 
 
+def _differs_at_first_point(a: sp.Expr, b: sp.Expr, seed: int) -> str | None:
+    """How `a` and `b` differ at the first random point of `equal`'s trials (the same point,
+    so the verdict reads the same), when both evaluate there exactly and differ; else None."""
+    point = _random_point([a, b], random.Random(seed), _symbols_of([a, b]))
+    env = _env_of(point)
+    if env is None:
+        return None
+    fa, fb = _fast_value(a, env, point), _fast_value(b, env, point)
+    if fa is not None and fb is not None and not fasteval.same(fa, fb):
+        return f"differs at {point}"
+    return None
+
+
 _ORDER = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "≤": lambda x, y: x <= y,
           ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "≥": lambda x, y: x >= y,
           "≠": lambda x, y: sp.simplify(x - y) != 0}
@@ -277,7 +300,7 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
         return _check_equivalent(chain, where, rule, text)
     if relation not in ("=",) and relation not in _ORDER:
         return None, f"relation {relation} is stated, not checked"
-    vals = [_for_check(e, where) if relation == "=" else realize(e, where) for e in chain]
+    vals = [checkable(e, where) if relation == "=" else realize(e, where) for e in chain]
     hows = []
     for i in range(len(vals) - 1):
         _deadline()
@@ -320,148 +343,6 @@ def _check_approx(chain: tuple, where: dict, rule: str, text: object) -> tuple[b
             if bad:
                 raise CheckFailed(f"step `{rule}` ({text}) shows {a} ≈ {b}, which is off by {sp.N(off, 3)}")
     return True, "numeric"
-
-
-def _solution_set(cond: Any, s: sp.Symbol, domain: sp.Set) -> sp.Set:
-    """The set of values of `s` in `domain` where the condition holds (And/Or/Not by parts,
-    since solveset mishandles conjunctions)."""
-    if cond is sp.true or cond is True:
-        return domain
-    if cond is sp.false or cond is False:
-        return sp.S.EmptySet
-    if isinstance(cond, sp.And):
-        return sp.Intersection(*[_solution_set(a, s, domain) for a in cond.args])
-    if isinstance(cond, sp.Or):
-        return sp.Union(*[_solution_set(a, s, domain) for a in cond.args])
-    if isinstance(cond, sp.Not):
-        return sp.Complement(domain, _solution_set(cond.args[0], s, domain))
-    if isinstance(cond, sp.core.relational.Relational) and _continuous_in(cond.lhs - cond.rhs, s):
-        # solveset would first prove periodicity and continuity: most of the time of a
-        # learning-rate range.  A polynomial with |.|, max and min is continuous everywhere.
-        try:
-            return sp.Intersection(_continuous_solution_set(cond, s), domain)
-        except NotImplementedError:     # irrational coefficients: sympy's own route
-            pass
-    return sp.solveset(cond, s, domain)
-
-
-_HOLDS = {"<": lambda v: v < 0, "<=": lambda v: v <= 0, ">": lambda v: v > 0, ">=": lambda v: v >= 0,
-          "==": lambda v: v == 0, "!=": lambda v: v != 0}
-
-
-def _continuous_solution_set(cond: Any, s: sp.Symbol) -> sp.Set:
-    """Where a relation between continuous piecewise polynomials in `s` holds, exactly.
-
-    Its truth can change only at the points `_critical` finds; they cut the line into open
-    intervals on each of which the relation is constant, so a rational point inside decides
-    each interval (exactly), and the sign at each point decides the point."""
-    e = sp.expand(cond.lhs - cond.rhs)
-    holds = _HOLDS[cond.rel_op]
-    points = _critical(e, s)
-    cuts = [-sp.oo, *points, sp.oo]
-    out: list[sp.Set] = [sp.FiniteSet(x) for x in points if holds(_sign(e, s, x))]
-    out += [sp.Interval.open(lo, hi) for lo, hi in zip(cuts, cuts[1:]) if holds(_sign(e, s, _inside(lo, hi)))]
-    return sp.Union(*out) if out else sp.S.EmptySet
-
-
-def _sign(e: Any, s: sp.Symbol, t: Any) -> int:
-    """The sign of `e` at `t`: exact at a rational point; at an algebraic one from 60 digits
-    (a value below 10^-45 is a zero: such a point is a root of a polynomial with rational
-    coefficients of the size a spec can write)."""
-    v = e.subs(s, t)
-    if v.is_Rational:
-        return int(sp.sign(v))
-    n = sp.N(v, 60)
-    return 0 if abs(n) < sp.Float(10, 60) ** -45 else (1 if n > 0 else -1)
-
-
-def _roots(p: Any, s: sp.Symbol) -> list:
-    """The real roots of a polynomial with rational coefficients (else NotImplementedError)."""
-    poly = sp.Poly(p, s)
-    if not poly.domain.is_QQ and not poly.domain.is_ZZ:
-        raise NotImplementedError("irrational coefficients")
-    return poly.real_roots(radicals=False)
-
-
-def _critical(e: Any, s: sp.Symbol) -> list:
-    """The sorted real points where `e` is zero or one of its |.|, max or min switches branch
-    (the zeros of each branch's argument, found the same way, recursively).  Between two
-    consecutive points `e` is one polynomial without a zero."""
-    switches = set()
-    for node in e.args if not isinstance(e, (sp.Abs, sp.Max, sp.Min)) else (e,):
-        for sub in sp.preorder_traversal(node):
-            if isinstance(sub, sp.Abs) and sub.has(s):
-                switches.update(_critical(sub.args[0], s))
-            elif isinstance(sub, (sp.Max, sp.Min)) and sub.has(s):
-                for i, x in enumerate(sub.args):
-                    for y in sub.args[i + 1:]:
-                        switches.update(_critical(sp.expand(x - y), s))
-    cuts = [-sp.oo, *_sorted(switches), sp.oo]
-    for lo, hi in zip(cuts, cuts[1:]):
-        branch = _branch_at(e, s, _inside(lo, hi))
-        if branch.has(s):
-            switches.update(r for r in _roots(branch, s) if _between(r, lo, hi))
-    return _sorted(switches)
-
-
-def _sorted(points: Any) -> list:
-    return sorted(points, key=lambda x: sp.N(x, 30))
-
-
-def _branch_at(e: Any, s: sp.Symbol, t: Any) -> Any:
-    """The polynomial `e` equals near the rational point `t` (each |.| and max/min by its
-    branch there)."""
-    def pick(x: Any) -> Any:
-        if isinstance(x, sp.Abs):
-            return x.args[0] if x.args[0].subs(s, t) >= 0 else -x.args[0]
-        best = max if isinstance(x, sp.Max) else min
-        return best(x.args, key=lambda a: a.subs(s, t))
-    return sp.expand(e.replace(lambda x: isinstance(x, (sp.Abs, sp.Max, sp.Min)), pick))
-
-
-def _inside(lo: Any, hi: Any) -> sp.Rational:
-    """A rational point strictly between `lo` and `hi` (either may be infinite)."""
-    if lo == -sp.oo and hi == sp.oo:
-        return sp.Integer(0)
-    if lo == -sp.oo:
-        return sp.floor(hi) - 1
-    if hi == sp.oo:
-        return sp.ceiling(lo) + 1
-    if lo.is_Rational and hi.is_Rational:
-        return (lo + hi) / 2
-    a, b = sp.N(lo, 40), sp.N(hi, 40)
-    return sp.Rational(str((a + b) / 2))
-
-
-def _between(r: Any, lo: Any, hi: Any) -> bool:
-    """Whether the root `r` lies strictly between two cut points (compared at 30 digits; the
-    points of one condition are distinct algebraic numbers of a spec's size)."""
-    v = sp.N(r, 30)
-    return bool((lo == -sp.oo or v > sp.N(lo, 30)) and (hi == sp.oo or v < sp.N(hi, 30)))
-
-
-def _continuous_in(e: Any, s: sp.Symbol) -> bool:
-    """Whether `e` is built from numbers, `s`, +, ×, non-negative integer powers, |.|, max and
-    min alone (so continuous in `s` on the reals)."""
-    if not e.has(s) or e == s:
-        return True
-    if isinstance(e, (sp.Add, sp.Mul, sp.Abs, sp.Max, sp.Min)):
-        return all(_continuous_in(a, s) for a in e.args)
-    if isinstance(e, sp.Pow):
-        return e.exp.is_Integer and e.exp >= 0 and _continuous_in(e.base, s)
-    return False
-
-
-def _domain(s: sp.Symbol) -> sp.Set:
-    if s.is_positive:
-        return sp.Interval.open(0, sp.oo)
-    if s.is_nonnegative:
-        return sp.Interval(0, sp.oo)
-    if s.is_negative:
-        return sp.Interval.open(-sp.oo, 0)
-    if s.is_nonpositive:
-        return sp.Interval(-sp.oo, 0)
-    return sp.S.Reals
 
 
 def _check_equivalent(chain: tuple, where: dict, rule: str, text: object) -> tuple[bool | None, str]:

@@ -7,11 +7,11 @@ a goal used inside another (`choice(posterior(...))`, the gradient inside `sgd_s
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator, cast
+from typing import Any, Callable, cast
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -168,36 +168,39 @@ def is_goal(problem: Problem, expr: ast.Expr) -> bool:
     return goal_name(problem, expr) is not None
 
 
-# The goals derived while one problem is derived (`deriving_problem`, which pipeline.derive
-# opens), by (the problem, the call; positions do not compare): a goal asked again inside
-# another (the gradient `sgd_step` needs when `grad` is a goal of its own) is derived once.
-_DERIVED: ContextVar[dict | None] = ContextVar("derive_goals_derived", default=None)
+_MEMO: ContextVar["dict[tuple[int, ast.Expr], tuple[Problem, Derived]] | None"] = \
+    ContextVar("derive_goal_memo", default=None)
 
 
-@contextmanager
-def deriving_problem() -> Iterator[None]:
-    """Remember each goal's `Derived` for the block (a failed goal is not remembered)."""
-    token = _DERIVED.set({})
+@contextlib.contextmanager
+def memo_scope() -> Any:
+    """Within the block a goal met twice on one problem (the `posterior(...)` asked for and
+    the one inside `choice(...)`, a goal and its title) is derived once: a derivation
+    depends on the problem and the call only (calls compare without their positions).
+    Failures are not kept, so each occurrence reports at its own position."""
+    token = _MEMO.set({}) if _MEMO.get() is None else None
     try:
         yield
     finally:
-        _DERIVED.reset(token)
+        if token is not None:
+            _MEMO.reset(token)
 
 
 def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
     """The first strategy's answer for a goal call, or the value of a plain expression
-    (inside `deriving_problem`, the one derived before for the same problem and call)."""
-    memo = _DERIVED.get()
+    (kept for the rest of a `memo_scope`)."""
+    memo = _MEMO.get()
     try:
         key = (id(problem), expr)
-        hash(key)
-    except TypeError:
-        memo = None
-    if memo is None:
-        return _run_goal(problem, expr)
-    if key not in memo:
-        memo[key] = (problem, _run_goal(problem, expr))     # (the problem kept: its id stays its own)
-    return memo[key][1]
+        hit = memo.get(key) if memo is not None else None
+    except TypeError:           # an unhashable literal somewhere in the call
+        memo = hit = None
+    if hit is not None:
+        return hit[1]
+    out = _run_goal(problem, expr)
+    if memo is not None:
+        memo[key] = (problem, out)      # the problem is held so that its id is not reused
+    return out
 
 
 def _run_goal(problem: Problem, expr: ast.Expr) -> Derived:
