@@ -171,7 +171,10 @@ def prime_function(name: str, order: int) -> Any:
     printed with plain brackets as every function the spec defines is (derive.printing): the
     order-0 one is sympy's same function as the spec's f, and sympy's cache hands out
     whichever f(x) was made first, so the two must print alike.  One class per name and
-    order (sympy builds a new class per call, slowly)."""
+    order (sympy builds a new class per call, slowly); the order-0 one is the spec's own
+    kind of function, so that it prints as the spec's f in every format (MathML too)."""
+    if order == 0:
+        return UndefinedFunction(name)
     marks = "'" * order
 
     def _latex(self: Any, printer: Any) -> str:
