@@ -30,6 +30,7 @@ from .graph import Graph, Node, add_nodes
 from .marks import check_marks
 from .numbering import numbers, refs
 from .problem import Binding, Families, Goal, PartText, Problem, TensorShape, UserFunction
+from .values import Value
 from .varying import Draw, finish, vary_statement
 
 ASSUMPTIONS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True},
@@ -70,7 +71,7 @@ def _check_names(problem: Problem, expr: ast.Expr) -> None:
                     stack.extend(x for x in v if isinstance(x, ast.Expr))
 
 
-def tensor_symbol(name: str, shape: tuple) -> Any:
+def tensor_symbol(name: str, shape: tuple) -> sp.MatrixSymbol:
     r, c = shape
     return sp.MatrixSymbol(name, r, c)
 
@@ -137,7 +138,7 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
             sym = tensor_symbol(stmt.name, dims)
             return Binding(stmt.name, kind, sym, sym, stmt.pos, dims=declared)
         return Binding(stmt.name, kind, None, TensorShape(stmt.name, dims), stmt.pos, dims=declared)
-    value: Any = None
+    value: Value | None = None
     error, definition = None, None
     try:
         value = problem.value(stmt.value)
@@ -178,7 +179,7 @@ class ProblemBuilder:
         self.pdef, self.draw = pdef, draw
         self.names: dict[str, Binding] = {}
         self.nodes: dict[str, Node] = {}
-        self.varies: dict[str, Any] = {}
+        self.varies: dict[str, Value] = {}
         self.goals: list[Goal] = []
         self.parts: list[PartText] = []
         self.givens: list[ast.Given] = []

@@ -47,6 +47,7 @@ from .values import MAX_EXPONENT as MAX_EXPONENT
 from .values import MAX_LAMBDA_ENTRIES as MAX_LAMBDA_ENTRIES
 from .values import MAX_MATMUL as MAX_MATMUL
 from .values import MAX_POWER_BITS as MAX_POWER_BITS
+from .values import Callee
 from .values import LambdaValue as LambdaValue
 from .values import Seq as Seq
 from .values import SpecString as SpecString
@@ -262,7 +263,7 @@ class Evaluator:
             if b.error is not None:
                 raise b.error
             target = b.value
-            if hasattr(target, "call"):
+            if isinstance(target, Callee):
                 return target.call(self, node)
             raise SpecError(f"`{name}` is {b.describe()}, not a function", node.func.pos)
         return call_builtin(self, node)

@@ -19,6 +19,7 @@ from .. import ast
 from ..errors import DeriveError, Pos, SpecError
 from .expressions import Evaluator, shape_of, suggest
 from .graph import Graph
+from .values import Symbolic, Value
 
 PartText = tuple[str | None, str, Fraction | None]    # a labelled `text`: (label, text, marks)
 
@@ -29,11 +30,11 @@ class Binding:
 
     name: str
     kind: str                  # symbol dim vector matrix let input param node function layer
-    symbol: Any
-    value: Any
+    symbol: Symbolic | None
+    value: Value | None
     pos: Pos
     expr: ast.Expr | None = None
-    definition: Any = None
+    definition: Value | None = None
     error: DeriveError | None = None
     dims: tuple | None = None      # the declared shape of a shape-only input, as written: (10,) or (10, 1)
 
@@ -73,8 +74,8 @@ class UserFunction:
     problem: "Problem"
     pos: Pos
 
-    def param_values(self) -> dict[str, Any]:
-        out = {}
+    def param_values(self) -> dict[str, Value | None]:
+        out: dict[str, Value | None] = {}
         for p in self.params:
             if self.problem.has(p) and self.problem.names[p].kind in ("vector", "matrix", "symbol"):
                 out[p] = self.problem.names[p].value
@@ -82,7 +83,7 @@ class UserFunction:
                 out[p] = sp.Symbol(p, real=True)
         return out
 
-    def symbolic(self) -> tuple[dict[str, Any], Any]:
+    def symbolic(self) -> tuple[dict[str, Value | None], Value]:
         env = self.param_values()
         return env, Evaluator(self.problem, "value", env).eval(self.body)
 
@@ -106,7 +107,7 @@ class Families(Protocol):
 
     def is_goal(self, name: str) -> bool: ...
 
-    def value_of_goal(self, problem: "Problem", call: ast.Call, mode: str = "symbol") -> Any: ...
+    def value_of_goal(self, problem: "Problem", call: ast.Call, mode: str = "symbol") -> Value: ...
 
     def names(self) -> list[str]:
         """Every goal and family builtin (for did-you-mean suggestions)."""
@@ -132,7 +133,7 @@ class Problem:
     families: Families | None = field(default=None, repr=False)
     ref: str = ""              # the problem's part of its results' ids: "4", "II.1", or its own name
     definition: "ast.ProblemDef | None" = field(default=None, repr=False)   # (re-derived in grading)
-    varies: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))   # each `vary`'s value
+    varies: Mapping[str, Value] = field(default_factory=lambda: MappingProxyType({}))   # each `vary`'s value
     requires: tuple[ast.Require, ...] = ()
     graph: Graph = field(default_factory=lambda: Graph(()), repr=False)   # the names' computation graph
 
@@ -160,27 +161,27 @@ class Problem:
     def evaluator(self, mode: str = "value", locals: dict | None = None) -> Evaluator:
         return Evaluator(self, mode, locals)
 
-    def value(self, expr: ast.Expr) -> Any:
+    def value(self, expr: ast.Expr) -> Value:
         return Evaluator(self, "value").eval(expr)
 
-    def display(self, expr: ast.Expr) -> Any:
+    def display(self, expr: ast.Expr) -> Value:
         return Evaluator(self, "symbol").eval(expr)
 
     def bindings(self, kinds: tuple[str, ...] | None = None) -> list[Binding]:
         return [b for b in self.names.values() if kinds is None or b.kind in kinds]
 
-    def substitutions(self) -> dict:
+    def substitutions(self) -> dict[sp.Basic, sp.Basic]:
         """symbol -> value for every name whose value differs from its symbol."""
-        out = {}
+        out: dict[sp.Basic, sp.Basic] = {}
         for b in self.names.values():
             if b.symbol is not None and b.value is not None and b.error is None and b.symbol is not b.value \
                     and isinstance(b.value, sp.Basic) and b.symbol != b.value:
                 out[b.symbol] = b.value
         return out
 
-    def symbols(self) -> dict[str, Any]:
+    def symbols(self) -> dict[str, sp.Basic]:
         """name -> sympy symbol, for the problem's scalar symbols, vector components and matrices."""
-        out: dict[str, Any] = {}
+        out: dict[str, sp.Basic] = {}
         for b in self.names.values():
             if b.kind == "symbol" or b.kind == "dim":
                 out[b.name] = b.symbol

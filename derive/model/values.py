@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Union, runtime_checkable
 
 import sympy as sp
 from sympy.core.sympify import CantSympify
@@ -21,6 +21,7 @@ from .functions import explicit, is_tensor
 
 if TYPE_CHECKING:
     from .expressions import Evaluator
+    from .problem import TensorShape, UserFunction
 
 MAX_ENTRIES = 20_000          # entries of one explicit tensor (≈141×141): exact arithmetic is slow
 MAX_LAMBDA_ENTRIES = 10_000   # entries built by a rule, `matrix(n, m, (i, j) -> ...)`
@@ -75,6 +76,31 @@ class LambdaValue:
         env = dict(self.locals)
         env.update(zip(self.params, args))
         return self.evaluator.with_locals(env).eval(self.body)
+
+
+class FamilyValue(Protocol):
+    """A value a goal family's builtin makes (a PyTorch layer: `layer fc = Linear(...)`):
+    the model carries it and knows its kind, the family reads the rest."""
+
+    kind: str
+
+
+@runtime_checkable
+class Callee(Protocol):
+    """A value that expressions call like a builtin: a user function, a layer."""
+
+    def call(self, ev: "Evaluator", node: ast.Call) -> Any: ...
+
+
+# The display symbol of a name: a scalar Symbol or a MatrixSymbol of the tensor's shape.
+Symbolic = Union[sp.Symbol, sp.MatrixSymbol]
+
+# What a name of a problem can hold: sympy numbers, expressions and truth values
+# (sp.Basic, which includes ImmutableMatrix and matrix expressions), explicit matrices,
+# lists of tensors or words, spec strings, lambdas, user functions, shape-only tensors and
+# the goal families' values (layers).
+Value = Union[sp.Basic, sp.MatrixBase, Seq, Words, SpecString, LambdaValue, "TensorShape", "UserFunction",
+              FamilyValue]
 
 
 def shape_of(x: Any) -> tuple | None:
