@@ -7,7 +7,7 @@ SpecError / LimitError at the node."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Callable
 
 import sympy as sp
 
@@ -27,94 +27,119 @@ from .values import (
 
 
 def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
-    """One arithmetic operator with NumPy's rules (see the module docstring)."""
-    ta, tb = is_tensor(a), is_tensor(b)
+    """One arithmetic operator with NumPy's rules (see the module docstring): `@` by
+    `_matmul`, the elementwise operators (a 1×1 tensor beside a larger one acting as a
+    scalar) by their rule in `_ELEMENTWISE`."""
     if op == "@":
-        # A 1×1 node is stored as a scalar; as an operand of `@` it is the 1×1 (or length-1)
-        # tensor it came from, so a width-1 layer still multiplies (NumPy would accept it).
-        if ta and not tb and isinstance(b, sp.Expr) and a.shape[1] == 1:
-            b, tb = sp.ImmutableMatrix([[b]]), True
-        elif tb and not ta and isinstance(a, sp.Expr) and b.shape[0] == 1:
-            a, ta = sp.ImmutableMatrix([[a]]), True
-        if not (ta and tb):
-            raise SpecError(f"`@` multiplies tensors; here the {'left' if not ta else 'right'} side is a scalar "
-                            "(use `*` for a scalar product)", node.pos)
-        (r1, c1), (r2, c2) = a.shape, b.shape
-        if c1 == 1 and c2 == 1 and r1 != 1 and _eq(r1, r2):   # vector @ vector: inner product
-            return scalarize(a.T * b)
-        if c1 == 1 and r1 != 1 and _eq(r1, r2) and c2 != 1:    # vector @ matrix: xᵀW, a vector
-            return (a.T * b).T if not explicit(a) else sp.ImmutableMatrix((a.T * b).T)
-        if not _eq(c1, r2):
-            raise SpecError(f"shape mismatch in `@`: {show_shape(a)} @ {show_shape(b)}; "
-                            f"the inner sizes {c1} and {r2} differ", node.pos)
-        if explicit(a) and explicit(b):
-            check_entries(r1, c2, node)
-        if explicit(a) and explicit(b) and r1 * c1 * c2 > MAX_MATMUL:
-            raise LimitError(f"the product of a {r1}×{c1} and a {r2}×{c2} matrix takes {r1 * c1 * c2:,} exact "
-                             f"multiplications; derive refuses more than {MAX_MATMUL:,}", node.pos)
-        out = a * b
-        if explicit(a) and explicit(b):
-            out = sp.ImmutableMatrix(out)
-        return guard_size(out, node)
+        return _matmul(a, b, node)
+    ta, tb = is_tensor(a), is_tensor(b)
     if ta and tb and tuple(a.shape) == (1, 1) != tuple(b.shape):
         a, ta = scalarize(a), False
     if ta and tb and tuple(b.shape) == (1, 1) != tuple(a.shape):
         b, tb = scalarize(b), False
-    if op in "+-":
-        if ta and tb:
-            if not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
-                raise SpecError(f"shape mismatch in `{op}`: {show_shape(a)} and {show_shape(b)}", node.pos)
-            out = a + b if op == "+" else a - b
-            return sp.ImmutableMatrix(out) if explicit(a) and explicit(b) else out
-        if ta or tb:
-            t, s = (a, b) if ta else (b, a)
-            t = t if explicit(t) else t
-            ones = sp.ImmutableMatrix(sp.ones(*t.shape)) if explicit(t) else sp.OneMatrix(*t.shape)
-            s_t = s * ones
-            if op == "+":
-                return t + s_t if explicit(t) else sp.MatAdd(t, s_t)
-            return (a - s_t) if ta else (s_t - b)
-        return a + b if op == "+" else a - b
-    if op == "*":
-        if ta and tb:
-            if tuple(a.shape) != tuple(b.shape):
-                raise SpecError(f"shape mismatch in elementwise `*`: {show_shape(a)} and {show_shape(b)}"
-                                " (use `@` for the matrix product)", node.pos)
-            if explicit(a) and explicit(b):
-                return guard_size(sp.ImmutableMatrix(a.multiply_elementwise(b)), node)
-            return sp.HadamardProduct(a, b)
-        out = a * b
-        return guard_size(sp.ImmutableMatrix(out) if (explicit(a) or explicit(b)) and (ta or tb) else out, node)
-    if op == "/":
-        if tb:
-            if explicit(b) and (not ta or explicit(a)):
-                if any(e == 0 for e in b):
-                    raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
-                if ta:
-                    if tuple(a.shape) != tuple(b.shape):
-                        raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
-                    return sp.ImmutableMatrix(a.shape[0], a.shape[1], [x / y for x, y in zip(a, b)])
-                return sp.ImmutableMatrix(b.shape[0], b.shape[1], [a / y for y in b])
-            if ta and not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
-                raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
-            if explicit(b) and any(e == 0 for e in b):
-                raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
-            from .elementwise import HadamardDiv
-            return HadamardDiv(a, b)
+    rule = _ELEMENTWISE.get(op)
+    if rule is None:
+        raise SpecError(f"unknown operator {op}", node.pos)
+    return rule(op, a, b, ta, tb, node)
+
+
+def _matmul(a: Any, b: Any, node: ast.Expr) -> Any:
+    """`a @ b`: the matrix product, vector @ vector the inner product, vector @ matrix xᵀW."""
+    ta, tb = is_tensor(a), is_tensor(b)
+    # A 1×1 node is stored as a scalar; as an operand of `@` it is the 1×1 (or length-1)
+    # tensor it came from, so a width-1 layer still multiplies (NumPy would accept it).
+    if ta and not tb and isinstance(b, sp.Expr) and a.shape[1] == 1:
+        b, tb = sp.ImmutableMatrix([[b]]), True
+    elif tb and not ta and isinstance(a, sp.Expr) and b.shape[0] == 1:
+        a, ta = sp.ImmutableMatrix([[a]]), True
+    if not (ta and tb):
+        raise SpecError(f"`@` multiplies tensors; here the {'left' if not ta else 'right'} side is a scalar "
+                        "(use `*` for a scalar product)", node.pos)
+    (r1, c1), (r2, c2) = a.shape, b.shape
+    if c1 == 1 and c2 == 1 and r1 != 1 and _eq(r1, r2):   # vector @ vector: inner product
+        return scalarize(a.T * b)
+    if c1 == 1 and r1 != 1 and _eq(r1, r2) and c2 != 1:    # vector @ matrix: xᵀW, a vector
+        return (a.T * b).T if not explicit(a) else sp.ImmutableMatrix((a.T * b).T)
+    if not _eq(c1, r2):
+        raise SpecError(f"shape mismatch in `@`: {show_shape(a)} @ {show_shape(b)}; "
+                        f"the inner sizes {c1} and {r2} differ", node.pos)
+    both = explicit(a) and explicit(b)
+    if both:
+        check_entries(r1, c2, node)
+    if both and r1 * c1 * c2 > MAX_MATMUL:
+        raise LimitError(f"the product of a {r1}×{c1} and a {r2}×{c2} matrix takes {r1 * c1 * c2:,} exact "
+                         f"multiplications; derive refuses more than {MAX_MATMUL:,}", node.pos)
+    out = a * b
+    return guard_size(sp.ImmutableMatrix(out) if both else out, node)
+
+
+def _plus_minus(op: str, a: Any, b: Any, ta: bool, tb: bool, node: ast.Expr) -> Any:
+    """`a + b`, `a - b`: tensors of one shape entry by entry, a scalar broadcast over a tensor."""
+    if ta and tb:
+        if not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
+            raise SpecError(f"shape mismatch in `{op}`: {show_shape(a)} and {show_shape(b)}", node.pos)
+        out = a + b if op == "+" else a - b
+        return sp.ImmutableMatrix(out) if explicit(a) and explicit(b) else out
+    if ta or tb:
+        t, s = (a, b) if ta else (b, a)
+        ones = sp.ImmutableMatrix(sp.ones(*t.shape)) if explicit(t) else sp.OneMatrix(*t.shape)
+        s_t = s * ones
+        if op == "+":
+            return t + s_t if explicit(t) else sp.MatAdd(t, s_t)
+        return (a - s_t) if ta else (s_t - b)
+    return a + b if op == "+" else a - b
+
+
+def _times(op: str, a: Any, b: Any, ta: bool, tb: bool, node: ast.Expr) -> Any:
+    """`a * b`: elementwise for two tensors of one shape, else a scalar product."""
+    if ta and tb:
+        if tuple(a.shape) != tuple(b.shape):
+            raise SpecError(f"shape mismatch in elementwise `*`: {show_shape(a)} and {show_shape(b)}"
+                            " (use `@` for the matrix product)", node.pos)
+        if explicit(a) and explicit(b):
+            return guard_size(sp.ImmutableMatrix(a.multiply_elementwise(b)), node)
+        return sp.HadamardProduct(a, b)
+    out = a * b
+    return guard_size(sp.ImmutableMatrix(out) if (explicit(a) or explicit(b)) and (ta or tb) else out, node)
+
+
+def _divide(op: str, a: Any, b: Any, ta: bool, tb: bool, node: ast.Expr) -> Any:
+    """`a / b`: elementwise by a tensor (no zero entry in an explicit one), or by a nonzero scalar."""
+    if not tb:
         if b == 0:
             raise SpecError("division by zero", node.pos)
         out = a / b
         return sp.ImmutableMatrix(out) if ta and explicit(a) else out
-    if op == "^":
-        if tb:
-            raise SpecError("an exponent must be a scalar", node.pos)
-        guard_power(a, b, node)
+    if explicit(b) and (not ta or explicit(a)):
+        if any(e == 0 for e in b):
+            raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
         if ta:
-            if explicit(a):
-                return guard_size(sp.ImmutableMatrix(a.applyfunc(lambda t: t ** b)), node)
-            return sp.HadamardPower(a, b)
-        return guard_size(a ** b, node)
-    raise SpecError(f"unknown operator {op}", node.pos)
+            if tuple(a.shape) != tuple(b.shape):
+                raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
+            return sp.ImmutableMatrix(a.shape[0], a.shape[1], [x / y for x, y in zip(a, b)])
+        return sp.ImmutableMatrix(b.shape[0], b.shape[1], [a / y for y in b])
+    if ta and not (_eq(a.shape[0], b.shape[0]) and _eq(a.shape[1], b.shape[1])):
+        raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
+    if explicit(b) and any(e == 0 for e in b):
+        raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
+    from .elementwise import HadamardDiv
+    return HadamardDiv(a, b)
+
+
+def _power(op: str, a: Any, b: Any, ta: bool, tb: bool, node: ast.Expr) -> Any:
+    """`a ^ b`: a scalar exponent, elementwise on a tensor, within the size limits."""
+    if tb:
+        raise SpecError("an exponent must be a scalar", node.pos)
+    guard_power(a, b, node)
+    if ta:
+        if explicit(a):
+            return guard_size(sp.ImmutableMatrix(a.applyfunc(lambda t: t ** b)), node)
+        return sp.HadamardPower(a, b)
+    return guard_size(a ** b, node)
+
+
+_ELEMENTWISE: dict[str, Callable[[str, Any, Any, bool, bool, ast.Expr], Any]] = {
+    "+": _plus_minus, "-": _plus_minus, "*": _times, "/": _divide, "^": _power}
 
 
 def _eq(x, y) -> bool:
