@@ -142,10 +142,17 @@ def _fingerprint(problem) -> tuple:
 
 
 @pytest.mark.parametrize("spec", ["examples/seed/part2-mlp.spec", "examples/seed/part2-attention.spec",
-                                  "examples/matcalc.spec", "examples/seed-exam-variants.spec"])
+                                  "examples/matcalc.spec", "examples/seed-exam-variants.spec",
+                                  "tests/specs/sequence-layers.spec"])
 def test_solving_leaves_the_built_problems_unchanged(spec):
     problems = build(parse((ROOT / spec).read_text(), spec))
     before = [_fingerprint(p) for p in problems]
     for p in problems:
         derive(p)
     assert [_fingerprint(p) for p in problems] == before
+
+
+def test_a_layer_knows_its_name_once_built():
+    """(derivers used to name the layers they counted; the builder does, before anyone reads them)"""
+    (p,) = build(parse('problem "p" {\n  layer fc = Linear(3, 2)\n  find params(fc)\n}', "<t>"))
+    assert p.names["fc"].value.name == "fc"

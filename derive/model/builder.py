@@ -280,7 +280,10 @@ def _tensors(bld: ProblemBuilder, stmt: ast.TensorDecl) -> None:
 
 
 def _define(bld: ProblemBuilder, stmt: ast.Define) -> None:
-    bld.define(_bind_value(bld.draft, stmt))
+    b = _bind_value(bld.draft, stmt)
+    if b.kind == "layer" and hasattr(b.value, "name"):
+        setattr(b.value, "name", b.name)     # a layer knows the name it is bound to (for its steps)
+    bld.define(b)
 
 
 def _function(bld: ProblemBuilder, stmt: ast.FuncDef) -> None:
