@@ -47,7 +47,7 @@ from .values import MAX_EXPONENT as MAX_EXPONENT
 from .values import MAX_LAMBDA_ENTRIES as MAX_LAMBDA_ENTRIES
 from .values import MAX_MATMUL as MAX_MATMUL
 from .values import MAX_POWER_BITS as MAX_POWER_BITS
-from .values import Callee
+from .values import Callee, Value
 from .values import LambdaValue as LambdaValue
 from .values import Seq as Seq
 from .values import SpecString as SpecString
@@ -77,7 +77,7 @@ class Evaluator:
         return Evaluator(self.problem, self.mode, merged)
 
     # ---- dispatch --------------------------------------------------------------------
-    def eval(self, node: ast.Expr) -> Any:
+    def eval(self, node: ast.Expr) -> "Value":
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise SpecError(f"{type(node).__name__} cannot be evaluated here", node.pos)
@@ -174,7 +174,7 @@ class Evaluator:
                                                                                          "strings"))
         return Words(out)
 
-    def scalar(self, node: ast.Expr, what: str = "a scalar") -> Any:
+    def scalar(self, node: ast.Expr, what: str = "a scalar") -> "sp.Expr":
         v = scalarize(self.eval(node))
         if not is_scalar(v):
             raise SpecError(f"{what} must be a scalar, not {show_shape(v)}", node.pos)
@@ -184,13 +184,15 @@ class Evaluator:
         v = self.eval(node.operand)
         if node.op == "not":
             return sp.Not(self._need_truth(v, node.operand, "`not`"))
-        self._need_math(v, node.operand)
-        return -v if node.op == "-" else v
+        m = self._need_math(v, node.operand)
+        return -m if node.op == "-" else m
 
-    def _need_math(self, v, node):
+    def _need_math(self, v: "Value | None", node: ast.Expr) -> "sp.Expr | sp.MatrixBase":
+        """`v` if arithmetic applies to it (a number, an expression, a tensor); else a SpecError."""
         if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, (sp.Expr, sp.MatrixBase)):
             what = kind_of(v) or "this value"
             raise SpecError(f"{what} cannot be used in arithmetic", node.pos)
+        return v
 
     def _need_truth(self, v, node, what: str):
         """`v` if it is true/false or a condition (a comparison), else a SpecError at `node`."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Mapping, Protocol
+from typing import Mapping, Protocol
 
 import sympy as sp
 
@@ -26,7 +26,11 @@ PartText = tuple[str | None, str, Fraction | None]    # a labelled `text`: (labe
 
 @dataclass(frozen=True)
 class Binding:
-    """One name of a problem."""
+    """One name of a problem: its kind, the sympy symbol shown for it, its exact value
+    (numbers and explicit matrices where the spec gives them, the symbol itself where
+    the problem leaves it symbolic), where it is defined, its source expression, its
+    definition in the other names' symbols (computed nodes) and a deferred error (a
+    builtin not implemented yet: raised by the goals that need the name)."""
 
     name: str
     kind: str                  # symbol dim vector matrix let input param node function layer
@@ -87,7 +91,7 @@ class UserFunction:
         env = self.param_values()
         return env, Evaluator(self.problem, "value", env).eval(self.body)
 
-    def call(self, ev: Evaluator, node: ast.Call) -> Any:
+    def call(self, ev: Evaluator, node: ast.Call) -> Value:
         if node.kwargs:
             raise SpecError(f"`{self.name}` takes no keyword arguments", node.kwargs[0].pos)
         if len(node.args) != len(self.params):

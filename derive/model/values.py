@@ -89,7 +89,7 @@ class FamilyValue(Protocol):
 class Callee(Protocol):
     """A value that expressions call like a builtin: a user function, a layer."""
 
-    def call(self, ev: "Evaluator", node: ast.Call) -> Any: ...
+    def call(self, ev: "Evaluator", node: ast.Call) -> "Value": ...
 
 
 # The display symbol of a name: a scalar Symbol or a MatrixSymbol of the tensor's shape.
