@@ -40,10 +40,10 @@ class Binding:
     expr: ast.Expr | None = None
     definition: Value | None = None
     error: DeriveError | None = None
-    dims: tuple | None = None      # the declared shape of a shape-only input, as written: (10,) or (10, 1)
+    dims: "tuple[sp.Expr, ...] | None" = None      # the declared shape of a shape-only input, as written: (10,) or (10, 1)
 
     @property
-    def shape(self) -> tuple | None:
+    def shape(self) -> "tuple[sp.Expr, ...] | None":
         return shape_of(self.value if self.value is not None else self.symbol)
 
     def describe(self) -> str:
@@ -65,7 +65,8 @@ class Goal:
     expr: ast.Expr | None
     prose: str | None
     pos: Pos
-    readings: tuple = ()         # (name, statements): accepted alternative readings (derive.readings)
+    readings: tuple[tuple[str, tuple[ast.Stmt, ...]], ...] = ()   # (name, statements): accepted
+    #                              alternative readings (derive.readings)
 
 
 @dataclass(frozen=True, eq=False)
@@ -200,7 +201,7 @@ class Problem:
 class TensorShape:
     """A shape-only input of more than two dimensions (a batch for a layer, say)."""
 
-    def __init__(self, name: str, dims: tuple):
+    def __init__(self, name: str, dims: "tuple[sp.Expr, ...]"):
         self.name = name
         self.dims = dims
 
