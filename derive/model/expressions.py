@@ -13,10 +13,11 @@ stand for them (so `o = W2 @ h + b2` displays as W₂h + b₂).  Both modes shar
 * builtins come from the registry in builtins.py; a user function `f(w) = ...` and a
   layer are called like builtins.
 
-Limits: explicit tensors above `MAX_ENTRIES` entries, matrix products of more than
-`MAX_MATMUL` multiply-adds, exponents above `MAX_EXPONENT` and results holding numbers of
-more than `MAX_POWER_BITS` bits (`9^(9^9)`, `((2x)^2)^2...` squared a hundred times) are
-refused with a LimitError at the expression, before sympy is asked to build them.
+Limits (the run's `derive.limits.Limits`): explicit tensors above `entries` entries,
+matrix products of more than `matmul` multiply-adds, exponents above `exponent` and
+results holding numbers of more than `number_bits` bits (`9^(9^9)`, `((2x)^2)^2...`
+squared a hundred times) are refused with a LimitError at the expression, before sympy
+is asked to build them.
 """
 from __future__ import annotations
 
@@ -42,11 +43,6 @@ from .operators import binop as binop
 from .operators import guard_power as guard_power
 from .operators import guard_size as guard_size
 from .operators import index as index
-from .values import MAX_ENTRIES as MAX_ENTRIES
-from .values import MAX_EXPONENT as MAX_EXPONENT
-from .values import MAX_LAMBDA_ENTRIES as MAX_LAMBDA_ENTRIES
-from .values import MAX_MATMUL as MAX_MATMUL
-from .values import MAX_POWER_BITS as MAX_POWER_BITS
 from .values import Callee, Value
 from .values import LambdaValue as LambdaValue
 from .values import Seq as Seq

@@ -14,10 +14,8 @@ import sympy as sp
 from .. import ast
 from ..errors import LimitError, SpecError
 from .functions import explicit, is_tensor
+from ..limits import current
 from .values import (
-    MAX_EXPONENT,
-    MAX_MATMUL,
-    MAX_POWER_BITS,
     Seq,
     check_entries,
     count,
@@ -66,9 +64,10 @@ def _matmul(a: Any, b: Any, node: ast.Expr) -> Any:
     both = explicit(a) and explicit(b)
     if both:
         check_entries(r1, c2, node)
-    if both and r1 * c1 * c2 > MAX_MATMUL:
+    cap = current().matmul
+    if both and r1 * c1 * c2 > cap:
         raise LimitError(f"the product of a {r1}×{c1} and a {r2}×{c2} matrix takes {r1 * c1 * c2:,} exact "
-                         f"multiplications; derive refuses more than {MAX_MATMUL:,}", node.pos)
+                         f"multiplications; derive refuses more than {cap:,}", node.pos)
     out = a * b
     return guard_size(sp.ImmutableMatrix(out) if both else out, node)
 
@@ -155,8 +154,10 @@ def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
     except (TypeError, ValueError):
         return
     trivial = isinstance(base, sp.Basic) and base.is_number and abs(base) in (0, 1)
-    if e > MAX_EXPONENT and not trivial:
-        raise LimitError(f"the exponent {_short(exp)} is too large (derive allows |exponent| ≤ {MAX_EXPONENT:,})",
+    lim = current()
+    exp_cap, bits_cap = lim.exponent, lim.number_bits
+    if e > exp_cap and not trivial:
+        raise LimitError(f"the exponent {_short(exp)} is too large (derive allows |exponent| ≤ {exp_cap:,})",
                          node.pos)
     if trivial or not isinstance(base, (sp.Basic, sp.MatrixBase)):
         return
@@ -165,15 +166,15 @@ def guard_power(base: Any, exp: Any, node: ast.Expr) -> None:
             bits = e * max(math.log2(abs(int(base.p))) if base.p else 0, math.log2(int(base.q)))
         else:
             bits = e * _max_bits(base)
-        if bits > MAX_POWER_BITS:
+        if bits > bits_cap:
             what = _short(base) if getattr(base, "is_Rational", False) else "the base"
             raise LimitError(f"{what}^{_short(exp)} would hold numbers of about {int(bits):,} bits; derive refuses "
-                             f"numbers over {MAX_POWER_BITS:,} bits", node.pos)
+                             f"numbers over {bits_cap:,} bits", node.pos)
     inner = _max_exponent(base)
-    if inner * e > MAX_EXPONENT:
+    if inner * e > exp_cap:
         inner = sp.Integer(int(inner)) if inner == int(inner) else sp.Float(inner, 6)
         raise LimitError(f"raising a power with exponent {_short(inner)} to the power {_short(exp)} gives an exponent "
-                         f"over {MAX_EXPONENT:,}, which derive refuses", node.pos)
+                         f"over {exp_cap:,}, which derive refuses", node.pos)
 
 
 def _max_bits(x: Any) -> int:
@@ -201,15 +202,17 @@ def _max_exponent(x: Any) -> float:
 
 
 def guard_size(x: Any, node: ast.Expr) -> Any:
-    """`x`, unless it holds numbers or exponents beyond the limits (a product of products...)."""
+    """`x`, unless it holds numbers or exponents beyond the run's limits (a product of products...)."""
+    lim = current()
+    exp_cap, bits_cap = lim.exponent, lim.number_bits
     bits = _max_bits(x)
-    if bits > MAX_POWER_BITS:
+    if bits > bits_cap:
         raise LimitError(f"this result holds a number of {bits:,} bits; derive refuses numbers over "
-                         f"{MAX_POWER_BITS:,} bits", node.pos)
+                         f"{bits_cap:,} bits", node.pos)
     top = _max_exponent(x)
-    if top > MAX_EXPONENT:
+    if top > exp_cap:
         raise LimitError(f"this result has a power with exponent {_short(sp.Integer(int(top)))}; derive refuses "
-                         f"exponents over {MAX_EXPONENT:,}", node.pos)
+                         f"exponents over {exp_cap:,}", node.pos)
     return x
 
 
