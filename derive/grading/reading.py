@@ -66,12 +66,8 @@ def parse(text: str) -> tuple[ast.Expr, ...]:
         raise FormatError(f"the answer is {len(text):,} characters long; at most {MAX_CHARS:,} are read")
     if not text.strip():
         raise FormatError("the answer is empty")
-    from ..syntax import parse_response
     try:
-        quick = _literal(text)
-        if quick is not None:
-            return quick
-        return parse_response(Source("<answer>", text))
+        return _parsed(text) if len(text) <= CACHED_CHARS else _parse(text)
     except DeriveError as exc:
         from ..limits import expired
         if expired():                     # the grading time ran out: undecided, not invalid
@@ -80,6 +76,20 @@ def parse(text: str) -> tuple[ast.Expr, ...]:
         raise FormatError(exc.message.split(";")[0], column) from None
     except RecursionError:
         raise FormatError("the answer is nested too deeply") from None
+
+
+def _parse(text: str) -> tuple[ast.Expr, ...]:
+    from ..syntax import parse_response
+    quick = _literal(text)
+    if quick is not None:
+        return quick
+    return parse_response(Source("<answer>", text))
+
+
+# The AST of each of the last CACHE_SIZE distinct short answers (a class's answers repeat;
+# the AST is immutable and depends on the text alone).  Errors are never kept.
+CACHED_CHARS, CACHE_SIZE = 400, 4096
+_parsed = functools.lru_cache(maxsize=CACHE_SIZE)(_parse)
 
 
 @functools.lru_cache(maxsize=1)
