@@ -12,7 +12,7 @@ import pytest
 import sympy as sp
 
 import derive
-from derive.grading import accept, compare, fast, grade
+from derive.grading import accept, fast, grade
 
 SPEC = '''problem "p" {
   symbol x

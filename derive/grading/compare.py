@@ -11,9 +11,8 @@ random matrices).  Vectors and matrices: entry by entry.
 from __future__ import annotations
 
 import functools
-import math
+from dataclasses import replace
 from fractions import Fraction
-from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
@@ -22,30 +21,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from . import fast
 from .acceptance import DECIMAL_DIGITS, Acceptance
 from .reading import FormatError, Value, read, scalar
-
-
-@dataclass(frozen=True)
-class Entry:
-    """The verdict on one entry of a vector or matrix (`index` 1-based, as printed)."""
-    index: tuple[int, ...]
-    correct: bool | None
-    expected: str
-    given: str
-
-    def to_json(self) -> dict:
-        return {"index": list(self.index), "correct": self.correct, "expected": self.expected, "given": self.given}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """`score` in [0, 1] (None: undecided), `tag` for the note, `entries` per entry, and
-    `given` the response as read (a sympy object, for feedback; for a vector or matrix
-    with a wrong entry it may be None: the feedback shows the entries)."""
-    score: float | None
-    tag: str
-    entries: tuple[Entry, ...] = ()
-    given: Any = None
-    reading: str | None = None      # the accepted alternative it matched, by its reading
+from .verdict import Entry, Verdict, _text
 
 
 def names_for(acc: Acceptance, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -64,13 +40,6 @@ def _key_names(value: Any, alternatives: tuple) -> tuple[tuple[str, Any], ...]:
             out.update((s.name, s) for s in v.free_symbols if hasattr(s, "name"))
             out.update((m.name, m) for m in v.atoms(sp.MatrixSymbol))
     return tuple(sorted(out.items(), key=lambda kv: kv[0]))
-
-
-def _text(x: Any) -> str:
-    """An entry as short text (`-5`, `3/4`; sympy's printer for anything else)."""
-    if isinstance(x, sp.Rational):
-        return str(int(x.p)) if x.q == 1 else f"{int(x.p)}/{int(x.q)}"
-    return str(x)
 
 
 def compare(acc: Acceptance, text: str, names: dict[str, Any] | None = None) -> Verdict:
@@ -166,16 +135,9 @@ def _finite_decimal(x: sp.Expr) -> bool:
     return q == 1
 
 
-@functools.lru_cache(maxsize=4096)
-def _approx(key: sp.Expr) -> tuple[sp.Float, int]:
-    """`key` to 40 digits and floor(log10 |key|) (0 for 0), once per key."""
-    k = sp.N(key, 40)
-    return k, (0 if k == 0 else math.floor(sp.log(abs(k), 10).evalf(40)))
-
-
 def _sigfig_ok(key: sp.Expr, given: sp.Expr, digits: int) -> bool:
     """PrairieLearn's sigfig rule: |given - key| <= 0.51 * 10^-n, n = digits - 1 - floor(log10 |key|)."""
-    k, mag = _approx(key)
+    k, mag = fast.approx(key)
     n = digits - 1 - (0 if k == 0 else mag)
     return bool(abs(sp.N(given, 40) - k) <= sp.Rational(51, 100) * sp.Integer(10) ** (-n))
 

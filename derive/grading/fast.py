@@ -39,13 +39,13 @@ from .acceptance import DECIMAL_DIGITS, Acceptance
 CACHE_SIZE = 2048           # distinct responses remembered per Acceptance
 CACHED_CHARS = 400          # longer responses are never remembered
 LITERAL_CHARS = 80          # longer number literals take the general route (its size limits)
-_SIDES: "weakref.WeakKeyDictionary[Acceptance, KeySide]" = weakref.WeakKeyDictionary()
+_SIDES: weakref.WeakKeyDictionary[Acceptance, KeySide] = weakref.WeakKeyDictionary()
 
 
 class Key:
     """One exact scalar of a key: `exact` (a Fraction) when rational, else `approx` (its
     40-digit value as a Fraction); `mag` is floor(log10 |key|) (0 for 0), on demand."""
-    __slots__ = ("exact", "approx", "_mag", "value")
+    __slots__ = ("_mag", "approx", "exact", "value")
 
     def __init__(self, value: sp.Expr):
         self.value = value
@@ -80,9 +80,14 @@ def _approx40(value: sp.Expr) -> Fraction:
 
 
 @functools.lru_cache(maxsize=4096)
+def approx(key: sp.Expr) -> tuple[sp.Float, int]:
+    """`key` to 40 digits and floor(log10 |key|) (0 for 0), once per key."""
+    k = sp.N(key, 40)
+    return k, (0 if k == 0 else math.floor(sp.log(abs(k), 10).evalf(40)))
+
+
 def _approx_mag(value: sp.Expr) -> int:
-    from .compare import _approx
-    return _approx(value)[1]
+    return approx(value)[1]
 
 
 def _exact_mag(k: Fraction) -> int:
@@ -148,7 +153,7 @@ class KeySide:
 
     @functools.cached_property
     def texts(self) -> tuple[str, ...]:
-        from .compare import _text
+        from .verdict import _text
         return tuple(_text(e) for e in self.acc.value)
 
     @functools.cached_property
@@ -253,7 +258,7 @@ def _tag(acc: Acceptance, key: Key, ok: bool, given: Fraction, decimals: tuple[i
 
 def number(acc: Acceptance, side: KeySide, text: str) -> Any:
     """The Verdict on a number literal answering a numeric key, or None."""
-    from .compare import Verdict
+    from .verdict import Verdict
     key = side.scalar
     if key is None:
         return None
@@ -307,7 +312,7 @@ def tensor(acc: Acceptance, side: KeySide, text: str) -> Any:
     entries, entry by entry (None: anything else, or a shape the general route explains).
     Its `given` is the matrix read when every entry is right (the feedback shows it),
     else None (the feedback shows the entries)."""
-    from .compare import Entry, Verdict
+    from .verdict import Entry, Verdict
     keys = side.entries
     if keys is None:
         return None
