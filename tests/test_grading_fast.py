@@ -144,3 +144,19 @@ def test_responses_seen_are_remembered(sol):
     assert len(fast.key_side(acc).seen) == n
     fast.forget_responses()
     assert not fast.key_side(acc).seen
+
+
+def test_the_default_acceptance_is_made_once_per_result(sol):
+    """grade() and grade_solution() without `accept` share one Acceptance per result, so
+    that a class's repeated answers are remembered (and the key's work done once)."""
+    from derive.grading import grade_solution
+    from derive.grading.acceptance import accept_once
+    r = sol.result("1(a)")
+    assert accept_once(r) is accept_once(r) and accept_once(r) == accept(r)
+    assert accept_once(r, marks=F(2)).marks == 2 and accept_once(r, marks=F(2)) is accept_once(r, marks=F(2))
+    fast.forget_responses()
+    grade(r, "0.75")
+    assert "0.75" in fast.key_side(accept_once(r)).seen
+    first = grade_solution(sol, {"1(a)": "3/4"})
+    assert [g.status for g in first][:1] == ["correct"]
+    assert grade_solution(sol, {"1(a)": "3/4"}) == first
