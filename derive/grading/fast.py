@@ -197,7 +197,10 @@ def recall(acc: Acceptance, text: Any, names: Any) -> Any:
     hit = seen.get(text)
     if hit is None:
         return None
-    seen.move_to_end(text)
+    try:
+        seen.move_to_end(text)
+    except KeyError:                                 # (dropped by another thread meanwhile)
+        pass
     if isinstance(hit, tuple):                       # a FormatError, raised afresh each time
         from .reading import FormatError
         return FormatError(*hit)
@@ -213,7 +216,10 @@ def remember(acc: Acceptance, text: Any, names: Any, outcome: Any) -> None:
     seen = key_side(acc).seen
     seen[text] = (outcome.message, outcome.column) if isinstance(outcome, FormatError) else outcome
     if len(seen) > CACHE_SIZE:
-        seen.popitem(last=False)
+        try:
+            seen.popitem(last=False)
+        except KeyError:
+            pass
 
 
 def _patterns() -> tuple[re.Pattern, re.Pattern]:
