@@ -26,12 +26,22 @@ class _No(Exception):
     pass
 
 
-def numpy_text(e: Any) -> str | None:
-    """The NumPy source of e, or None."""
+def numpy_text(e: Any, names: dict | None = None) -> str | None:
+    """The NumPy source of e, or None.  `names` maps sympy symbols to the source that
+    stands for them (the components of a concrete-sized vector: `w_1` -> `w[0]`)."""
     try:
-        return _p(e, {})
+        return _p(e, dict(names or {}))
     except (_No, TypeError, ValueError, AttributeError):
         return None
+
+
+def py_name(n: str) -> str:
+    """A problem's name as a Python identifier (`lambda` -> `lamda`, `if` -> `if_`); a
+    ValueError for a name that cannot be one."""
+    try:
+        return _name(n)
+    except _No:
+        raise ValueError(f"{n!r} is not a Python name") from None
 
 
 def _name(n: str) -> str:
