@@ -100,8 +100,17 @@ def _rebuilt(p: ProblemSolution, solution: Solution) -> tuple[Problem | None, st
 
 
 def _key(r: Result) -> str | None:
+    """The answer's text when it is numeric (a number, vector, matrix, list of numbers)."""
     kind = dict(r.answer.extra).get("kind") if r.answer is not None else None
-    return r.answer.text if kind in KEY_KINDS else None
+    if kind in KEY_KINDS or (kind == "list" and _numbers(r.answer.value)):
+        return r.answer.text
+    return None
+
+
+def _numbers(v: Any) -> bool:
+    if isinstance(v, (list, tuple)):
+        return bool(v) and all(_numbers(x) for x in v)
+    return isinstance(v, (int, float, Fraction)) and not isinstance(v, bool)
 
 
 def _item(problem: Problem | None, why: str, r: Result, seed: int) -> Check | Unchecked:

@@ -164,10 +164,11 @@ _WHAT = {"grad": "the closed form against central differences of the definition"
 
 def _goal_lines(item: Check | Unchecked, k: int) -> tuple[list[str], str]:
     """The comment and function of one goal, and its entry in _GOALS."""
-    head = f"# {comment(item.id)}  {comment(item.goal)}"
+    head = f"# {comment(item.id)}  {comment(item.goal)}".rstrip()
     if isinstance(item, Check):
         name = f"_check_{k}"
-        return ([head, f"#   checks {_WHAT[item.kind]}", *_check_function(item, name)],
+        what = _WHAT[item.kind] if item.setup else "the answer against the definition's value (exact, from derive)"
+        return ([head, f"#   checks {what}", *_check_function(item, name)],
                 f"({literal(item.id)}, {name}, {item.tolerance!r}, None)")
     if item.key is not None:
         lines = [head, f"#   not recomputed: {comment(item.reason)}; its key value is printed"]
@@ -189,6 +190,7 @@ def python_key(solution: Solution, view: str = "solutions") -> str:
         k = 0
         for p, items in plan(solution):
             out += ["", "", f"# ---- {p.number or ''}. {comment(p.title)}".replace("----  ", "---- ")]
+            out += [f"# {comment(line)}".rstrip() for line in p.text.split("\n") if p.text.strip()]
             for item in items:
                 k += 1
                 lines, entry = _goal_lines(item, k)

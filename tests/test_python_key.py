@@ -1,0 +1,182 @@
+"""`--format python`: the runnable answer key (derive/render/pyscript.py, pykey.py).
+
+Each script is RUN (a fresh interpreter): it must pass for derive's closed forms, and FAIL
+(exit 1) when a closed form is made wrong before rendering, which shows that the finite
+differences it compares with come from the problem's definitions, not from the answer.
+"""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import derive
+from derive.render.pyscript import comment, literal
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "tests" / "specs" / "matcalc-key.spec"
+ENV = dict(os.environ, PYTHONPATH=str(ROOT))
+LINE = re.compile(r"^(\S+)\s+(ok|FAIL|key|skip)\b(.*)$")
+
+
+@pytest.fixture(scope="module")
+def solution() -> derive.Solution:
+    return derive.solve(SPEC)
+
+
+def run_script(text: str, tmp_path: Path, name: str = "key.py") -> tuple[int, dict[str, tuple[str, str]]]:
+    """Run a script in its own interpreter: (exit code, id -> (status, rest of its line))."""
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    lines = {}
+    for line in proc.stdout.splitlines():
+        m = LINE.match(line)
+        if m:
+            lines[m.group(1)] = (m.group(2), m.group(3))
+    return proc.returncode, lines
+
+
+def with_answer(solution: derive.Solution, rid: str, **changes) -> derive.Solution:
+    """`solution` with the answer of result `rid` changed (a wrong closed form)."""
+    def fix(r):
+        return dataclasses.replace(r, answer=dataclasses.replace(r.answer, **changes)) if r.id == rid else r
+    problems = tuple(dataclasses.replace(p, results=tuple(fix(r) for r in p.results)) for p in solution.problems)
+    return dataclasses.replace(solution, problems=problems)
+
+
+def test_every_closed_form_of_the_spec_passes(solution, tmp_path):
+    ids = [r.id for r in solution.results]
+    assert len(ids) == 16 and all(r.error is None for r in solution.results)
+    code, lines = run_script(derive.render(solution, "python"), tmp_path)
+    assert code == 0
+    assert {i: s for i, (s, _) in lines.items() if i in ids} == {i: "ok" for i in ids}
+    errors = [float(re.search(r"max error (\S+)", rest).group(1)) for s, rest in lines.values() if s == "ok"]
+    assert max(errors) < 1e-4
+
+
+def test_the_script_uses_the_definitions_and_answer_numpy(solution):
+    out = derive.render(solution, "python")
+    ls = next(r for r in solution.results if r.id == "1(c)")
+    assert dict(ls.answer.extra)["numpy"] in out            # the closed form is answer.numpy
+    # the function differentiated is ls as defined, in NumPy: ‖Xw − y‖²
+    assert "return (np.linalg.norm(((-1*(y)) + (X @ w))) ** 2)" in out
+    assert "lamda = _draw(_rng, (), True)" in out             # `lambda` as SymPy spells it; positive
+    compile(out, "key.py", "exec")
+
+
+@pytest.mark.parametrize("rid, changes, wrong", [
+    # ∇‖Xw − y‖² without the −2Xᵀy term
+    ("1(c)", {"extra": (("kind", "matrix_expression"), ("numpy", "(2*((X).T @ (X @ w)))"))}, "numpy"),
+    # ∂tr(XᵀBX)/∂X = BX + BᵀX written as 2BX (true only for a symmetric B)
+    ("2(b)", {"extra": (("kind", "matrix_expression"), ("numpy", "(2*(B @ X))"))}, "numpy"),
+    # the logistic Hessian without the σ(1 − σ) weights
+    ("3(b)", {"extra": (("kind", "matrix_expression"), ("numpy", "((X).T @ X)"))}, "numpy"),
+])
+def test_a_wrong_closed_form_fails(solution, tmp_path, rid, changes, wrong):
+    code, lines = run_script(derive.render(with_answer(solution, rid, **changes), "python"), tmp_path)
+    assert code == 1
+    assert lines[rid][0] == "FAIL"
+    assert float(re.search(r"max error (\S+)", lines[rid][1]).group(1)) > 1e-3
+    others = {i: s for i, (s, _) in lines.items() if i != rid and i[0].isdigit()}
+    assert set(others.values()) == {"ok"}
+
+
+def test_a_wrong_scalar_derivative_and_a_wrong_number_fail(solution, tmp_path):
+    u, a = sp.Symbol("u", real=True), sp.Symbol("a", real=True)
+    right = next(r for r in solution.results if r.id == "4(a)").answer.expr
+    assert sp.simplify(right - sp.diff(u ** 3 * sp.exp(a * u) + sp.tanh(u), u)) == 0
+    bad = with_answer(solution, "4(a)", expr=right + u ** 2 / 1000)            # off by a small term
+    bad = with_answer(bad, "4(c)", expr=sp.Integer(next(r for r in solution.results if r.id == "4(c)").answer.value + 1))
+    code, lines = run_script(derive.render(bad, "python"), tmp_path)
+    assert code == 1
+    assert lines["4(a)"][0] == "FAIL" and lines["4(c)"][0] == "FAIL"
+    assert lines["4(b)"][0] == "ok" and lines["4(d)"][0] == "ok"
+
+
+def test_a_log_is_checked_at_positive_inputs(tmp_path):
+    sol = derive.solve('problem "p" {\n  dim d\n  vector x : (d)\n  (a) find grad(sum(log(x)), x)\n}\n')
+    code, lines = run_script(derive.render(sol, "python"), tmp_path)
+    assert code == 0 and lines["1(a)"][0] == "ok"
+
+
+def test_goals_without_a_closed_form_are_listed_with_the_reason(tmp_path):
+    sol = derive.solve('problem "Descent" {\n  f(w) = w^2 + 2*w + 1\n  (a) find gd(f, start = 5, lr = 0.1, steps = 2)\n'
+                       '  (b) answer "by hand"\n  (c) find f(3)\n}\n')
+    out = derive.render(sol, "python")
+    assert "#   not recomputed: `gd` is not a closed form this script recomputes; its key value is printed" in out
+    assert "#   not checked: an authored answer" in out
+    code, lines = run_script(out, tmp_path)
+    assert code == 0
+    assert lines["1(a)"][0] == "key" and lines["1(b)"][0] == "skip" and lines["1(c)"][0] == "ok"
+
+
+def test_the_paper_view_checks_nothing(solution, tmp_path):
+    out = derive.render(solution, "python", view="paper")
+    assert "_check_" not in out and "_closed" not in out
+    code, lines = run_script(out, tmp_path)
+    assert code == 0 and not lines
+
+
+HOSTILE = "x\"\"\" ''' \\\" \u2028 \x85 import os; os.system('touch {marker}') #"
+
+
+def test_hostile_spec_text_stays_in_comments(tmp_path):
+    marker = tmp_path / "pwned"
+    p = HOSTILE.format(marker=marker).replace('"', "'")
+    spec = (f'title "{p}"\n'
+            f'problem "{p}\\n{p}" {{\n'
+            f'  text """{p}\n{p}\r\n\x0c{p}"""\n'
+            f'  symbol t\n'
+            f'  (a) find grad(t^2 + 1, t)\n'
+            f'  (b) answer "{p}"\n'
+            f'}}\n')
+    out = derive.render(derive.solve(spec), "python")
+    tree = ast.parse(out)
+    strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert not [s for s in strings if "os.system" in s]
+    hits = [line for line in out.splitlines() if "os.system" in line]
+    assert len(hits) >= 5 and all(line.startswith("# ") for line in hits)     # title, problem, 3 text lines
+    assert "\\u2028" in out and "\\u000c" in out and "\u2028" not in out
+    code, lines = run_script(out, tmp_path)
+    assert code == 0 and lines["1(a)"][0] == "ok"
+    assert not marker.exists()
+
+
+def test_comment_and_literal_escape_what_could_end_them():
+    for text in ("a\nb", "a\rb", "a\u2028b", "a\x00b", "a\x85b", "a\x0cb"):
+        body = comment(text)
+        assert body.isprintable() and "\n" not in body and "\r" not in body
+        assert len(("# " + body + "\n").splitlines()) == 1
+    for text in ("'", '"', "\\", "\n", "é\u2028", "'''"):
+        assert ast.literal_eval(literal(text)) == text and literal(text).isascii()
+
+
+def test_cli_format_python_and_the_py_extension(tmp_path):
+    spec = tmp_path / "t.spec"
+    spec.write_text('problem "p" {\n  dim d\n  vector w : (d)\n  vector c : (d)\n'
+                    '  (a) find grad(norm(w - c)^2, w)\n}\n')
+    target = tmp_path / "key.py"
+    proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "-o", str(target)],
+                          capture_output=True, text=True, env=ENV, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    by_ext = target.read_text(encoding="utf-8")
+    assert by_ext.startswith("#!/usr/bin/env python3\n")
+    results = []
+    for seed in ("0", "123"):
+        env = dict(ENV, PYTHONHASHSEED=seed)
+        proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--format", "python"],
+                              capture_output=True, env=env, timeout=300)
+        assert proc.returncode == 0
+        results.append(proc.stdout)
+    assert results[0] == results[1] == by_ext.encode("utf-8")
+    runs = [subprocess.run([sys.executable, str(target)], capture_output=True, timeout=300).stdout for _ in range(2)]
+    assert runs[0] == runs[1] and b"1(a)       ok" in runs[0]
