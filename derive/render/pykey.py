@@ -2,7 +2,7 @@
 solution planned as a `Check` or left `Unchecked` with the reason.
 
 In:  a Solution.  Each problem is built again from its definition (`Result.origin`, as
-     grading re-derives a goal), so that the goal's own definitions are at hand as sympy
+     grading re-derives a goal; without the goal families, which render does not import), so that the goal's own definitions are at hand as sympy
      objects: the function of `grad(L, w)` / `hessian(L, w)` is `L` as the spec defines it,
      every computed name replaced by its definition, translated to NumPy by
      `numpy_text` (never from spec text).
@@ -90,11 +90,9 @@ def _rebuilt(p: ProblemSolution, solution: Solution) -> tuple[Problem | None, st
     pdef, number, ref, _ = origin
     if solution.variant is not None and any(isinstance(s, ast.Vary) for s in pdef.statements):
         return None, "a drawn variant (its drawn values are not rebuilt by this script)"
-    from ..derivers.registry import FAMILIES, load_for
     from ..model.problem import build_problem
-    try:
-        load_for("evaluate")
-        return build_problem(pdef, number, FAMILIES, ref), ""
+    try:      # (without the goal families: render imports no deriver; their builtins stay deferred errors)
+        return build_problem(pdef, number, None, ref), ""
     except DeriveError as exc:
         return None, f"the problem could not be built again ({exc.message})"
 
@@ -138,7 +136,9 @@ def _target(problem: Problem, g: ast.Expr) -> tuple[str, ast.Expr, ast.Expr | No
         return name, g.args[0], g.args[1]
     if name in ("expand", "simplify") and len(g.args) == 1 and not g.kwargs:
         return "value", g.args[0], None
-    if name is not None and problem.families is not None and problem.families.is_goal(name):
+    from ..model.builtins import BUILTINS
+    user = problem.names.get(name) if name is not None else None
+    if name is not None and name not in BUILTINS and (user is None or user.kind != "function"):
         raise _Skip(f"`{name}` is not a closed form this script recomputes")
     return "value", g, None
 
@@ -170,7 +170,7 @@ def _plan(problem: Problem, g: ast.Expr, r: Result, rid: str, goal: str, seed: i
 def _check_shapes(kind: str, f: Any, b: Binding) -> None:
     """Only what the script compares entry by entry: a scalar's gradient or Hessian, a vector's
     Jacobian in a vector."""
-    tensor = isinstance(f, MatrixExpr) or isinstance(f, sp.MatrixBase)
+    tensor = isinstance(f, (MatrixExpr, sp.MatrixBase))
     if tensor and tuple(f.shape) == (1, 1):
         return
     if tensor and (kind == "hessian" or f.shape[1] != 1 or not isinstance(b.symbol, MatrixExpr)
