@@ -276,7 +276,7 @@ class Names:
 
     def shape(self, m: Any) -> tuple[int, ...]:
         """The NumPy shape of a MatrixSymbol: (r,) for a column vector, else (r, c)."""
-        r, c = (int(sp.sympify(s).xreplace(self.sizes)) for s in m.shape)
+        r, c = (int(s.xreplace(self.sizes)) if isinstance(s, sp.Basic) else int(s) for s in m.shape)
         return (r,) if c == 1 else (r, c)
 
     def setup(self, exprs: list) -> tuple[str, ...]:
@@ -287,7 +287,8 @@ class Names:
         groups: tuple[list[str], list[str], list[str]] = ([], [], [])
         for b in self.problem.names.values():
             if b.symbol in self.sizes:
-                groups[0].append(f"{py_name(b.name)} = {self.sizes[b.symbol]}")
+                if b.symbol in needed:       # (a size the code names: np.ones(n), np.eye(d))
+                    groups[0].append(f"{py_name(b.name)} = {self.sizes[b.symbol]}")
             elif b.symbol in needed:
                 rank, line = self._define(b)
                 groups[rank].append(line)

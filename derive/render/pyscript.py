@@ -146,7 +146,9 @@ def literal(text: str) -> str:
 
 
 def _check_function(c: Check, name: str) -> list[str]:
-    lines = [f"def {name}(_pos):", f"    _rng = np.random.default_rng({c.seed})"]
+    lines = [f"def {name}(_pos):"]
+    if any("_rng" in s for s in c.setup):
+        lines.append(f"    _rng = np.random.default_rng({c.seed})")
     lines += [f"    {s}" for s in c.setup]
     if c.kind == "value":
         lines += [f"    _closed = {c.closed}", f"    _ref = {c.function}", "    return _closed, _ref"]
