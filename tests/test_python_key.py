@@ -180,3 +180,13 @@ def test_cli_format_python_and_the_py_extension(tmp_path):
     assert results[0] == results[1] == by_ext.encode("utf-8")
     runs = [subprocess.run([sys.executable, str(target)], capture_output=True, timeout=300).stdout for _ in range(2)]
     assert runs[0] == runs[1] and b"1(a)       ok" in runs[0]
+
+
+def test_a_drawn_variant_is_not_checked_with_the_defaults(tmp_path):
+    from derive.variants import solve_variant
+    spec = 'problem "v" {\n  vary k in 2..9\n  E = k^2 + 1\n  (a) find E\n}\n'
+    assert run_script(derive.render(derive.solve(spec), "python"), tmp_path)[1]["1(a)"][0] == "ok"   # the defaults
+    out = derive.render(solve_variant(spec, 5), "python")
+    assert "#   not recomputed: a drawn variant (its drawn values are not rebuilt by this script)" in out
+    code, lines = run_script(out, tmp_path)
+    assert code == 0 and lines["1(a)"][0] == "key"
