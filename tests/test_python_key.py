@@ -109,14 +109,14 @@ def test_a_log_is_checked_at_positive_inputs(tmp_path):
 
 
 def test_goals_without_a_closed_form_are_listed_with_the_reason(tmp_path):
-    sol = derive.solve('problem "Descent" {\n  f(w) = w^2 + 2*w + 1\n  (a) find gd(f, start = 5, lr = 0.1, steps = 2)\n'
-                       '  (b) answer "by hand"\n  (c) find f(3)\n}\n')
+    sol = derive.solve('problem "Descent" {\n  f(w) = w^2 + 2*w + 1\n  (a) find optimal_lr(f, start = 5)\n'
+                       '  (b) answer "by hand"\n  (c) find f(3)\n  (d) find gd(f, start = 5, lr = 0.1, steps = 2)\n}\n')
     out = derive.render(sol, "python")
-    assert "#   not recomputed: `gd` is not a closed form this script recomputes; its key value is printed" in out
+    assert "#   not recomputed: `optimal_lr` is not a closed form this script recomputes; its key value is printed" in out
     assert "#   not checked: an authored answer" in out
     code, lines = run_script(out, tmp_path)
     assert code == 0
-    assert lines["1(a)"][0] == "key" and lines["1(b)"][0] == "skip" and lines["1(c)"][0] == "ok"
+    assert [lines[i][0] for i in ("1(a)", "1(b)", "1(c)", "1(d)")] == ["key", "skip", "ok", "ok"]
 
 
 def test_the_paper_view_checks_nothing(solution, tmp_path):
@@ -190,3 +190,66 @@ def test_a_drawn_variant_is_not_checked_with_the_defaults(tmp_path):
     assert "#   not recomputed: a drawn variant (its drawn values are not rebuilt by this script)" in out
     code, lines = run_script(out, tmp_path)
     assert code == 0 and lines["1(a)"][0] == "key"
+
+
+ROUTES = '''problem "Solving" {
+  let A = [[2, 1, 0], [1, 3, 1], [0, 1, 4]]
+  let b = [1, 2, 3]
+  dim n, d
+  matrix X : (n, d)
+  vector y : (n)
+  vector w : (d)
+  symbol lambda : positive
+  R = norm(X @ w - y)^2 + lambda * norm(w)^2
+  (a) find solve(A, b)
+  (b) find eigenvalues(A)
+  (c) find argmin(R, w)
+}
+problem "Optimizers" {
+  f(w) = w^4 - 3*w^2 + w
+  g(u, v) = (u - 1)^2 + 3*(v + 2)^2 + u*v
+  vector x : (2)
+  let Q = [[3, 1], [1, 2]]
+  h(x) = 1/2 * (x @ (Q @ x)) + exp(x @ x / 10)
+  (a) find gd(f, start = 2, lr = 0.01, steps = 3, momentum = 0.9, nesterov = true)
+  (b) find gd(g, start = [1, 1], lr = 0.1, steps = 3, momentum = 0.5, dampening = 0.1, weight_decay = 0.01)
+  (c) find newton(h, start = [1, -1], steps = 2)
+  (d) find adam(g, start = [1, 1], steps = 2, betas = [0.8, 0.99], weight_decay = 0.1)
+  (e) find rmsprop(g, start = [1, 1], lr = 0.05, steps = 3)
+  (f) find adagrad(h, start = [1, -1], lr = 0.1, lr_decay = 0.01, steps = 3)
+}
+'''
+
+
+@pytest.fixture(scope="module")
+def routes() -> derive.Solution:
+    return derive.solve(ROUTES)
+
+
+def test_solve_eigenvalues_argmin_and_optimizers_are_recomputed(routes, tmp_path):
+    out = derive.render(routes, "python")
+    assert "#   checks that A @ answer equals b" in out
+    assert "#   checks that the gradient of the definition (central differences) vanishes at the answer" in out
+    assert "_sgd(_f, np.array([1, 1]), steps=int(3), lr=(1/10), momentum=(1/2)" in out
+    code, lines = run_script(out, tmp_path)
+    assert code == 0
+    assert {i: s for i, (s, _) in lines.items() if i[0].isdigit()} == {r.id: "ok" for r in routes.results}
+
+
+@pytest.mark.parametrize("rid, wrong", [
+    ("1(a)", lambda a: a + sp.Matrix([0, 0, sp.Rational(1, 100)])),          # not a solution of Ax = b
+    ("1(b)", lambda a: [a[0], a[1], a[2] + sp.Rational(1, 100)]),            # one eigenvalue off
+    ("1(c)", None),                                                           # ridge without the λI
+    ("2(a)", lambda a: [a[0], a[1] * sp.Rational(1001, 1000), a[2]]),       # one iterate off
+    ("2(c)", lambda a: [a[0], a[1] + sp.Matrix([sp.Rational(1, 100), 0])]),  # Newton's last step off
+    ("2(f)", lambda a: [a[0], a[1], -a[2]]),
+])
+def test_each_route_can_fail(routes, tmp_path, rid, wrong):
+    r = next(r for r in routes.results if r.id == rid)
+    if wrong is None:                  # (XᵀX)⁻¹Xᵀy: the least-squares solution, not the ridge one
+        changes = {"extra": (("kind", "matrix_expression"), ("numpy", "(np.linalg.inv(((X).T @ X)) @ (X).T @ y)"))}
+    else:
+        changes = {"expr": wrong(r.answer.expr)}
+    code, lines = run_script(derive.render(with_answer(routes, rid, **changes), "python"), tmp_path)
+    assert code == 1 and lines[rid][0] == "FAIL"
+    assert {s for i, (s, _) in lines.items() if i != rid and i[0].isdigit()} == {"ok"}

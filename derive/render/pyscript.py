@@ -85,6 +85,63 @@ def _hess(f, x, h=1e-4):
     return out
 
 
+def _sgd(f, x, steps, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+    """The iterates of torch.optim.SGD on f from x (gradients by central differences)."""
+    x, buf, out = np.array(x, dtype=float), None, []
+    for _ in range(steps):
+        g = _grad(f, x) + weight_decay * x
+        if momentum:
+            buf = g if buf is None else momentum * buf + (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        x = x - lr * g
+        out.append(x)
+    return np.array(out)
+
+
+def _adam(f, x, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """The iterates of torch.optim.Adam (bias-corrected moments)."""
+    x, b1, b2, out = np.array(x, dtype=float), betas[0], betas[1], []
+    m, v = np.zeros_like(x), np.zeros_like(x)
+    for t in range(1, steps + 1):
+        g = _grad(f, x) + weight_decay * x
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        x = x - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        out.append(x)
+    return np.array(out)
+
+
+def _rmsprop(f, x, steps, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    """The iterates of torch.optim.RMSprop (no momentum, not centred)."""
+    x, v, out = np.array(x, dtype=float), None, []
+    for _ in range(steps):
+        g = _grad(f, x) + weight_decay * x
+        v = (1 - alpha) * g * g if v is None else alpha * v + (1 - alpha) * g * g
+        x = x - lr * g / (np.sqrt(v) + eps)
+        out.append(x)
+    return np.array(out)
+
+
+def _adagrad(f, x, steps, lr=0.01, lr_decay=0.0, eps=1e-10, weight_decay=0.0):
+    """The iterates of torch.optim.Adagrad (initial accumulator 0)."""
+    x, acc, out = np.array(x, dtype=float), None, []
+    for t in range(1, steps + 1):
+        g = _grad(f, x) + weight_decay * x
+        acc = g * g if acc is None else acc + g * g
+        x = x - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(acc) + eps)
+        out.append(x)
+    return np.array(out)
+
+
+def _newton(f, x, steps):
+    """The iterates of Newton's method x - H^-1 grad f (derivatives by finite differences)."""
+    x, out = np.array(x, dtype=float), []
+    for _ in range(steps):
+        step = np.linalg.solve(_hess(f, x), _grad(f, x).reshape(-1))
+        x = x - step.reshape(x.shape)
+        out.append(x)
+    return np.array(out)
+
+
 def _error(closed, ref):
     """The largest entry of |closed - ref| over max(1, the largest |ref|); nan if not finite."""
     closed, ref = np.asarray(closed, dtype=float), np.asarray(ref, dtype=float)
@@ -146,22 +203,28 @@ def literal(text: str) -> str:
 
 
 def _check_function(c: Check, name: str) -> list[str]:
+    """`def NAME(_pos)`: the setup, `_f` when the check has a function, then
+    `return _closed, _ref`."""
     lines = [f"def {name}(_pos):"]
     if any("_rng" in s for s in c.setup):
         lines.append(f"    _rng = np.random.default_rng({c.seed})")
     lines += [f"    {s}" for s in c.setup]
-    if c.kind == "value":
-        lines += [f"    _closed = {c.closed}", f"    _ref = {c.function}", "    return _closed, _ref"]
-        return lines
-    lines += ["", f"    def _f({c.variable}):", f"        return {c.function}", "",
-              f"    _closed = {c.closed}",
-              f"    return _closed, {'_grad' if c.kind == 'grad' else '_hess'}(_f, {c.variable})"]
+    if c.params is not None:
+        lines += [""] * (len(lines) > 1) + [f"    def _f({c.params}):", *(f"        {u}" for u in c.unpack),
+                  f"        return {c.function}", ""]
+    lines += [f"    {b}" for b in c.before]
+    lines += [f"    _closed = {c.closed}", f"    _ref = {c.reference}", "    return _closed, _ref"]
     return lines
 
 
 _WHAT = {"grad": "the closed form against central differences of the definition",
          "hessian": "the closed form against second central differences of the definition",
-         "value": "the answer against the definition evaluated at the same inputs"}
+         "value": "the answer against the definition evaluated at the same inputs",
+         "residual": "that A @ answer equals b",
+         "eigen": "the answer against NumPy's eigenvalues of the matrix, sorted",
+         "stationary": "that the gradient of the definition (central differences) vanishes at the answer",
+         "iterates": "the iterates against torch.optim's rule, run with central-difference gradients",
+         "newton": "the iterates against x - H^-1 grad f run with finite-difference derivatives"}
 
 
 def _goal_lines(item: Check | Unchecked, k: int) -> tuple[list[str], str]:
@@ -169,7 +232,8 @@ def _goal_lines(item: Check | Unchecked, k: int) -> tuple[list[str], str]:
     head = f"# {comment(item.id)}  {comment(item.goal)}".rstrip()
     if isinstance(item, Check):
         name = f"_check_{k}"
-        what = _WHAT[item.kind] if item.setup else "the answer against the definition's value (exact, from derive)"
+        exact = not item.setup and item.params is None
+        what = "the answer against the definition's value (exact, from derive)" if exact else _WHAT[item.kind]
         return ([head, f"#   checks {what}", *_check_function(item, name)],
                 f"({literal(item.id)}, {name}, {item.tolerance!r}, None)")
     if item.key is not None:

@@ -60,6 +60,63 @@ def _hess(f, x, h=1e-4):
     return out
 
 
+def _sgd(f, x, steps, lr, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
+    """The iterates of torch.optim.SGD on f from x (gradients by central differences)."""
+    x, buf, out = np.array(x, dtype=float), None, []
+    for _ in range(steps):
+        g = _grad(f, x) + weight_decay * x
+        if momentum:
+            buf = g if buf is None else momentum * buf + (1 - dampening) * g
+            g = g + momentum * buf if nesterov else buf
+        x = x - lr * g
+        out.append(x)
+    return np.array(out)
+
+
+def _adam(f, x, steps, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+    """The iterates of torch.optim.Adam (bias-corrected moments)."""
+    x, b1, b2, out = np.array(x, dtype=float), betas[0], betas[1], []
+    m, v = np.zeros_like(x), np.zeros_like(x)
+    for t in range(1, steps + 1):
+        g = _grad(f, x) + weight_decay * x
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        x = x - lr * (m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        out.append(x)
+    return np.array(out)
+
+
+def _rmsprop(f, x, steps, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0):
+    """The iterates of torch.optim.RMSprop (no momentum, not centred)."""
+    x, v, out = np.array(x, dtype=float), None, []
+    for _ in range(steps):
+        g = _grad(f, x) + weight_decay * x
+        v = (1 - alpha) * g * g if v is None else alpha * v + (1 - alpha) * g * g
+        x = x - lr * g / (np.sqrt(v) + eps)
+        out.append(x)
+    return np.array(out)
+
+
+def _adagrad(f, x, steps, lr=0.01, lr_decay=0.0, eps=1e-10, weight_decay=0.0):
+    """The iterates of torch.optim.Adagrad (initial accumulator 0)."""
+    x, acc, out = np.array(x, dtype=float), None, []
+    for t in range(1, steps + 1):
+        g = _grad(f, x) + weight_decay * x
+        acc = g * g if acc is None else acc + g * g
+        x = x - lr / (1 + (t - 1) * lr_decay) * g / (np.sqrt(acc) + eps)
+        out.append(x)
+    return np.array(out)
+
+
+def _newton(f, x, steps):
+    """The iterates of Newton's method x - H^-1 grad f (derivatives by finite differences)."""
+    x, out = np.array(x, dtype=float), []
+    for _ in range(steps):
+        step = np.linalg.solve(_hess(f, x), _grad(f, x).reshape(-1))
+        x = x - step.reshape(x.shape)
+        out.append(x)
+    return np.array(out)
+
+
 def _error(closed, ref):
     """The largest entry of |closed - ref| over max(1, the largest |ref|); nan if not finite."""
     closed, ref = np.asarray(closed, dtype=float), np.asarray(ref, dtype=float)
