@@ -253,3 +253,57 @@ def test_each_route_can_fail(routes, tmp_path, rid, wrong):
     code, lines = run_script(derive.render(with_answer(routes, rid, **changes), "python"), tmp_path)
     assert code == 1 and lines[rid][0] == "FAIL"
     assert {s for i, (s, _) in lines.items() if i != rid and i[0].isdigit()} == {"ok"}
+
+
+MLP = '''problem "MLP" {
+  input x = [1, -2, 3]
+  param W1 = [[1, -1, 2], [0, 1, 1], [2, 1, -1], [-1, 2, 1]]
+  param b1 = [1, 0, -1, 2]
+  param W2 = [[1, 2, -1, 1]]
+  let t = 3
+  h = relu(W1 @ x + b1)
+  o = W2 @ h
+  L = (t - o)^2
+  (a) find o
+  (b) find grad(L, W1[3, 2])
+  (c) find grad(L, W1[2, 3])
+}
+'''
+
+
+def test_backprop_through_relu_in_one_weight_is_checked_and_can_fail(tmp_path):
+    sol = derive.solve(MLP)
+    out = derive.render(sol, "python")
+    assert "np.maximum(" in out and "_grad(_f, W1)[2, 1]" in out           # W1[3, 2], 1-based in the spec
+    code, lines = run_script(out, tmp_path)
+    assert code == 0 and [lines[i][0] for i in ("1(a)", "1(b)", "1(c)")] == ["ok"] * 3
+    # ∂L/∂W1[3, 2] = -2(t - o)·W2[3]·[z3 > 0]·x2, independently: z = W1 x + b1 = [10, 1, -3, -3]
+    z = [1 + 2 + 6 + 1, 0 - 2 + 3, 2 - 2 - 3 - 1, -1 - 4 + 3 + 2]
+    o = sum(w * max(v, 0) for w, v in zip([1, 2, -1, 1], z))
+    assert [r.answer.value for r in sol.results] == [o, 0, -2 * (3 - o) * 2 * (1 if z[1] > 0 else 0) * 3]
+    bad = with_answer(sol, "1(c)", expr=sp.Integer(sol.results[2].answer.value + 1))
+    code, lines = run_script(derive.render(bad, "python"), tmp_path)
+    assert code == 1 and lines["1(c)"][0] == "FAIL" and lines["1(b)"][0] == "ok"
+
+
+def test_numpy_text_of_the_nonsmooth_functions_and_losses():
+    import numpy as np
+
+    from derive.model import functions as F
+    from derive.numpy_text import numpy_text
+    v = sp.MatrixSymbol("v", 3, 1)
+    W = sp.MatrixSymbol("W", 2, 3)
+    a = sp.Symbol("a", real=True)
+    vals = {"v": np.array([0.5, -1.0, 2.0]), "W": np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]]), "a": -0.7}
+    cases = [
+        (F.relu(a), max(-0.7, 0)), (F.leaky_relu(a), -0.007), (sp.Max(a, 1, -3), 1.0), (sp.Min(a, 1), -0.7),
+        (F.MaxOf(v), 2.0), (F.MinOf(v), -1.0), (W[1, 2], -1.0), (v[2, 0], 2.0),
+        (F.MSE(v, sp.OneMatrix(3, 1)), np.mean((vals["v"] - 1) ** 2)),
+        (F.CrossEntropy(sp.Matrix([0, 1, 0]), sp.Matrix([sp.Rational(1, 4), sp.Rational(1, 2), sp.Rational(1, 4)])),
+         -np.log(0.5)),
+    ]
+    for e, want in cases:
+        code = numpy_text(e)
+        assert code is not None, e
+        got = eval(code, {"np": np}, dict(vals))       # noqa: S307 - derive's own printed code
+        assert np.isclose(got, want), (e, code, got, want)

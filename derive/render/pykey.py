@@ -143,13 +143,30 @@ def _plan(problem: Problem, g: ast.Expr, r: Result, rid: str, goal: str, seed: i
 
 
 def _derivative(ctx: Context, kind: str, target: ast.Expr, var: ast.Expr) -> Check:
+    """grad / hessian in a name, or grad in one entry of a vector or matrix (`W1[1, 2]`)."""
     f, function = definition(ctx, target)
+    entry = ""
+    if isinstance(var, ast.Index) and kind == "grad":
+        entry, var = _entry(ctx, var), var.target
     b = ctx.names.input_binding(var)
     variable = py_name(b.name)
     _check_shapes(kind, f, b)
+    if entry and isinstance(f, (MatrixExpr, sp.MatrixBase)) and tuple(f.shape) != (1, 1):
+        raise Skip("only the derivative of a scalar in one entry is checked")
     setup = ctx.names.setup([f, ctx.answer, b.symbol])
     return Check(ctx.id, ctx.goal, kind, setup, variable, function, ctx.closed(),
-                 f"{'_grad' if kind == 'grad' else '_hess'}(_f, {variable})", ctx.seed)
+                 f"{'_grad' if kind == 'grad' else '_hess'}(_f, {variable}){entry}", ctx.seed)
+
+
+def _entry(ctx: Context, var: ast.Index) -> str:
+    """`[i]` or `[i, j]` (0-based) of an entry `v[i]` / `W[i, j]` (1-based in the spec)."""
+    try:
+        idx = [ctx.problem.value(i) for i in var.indices]
+    except DeriveError:
+        raise Skip("its variable's index has no value") from None
+    if not all(isinstance(i, sp.Integer) and i >= 1 for i in idx) or not 1 <= len(idx) <= 2:
+        raise Skip("its variable's index is not a whole number")
+    return "[" + ", ".join(str(int(i) - 1) for i in idx) + "]"
 
 
 def _check_shapes(kind: str, f: Any, b: Binding) -> None:

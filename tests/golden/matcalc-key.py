@@ -32,12 +32,14 @@ def _grad(f, x, h=1e-5):
     """Central differences of f at x: an array of shape f(x).shape + x.shape."""
     x = np.array(x, dtype=float)
     f0 = np.asarray(f(x), dtype=float)
-    out = np.empty(f0.shape + x.shape)
+    shape = () if f0.size == 1 else f0.shape       # a 1x1 result is a scalar
+    out = np.empty(shape + x.shape)
     for i in np.ndindex(x.shape):
         step = h * max(1.0, abs(float(x[i])))
         e = np.zeros_like(x)
         e[i] = step
-        out[(Ellipsis,) + i] = (np.asarray(f(x + e), dtype=float) - np.asarray(f(x - e), dtype=float)) / (2 * step)
+        diff = np.asarray(f(x + e), dtype=float) - np.asarray(f(x - e), dtype=float)
+        out[(Ellipsis,) + i] = diff.reshape(shape) / (2 * step)
     return out
 
 

@@ -33,12 +33,14 @@ def _grad(f, x, h=1e-5):
     """Central differences of f at x: an array of shape f(x).shape + x.shape."""
     x = np.array(x, dtype=float)
     f0 = np.asarray(f(x), dtype=float)
-    out = np.empty(f0.shape + x.shape)
+    shape = () if f0.size == 1 else f0.shape       # a 1x1 result is a scalar
+    out = np.empty(shape + x.shape)
     for i in np.ndindex(x.shape):
         step = h * max(1.0, abs(float(x[i])))
         e = np.zeros_like(x)
         e[i] = step
-        out[(Ellipsis,) + i] = (np.asarray(f(x + e), dtype=float) - np.asarray(f(x - e), dtype=float)) / (2 * step)
+        diff = np.asarray(f(x + e), dtype=float) - np.asarray(f(x - e), dtype=float)
+        out[(Ellipsis,) + i] = diff.reshape(shape) / (2 * step)
     return out
 
 
@@ -155,13 +157,37 @@ def _run(ident, check, tol):
 # $$ \frac{\partial L}{\partial o} = o - t $$
 
 # 1(a)  o
-#   not recomputed: its definition holds an operation with no NumPy form here; its key value is printed
+#   checks the answer against the definition evaluated at the same inputs
+def _check_1(_pos):
+    x = np.asarray(np.array([1, -2]), dtype=float)
+    W1 = np.asarray(np.array([[1, 2], [-3, 4], [(1/2), -1]]), dtype=float)
+    b1 = np.asarray(np.array([0, 1, -1]), dtype=float)
+    w2 = np.asarray(np.array([1, -1, 2]), dtype=float)
+    _closed = 3
+    _ref = (w2 @ np.maximum(((W1 @ x) + b1), 0))
+    return _closed, _ref
 
 # 1(b)  h
-#   not recomputed: its definition holds an operation with no NumPy form here; its key value is printed
+#   checks the answer against the definition evaluated at the same inputs
+def _check_2(_pos):
+    x = np.asarray(np.array([1, -2]), dtype=float)
+    W1 = np.asarray(np.array([[1, 2], [-3, 4], [(1/2), -1]]), dtype=float)
+    b1 = np.asarray(np.array([0, 1, -1]), dtype=float)
+    _closed = np.array([0, 0, (3/2)])
+    _ref = np.maximum(((W1 @ x) + b1), 0)
+    return _closed, _ref
 
 # 1(b)#2  L
-#   not recomputed: its definition holds an operation with no NumPy form here; its key value is printed
+#   checks the answer against the definition evaluated at the same inputs
+def _check_3(_pos):
+    x = np.asarray(np.array([1, -2]), dtype=float)
+    W1 = np.asarray(np.array([[1, 2], [-3, 4], [(1/2), -1]]), dtype=float)
+    b1 = np.asarray(np.array([0, 1, -1]), dtype=float)
+    w2 = np.asarray(np.array([1, -1, 2]), dtype=float)
+    t = np.asarray(5, dtype=float)
+    _closed = 2
+    _ref = ((1/2)*((t + (-1*(w2 @ np.maximum(((W1 @ x) + b1), 0)))) ** 2))
+    return _closed, _ref
 
 # 1(c)  frobnicate(L)
 #   not checked: not derived (error)
@@ -171,9 +197,9 @@ def _run(ident, check, tol):
 
 
 _GOALS = [
-    ('1(a)', None, None, 'key   3'),
-    ('1(b)', None, None, 'key   Matrix([[0], [0], [3/2]])'),
-    ('1(b)#2', None, None, 'key   2'),
+    ('1(a)', _check_1, 1e-09, None),
+    ('1(b)', _check_2, 1e-09, None),
+    ('1(b)#2', _check_3, 1e-09, None),
     ('1(c)', None, None, 'skip  not derived (error)'),
     ('1(d)', None, None, 'skip  an authored answer'),
 ]
