@@ -61,8 +61,8 @@ def _rebuilt(p: ProblemSolution, solution: Solution) -> tuple[Problem | None, st
     from ..model.problem import build_problem
     try:      # (without the goal families: render imports no deriver; their builtins stay deferred errors)
         return build_problem(pdef, number, None, ref), ""
-    except DeriveError as exc:
-        return None, f"the problem could not be built again ({exc.message})"
+    except DeriveError:      # (its message may quote the spec: the script prints only its own words)
+        return None, "the problem could not be built again"
 
 
 def _key(r: Result) -> str | None:
