@@ -218,6 +218,13 @@ problem "Optimizers" {
   (e) find rmsprop(g, start = [1, 1], lr = 0.05, steps = 3)
   (f) find adagrad(h, start = [1, -1], lr = 0.1, lr_decay = 0.01, steps = 3)
 }
+problem "One step" {
+  input x = [1, 2]
+  param w = [1/2, -1]
+  let y = 3
+  L = (w @ x - y)^2
+  (a) find sgd_step(w, L, lr = 0.1, momentum = 0.9, nesterov = true, weight_decay = 0.01)
+}
 '''
 
 
@@ -243,6 +250,7 @@ def test_solve_eigenvalues_argmin_and_optimizers_are_recomputed(routes, tmp_path
     ("2(a)", lambda a: [a[0], a[1] * sp.Rational(1001, 1000), a[2]]),       # one iterate off
     ("2(c)", lambda a: [a[0], a[1] + sp.Matrix([sp.Rational(1, 100), 0])]),  # Newton's last step off
     ("2(f)", lambda a: [a[0], a[1], -a[2]]),
+    ("3(a)", lambda a: a * sp.Rational(101, 100)),
 ])
 def test_each_route_can_fail(routes, tmp_path, rid, wrong):
     r = next(r for r in routes.results if r.id == rid)

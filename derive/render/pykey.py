@@ -27,7 +27,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from .. import ast
 from ..errors import DeriveError
 from ..numpy_text import numpy_text, py_name
-from .pykey_goals import GOALS, definition
+from .pykey_goals import GOALS, definition, entry_of
 from .pynames import Check, Names, Skip, Unchecked, as_sympy, check_size, free
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ def _derivative(ctx: Context, kind: str, target: ast.Expr, var: ast.Expr) -> Che
     f, function = definition(ctx, target)
     entry = ""
     if isinstance(var, ast.Index) and kind == "grad":
-        entry, var = _entry(ctx, var), var.target
+        entry, var = entry_of(ctx, var), var.target
     b = ctx.names.input_binding(var)
     variable = py_name(b.name)
     _check_shapes(kind, f, b)
@@ -156,17 +156,6 @@ def _derivative(ctx: Context, kind: str, target: ast.Expr, var: ast.Expr) -> Che
     setup = ctx.names.setup([f, ctx.answer, b.symbol])
     return Check(ctx.id, ctx.goal, kind, setup, variable, function, ctx.closed(),
                  f"{'_grad' if kind == 'grad' else '_hess'}(_f, {variable}){entry}", ctx.seed)
-
-
-def _entry(ctx: Context, var: ast.Index) -> str:
-    """`[i]` or `[i, j]` (0-based) of an entry `v[i]` / `W[i, j]` (1-based in the spec)."""
-    try:
-        idx = [ctx.problem.value(i) for i in var.indices]
-    except DeriveError:
-        raise Skip("its variable's index has no value") from None
-    if not all(isinstance(i, sp.Integer) and i >= 1 for i in idx) or not 1 <= len(idx) <= 2:
-        raise Skip("its variable's index is not a whole number")
-    return "[" + ", ".join(str(int(i) - 1) for i in idx) + "]"
 
 
 def _check_shapes(kind: str, f: Any, b: Binding) -> None:

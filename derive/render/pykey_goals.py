@@ -7,7 +7,8 @@ recomputes the answer from the problem's own definitions by another route.
 * `gd` (momentum, dampening, nesterov, weight_decay), `adam`, `rmsprop`, `adagrad` of a
   function: torch.optim's update rules and defaults, written out again in the script,
   iterated with central-difference gradients of f;
-* `newton(f, start, steps)`: x - H⁻¹∇f iterated with finite-difference derivatives.
+* `newton(f, start, steps)`: x - H⁻¹∇f iterated with finite-difference derivatives;
+* `sgd_step(v, L, lr, ...)`: torch.optim.SGD's first step on v with ∂L/∂v by differences.
 
 In: a `Goal` context (pykey.Context).  Out: a Check, or a Skip with the reason.
 """
@@ -48,6 +49,17 @@ def _value_code(ctx: Context, e: ast.Expr, what: str) -> tuple[Any, str]:
     if code is None:
         raise Skip(f"its {what} has no NumPy form")
     return v, code
+
+
+def entry_of(ctx: Context, var: ast.Index) -> str:
+    """`[i]` or `[i, j]` (0-based) of an entry `v[i]` / `W[i, j]` (1-based in the spec)."""
+    try:
+        idx = [ctx.problem.value(i) for i in var.indices]
+    except DeriveError:
+        raise Skip("its variable's index has no value") from None
+    if not all(isinstance(i, sp.Integer) and i >= 1 for i in idx) or not 1 <= len(idx) <= 2:
+        raise Skip("its variable's index is not a whole number")
+    return "[" + ", ".join(str(int(i) - 1) for i in idx) + "]"
 
 
 def argmin(ctx: Context, call: ast.Call) -> Check:
@@ -122,11 +134,12 @@ OPTIMIZERS = {
 }
 
 
-def _options(ctx: Context, call: ast.Call, allowed: tuple[str, ...]) -> dict[str, str]:
-    """keyword -> its value's NumPy source (start, steps and `allowed`); a Skip for another."""
+def _options(ctx: Context, call: ast.Call, allowed: tuple[str, ...],
+             required: tuple[str, ...] = ("start", "steps")) -> dict[str, str]:
+    """keyword -> its value's NumPy source (`required` and `allowed`); a Skip for another."""
     out = {}
     for k in call.kwargs:
-        if k.name not in ("start", "steps", *allowed):
+        if k.name not in (*required, *allowed):
             raise Skip(f"`{k.name}` is not recomputed here")
         if k.name == "nesterov":
             try:
@@ -135,7 +148,7 @@ def _options(ctx: Context, call: ast.Call, allowed: tuple[str, ...]) -> dict[str
                 raise Skip("its `nesterov` has no value here") from None
             continue
         out[k.name] = _value_code(ctx, k.value, f"`{k.name}`")[1]
-    for need in ("start", "steps"):
+    for need in required:
         if need not in out:
             raise Skip(f"`{need}` is not given")
     return out
@@ -156,6 +169,25 @@ def optimizer(ctx: Context, call: ast.Call) -> Check:
     return Check(ctx.id, ctx.goal, kind, (), "_v", function, _iterates(ctx), reference, ctx.seed, unpack)
 
 
+def sgd_step(ctx: Context, call: ast.Call) -> Check:
+    """`sgd_step(v, L, lr, ...)`: the first step of torch.optim.SGD on v (or one entry of it)."""
+    if len(call.args) != 2:
+        raise Skip("only `sgd_step(v, L, ...)` is recomputed")
+    var, entry = call.args[0], ""
+    if isinstance(var, ast.Index):
+        entry, var = entry_of(ctx, var), var.target
+    f, function = definition(ctx, call.args[1])
+    b = ctx.names.input_binding(var)
+    name = py_name(b.name)
+    allowed = OPTIMIZERS["gd"][1]
+    opts = _options(ctx, call, allowed, required=("lr",))
+    extra = "".join(f", {k}={opts[k]}" for k in allowed if k in opts)
+    setup = ctx.names.setup([f, ctx.answer, b.symbol])
+    return Check(ctx.id, ctx.goal, "iterates", setup, name, function, ctx.closed(),
+                 f"_sgd(_f, {name}, steps=1{extra})[0]{entry}", ctx.seed)
+
+
 GOALS: dict[str, Callable[[Context, ast.Call], Check]] = {
-    "argmin": argmin, "solve": solve, "eigenvalues": eigenvalues, **{k: optimizer for k in OPTIMIZERS},
+    "argmin": argmin, "solve": solve, "eigenvalues": eigenvalues, "sgd_step": sgd_step,
+    **{k: optimizer for k in OPTIMIZERS},
 }
