@@ -80,12 +80,13 @@ def _numbers(v: Any) -> bool:
 
 
 def _item(problem: Problem | None, why: str, r: Result, seed: int) -> Check | Unchecked:
+    """The Check of result `r` (its goal in the rebuilt problem), or why there is none."""
     rid, goal = r.id or r.label or "?", r.goal or ""
     if r.error is not None or r.answer is None:
         return Unchecked(rid, goal, f"not derived ({r.error.kind if r.error else 'no answer'})")
     if problem is None:
         return Unchecked(rid, goal, why, _key(r))
-    index = r.origin[3]
+    index = r.origin[3] if r.origin is not None else len(problem.goals)
     g = problem.goals[index].expr if index < len(problem.goals) else None
     if g is None:
         return Unchecked(rid, goal, "an authored answer")
