@@ -47,7 +47,7 @@ from .text import hang, indent, text_answer, text_chain, text_table, wrap
 if TYPE_CHECKING:
     from ..steps import Solution
 
-FORMATS: tuple[str, ...] = ("md", "latex", "html", "json", "text")
+FORMATS: tuple[str, ...] = ("md", "latex", "html", "json", "text", "python")
 VIEWS: tuple[str, ...] = ("solutions", "paper", "key")
 
 def _loader(templates: str | None) -> jinja2.BaseLoader:
@@ -167,6 +167,9 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
         raise DeriveError(f"unknown view `{view}` (choose from {', '.join(VIEWS)})")
     if fmt == "json":
         return dumps(to_json(solution, view))
+    if fmt == "python":
+        from .pyscript import python_key
+        return python_key(solution, view)
     env = environment(fmt, templates)
     try:
         template = env.get_template(f"{fmt}/solution.j2")
