@@ -16,7 +16,7 @@ from ... import ast
 from ...errors import SpecError, Unsupported
 from ...model.expressions import Evaluator, Seq, is_tensor, scalarize
 from ...model.problem import Problem
-from .layer_graph import flat_matrix, layer_call, layer_vertex, nd_symbol
+from .layer_graph import flat_matrix, inherit_dims, layer_call, layer_vertex, nd_symbol
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "softmax")
 LEAF_KINDS = ("param", "input", "let", "vector", "matrix", "symbol", "dim")
@@ -198,7 +198,8 @@ class Graph:
         value = _as_matrix(b.value)
         dims = flat_matrix(b.value)[1]
         scalar = not is_tensor(b.value) and dims is None
-        symbol = b.symbol if b.symbol is not None and dims is None else nd_symbol(name, dims)
+        symbol = b.symbol if b.symbol is not None and dims is None else nd_symbol(name, dims) \
+            if dims is not None and len(dims) >= 3 else sp.MatrixSymbol(name, *value.shape)
         self.v[name] = Vertex(name, "leaf", None, [], value, scalar, symbol, dims=dims)
         self.order.append(name)
 
@@ -216,9 +217,9 @@ class Graph:
         dims = flat_matrix(value)[1]
         scalar = not is_tensor(value) and dims is None
         mat = _as_matrix(value)
-        if dims is not None:
+        if dims is not None and len(dims) >= 3:
             symbol = nd_symbol(name, dims)
-        elif symbol is None:
+        elif symbol is None or dims is not None:
             symbol = sp.Symbol(name, real=True) if scalar else sp.MatrixSymbol(name, *mat.shape)
         parents = [d for d in _names(local, []) if d in self.v]
         vx = Vertex(name, "generic", local, parents, mat, scalar, symbol, generated, dims=dims)
@@ -226,6 +227,7 @@ class Graph:
             layer_vertex(self, vx)
         else:
             self._classify(vx)
+            inherit_dims(self, vx)
         self.v[name] = vx
         self.order.append(name)
         if generated:

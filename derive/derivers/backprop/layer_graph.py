@@ -24,6 +24,7 @@ from ... import ast
 from ...errors import Unsupported
 from ...model.expressions import Seq
 from ..layers.arrays import to_array
+from ..layers.values import show_dims
 
 DIFFERENTIABLE = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten", "Dropout")
 
@@ -101,6 +102,12 @@ def layer_vertex(graph: Any, vx: Any) -> None:
     value = graph.gen_values.get(e.args[0].id, problem.names[e.args[0].id].value
                                  if problem.has(e.args[0].id) else None)
     in_dims = tuple(int(n) for n in layer.checked_dims(value, e.args[0], problem))
+    src = graph.v.get(e.args[0].id)
+    if src is not None and src.dims is not None and src.dims != in_dims and (src.kind == "layer" or src.nd):
+        raise Unsupported(f"`{e.name}` reads its input as {show_dims(in_dims)}, but it is a tensor of shape "
+                          f"{show_dims(src.dims)}: a value whose last size is 1 cannot be told from one "
+                          "dimension fewer in a spec (an n×1 value is a vector), so its gradient is not derived",
+                          e.pos)
     call = LayerCall(e.name, layer, e, e.args[0].id, in_dims)
     if layer.kind.startswith("Conv"):
         call.weight = _parts(graph, layer.args.nodes.get("weight"), "weight")
@@ -122,3 +129,20 @@ def vertex_array(vx: Any, dims: tuple) -> np.ndarray:
 def display_dims(vx: Any) -> tuple:
     """The shape a vertex is shown in: its PyTorch dims when known, else its matrix shape."""
     return vx.dims if vx.dims is not None else vx.shape
+
+
+def inherit_dims(graph: Any, vx: Any) -> None:
+    """An activation of a tensor with known dims keeps them (a relu of a Conv2d output is
+    3-D even when its last size is 1); any other vertex reading a tensor of rank 3 or 4 is
+    refused (flatten it first)."""
+    if vx.kind == "act":
+        src = graph.v[vx.parents[0]]
+        if src.dims is not None and len(src.dims) >= 3:
+            vx.dims = src.dims
+            vx.scalar = False
+            vx.symbol = nd_symbol(vx.name, vx.dims)
+        return
+    for p in vx.parents:
+        if graph.v[p].nd:
+            raise Unsupported(f"backprop through `{vx.expr.pos.snippet()}` on a tensor of {len(graph.v[p].dims)} "
+                              f"dimensions (`{p}`) is not implemented: apply a Flatten layer first", vx.expr.pos)

@@ -148,21 +148,21 @@ class LayerSteps:
             text = say("Back through the max pool ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): ",
                        "each window's upstream gradient goes to the window's maximum (the first one when entries "
                        "tie, as PyTorch picks it) and every other entry gets 0:")
-            return MaxRoute(xs, G, *settings), MaxRoute(bp.where[xs], Gv, *settings), text, steps
+            return (*self._shaped(MaxRoute(xs, G, *settings), MaxRoute(bp.where[xs], Gv, *settings), V), text, steps)
         if kind.startswith("AvgPool"):
             k, s, p, _ = pool_setup(layer)
             a = layer.args.values
             flags = sp.Tuple(sp.Integer(int(a.get("count_include_pad", True))), sp.Integer(a.get("divisor_override") or 0))
             settings = [_tuple(call.in_dims), _tuple(k), _tuple(s), _tuple(p), flags]
-            return AvgSpread(G, *settings), AvgSpread(Gv, *settings), avg_text(cv, call, xs, a), []
+            return (*self._shaped(AvgSpread(G, *settings), AvgSpread(Gv, *settings), V), avg_text(cv, call, xs, a), [])
         if kind == "Flatten":
             text = say("Back through ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): Flatten only "
                        "rearranges the entries, so the gradient is the upstream gradient in the input's shape:")
-            return Reshape(G, _tuple(call.in_dims)), Reshape(Gv, _tuple(call.in_dims)), text, []
+            return (*self._reshaped(G, Gv, V), text, [])
         text = say("Back through ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): Dropout in "
                    "evaluation mode (derive's assumption, as for its values) is the identity, so the gradient "
                    "passes unchanged:")
-        return Reshape(G, _tuple(call.in_dims)), Reshape(Gv, _tuple(call.in_dims)), text, []
+        return (*self._reshaped(G, Gv, V), text, [])
 
     def conv_term(self, C: str, V: str, G: Any, Gv: Any) -> tuple[Any, Any, Sentence, list[Step]]:
         bp = self.bp
@@ -198,6 +198,10 @@ class LayerSteps:
                 f, n = self._shaped(f, n, V)
                 return f, n, text, []
         raise ValueError(f"{V} is not a parent of {C}")
+
+    def _reshaped(self, G: Any, Gv: Any, V: str) -> tuple[Any, Any]:
+        want = _tuple(display_dims(self.g.v[V]))
+        return Reshape(G, want), Reshape(Gv, want)
 
     def _shaped(self, f: Any, n: Any, V: str) -> tuple[Any, Any]:
         """f, n reshaped to how V is shown, when the layer sees it in another shape."""

