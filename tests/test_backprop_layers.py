@@ -180,3 +180,120 @@ def test_conv_pool_backprop_matches_autograd(net):
     np.testing.assert_allclose(as_array(sol.results[2].answer.expr).reshape(want[3].shape), want[3], atol=1e-9)
     if b is not None:
         np.testing.assert_allclose(as_array(sol.results[3].answer.expr).reshape(want[2].shape), want[2], atol=1e-9)
+
+
+# ---- a hand-written NumPy route checks the oracle and derive -------------------------------------
+
+def numpy_conv1d_grads(x, w, g):
+    """Conv1d (stride 1, no padding) by hand: ∂w[c, i] = np.correlate(x[i], g[c]) (the input
+    correlated with the upstream gradient) and ∂x[i] = Σ_c np.convolve(g[c], w[c, i]) (the
+    full convolution with the kernel)."""
+    gw = np.array([[np.correlate(x[i], g[c], "valid") for i in range(x.shape[0])] for c in range(w.shape[0])])
+    gx = np.array([sum(np.convolve(g[c], w[c, i], "full") for c in range(w.shape[0])) for i in range(x.shape[0])])
+    return gw, gx
+
+
+def test_numpy_route_matches_derive_on_a_conv1d():
+    x = np.array([[1, 2, -1, 0, 3, 1], [0, -2, 1, 1, 2, -1]])
+    w = np.array([[[1, 0, -1], [2, 1, 0]], [[0, 1, 1], [-1, 0, 2]]])
+    v = np.array([1, -1, 2, 0, 1, 1, -2, 1])
+    gw, gx = numpy_conv1d_grads(x, w, v.reshape(2, 4))       # L = v · flatten(conv(x)): ∂L/∂y = v
+    lines, xe = literal("X", x)
+    more, we = literal("K", w)
+    body = "\n".join(lines + more + [f"param W = {we}", f"input x = {xe}", f"param v = {v.tolist()}",
+                                     "layer conv = Conv1d(2, 2, 3, weight = W, bias = false)",
+                                     "layer flat = Flatten(0)", "L = v @ flat(conv(x))",
+                                     "find grad(L, W), grad(L, x), grad(L, W[2, 1, 3])"])
+    sol = solve(body)
+    np.testing.assert_array_equal(as_array(sol.results[0].answer.expr), gw)
+    np.testing.assert_array_equal(as_array(sol.results[1].answer.expr), gx)
+    assert sol.results[2].answer.value == gw[1, 0, 2]
+    rules = [s.rule for s in sol.results[0].steps]
+    assert "backprop" in rules
+    shown = [s for s in sol.results[0].steps if s.rule == "backprop"][-1]
+    assert type(shown.chain[1]).__name__ == "Corr"          # ∂L/∂W = x ⋆ ∂L/∂y, then the numbers
+    shown = [s for s in sol.results[1].steps if s.rule == "backprop"][-1]
+    assert type(shown.chain[1]).__name__ == "FullConv"      # ∂L/∂x = ∂L/∂y ∗ W
+
+
+@needs_torch
+def test_numpy_route_matches_autograd():
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        cin, cout, k, L = rng.integers(1, 4), rng.integers(1, 4), rng.integers(1, 4), rng.integers(4, 8)
+        x, w = rng.integers(-3, 4, (cin, L)), rng.integers(-3, 4, (cout, cin, k))
+        g = rng.integers(-3, 4, (cout, L - k + 1))
+        xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        wt = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+        (TF.conv1d(xt, wt) * torch.tensor(g, dtype=torch.float64)).sum().backward()
+        gw, gx = numpy_conv1d_grads(x, w, g)
+        np.testing.assert_array_equal(gw, wt.grad.numpy())
+        np.testing.assert_array_equal(gx, xt.grad.numpy())
+
+
+# ---- max-pool ties, weights given as a list of names, the forward of a Conv2d -------------------
+
+@needs_torch
+def test_max_pool_ties_go_to_the_first_maximum_as_in_pytorch():
+    x = np.array([[3, 3, 1, 5, 5, 5], [0, 0, 0, 0, 2, 2]])
+    body = "\n".join([f"input x = {x.tolist()}", "param v = [1, 2, 3, 4, 5, 6]", "layer pool = MaxPool1d(2)",
+                      "layer flat = Flatten(0)", "L = v @ flat(pool(x))", "find grad(L, x)"])
+    sol = solve(body)
+    xt = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    (torch.tensor([1., 2, 3, 4, 5, 6], dtype=torch.float64) @ TF.max_pool1d(xt, 2).flatten()).backward()
+    np.testing.assert_array_equal(as_array(sol.results[0].answer.expr), xt.grad.numpy())
+    windows = next(s for s in sol.results[0].steps if s.rule == "max_pool_windows")
+    assert windows.checked is True and "tie" in str(windows.text)
+
+
+def test_weight_as_a_list_of_names_reaches_each_name():
+    body = """
+    let K1 = [[1, 0, -1]]
+    let K2 = [[1, 2, 1]]
+    layer conv = Conv1d(1, 2, 3, weight = [K1, K2], bias = [0, 1])
+    layer flat = Flatten(0)
+    input x = [[1, 2, 3, 4, 5, 6]]
+    param v = [1, 0, 0, 0, 0, 0, 0, 2]
+    L = v @ flat(conv(x))
+    find grad(L, K1), grad(L, K2)
+    """
+    g1, g2 = (r.answer.expr for r in solve(body).results)
+    x = np.arange(1, 7)
+    np.testing.assert_array_equal(as_array(g1).ravel(), np.correlate(x, [1, 0, 0, 0], "valid"))
+    np.testing.assert_array_equal(as_array(g2).ravel(), np.correlate(x, [0, 0, 0, 2], "valid"))
+
+
+# ---- bad input: errors at the line ------------------------------------------------------------
+
+def error_of(body: str) -> DeriveError:
+    try:
+        sol = derive.solve('problem "p" {\n' + body + "\n}")
+    except DeriveError as e:
+        return e
+    errors = [r.error for r in sol.results if r.error is not None]
+    assert errors, "no error"
+    return errors[0]
+
+
+CONV = """let K1 = [[1, 0, -1]]
+param W = [K1, K1]
+layer conv = Conv1d(1, 2, 3, weight = W, bias = false)
+layer flat = Flatten(0)
+"""
+
+
+@pytest.mark.parametrize("tail, line, words", [
+    # the input's channels disagree with the conv: the shape error of the forward pass, at the call
+    ("input x = [[1, 2, 3, 4], [5, 6, 7, 8]]\nL = sum(flat(conv(x)))\nfind grad(L, W)", 6, "in_channels"),
+    # a 3-D weight indexed with two indices
+    ("input x = [[1, 2, 3, 4]]\nL = sum(flat(conv(x)))\nfind grad(L, W[1, 2])", 7, "3 indices"),
+    ("input x = [[1, 2, 3, 4]]\nL = sum(flat(conv(x)))\nfind grad(L, W[1, 1, 4])", 7, "out of range"),
+    # a 3-D tensor read by an expression that is not a layer
+    ("let X = [[1, 2, 3, 4]]\ninput x = [X]\nL = sum(relu(conv(x)))\nfind grad(L, W)", 7, "Flatten"),
+    # a layer derive does not differentiate
+    ("input x = [[1, 2, 3, 4]]\nlayer bn = BatchNorm1d(2)\nL = sum(flat(bn(conv(x))))\nfind grad(L, W)", 7, "BatchNorm1d"),
+])
+def test_bad_backprop_through_a_conv_is_an_error_at_the_line(tail, line, words):
+    e = error_of(CONV + tail)
+    assert words in e.message, e.message
+    assert e.line == line + 1, (e.line, e.message)
