@@ -77,7 +77,6 @@ def layer_call(problem: Any, e: ast.Expr) -> Any:
 
 def _parts(graph: Any, node: ast.Expr | None, what: str, prefix: tuple = ()) -> list[tuple[str, tuple]]:
     """The vertex names a `weight =` / `bias =` argument is read from, with their position in it."""
-    from .graph import _names
     if node is None:
         return []
     if isinstance(node, ast.Name):
@@ -88,7 +87,7 @@ def _parts(graph: Any, node: ast.Expr | None, what: str, prefix: tuple = ()) -> 
         for i, item in enumerate(node.items):
             out += _parts(graph, item, what, prefix + (i,))
         return out
-    if _names(node, []):
+    if _reads_names(node):
         raise Unsupported(f"the {what} is an expression: give it a name (`param K = ...`, then "
                           f"`{what} = K`) to backpropagate to it", node.pos)
     return []
@@ -146,3 +145,16 @@ def inherit_dims(graph: Any, vx: Any) -> None:
         if graph.v[p].nd:
             raise Unsupported(f"backprop through `{vx.expr.pos.snippet()}` on a tensor of {len(graph.v[p].dims)} "
                               f"dimensions (`{p}`) is not implemented: apply a Flatten layer first", vx.expr.pos)
+
+
+def _reads_names(e: Any) -> bool:
+    """Whether an expression reads any name."""
+    if isinstance(e, ast.Name):
+        return True
+    for v in vars(e).values():
+        for x in (v if isinstance(v, tuple) else (v,)):
+            if isinstance(x, ast.Keyword):
+                x = x.value
+            if isinstance(x, ast.Expr) and _reads_names(x):
+                return True
+    return False

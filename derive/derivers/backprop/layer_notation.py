@@ -69,7 +69,7 @@ class Op(sp.Expr):
 
     shown = 2
     infix: str | None = None        # the operator sign (⋆, ∗, ⊙), else printed as name(args)
-    tex = r"\operatorname{op}"
+    head_latex = r"\operatorname{op}"
     word = "op"
 
     def doit(self, **hints):
@@ -91,8 +91,8 @@ class Op(sp.Expr):
     def _latex(self, printer) -> str:
         parts = [self._side(printer, a, lambda s: r"\left(%s\right)" % s) for a in self.args[:self.shown]]
         if self.infix:
-            return (" %s " % self.tex).join(parts)
-        return r"%s\left(%s\right)" % (self.tex, ", ".join(parts))
+            return (" %s " % self.head_latex).join(parts)
+        return r"%s\left(%s\right)" % (self.head_latex, ", ".join(parts))
 
     def _sympystr(self, printer) -> str:
         parts = [self._side(printer, a, lambda s: "(%s)" % s) for a in self.args[:self.shown]]
@@ -144,7 +144,7 @@ class Corr(Op):
     """X ⋆ G: the cross-correlation of the (zero-padded) input X with the upstream gradient G,
     which is ∂L/∂W of a convolution (batched: summed over the samples)."""
 
-    infix, tex, word = "⋆", r"\star", "corr"
+    infix, head_latex, word = "⋆", r"\star", "corr"
 
     def compute(self, arrays, settings):
         x, g = arrays
@@ -161,7 +161,7 @@ class FullConv(Op):
     kernel W, i.e. G zero-padded correlated with rot180(W), cropped by the padding: ∂L/∂X of
     a convolution (the transposed convolution)."""
 
-    infix, tex, word = "∗", r"\ast", "fullconv"
+    infix, head_latex, word = "∗", r"\ast", "fullconv"
 
     def compute(self, arrays, settings):
         g, w = arrays
@@ -175,7 +175,7 @@ class FullConv(Op):
 class ChannelSum(Op):
     """Σ over every dimension but the channel of G: a convolution bias's gradient."""
 
-    shown, tex, word = 1, r"\operatorname{sum}_{c}", "sum_c"
+    shown, head_latex, word = 1, r"\operatorname{sum}_{c}", "sum_c"
 
     def compute(self, arrays, settings):
         (g,) = arrays
@@ -188,7 +188,7 @@ class ChannelSum(Op):
 class MaxRoute(Op):
     """route_max(X, G): each window's upstream gradient to its first maximum (0 elsewhere)."""
 
-    tex, word = r"\operatorname{route}_{\max}", "route_max"
+    head_latex, word = r"\operatorname{route}_{\max}", "route_max"
 
     def compute(self, arrays, settings):
         x, g = arrays
@@ -199,7 +199,7 @@ class MaxRoute(Op):
 class AvgSpread(Op):
     """spread_avg(G): each window's upstream gradient shared evenly by the entries it averages."""
 
-    shown, tex, word = 1, r"\operatorname{spread}_{\mathrm{avg}}", "spread_avg"
+    shown, head_latex, word = 1, r"\operatorname{spread}_{\mathrm{avg}}", "spread_avg"
 
     def compute(self, arrays, settings):
         (g,) = arrays
@@ -211,7 +211,7 @@ class AvgSpread(Op):
 class Reshape(Op):
     """reshape(G, shape): the same entries in the input's shape (Flatten's gradient)."""
 
-    shown, tex, word = 1, r"\operatorname{reshape}", "reshape"
+    shown, head_latex, word = 1, r"\operatorname{reshape}", "reshape"
 
     def compute(self, arrays, settings):
         return arrays[0].reshape(_ints(settings[0]))
@@ -220,7 +220,7 @@ class Reshape(Op):
 class Hadamard(Op):
     """A ⊙ B: the entrywise product of two tensors of one shape."""
 
-    infix, tex, word = "⊙", r"\odot", "hadamard"
+    infix, head_latex, word = "⊙", r"\odot", "hadamard"
 
     def compute(self, arrays, settings):
         a, b = arrays
@@ -237,7 +237,7 @@ class ActPrime(Op):
         return f"{self.args[1].name}′"
 
     @property
-    def tex(self):
+    def head_latex(self):
         return r"\operatorname{%s}'" % self.args[1].name.replace("_", r"\_")
 
     def compute(self, arrays, settings):
@@ -283,7 +283,7 @@ class EntryOf(Op):
 class Plus(Op):
     """A + B for tensors shown as Tuples too (contributions of several paths)."""
 
-    infix, tex, word = "+", "+", "plus"
+    infix, head_latex, word = "+", "+", "plus"
 
     def compute(self, arrays, settings):
         a, b = arrays
@@ -300,7 +300,7 @@ class Act(Op):
         return self.args[1].name
 
     @property
-    def tex(self):
+    def head_latex(self):
         return r"\operatorname{%s}" % self.args[1].name.replace("_", r"\_")
 
     def compute(self, arrays, settings):
@@ -324,7 +324,7 @@ class LayerOf(Op):
         return self.args[1].layer_name
 
     @property
-    def tex(self):
+    def head_latex(self):
         return r"\operatorname{%s}" % self.args[1].layer_name.replace("_", r"\_")
 
     def compute(self, arrays, settings):
