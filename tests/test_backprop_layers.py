@@ -297,3 +297,32 @@ def test_bad_backprop_through_a_conv_is_an_error_at_the_line(tail, line, words):
     e = error_of(CONV + tail)
     assert words in e.message, e.message
     assert e.line == line + 1, (e.line, e.message)
+
+
+# ---- the worked example ---------------------------------------------------------------------
+
+@needs_torch
+def test_the_worked_example_matches_autograd():
+    from pathlib import Path
+    spec = Path(__file__).resolve().parents[1] / "examples" / "conv-backprop.spec"
+    sol = derive.solve(str(spec))
+    for r in sol.results:
+        assert r.error is None, r.error
+        assert all(s.checked is not False for top in r.steps for s in top.walk())
+    first, second, _ = sol.problems
+    x = torch.tensor([[[1., 2, 3, 4, 5, 6]]], dtype=torch.float64, requires_grad=True)
+    K = torch.tensor([[[1., 0, -1]], [[1, 2, 1]]], dtype=torch.float64, requires_grad=True)
+    b = torch.tensor([0., 1], dtype=torch.float64, requires_grad=True)
+    p = TF.max_pool1d(torch.relu(TF.conv1d(x, K, b)), 2).flatten()
+    ((torch.tensor([1., -1, 2, 1], dtype=torch.float64) @ p - 3) ** 2).backward()
+    gK, gb, gx = (as_array(r.answer.expr) for r in first.results)
+    np.testing.assert_array_equal(gK.reshape(2, 1, 3), K.grad.numpy())
+    np.testing.assert_array_equal(gb.ravel(), b.grad.numpy())
+    np.testing.assert_array_equal(gx.ravel(), x.grad.numpy().ravel())
+    X = torch.tensor([[[1., 2, 0], [0, 1, 3], [2, -1, 1]]], dtype=torch.float64, requires_grad=True)
+    K2 = torch.tensor([[[[1., 0], [0, -1]]], [[[1, 2], [-1, 1]]]], dtype=torch.float64, requires_grad=True)
+    y = TF.avg_pool2d(torch.relu(TF.conv2d(X, K2, None, 2, 1)), 2, 1).flatten()
+    (torch.tensor([1., -2], dtype=torch.float64) @ y).backward()
+    gK2, gx13 = (r.answer.expr for r in second.results)
+    np.testing.assert_array_equal(as_array(gK2).reshape(2, 1, 2, 2), K2.grad.numpy())
+    assert float(gx13) == X.grad[0, 1, 2].item()

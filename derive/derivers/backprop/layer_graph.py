@@ -102,7 +102,8 @@ def layer_vertex(graph: Any, vx: Any) -> None:
                                  if problem.has(e.args[0].id) else None)
     in_dims = tuple(int(n) for n in layer.checked_dims(value, e.args[0], problem))
     src = graph.v.get(e.args[0].id)
-    if src is not None and src.dims is not None and src.dims != in_dims and (src.kind == "layer" or src.nd):
+    if src is not None and src.dims is not None and src.dims != in_dims and (src.kind == "layer" or src.nd) \
+            and layer.kind not in ("Flatten", "Dropout"):        # (those two see only the entries' order)
         raise Unsupported(f"`{e.name}` reads its input as {show_dims(in_dims)}, but it is a tensor of shape "
                           f"{show_dims(src.dims)}: a value whose last size is 1 cannot be told from one "
                           "dimension fewer in a spec (an n×1 value is a vector), so its gradient is not derived",
