@@ -72,6 +72,9 @@ def layer_call(problem: Any, e: ast.Expr) -> Any:
     if layer.kind.startswith("Conv") and layer.args["weight"] is None:
         raise Unsupported(f"`{e.name}` has no concrete weight: give `weight =` (and `bias =`) to "
                           "backpropagate through it", e.pos)
+    if layer.kind.startswith("Conv") and not layer.zero_padded():
+        raise Unsupported(f"`{e.name}` pads with padding_mode = \"{layer.args['padding_mode']}\": values and "
+                          "gradients are computed for zero padding only", e.pos)
     return layer
 
 
