@@ -86,8 +86,12 @@ def networks(draw):
     pool = draw(st.sampled_from([None, "Max", "Avg"]))
     pk = draw(st.integers(1, 2))
     pool_kw = {"stride": draw(st.integers(1, 2))} if draw(st.booleans()) else {}
+    if draw(st.booleans()):
+        pool_kw.update(padding=pk // 2, ceil_mode=draw(st.booleans()))
     if pool == "Avg" and draw(st.booleans()):
-        pool_kw.update(padding=pk // 2, count_include_pad=draw(st.booleans()))
+        pool_kw.update(count_include_pad=draw(st.booleans()))
+    if pool == "Max" and draw(st.booleans()):
+        pool_kw.update(dilation=2)
     seed = draw(st.integers(0, 10 ** 6))
     return dict(nd=nd, g=g, cin=cin, cout=cout, k=k, s=s, pad=pad, d=d, size=size, batch=batch,
                 bias=draw(st.booleans()), relu=draw(st.booleans()), pool=pool, pk=pk, pool_kw=pool_kw,
@@ -315,10 +319,11 @@ def test_the_worked_example_matches_autograd():
     b = torch.tensor([0., 1], dtype=torch.float64, requires_grad=True)
     p = TF.max_pool1d(torch.relu(TF.conv1d(x, K, b)), 2).flatten()
     ((torch.tensor([1., -1, 2, 1], dtype=torch.float64) @ p - 3) ** 2).backward()
-    gK, gb, gx = (as_array(r.answer.expr) for r in first.results)
+    gK, gb, gx, step = (as_array(r.answer.expr) for r in first.results)
     np.testing.assert_array_equal(gK.reshape(2, 1, 3), K.grad.numpy())
     np.testing.assert_array_equal(gb.ravel(), b.grad.numpy())
     np.testing.assert_array_equal(gx.ravel(), x.grad.numpy().ravel())
+    np.testing.assert_allclose(step.reshape(2, 1, 3), (K - 0.001 * K.grad).detach().numpy())
     X = torch.tensor([[[1., 2, 0], [0, 1, 3], [2, -1, 1]]], dtype=torch.float64, requires_grad=True)
     K2 = torch.tensor([[[[1., 0], [0, -1]]], [[[1, 2], [-1, 1]]]], dtype=torch.float64, requires_grad=True)
     y = TF.avg_pool2d(torch.relu(TF.conv2d(X, K2, None, 2, 1)), 2, 1).flatten()
@@ -326,3 +331,18 @@ def test_the_worked_example_matches_autograd():
     gK2, gx13 = (r.answer.expr for r in second.results)
     np.testing.assert_array_equal(as_array(gK2).reshape(2, 1, 2, 2), K2.grad.numpy())
     assert float(gx13) == X.grad[0, 1, 2].item()
+
+
+def test_sgd_step_updates_a_conv_weight():
+    body = """
+    let K1 = [[1, 0, -1]]
+    param K = [K1]
+    layer conv = Conv1d(1, 1, 3, weight = K, bias = false, padding = 1)
+    layer flat = Flatten(0)
+    input x = [[1, 2, 3, 4]]
+    param w = [1, -1, 2, 1]
+    L = (w @ flat(relu(conv(x)) + x))^2
+    find grad(L, K), sgd_step(K, L, lr = 0.1)
+    """
+    g, new = (as_array(r.answer.expr) for r in solve(body).results)
+    np.testing.assert_allclose(new.ravel(), np.array([1, 0, -1]) - 0.1 * g.ravel())

@@ -290,6 +290,32 @@ class Plus(Op):
         return a.reshape(b.shape) + b
 
 
+class Scaled(Op):
+    """a·T for a scalar a and a tensor T shown as a Tuple too."""
+
+    shown = 2
+
+    def doit(self, **hints):
+        a, t = (_deep(x, **hints) for x in self.args)
+        arr = nd_array(t)
+        if arr is None or not (isinstance(a, sp.Basic) and a.is_number):
+            return self.func(a, t)
+        return nd_display(arr * a)
+
+    def _latex(self, printer) -> str:
+        return "%s %s" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _sympystr(self, printer) -> str:
+        return "%s*%s" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _pretty(self, printer) -> prettyForm:
+        return prettyForm(*printer._print(self.args[0]).right("⋅", printer._print(self.args[1])))
+
+    def _mathml_presentation(self, printer) -> Any:
+        return _el(printer, "mrow", printer._print(self.args[0]), _el(printer, "mo", text="⁢"),
+                   printer._print(self.args[1]))
+
+
 class Act(Op):
     """f(Z) entrywise, for an activation f (the forward pass of a tensor of rank 3 or 4)."""
 
