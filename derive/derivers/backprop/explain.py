@@ -93,7 +93,7 @@ class Explain(LocalRules, TensorRules, Shortcuts, LayerSteps):
                 return False
             if n != bp.root and len([c for c in bp.children[n] if c in on]) != 1:
                 return False
-            if vx.kind == "act" and vx.act == "softmax":
+            if vx.kind == "act" and vx.act == "softmax" or vx.kind == "layer" or vx.nd:
                 return False
         return True
 
