@@ -84,7 +84,7 @@ class Op(sp.Expr):
 
     def _side(self, printer, x, fmt):
         s = printer._print(x)
-        if isinstance(x, (sp.Add, sp.MatAdd, Op)) and self.infix:
+        if self.infix and (isinstance(x, (sp.Add, sp.MatAdd)) or isinstance(x, Op) and x.infix):
             return fmt(s)
         return s
 
@@ -102,7 +102,8 @@ class Op(sp.Expr):
 
     def _pretty(self, printer) -> prettyForm:
         forms = [printer._print(a) for a in self.args[:self.shown]]
-        forms = [prettyForm(*f.parens()) if isinstance(a, (sp.Add, sp.MatAdd, Op)) and self.infix else f
+        forms = [prettyForm(*f.parens()) if self.infix and (isinstance(a, (sp.Add, sp.MatAdd))
+                                                            or isinstance(a, Op) and a.infix) else f
                  for f, a in zip(forms, self.args)]
         if self.infix:
             out = forms[0]
@@ -314,6 +315,16 @@ class Scaled(Op):
     def _mathml_presentation(self, printer) -> Any:
         return _el(printer, "mrow", printer._print(self.args[0]), _el(printer, "mo", text="⁢"),
                    printer._print(self.args[1]))
+
+
+class Minus(Op):
+    """A − B for tensors shown as Tuples too (an update against the gradient)."""
+
+    infix, head_latex, word = "−", "-", "minus"
+
+    def compute(self, arrays, settings):
+        a, b = arrays
+        return a - b.reshape(a.shape)
 
 
 class Act(Op):

@@ -15,7 +15,7 @@ from ..evaluate import decimal_step, substituted
 from ..registry import Derived, make_answer, subgoal
 from ..layers.arrays import from_array, to_array
 from .goal import _target
-from .layer_notation import Plus, Scaled, nd_display
+from .layer_notation import Minus, Scaled, nd_display
 from .notation import Comp, DSym, Updated, UpdatedM, dmat, key_display
 
 
@@ -71,8 +71,8 @@ def _sgd_nd(name: str, Lkey: str, v: Seq, g: Seq, lr, eta, derived: Derived) -> 
     value = from_array(va - lr * ga)
     vs, gs, new = sp.Symbol(name), DSym(Lkey, name), Updated(name)
     shown = {vs: nd_display(va), gs: nd_display(ga), eta: lr, new: nd_display(va - lr * ga)}
-    formula = Plus(vs, Scaled(-eta, gs))
-    num = Plus(shown[vs], Scaled(-lr, shown[gs]))
+    formula = Minus(vs, Scaled(eta, gs))
+    num = Minus(shown[vs], Scaled(lr, shown[gs]))
     steps = [make_step("gradient", say("The gradient ", Math(gs), " (derived below):"), gs, shown[gs], where=shown,
                        substeps=derived.steps),
              make_step("sgd_update", say("Gradient-descent update with learning rate ",
