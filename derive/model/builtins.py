@@ -18,6 +18,7 @@ import sympy as sp
 from .. import ast
 from ..errors import SpecError
 from . import functions as F
+from .values import shaped
 from .expressions import (
     MAX_LAMBDA_ENTRIES,
     Evaluator,
@@ -262,7 +263,7 @@ def _per_tensor(apply):
     Conv2d), entrywise as on one tensor."""
     def run(ev, args, kw, node):
         if isinstance(args[0], Seq) and args[0]:
-            return Seq(run(ev, [x] + list(args[1:]), kw, node) for x in args[0])
+            return shaped([run(ev, [x] + list(args[1:]), kw, node) for x in args[0]], args[0].dims)
         return apply(ev, args, kw, node)
     return run
 

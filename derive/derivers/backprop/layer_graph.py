@@ -49,6 +49,8 @@ def flat_matrix(v: Any) -> tuple[Any, tuple | None]:
     a = to_array(v, 2)
     if a is None:
         return v, None
+    if v.dims is not None and int(np.prod(v.dims)) == a.size:
+        a = a.reshape(v.dims)
     return sp.ImmutableMatrix(a.reshape(-1, a.shape[-1]).tolist()), tuple(int(n) for n in a.shape)
 
 
