@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from ...sentence import Code, Math, Sentence, say
 from ...steps import Step, dedupe_chain, make_step
 from ..layers.conv import given_weight
 from ..layers.values import LayerRef
-from .layer_backward import conv_setup, layer_grads, pool_setup, upstream
+from .layer_backward import conv_setup, pool_setup, upstream
 from .layer_graph import display_dims, vertex_array
 from .layer_notation import (Act, ActPrime, AvgSpread, ChannelSum, Corr, EntryOf, FullConv, Hadamard,
                              LayerOf, MaxRoute, Plus, Reshape, conv_settings, nd_display)
@@ -106,7 +107,6 @@ class LayerSteps:
         return extra + out
 
     def _index(self, vx: Any, e: tuple[int, int]) -> sp.Tuple:
-        import numpy as np
         r, c = vx.shape
         dims = display_dims(vx) if vx.dims is not None else (r, c)
         return _tuple(np.unravel_index(e[0] * c + e[1], dims))
