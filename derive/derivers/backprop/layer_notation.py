@@ -26,15 +26,39 @@ from ..layers.arrays import from_array, to_array
 from ..layers.grads import zeros
 
 
+class TensorList(sp.Tuple):
+    """A tensor of three or four dimensions as shown: (M₁, M₂, …), its matrices (or lists of
+    them) in order; a list of one is (M₁), without Python's trailing comma."""
+
+    def _latex(self, printer) -> str:
+        return r"\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+
+    def _sympystr(self, printer) -> str:
+        return "(%s)" % ", ".join(printer._print(a) for a in self.args)
+
+    def _pretty(self, printer) -> prettyForm:
+        forms = [printer._print(a) for a in self.args]
+        out = forms[0]
+        for f in forms[1:]:
+            out = prettyForm(*prettyForm(*out.right(", ")).right(f))
+        return prettyForm(*out.parens())
+
+    def _mathml_presentation(self, printer) -> Any:
+        row = [_el(printer, "mo", text="(")]
+        for k, a in enumerate(self.args):
+            row += ([_el(printer, "mo", text=",")] if k else []) + [printer._print(a)]
+        return _el(printer, "mrow", *row, _el(printer, "mo", text=")"))
+
+
 def nd_display(a: np.ndarray) -> Any:
-    """An array as shown: a number, a column (1-D), a matrix (2-D), Tuples of matrices."""
+    """An array as shown: a number, a column (1-D), a matrix (2-D), TensorLists of matrices."""
     if a.ndim == 0:
         return a.item()
     if a.ndim == 1:
         return sp.ImmutableMatrix(len(a), 1, list(a))
     if a.ndim == 2:
         return sp.ImmutableMatrix(a.tolist())
-    return sp.Tuple(*[nd_display(x) for x in a])
+    return TensorList(*[nd_display(x) for x in a])
 
 
 def nd_array(v: Any) -> np.ndarray | None:
