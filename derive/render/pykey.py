@@ -58,7 +58,7 @@ def _rebuilt(p: ProblemSolution, solution: Solution) -> tuple[Problem | None, st
     pdef, number, ref, _ = origin
     if solution.variant is not None and any(isinstance(s, ast.Vary) for s in pdef.statements):
         return None, "a drawn variant (its drawn values are not rebuilt by this script)"
-    from ..model.problem import build_problem
+    from ..model.builder import build_problem
     try:      # (without the goal families: render imports no deriver; their builtins stay deferred errors)
         return build_problem(pdef, number, None, ref), ""
     except DeriveError:      # (its message may quote the spec: the script prints only its own words)
