@@ -1,11 +1,12 @@
-"""Where a condition on one real symbol holds, exactly: the solution sets that
-derive.verify compares for a step `A ⇔ B ⇔ ...` (moved out of verify.py, unchanged).
+"""Solution sets of conditions on one real symbol, exactly: where `A ⇔ B` is checked.
 
-`solution_set(cond, s, domain)` splits And/Or/Not and solves each relation between
-continuous piecewise polynomials in `s` (|.|, max and min allowed) by cutting the line at
-the points where its truth can change (`_critical`) and deciding each piece at a rational
-point inside it; anything else goes to sympy's solveset.  `domain_of(s)` is the interval
-a symbol's assumptions allow.
+`solution_set(cond, s, domain)` is the subset of `domain` where `cond` (a relation, or
+And/Or/Not of relations, in the real symbol `s`) holds; `domain_of(s)` is the interval
+that `s`'s assumptions allow.  A relation between continuous piecewise polynomials (+, ×,
+integer powers, |.|, max, min) is solved by derive's own route: cut the line at every
+point where the relation can change (roots of each branch, branch switches), and decide
+each piece at one rational point inside it, exactly.  Anything else goes to sympy's
+`solveset`.
 """
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def solution_set(cond: Any, s: sp.Symbol, domain: sp.Set) -> sp.Set:
         # solveset would first prove periodicity and continuity: most of the time of a
         # learning-rate range.  A polynomial with |.|, max and min is continuous everywhere.
         try:
-            return sp.Intersection(_continuous_solution_set(cond, s), domain)
+            return sp.Intersection(_continuoussolution_set(cond, s), domain)
         except NotImplementedError:     # irrational coefficients: sympy's own route
             pass
     return sp.solveset(cond, s, domain)
@@ -41,7 +42,7 @@ _HOLDS = {"<": lambda v: v < 0, "<=": lambda v: v <= 0, ">": lambda v: v > 0, ">
           "==": lambda v: v == 0, "!=": lambda v: v != 0}
 
 
-def _continuous_solution_set(cond: Any, s: sp.Symbol) -> sp.Set:
+def _continuoussolution_set(cond: Any, s: sp.Symbol) -> sp.Set:
     """Where a relation between continuous piecewise polynomials in `s` holds, exactly.
 
     Its truth can change only at the points `_critical` finds; they cut the line into open

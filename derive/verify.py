@@ -11,7 +11,8 @@ values, evaluates (`doit`) every link and checks each against the next:
   matrices of random concrete sizes ("random matrices").
 
 It returns `(True, how)` or raises `CheckFailed`; `(None, why)` when a link is not
-mathematical (prose, a relation between non-numbers).
+mathematical (prose, a relation between non-numbers).  `A ⇔ B` between conditions on one
+real symbol compares their solution sets (derive.solution_sets).
 """
 from __future__ import annotations
 
@@ -24,15 +25,17 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from . import fasteval, fasteval_matrix  # noqa: F401  (the second registers matrix handlers)
 from .errors import CheckFailed
 from .intervals import same_intervals
-from .solution_sets import domain_of as _domain, solution_set as _solution_set
 from .limits import check as _deadline
+from .solution_sets import domain_of as _domain, solution_set as _solution_set
 from .exactnum import Unsupported
 
 TRIALS, DIGITS = 4, 40
 
 
 def _items(x: Any) -> list | None:
-    return list(x) if isinstance(x, (list, tuple)) else None
+    if isinstance(x, (list, tuple, sp.Tuple)):
+        return list(x)
+    return None
 
 
 def realize(expr: Any, where: dict | None = None) -> Any:

@@ -16,6 +16,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from .. import ast
 from ..model import functions as F
 from ..model.expressions import Seq, is_tensor, scalarize
+from ..model.graph import Node, names_in
 from ..model.problem import Binding, Problem
 from ..sentence import Code, Math, Rel, say
 from ..steps import Step, make_step, dedupe_chain
@@ -23,40 +24,12 @@ from .registry import Derived, make_answer
 
 
 def dependencies(problem: Problem, expr: ast.Expr) -> list[Binding]:
-    """The computed nodes `expr` needs, dependencies first (each once)."""
-    order: list[Binding] = []
-    seen: set[str] = set()
-
-    def names_in(e: Any) -> list[str]:
-        out: list[str] = []
-        stack = [e]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, ast.Name):
-                out.append(n.id)
-            elif isinstance(n, ast.Keyword):
-                stack.append(n.value)
-            elif isinstance(n, ast.Expr):
-                for v in vars(n).values():
-                    if isinstance(v, tuple):
-                        stack.extend(x for x in v if isinstance(x, (ast.Expr, ast.Keyword)))
-                    elif isinstance(v, (ast.Expr, ast.Keyword)):
-                        stack.append(v)
-        return sorted(set(out), key=out.index)
-
-    def visit(name: str, depth: int = 0) -> None:
-        if name in seen or not problem.has(name):
-            return
-        seen.add(name)
-        b = problem.names[name]
-        if b.kind == "node" and b.expr is not None:
-            for dep in names_in(b.expr):
-                visit(dep, depth + 1)
-            order.append(b)
-
-    for n in names_in(expr):
-        visit(n)
-    return order
+    """The computed nodes `expr` needs, dependencies first (each once): the problem's graph
+    followed from the names `expr` reads, through computed nodes only."""
+    def computed(node: Node) -> bool:
+        return node.kind == "node" and problem.names[node.name].expr is not None
+    graph = problem.graph
+    return [problem.names[n] for n in graph.closure(names_in(expr), follow=computed) if computed(graph[n])]
 
 
 def substituted(expr: Any, subs: dict) -> Any:
@@ -109,7 +82,25 @@ def explains_call(name: str):
 def _call_explainer(problem: Problem, expr: Any) -> CallExplainer | None:
     if isinstance(expr, ast.Call) and expr.name in EXPLAIN_CALL and not problem.has(expr.name):
         return EXPLAIN_CALL[expr.name]
+    if isinstance(expr, ast.Call) and expr.name and problem.has(expr.name) and len(expr.args) == 1 \
+            and problem.names[expr.name].kind == "layer" and hasattr(problem.names[expr.name].value, "explain"):
+        return _layer_explainer
     return None
+
+
+def _layer_explainer(problem: Problem, expr: ast.Call, value: Any, subs: dict) -> Step:
+    """A layer that shows how it computes its values (the norms, Embedding): its steps, then
+    the substitution `layer(x) = layer(numbers) = value`."""
+    layer = problem.names[expr.name].value
+    x = problem.value(expr.args[0])
+    dims = layer.checked_dims(x, expr.args[0], problem)
+    inner = layer.explain(expr.name, x, dims) if isinstance(value, (sp.MatrixBase, Seq)) else []
+    shown = problem.display(expr)
+    text = say("Apply ", Code(expr.name), " to the known values.")
+    if isinstance(value, Seq) or not isinstance(shown, sp.Basic):
+        return make_step("substitute", text, substeps=inner, check=False)
+    return make_step("substitute", text, *dedupe_chain([shown, substituted(shown, subs), value]), where=subs,
+                     substeps=inner)
 
 
 def node_step(problem: Problem, b: Binding, subs: dict) -> Step:

@@ -88,7 +88,7 @@ def options(result: Result, acc: Acceptance, math: str = "mathml") -> tuple[Opti
     "none of these"), as HTML with `math`, flagged right or wrong by the key.  Without the
     problem's definition (a result read back from JSON): the letters alone."""
     from ..derivers.registry import FAMILIES
-    from ..model.problem import build_problem
+    from ..model.builder import build_problem
     from ..model.values import scalarize
     from ..printing import latex
     from .. import ast

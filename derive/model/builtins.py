@@ -17,9 +17,10 @@ import sympy as sp
 
 from .. import ast
 from ..errors import SpecError
+from ..limits import current
 from . import functions as F
+from .values import shaped
 from .expressions import (
-    MAX_LAMBDA_ENTRIES,
     Evaluator,
     LambdaValue,
     Seq,
@@ -171,7 +172,7 @@ def _eye(ev, args, kw, node):
 def _matrix(ev, args, kw, node):
     n = _size(args[0], node.args[0])
     m = _size(args[1], node.args[1])
-    check_entries(n, m, node, MAX_LAMBDA_ENTRIES)
+    check_entries(n, m, node, current().rule_entries)
     rule = args[2]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 2:
         raise SpecError("the third argument of `matrix` is a rule `(i, j) -> EXPR`", node.args[2].pos)
@@ -191,7 +192,7 @@ def _matrix(ev, args, kw, node):
 @builtin("vector", nargs=(2, 2), doc="vector(n, i -> EXPR): entries from a 1-based rule")
 def _vector(ev, args, kw, node):
     n = _size(args[0], node.args[0])
-    check_entries(n, 1, node, MAX_LAMBDA_ENTRIES)
+    check_entries(n, 1, node, current().rule_entries)
     rule = args[1]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 1:
         raise SpecError("the second argument of `vector` is a rule `i -> EXPR`", node.args[1].pos)
@@ -257,8 +258,19 @@ def _shape_only(name: str, x: Any) -> Any:
     return None
 
 
+def _per_tensor(apply):
+    """`apply` mapped over a list of tensors (a 3-D or 4-D layer value: `relu(conv(x))` of a
+    Conv2d), entrywise as on one tensor."""
+    def run(ev, args, kw, node):
+        if isinstance(args[0], Seq) and args[0]:
+            return shaped([run(ev, [x] + list(args[1:]), kw, node) for x in args[0]], args[0].dims)
+        return apply(ev, args, kw, node)
+    return run
+
+
 def _elementwise(name: str, fn, doc: str):
     @builtin(name, doc=doc)
+    @_per_tensor
     def apply(ev, args, kw, node):
         passed = _shape_only(name, args[0])
         if passed is not None:
@@ -290,6 +302,7 @@ for _name, _fn, _doc in [
 
 
 @builtin("leaky_relu", nargs=(1, 2), kwargs=("negative_slope",), doc="x or slope·x, entrywise (slope 0.01)")
+@_per_tensor
 def _leaky(ev, args, kw, node):
     passed = _shape_only("leaky_relu", args[0])
     if passed is not None:
