@@ -21,6 +21,7 @@ from derive import prose
 from derive.errors import DeriveError, LimitError, SpecError
 from derive.render import (FORMATS, answer_prose, answer_tex, groups, html_answer, html_chain, md_chain, md_code,
                            md_math, render, shows_maths, tex_answer, tex_chain, tex_code, text_answer, text_chain)
+from solved import solved
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAM = ROOT / "examples" / "seed-exam.spec"
@@ -29,7 +30,7 @@ ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 @pytest.fixture(scope="module")
 def exam() -> derive.Solution:
-    return derive.solve(EXAM)
+    return solved(EXAM)
 
 
 @pytest.fixture(scope="module")

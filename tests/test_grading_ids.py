@@ -6,6 +6,7 @@ import pytest
 
 import derive
 from derive.errors import SpecError
+from solved import solved
 
 TOP = '''problem "First" {
   let a = 2
@@ -55,7 +56,7 @@ def test_sections_prefix_a_roman_numeral():
 
 
 def test_the_seed_exam_ids_are_unique():
-    ids = [r.id for r in derive.solve("examples/seed-exam.spec").results]
+    ids = [r.id for r in solved("examples/seed-exam.spec").results]
     assert len(ids) == len(set(ids)) and "II.1(b)" in ids and "I.9(a)#2" in ids
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import derive
 from derive.render import render
+from solved import solved
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
@@ -115,7 +115,7 @@ def screenshot(html: Path, png: Path, tmp: Path) -> None:
 
 
 def test_seed_exam_html_is_laid_out_in_chromium(tmp_path):
-    solution = derive.solve(ROOT / "examples" / "seed-exam.spec")
+    solution = solved(ROOT / "examples" / "seed-exam.spec")
     page = tmp_path / "exam.html"
     page.write_text(render(solution, "html"), encoding="utf-8")
     png = tmp_path / "exam.png"

@@ -21,6 +21,7 @@ from sympy.parsing.sympy_parser import parse_expr
 
 import derive
 from derive.derivers import registry
+from solved import solved
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = sorted((ROOT / "examples" / "seed").glob("*.spec")) + sorted((ROOT / "tests" / "specs").glob("*.spec"))
@@ -95,7 +96,7 @@ def watched_parse(text: str) -> list[str]:
 def answers() -> list[tuple[str, dict]]:
     out = []
     for spec in CORPUS:
-        doc = derive.solve(spec).to_json()
+        doc = solved(spec).to_json()
         out += [(spec.name, r["answer"]) for p in doc["problems"] for r in p["results"] if "answer" in r]
     doc = derive.solve(HOSTILE, "hostile.spec").to_json()
     out += [("hostile.spec", r["answer"]) for r in doc["problems"][0]["results"]]

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-import derive
 from derive.render import render
 
 from render_fixtures import stress_solution
+from solved import solved
 
 PDFLATEX = shutil.which("pdflatex")
 pytestmark = pytest.mark.skipif(PDFLATEX is None, reason="pdflatex is not installed")
@@ -59,7 +59,7 @@ def compile_tex(tex: str, workdir: Path, name: str = "doc", type1_only: bool = T
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.name)
 def test_spec_compiles(spec, tmp_path):
-    solution = derive.solve(spec)
+    solution = solved(spec)
     compile_tex(render(solution, "latex"), tmp_path)
 
 
@@ -68,7 +68,7 @@ EXAM = ROOT / "examples" / "seed-exam.spec"
 
 @pytest.fixture(scope="module")
 def seed_exam():
-    return derive.solve(EXAM)
+    return solved(EXAM)
 
 
 @pytest.mark.parametrize("view", ["solutions", "paper", "key"])

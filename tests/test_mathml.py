@@ -21,10 +21,10 @@ import pytest
 import sympy as sp
 from sympy.printing.mathml import MathMLPresentationPrinter
 
-import derive
 from derive.mathml import mathml, mathml_body
 from derive.printing import _GREEK_UNICODE, latex
 from derive.render import render
+from solved import solved
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = next((p / "shared" / "specs" / "seed" for p in ROOT.parents if (p / "shared" / "specs" / "seed").is_dir()),
@@ -294,7 +294,7 @@ def corpus() -> list[tuple[str, str, tuple]]:
     assert len(CORPUS) >= 9
     out = []
     for spec in CORPUS:
-        solution = derive.solve(str(spec))
+        solution = solved(spec)
         chains = tuple(step.chain for r in solution.results for top in r.steps for step in top.walk() if step.chain)
         out.append((spec.name, render(solution, "html"), chains))
     return out
