@@ -157,7 +157,7 @@ def test_load_reads_from_an_include_path_folder_as_include_does(tmp_path):
     (tmp_path / "spec").mkdir()
     (tmp_path / "weights").mkdir()
     (tmp_path / "weights" / "w.csv").write_text("1,2\n3,4\n")
-    (tmp_path / "secret.csv").write_text("9\n")
+    (tmp_path / "secret.csv").write_text("0.987654321\n")
     spec = tmp_path / "spec" / "p.spec"
     spec.write_text('problem "p" {\n  let W = load("w.csv")\n  find W @ [1, 1]\n}\n')
     with pytest.raises(SpecError, match="cannot open 'w.csv'"):          # not beside the spec
@@ -167,7 +167,7 @@ def test_load_reads_from_an_include_path_folder_as_include_does(tmp_path):
     spec.write_text('problem "p" {\n  let W = load("../secret.csv")\n  find W\n}\n')
     with pytest.raises(SpecError, match="outside") as info:
         derive.solve(str(spec), include_path=[tmp_path / "weights"])
-    assert "9" not in str(info.value).split("\n")[0].split(":", 3)[-1]
+    assert "987654321" not in str(info.value)      # (the message names folders: a bare digit may be in one)
     from derive import cli
     spec.write_text('problem "p" {\n  let W = load("w.csv")\n  find W @ [1, 1]\n}\n')
     assert cli.main(["solve", str(spec), "--include-path", str(tmp_path / "weights"), "-f", "json"]) == 0
