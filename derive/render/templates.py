@@ -165,6 +165,9 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
         raise DeriveError(f"unknown view `{view}` (choose from {', '.join(VIEWS)})")
     if fmt == "json":
         return dumps(to_json(solution, view))
+    if view == "solutions":
+        from .shared import shared_once
+        solution = shared_once(solution)      # a computation shown once, referred to after
     env = environment(fmt, templates)
     try:
         template = env.get_template(f"{fmt}/solution.j2")
