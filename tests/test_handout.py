@@ -131,3 +131,54 @@ def test_references_name_the_shown_numbers(net):
                     step = node[int(k) - 1]
                     node = step.substeps
                 assert step.rule != "shown_before"
+
+
+# ---- 2. decimals beside exact tensor answers ------------------------------------------
+
+TENSORS = """problem "Tensors" {
+  let A = [[2, 1], [1, 3]]
+  let u = [1, 2]
+  let n = [[1, 2], [3, 4]]
+  (a) find A @ u / 7
+  (b) find n @ u
+  (c) find [[1, 1/3], [sqrt(2), 1/7]] @ u
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def tensors(tmp_path_factory):
+    path = tmp_path_factory.mktemp("handout") / "tensors.spec"
+    path.write_text(TENSORS)
+    return derive.solve(str(path))
+
+
+def test_exact_tensor_answers_carry_checked_decimals(tensors):
+    import numpy as np
+    a, b, c = (_result(tensors, x).answer for x in ("(a)", "(b)", "(c)"))
+    expect = {"(a)": np.array([[2, 1], [1, 3]]) @ np.array([1, 2]) / 7,
+              "(c)": np.array([[1, 1 / 3], [np.sqrt(2), 1 / 7]]) @ np.array([1, 2])}
+    for label, ans in (("(a)", a), ("(c)", c)):
+        got = np.array([float(x) for x in ans.approx]).ravel()
+        assert np.allclose(got, expect[label], rtol=5e-6, atol=0), label
+        assert all(len(str(x).replace("-", "").replace(".", "").lstrip("0")) <= 6 for x in ans.approx)
+    assert b.approx is None                  # integer entries: nothing to approximate
+    for view in ("solutions", "key"):
+        md, tex = render(tensors, "md", view=view), render(tensors, "latex", view=view)
+        html, text = render(tensors, "html", view=view), render(tensors, "text", view=view)
+        assert md.count(r"\approx") == 2 and md.count("(6 significant digits)") == 2, view
+        assert tex.count(r"\approx") == 2 and html.count('<span class="approx">') == 2, view
+        assert text.count("(6 significant digits)") == 2 and "≈" in text, view
+
+
+def test_json_answers_are_unchanged_by_the_decimals(tensors):
+    data = json.loads(render(tensors, "json"))
+    ans = next(r for r in data["problems"][0]["results"] if r["label"] == "(a)")["answer"]
+    assert r"\approx" not in ans["latex"] and ans["value"] == [4 / 7, 1]
+
+
+def test_float_answers_get_no_second_decimal(tmp_path):
+    spec = tmp_path / "f.spec"
+    spec.write_text('problem "F" {\n  find [[0.5, 1.25]] @ [1, 2]\n  find [0.5, 1.5] * 2\n}\n')
+    sol = derive.solve(str(spec))
+    assert all(r.answer.approx is None for r in sol.results)

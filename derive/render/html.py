@@ -73,6 +73,11 @@ def html_answer(a: Answer) -> Markup:
     if a.latex and a.latex != latex(a.expr):
         from ..prose import tex_to_mathml
         return Markup(tex_to_mathml(a.latex))
+    if a.approx is not None:    # the checked decimals beside it; a narrow page wraps before the ≈
+        from ..mathml import MATHML_NS, mathml_body, mo
+        from .layout import digits_note
+        approx = f'<math xmlns="{MATHML_NS}"><mrow>{mo("≈")}{mathml_body(a.approx)}</mrow></math>'
+        return Markup(f'{html_math(a.expr)} <span class="approx">{approx} {digits_note()}</span>')
     return html_math(a.expr)
 
 

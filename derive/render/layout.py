@@ -108,5 +108,19 @@ def is_long(items: tuple[Any, ...] | list[Any], fmt: str) -> bool:
     return False
 
 
+def digits_note() -> str:
+    """What an answer's ≈ states: how many significant digits its decimals have."""
+    from ..steps import APPROX_DIGITS
+    return f"({APPROX_DIGITS} significant digits)"
+
+
 def answer_tex(a: Answer) -> str:
-    return a.latex if a.latex else latex(a.expr)
+    """The answer's LaTeX; with its checked decimal form beside it (`M ≈ D (6 significant
+    digits)`), on a line of its own under the answer when the two are wide together."""
+    tex = a.latex if a.latex else latex(a.expr)
+    if getattr(a, "approx", None) is None:
+        return tex
+    note = r"\text{%s}" % digits_note()
+    if item_width(a.expr) + item_width(a.approx) + 3 > CHAIN_WIDTH["latex"]:
+        return r"\begin{aligned} &%s \\ \approx{} &%s \quad %s \end{aligned}" % (tex, latex(a.approx), note)
+    return r"%s \approx %s \quad %s" % (tex, latex(a.approx), note)

@@ -70,4 +70,11 @@ def text_answer(a: Answer, label: str = "Answer: ") -> str:
         form = prettyForm(tex_to_unicode(a.latex))
     else:
         form = _form(a.expr)
-    return _render(stringPict(*stringPict.next(prettyForm(head), form)))
+    out = _render(stringPict(*stringPict.next(prettyForm(head), form)))
+    if a.approx is None:
+        return out
+    from .layout import digits_note
+    approx = stringPict(*stringPict.next(prettyForm("≈ "), _form(a.approx), prettyForm(" " + digits_note())))
+    if form.width() + approx.width() + len(head) + 1 <= 76:     # beside the answer, else under it
+        return _render(stringPict(*stringPict.next(prettyForm(head), form, prettyForm(" "), approx)))
+    return out + "\n" + hang(_render(approx), " " * len(head))
