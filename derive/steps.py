@@ -100,8 +100,8 @@ class Answer:
     `display` is the object shown when it differs from `expr` (an equation `φ(x) = ...`,
     a set); `latex` is the LaTeX of what is shown, printed by derive.printing.  `prose`
     is authored Markdown, or a derived `Sentence` (a verdict's reason).  `approx` is the
-    decimal form of an exact tensor answer with a non-integer entry, to `APPROX_DIGITS`
-    significant digits, checked (`expr ≈ approx` by its error bound) when it was made;
+    decimal form of an exact tensor answer with a non-integer entry, to
+    `derive.printing.APPROX_DIGITS` significant digits, checked (`expr ≈ approx` by its error bound) when it was made;
     every format shows it beside the answer (derive.derivers.registry.decimal_tensor).
     """
 
@@ -114,9 +114,6 @@ class Answer:
     extra: tuple[tuple[str, Any], ...] = ()
     display: Any = None
     approx: Any = None
-
-
-APPROX_DIGITS = 6       # significant digits of an answer's decimal form (Answer.approx)
 
 
 @dataclass(frozen=True)

@@ -127,7 +127,7 @@ def decimal_tensor(expr: Any) -> sp.ImmutableMatrix | None:
     (rationals, roots, logs: no float, no free symbol), each entry to APPROX_DIGITS
     significant digits, checked `expr ≈ decimals` by the ≈ bound of derive.verify (it
     raises CheckFailed if it did not hold); None for anything else."""
-    from ..steps import APPROX_DIGITS
+    from ..printing import APPROX_DIGITS
     from ..verify import check_chain
     if not isinstance(expr, sp.MatrixBase) or expr.shape == (1, 1) or not all(expr.shape):
         return None

@@ -1,6 +1,6 @@
 """A computation shown once and referred to: steps a problem's later result repeats exactly
 (the forward pass that (b), (c) and (d) each recompute) are replaced, in the worked
-solutions, by one step that names where they were shown ("Steps 1–2 of (b) give h and
+solutions, by one step that names where they were shown ("Shown in (b), steps 1–2: h and
 o = 24.").
 
 `shared_once(solution)` -> a Solution whose results' top-level steps never repeat, within a
@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 
 from ..sentence import Math, Rel, Sentence, join, say
-from ..steps import Step, make_step
 
 if TYPE_CHECKING:
-    from ..steps import ProblemSolution, Result, Solution
+    from ..steps import ProblemSolution, Result, Solution, Step
 
 SHORT = 30          # columns (2-D Unicode) up to which a step's result is restated in the reference
 
@@ -39,35 +38,37 @@ def _key(s: Step) -> tuple:
     return (s.rule, str(s.text), len(s.chain), len(s.substeps))
 
 
-def _name(r: Result, results: tuple[Result, ...]) -> str:
-    """How the reference names an earlier result: its label when no other result of the
-    problem has it ("(b)"), else its id ("4(a)#2")."""
+def _name(r: Result, results: tuple[Result, ...], current: Result) -> Any:
+    """Where the reference from `current` finds an earlier result: "in (b)" when no other
+    result of the problem has its label; "above for the precision" (the goal it answers, if
+    short) when it is in the same part; else "in 4(a)#2" (its id)."""
     if r.label and sum(1 for x in results if x.label == r.label) == 1:
-        return r.label
-    return r.id or r.label or "an earlier part"
+        return say("in ", r.label)
+    if r.title and r.label == current.label and len(str(r.title)) <= 30:
+        return say("above for ", r.title)
+    return say("in ", r.id or r.label or "an earlier part")
 
 
 def _problem(p: ProblemSolution) -> ProblemSolution:
     """The problem with each result's repeated steps replaced by references."""
-    seen: dict[tuple, list[tuple[Step, str, str]]] = {}
+    seen: dict[tuple, list[tuple[Step, Result, str]]] = {}
     results = []
     for r in p.results:
         shown: list[tuple[Step, Step, str]] = []
-        steps = _shown(r.steps, seen, "", shown)
-        name = _name(r, p.results)
+        steps = _shown(r.steps, seen, "", shown, lambda earlier, r=r: _name(earlier, p.results, r))
         for orig, new, number in shown:   # registered after the result: never a reference to itself
             for s in {id(orig): orig, id(new): new}.values():
-                seen.setdefault(_key(s), []).append((s, name, number))
+                seen.setdefault(_key(s), []).append((s, r, number))
         results.append(r if steps == list(r.steps) else replace(r, steps=tuple(steps)))
     if all(a is b for a, b in zip(results, p.results)):
         return p
     return replace(p, results=tuple(results))
 
 
-def _hit(s: Step, seen: dict) -> tuple[str, str] | None:
-    for earlier, name, number in seen.get(_key(s), ()):
+def _hit(s: Step, seen: dict) -> tuple[Result, str] | None:
+    for earlier, result, number in seen.get(_key(s), ()):
         if earlier == s or _canon(earlier) == _canon(s):
-            return name, number
+            return result, number
     return None
 
 
@@ -89,23 +90,24 @@ def _canon(s: Step) -> Step:
                    substeps=tuple(_canon(x) for x in s.substeps))
 
 
-def _shown(steps: tuple[Step, ...], seen: dict, prefix: str, shown: list) -> list[Step]:
+def _shown(steps: tuple[Step, ...], seen: dict, prefix: str, shown: list, name: Any) -> list[Step]:
     """The steps of one result (or the substeps of step `prefix`), each run of steps shown
-    before replaced by one reference; `shown` collects (step, as shown, its number)."""
+    before replaced by one reference; `shown` collects (step, as shown, its number), `name`
+    says how an earlier result is named."""
     out: list[Step] = []
-    run: list[tuple[Step, tuple[str, str]]] = []
+    run: list[tuple[Step, tuple[Result, str]]] = []
     for s in (*steps, None):
         hit = _hit(s, seen) if s is not None else None
         if hit is not None:
             run.append((s, hit))
             continue
         if run:
-            out.extend(_reference(run))
+            out.extend(_reference(run, name))
             run = []
         if s is None:
             continue
         number = f"{prefix}{len(out) + 1}"
-        subs = _shown(s.substeps, seen, number + ".", shown) if s.substeps else []
+        subs = _shown(s.substeps, seen, number + ".", shown, name) if s.substeps else []
         new = s if subs == list(s.substeps) else replace(s, substeps=tuple(subs))
         shown.append((s, new, number))
         out.append(new)
@@ -116,31 +118,37 @@ def _has_maths(s: Step) -> bool:
     return bool(s.chain or s.table is not None or s.substeps)
 
 
-def _reference(run: list[tuple[Step, tuple[str, int]]]) -> list[Step]:
+def _worth(run: list[tuple[Step, Any]]) -> bool:
+    """Whether a run is worth a reference: two steps or more, or one with a table,
+    substeps or a chain of three links or more (a bare "5/6 ≈ 0.833333" is shown again)."""
+    if len(run) > 1:
+        return any(_has_maths(s) for s, _ in run)
+    s = run[0][0]
+    return s.table is not None or bool(s.substeps) or len(s.chain) > 2
+
+
+def _reference(run: list[tuple[Step, tuple[Result, str]]], name: Any) -> list[Step]:
     """One step that names where the run's steps were shown and restates their short
-    results; a run without maths is shown again as it is."""
-    if not any(_has_maths(s) for s, _ in run):
+    results; a run not worth it (`_worth`) is shown again as it is."""
+    if not _worth(run):
         return [s for s, _ in run]
-    where: dict[str, list[str]] = {}
-    for _, (name, number) in run:
-        where.setdefault(name, []).append(number)
-    places = [f"{_steps_word(numbers)} of {name}" for name, numbers in where.items()]
+    where: dict[int, tuple[Result, list[str]]] = {}
+    for _, (result, number) in run:
+        where.setdefault(id(result), (result, []))[1].append(number)
+    places = [say(name(r), ", ", _steps_word(numbers)) for r, numbers in where.values()]
     results: dict[str, Any] = {}        # by left side: the last restatement of each
     for x in (_restated(s) for s, _ in run):
         if x is not None:
             key = str(x.lhs if isinstance(x, Rel) else x.expr)
             results.pop(key, None)
             results[key] = x
-    lead = join(places, ", ", " and ")
-    verb = " gives " if len(run) == 1 else " give "
-    text = say(_cap(lead), verb, join(list(results.values()), ", ", " and "), ".") if results else \
-        say("As in ", lead, ".")
-    return [make_step("shown_before", text)]
-
-
-def _cap(s: Any) -> Any:
-    first = s.parts[0]
-    return say(first[:1].upper() + first[1:], *s.parts[1:]) if isinstance(first, str) else s
+    lead = join(places, "; ", " and ")
+    text = say("Shown ", lead, ": ", join(list(results.values()), ", ", " and "), ".") if results else \
+        say("As shown ", lead, ".")
+    # (a step of its own kind, made from the first repeated one: the render package does not
+    # import derive.steps; its relations are facts shown before, so there is nothing to check)
+    return [replace(run[0][0], rule="shown_before", text=text, chain=(), relation="=", table=None,
+                    substeps=(), checked=None, check="", where=())]
 
 
 def _steps_word(numbers: list[str]) -> str:
@@ -155,7 +163,7 @@ def _steps_word(numbers: list[str]) -> str:
 
 
 def _width(x: Any) -> int:
-    from .layout import item_width
+    from .breaking import item_width
     return item_width(x)
 
 
