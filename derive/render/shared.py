@@ -143,8 +143,13 @@ def _reference(run: list[tuple[Step, tuple[Result, str]]], name: Any) -> list[St
             results.pop(key, None)
             results[key] = x
     lead = join(places, "; ", " and ")
-    text = say("Shown ", lead, ": ", join(list(results.values()), ", ", " and "), ".") if results else \
-        say("As shown ", lead, ".")
+    first = run[0][0].text
+    if results:
+        text = say("Shown ", lead, ": ", join(list(results.values()), ", ", " and "), ".")
+    elif len(run) == 1 and isinstance(first, Sentence) and first:    # say what it was: "Its roots, ...:"
+        text = say(first, " as shown ", lead, ".")
+    else:
+        text = say("As shown ", lead, ".")
     # (a step of its own kind, made from the first repeated one: the render package does not
     # import derive.steps; its relations are facts shown before, so there is nothing to check)
     return [replace(run[0][0], rule="shown_before", text=text, chain=(), relation="=", table=None,
