@@ -23,7 +23,7 @@ import sympy as sp
 
 from .errors import CheckFailed
 from .sentence import Rel, Sentence
-from .verify import check_chain, equal, realize
+from .verify import check_chain, checkable, equal, realize
 
 _SIGN = {"<": "is_negative", "≤": "is_nonpositive", ">": "is_positive", "≥": "is_nonnegative"}
 
@@ -75,7 +75,10 @@ def check_rel(rel: Rel, where: dict) -> tuple[bool | None, str]:
             return check_chain((rel.lhs, rel.rhs), where, relation=op)
         except CheckFailed:
             return False, "checked"
-    a, b = realize(rel.lhs, where), realize(rel.rhs, where)
+    if op in ("=", "≠"):
+        a, b = checkable(rel.lhs, where), checkable(rel.rhs, where)
+    else:
+        a, b = realize(rel.lhs, where), realize(rel.rhs, where)
     if op == "=":
         return equal(a, b)
     if op == "≠":

@@ -17,7 +17,7 @@ from typing import Sequence
 from . import ast
 from . import model
 from .assumptions import assumptions
-from .derivers.registry import FAMILIES, derive_goal, load_for
+from .derivers.registry import FAMILIES, derive_goal, load_for, memo_scope
 from .errors import DeriveError, LimitError
 from .includes import read_spec_file
 from .limits import Limits, interruptible, running
@@ -36,7 +36,7 @@ def derive(problem: Problem, *, limits: Limits | None = None) -> ProblemSolution
     result (kind "limit" once the time budget of `limits` is spent: the goals after it
     are error results too, at once)."""
     load_for("evaluate")
-    with running(limits):
+    with running(limits), memo_scope():
         results = tuple(derive_goal(problem, g) for g in problem.goals)
         if any(g.readings for g in problem.goals) and problem.definition is not None:
             from .readings import derive_readings

@@ -56,13 +56,17 @@ def realize(expr: Any, where: dict | None = None) -> Any:
     return out
 
 
-def _for_check(expr: Any, where: dict | None) -> Any:
+def checkable(expr: Any, where: dict | None) -> Any:
     """`realize(expr, where)`, except that an expression still holding matrix symbols after
-    the substitution is not `doit`-ed: it can only be checked at random matrices, where it
-    is evaluated as it stands (sympy's doit of a symbolic matrix product would only
-    re-canonicalise it, and took most of a check's time)."""
+    the substitution is neither evaluated nor `doit`-ed: it can only be checked at random
+    matrices, where it is evaluated as it stands (sympy's canonicalising of symbolic matrix
+    products would only rewrite it, and took most of a check's time)."""
     if isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase):
-        e = expr.xreplace(where) if where else expr
+        if where:
+            with sp.evaluate(False):      # no canonicalising on the way (|−v| calls doit on −v)
+                e = expr.xreplace(where)
+        else:
+            e = expr
         if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)
             return e
     return realize(expr, where)
@@ -232,6 +236,9 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
         return _equal_values(a, b), "exact"
     if not _has_matrix_symbols([a, b]) and not _is_matrix(a) and not _is_matrix(b) \
             and isinstance(a, sp.Expr) and isinstance(b, sp.Expr):
+        differs = _differs_at_first_point(a, b, seed)
+        if differs is not None:             # refuted exactly: no need for the costly algebra
+            return False, differs
         d = a - b
         try:
             if sp.expand(d) == 0 or sp.cancel(sp.together(d)) == 0:
@@ -263,6 +270,19 @@ def equal(a: Any, b: Any, *, seed: int = 0) -> tuple[bool | None, str]:
     return True, how
 
 
+def _differs_at_first_point(a: sp.Expr, b: sp.Expr, seed: int) -> str | None:
+    """How `a` and `b` differ at the first random point of `equal`'s trials (the same point,
+    so the verdict reads the same), when both evaluate there exactly and differ; else None."""
+    point = _random_point([a, b], random.Random(seed), _symbols_of([a, b]))
+    env = _env_of(point)
+    if env is None:
+        return None
+    fa, fb = _fast_value(a, env, point), _fast_value(b, env, point)
+    if fa is not None and fb is not None and not fasteval.same(fa, fb):
+        return f"differs at {point}"
+    return None
+
+
 _ORDER = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "≤": lambda x, y: x <= y,
           ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "≥": lambda x, y: x >= y,
           "≠": lambda x, y: sp.simplify(x - y) != 0}
@@ -278,7 +298,7 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
         return _check_equivalent(chain, where, rule, text)
     if relation not in ("=",) and relation not in _ORDER:
         return None, f"relation {relation} is stated, not checked"
-    vals = [_for_check(e, where) if relation == "=" else realize(e, where) for e in chain]
+    vals = [checkable(e, where) if relation == "=" else realize(e, where) for e in chain]
     hows = []
     for i in range(len(vals) - 1):
         _deadline()

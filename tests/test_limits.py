@@ -317,3 +317,18 @@ def test_the_limits_example_in_the_api_docs_runs():
     code = section[section.index("```python") + len("```python"):section.index("```\n", section.index("```python") + 9)]
     assert "Limits(time=30" in code
     exec(compile(code, "docs/api.md", "exec"), {})       # the doc's own example, its own assert
+
+
+def test_a_run_under_a_profiler_or_tracer_finishes():
+    """Clearing an async exception that was never sent made CPython 3.11 spin in the next
+    generator resume whenever a C profiler was on (cProfile, coverage's tracer): every run
+    with a time budget hung.  The watchdog now clears only what it has sent."""
+    code = ("import cProfile, derive\n"
+            "from derive.limits import Limits\n"
+            "p = cProfile.Profile(); p.enable()\n"
+            "s = derive.solve('problem \"p\" {\\n  let a = 2\\n  find a + 1\\n}\\n', limits=Limits(time=30))\n"
+            "p.disable(); print(s.problems[0].results[0].answer.text)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=GUARD,
+                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "3"

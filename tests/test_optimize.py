@@ -80,7 +80,7 @@ def test_seed_markdown_reads_like_a_model_answer():
     assert r"\frac{19}{5} - \frac{1}{10} \left(2 \cdot \frac{19}{5} + 2\right) = \frac{71}{25}" in md
     assert r"0.1 < \eta < 0.9" in md                  # (b) the faster rates, in words
     assert "Taylor" in md and "Newton" in md           # (c) how the optimal rate is found in general
-    assert r"f'\left(w_{1}\right) = 2 \left(-1\right) + 2 = 0" in md
+    assert r"f'(w_{1}) = 2 \left(-1\right) + 2 = 0" in md
 
 
 # ---- gd against plain loops ----------------------------------------------------------------

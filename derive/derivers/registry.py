@@ -7,7 +7,9 @@ a goal used inside another (`choice(posterior(...))`, the gradient inside `sgd_s
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any, Callable, cast
 
@@ -186,8 +188,42 @@ def is_goal(problem: Problem, expr: ast.Expr) -> bool:
     return goal_name(problem, expr) is not None
 
 
+_MEMO: ContextVar["dict[tuple[int, ast.Expr], tuple[Problem, Derived]] | None"] = \
+    ContextVar("derive_goal_memo", default=None)
+
+
+@contextlib.contextmanager
+def memo_scope() -> Any:
+    """Within the block a goal met twice on one problem (the `posterior(...)` asked for and
+    the one inside `choice(...)`, a goal and its title) is derived once: a derivation
+    depends on the problem and the call only (calls compare without their positions).
+    Failures are not kept, so each occurrence reports at its own position."""
+    token = _MEMO.set({}) if _MEMO.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            _MEMO.reset(token)
+
+
 def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
-    """The first strategy's answer for a goal call, or the value of a plain expression."""
+    """The first strategy's answer for a goal call, or the value of a plain expression
+    (kept for the rest of a `memo_scope`)."""
+    memo = _MEMO.get()
+    try:
+        key = (id(problem), expr)
+        hit = memo.get(key) if memo is not None else None
+    except TypeError:           # an unhashable literal somewhere in the call
+        memo = hit = None
+    if hit is not None:
+        return hit[1]
+    out = _run_goal(problem, expr)
+    if memo is not None:
+        memo[key] = (problem, out)      # the problem is held so that its id is not reused
+    return out
+
+
+def _run_goal(problem: Problem, expr: ast.Expr) -> Derived:
     name = goal_name(problem, expr)
     if name is None:      # a plain expression: evaluate's strategy takes any expression
         out = strategy(GOALS["evaluate"].strategies[0])(problem, cast(ast.Call, expr))

@@ -165,12 +165,15 @@ class Head(sp.Expr):
 
 
 def prime_function(name: str, order: int) -> Any:
-    """The display function f (order 0), f' (order 1) or f'' (order 2) of a function named `name`."""
+    """The display function f (order 0), f' (order 1) or f'' (order 2) of a function named `name`,
+    printed with plain brackets as every function the spec defines is (derive.printing): the
+    order-0 one is sympy's same function as the spec's f, and sympy's cache hands out
+    whichever f(x) was made first, so the two must print alike."""
     marks = "'" * order
 
     def _latex(self: Any, printer: Any) -> str:
         head = printer._hprint_Function(name)
-        return r"%s%s\left(%s\right)" % (head, marks, ", ".join(printer._print(a) for a in self.args))
+        return r"%s%s(%s)" % (head, marks, ", ".join(printer._print(a) for a in self.args))
 
     return UndefinedFunction(name + marks, __dict__={"_latex": _latex})
 
