@@ -1,6 +1,6 @@
 """The `derive` command: arguments in, a rendered solution (or an error) out.
 
-    derive solve FILE|- [--format md|latex|html|json|text] [--view solutions|paper|key]
+    derive solve FILE|- [--format md|latex|html|json|text|python] [--view solutions|paper|key]
                         [--output FILE] [--templates DIR] [--include-path DIR]...
                         [--time-limit S] [--max-memory MB]
     derive check FILE|- [--include-path DIR]... [--time-limit S] [--max-memory MB]
@@ -41,10 +41,10 @@ import os
 import sys
 from typing import Sequence
 
-FORMATS = ("md", "latex", "html", "json", "text")     # = derive.render.FORMATS (checked by a test)
+FORMATS = ("md", "latex", "html", "json", "text", "python")     # = derive.render.FORMATS (checked by a test)
 VIEWS = ("solutions", "paper", "key")                  # = derive.render.VIEWS
 FORMAT_OF_SUFFIX = {".md": "md", ".markdown": "md", ".tex": "latex", ".latex": "latex", ".html": "html",
-                    ".htm": "html", ".json": "json", ".txt": "text"}
+                    ".htm": "html", ".json": "json", ".txt": "text", ".py": "python"}
 
 EXAMPLE = """\
 example:

@@ -44,8 +44,11 @@ class Limits:
     """The budget of one run.  `time`: seconds for the whole run (parse, build and every
     goal), None for none; `memory`: megabytes of address space, applied only by the CLI
     process (None: no cap); the others are sizes: bytes of a spec with its includes,
-    include nesting and count, iteration counts (`steps =`), and characters of one
-    printed answer or step."""
+    include nesting and count, iteration counts (`steps =`), characters of one printed
+    answer or step, and what the model computes exactly (derive.model.values): entries
+    of one explicit tensor and of one built by a rule (`matrix(n, m, (i, j) -> ...)`),
+    multiply-adds of one matrix product, bits of the largest integer in a result and
+    the |exponent| of a power."""
     time: float | None = None
     memory: int | None = None
     spec_bytes: int = 1_000_000
@@ -53,6 +56,11 @@ class Limits:
     includes: int = 200
     count: int = 10_000
     output_chars: int = 1_000_000
+    entries: int = 20_000          # ≈141×141: exact arithmetic is slow
+    rule_entries: int = 10_000
+    matmul: int = 1_000_000
+    number_bits: int = 14_000      # ≈ 4,200 digits: Python prints integers of at most 4,300 digits
+    exponent: int = 10_000
 
     def __post_init__(self) -> None:
         if self.time is not None and not (isinstance(self.time, (int, float)) and math.isfinite(self.time)
@@ -61,13 +69,18 @@ class Limits:
                              f"not {self.time!r}")
         if self.memory is not None and not (isinstance(self.memory, int) and self.memory > 0):
             raise ValueError(f"Limits.memory must be a positive number of megabytes or None, not {self.memory!r}")
-        for name in ("spec_bytes", "include_depth", "includes", "count", "output_chars"):
+        for name in ("spec_bytes", "include_depth", "includes", "count", "output_chars", "entries",
+                     "rule_entries", "matmul", "number_bits", "exponent"):
             value = getattr(self, name)
             if not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
                 raise ValueError(f"Limits.{name} must be a positive whole number, not {value!r}")
+        if self.number_bits > MAX_NUMBER_BITS:
+            raise ValueError(f"Limits.number_bits must be at most {MAX_NUMBER_BITS:,} (every format prints "
+                             f"numbers in full, and Python prints at most 4,300 digits), not {self.number_bits!r}")
 
 
 MAX_SECONDS = 7 * 24 * 3600      # a week: longer budgets are a typo (or `inf`)
+MAX_NUMBER_BITS = 14_000         # the largest integers every format can still print
 DEFAULT = Limits()
 
 

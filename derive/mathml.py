@@ -37,10 +37,11 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 from sympy.printing.precedence import PRECEDENCE
 from sympy.simplify.radsimp import fraction
 
-from .mathml_nodes import (_PLACEHOLDERS, INVISIBLE_TIMES, MINUS, NUMBER_TIMES, NodeMixin, _own_latex,
-                           ends_in_digit, real_minus, starts_numeric, text_of)
+from .mathml_nodes import (_PLACEHOLDERS, INVISIBLE_TIMES, MINUS, NUMBER_TIMES, NodeMixin, ends_in_digit,
+                           real_minus, starts_numeric, text_of)
 from .model.expressions import Seq
 from .printing import DeriveLatexPrinter, _bare_trace, _is_negative, _negated, latex
+from .printing import own_latex as _own_latex
 
 __all__ = ["DeriveMathMLPrinter", "MATHML_NS", "mathml", "mathml_body", "mathml_row", "mo",
            "_PLACEHOLDERS", "_own_latex"]

@@ -17,23 +17,15 @@ import re
 from typing import Any
 from xml.dom import minidom
 
-from .printing import _GREEK_UNICODE, ACCENTS, SUPERS, DeriveLatexPrinter, _split_name, latex, name_latex
+from .printing import _GREEK_UNICODE, ACCENTS, PLACEHOLDERS as _PLACEHOLDERS, SUPERS, DeriveLatexPrinter, \
+    _split_name, latex, name_latex
 
-_PLACEHOLDERS = "ϘϙϚϛϜϝϞϟ"
 _HOLDERS = _PLACEHOLDERS + "ϠϡϢϣϤϥϦϧϨϩϪϫϬϭϮϯ"   # letters no name or LaTeX uses
 MINUS = "\u2212"
 INVISIBLE_TIMES = "\u2062"
 NUMBER_TIMES = "\u22c5"          # ⋅, MathML's \cdot: what the LaTeX printer puts between numerals
 _LEAVES = ("mi", "mn", "mo", "mtext", "ms")
 _ACCENT_MARKS = {"hat": "^", "bar": "¯", "tilde": "~", "dot": "˙", "vec": "→"}
-
-
-def _own_latex(expr: Any) -> bool:
-    """True for a class that prints itself in LaTeX but has no MathML of its own."""
-    cls = type(expr)
-    if not hasattr(cls, "_latex") or hasattr(cls, "_mathml_presentation"):
-        return False
-    return not (cls.__module__ or "").startswith("sympy.")   # None for classes made at run time
 
 
 def text_of(node) -> str:

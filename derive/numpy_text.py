@@ -15,7 +15,7 @@ import keyword
 from typing import Any
 
 import sympy as sp
-from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from .model import functions as F
 
@@ -26,12 +26,22 @@ class _No(Exception):
     pass
 
 
-def numpy_text(e: Any) -> str | None:
-    """The NumPy source of e, or None."""
+def numpy_text(e: Any, names: dict | None = None) -> str | None:
+    """The NumPy source of e, or None.  `names` maps sympy symbols to the source that
+    stands for them (the components of a concrete-sized vector: `w_1` -> `w[0]`)."""
     try:
-        return _p(e, {})
+        return _p(e, dict(names or {}))
     except (_No, TypeError, ValueError, AttributeError):
         return None
+
+
+def py_name(n: str) -> str:
+    """A problem's name as a Python identifier (`lambda` -> `lamda`, `if` -> `if_`); a
+    ValueError for a name that cannot be one."""
+    try:
+        return _name(n)
+    except _No:
+        raise ValueError(f"{n!r} is not a Python name") from None
 
 
 def _name(n: str) -> str:
@@ -63,6 +73,9 @@ def _p(e: Any, bound: dict) -> str:
         return repr(float(e))
     if isinstance(e, (sp.Symbol, sp.MatrixSymbol)):
         return _name(e.name if isinstance(e, sp.MatrixSymbol) else str(e))
+    if isinstance(e, MatrixElement) and isinstance(e.parent, sp.MatrixSymbol):
+        i, j = (_p(k, bound) for k in e.args[1:])
+        return f"{_p(e.parent, bound)}[{i}]" if e.parent.shape[1] == 1 else f"{_p(e.parent, bound)}[{i}, {j}]"
     if isinstance(e, MatrixExpr):
         return _matrix(e, bound)
     return _scalar(e, bound)
@@ -149,6 +162,25 @@ def _scalar(e: Any, bound: dict) -> str:
         return f"(1/(1 + np.exp(-{_p(e.args[0], bound)})))"
     if type(e) in _FUNCS:
         return f"{_FUNCS[type(e)]}({_p(e.args[0], bound)})"
+    return _nonsmooth(e, bound)
+
+
+def _nonsmooth(e: Any, bound: dict) -> str:
+    """relu, leaky_relu, max and min, and the losses of model.functions."""
+    args = [_p(a, bound) for a in e.args]
+    if isinstance(e, F.relu):
+        return f"np.maximum({args[0]}, 0)"
+    if isinstance(e, F.leaky_relu):
+        slope = args[1] if len(args) > 1 else "(1/100)"
+        return f"np.where({args[0]} > 0, {args[0]}, {slope}*{args[0]})"
+    if isinstance(e, (sp.Max, sp.Min)):
+        return f"np.{'max' if isinstance(e, sp.Max) else 'min'}(np.array([{', '.join(args)}]))"
+    if isinstance(e, (F.MaxOf, F.MinOf)):
+        return f"np.{'max' if isinstance(e, F.MaxOf) else 'min'}({args[0]})"
+    if isinstance(e, F.MSE):
+        return f"np.mean(({args[0]} - {args[1]}) ** 2)"
+    if isinstance(e, F.CrossEntropy):      # 0·log 0 = 0
+        return f"(-np.sum(np.where({args[0]} != 0, {args[0]} * np.log({args[1]}), 0)))"
     if e is sp.pi:
         return "np.pi"
     if e is sp.E:

@@ -391,12 +391,14 @@ def _offset(exc: UnexpectedInput, text: str) -> int:
 
 
 def explain(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
-    """`exc` (from parsing `source`) as a SpecSyntaxError in words, at the right place."""
+    """`exc` (from parsing `source`) as a SpecSyntaxError in words, at the right place: a
+    scanner problem (an unterminated string, a stray character), else the first of the
+    rules that recognises the tokens around the error, else the example message of the
+    parser state, else a general message (`_general`)."""
     text = source.text
     offset = _offset(exc, text)
     toks, problem = scan(text)
     if problem is not None and problem.start <= offset:
-        before = [t for t in toks if t.end <= problem.start]
         # an unterminated string or stray character that the parser tripped over
         line = text.count("\n", 0, problem.start) + 1
         col = problem.start - (text.rfind("\n", 0, problem.start) + 1) + 1
@@ -423,16 +425,29 @@ def explain(exc: UnexpectedInput, source: Source) -> SpecSyntaxError:
             return rule
     message = match_example(exc) if isinstance(exc, UnexpectedToken) else None
     if message:
-        message = message.replace("{prev}", prev.text if prev else "").replace("{found}", _describe(found))
-        if message.startswith("`if` needs") and _open_if(before):
-            message = f"missing `{_open_if(before)}`: {message}"
-        if found is not None and not message.startswith("unexpected") and f"`{found.text}`" not in message:
-            message += f" (found {_describe(found)})"
-        # "missing X" / "expected X after Y": where X would go; anything else: at the token found
-        missing = message.startswith(("missing", "expected")) or " after " in message.split("(")[0]
-        where = _where(found, prev, source) if missing or found is None else _pos_at(source, found)
-        return SpecSyntaxError(message, where)
-    # no example for this state: two general cases, then lark's own list
+        return _example_message(message, found, prev, before, source)
+    return _general(found, prev, before, expected, source)
+
+
+def _example_message(message: str, found: Tok | None, prev: Tok | None, before: list[Tok],
+                     source: Source) -> SpecSyntaxError:
+    """The message of the example that fails in the parser's state, with `{prev}` and
+    `{found}` filled in, placed where the missing thing would go (or at the token found)."""
+    message = message.replace("{prev}", prev.text if prev else "").replace("{found}", _describe(found))
+    if message.startswith("`if` needs") and _open_if(before):
+        message = f"missing `{_open_if(before)}`: {message}"
+    if found is not None and not message.startswith("unexpected") and f"`{found.text}`" not in message:
+        message += f" (found {_describe(found)})"
+    # "missing X" / "expected X after Y": where X would go; anything else: at the token found
+    missing = message.startswith(("missing", "expected")) or " after " in message.split("(")[0]
+    where = _where(found, prev, source) if missing or found is None else _pos_at(source, found)
+    return SpecSyntaxError(message, where)
+
+
+def _general(found: Tok | None, prev: Tok | None, before: list[Tok], expected: set[str],
+             source: Source) -> SpecSyntaxError:
+    """No example for the parser's state: a few general cases, then lark's own list of what
+    it expected, in words."""
     if found is not None and found.text == "=" and prev is not None and (
             prev.kind in _ENDS_VALUE or prev.text in (")", "]", ".T")):
         return SpecSyntaxError("`=` defines a name; to compare, write `==` (and `find` takes goals separated "

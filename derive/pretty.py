@@ -22,9 +22,8 @@ import sympy as sp
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
-from .mathml import _PLACEHOLDERS, _own_latex
 from .model.expressions import Seq
-from .printing import latex, name_unicode
+from .printing import PLACEHOLDERS as _PLACEHOLDERS, latex, name_unicode, own_latex as _own_latex
 from .texunicode import display_width, tex_to_unicode
 
 WIDTH = 78

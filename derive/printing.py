@@ -38,6 +38,18 @@ SUPERS = {"star": ("*", "*"), "prime": ("\\prime", "′")}
 _SUB_DIGITS = str.maketrans("0123456789+-()aeiklmnoprstuvxhj", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎ₐₑᵢₖₗₘₙₒₚᵣₛₜᵤᵥₓₕⱼ")
 
 
+PLACEHOLDERS = "ϘϙϚϛϜϝϞϟ"      # letters no name or LaTeX uses: argument slots of a printed shell
+
+
+def own_latex(expr: Any) -> bool:
+    """True for a class that prints itself in LaTeX but has no MathML of its own (the
+    MathML and text printers print such an object through its LaTeX)."""
+    cls = type(expr)
+    if not hasattr(cls, "_latex") or hasattr(cls, "_mathml_presentation"):
+        return False
+    return not (cls.__module__ or "").startswith("sympy.")   # None for classes made at run time
+
+
 def _split_name(name: str) -> tuple[str, str, list[str]]:
     """(main, subscript, accents) of a name: `W_Q1` -> (W, Q1, []), `y_hat` -> (y, '', [hat])."""
     import re

@@ -42,7 +42,7 @@ def with_reading(pdef: ast.ProblemDef, statements: tuple) -> ast.ProblemDef:
 def derive_readings(problem: Any, index: int) -> tuple[tuple[str, Any, str | None], ...]:
     """(name, Answer or None, error message or None) for each reading of goal `index`."""
     from .derivers.registry import FAMILIES, derive_goal
-    from .model.problem import build_problem
+    from .model.builder import build_problem
     goal = problem.goals[index]
     out = []
     for name, statements in goal.readings:

@@ -106,66 +106,60 @@ def scan(text: str) -> tuple[list[Tok], LexProblem | None]:
     """The tokens of `text` up to its first lexical problem (and that problem, if any)."""
     toks: list[Tok] = []
     i, n, line, line_start = 0, len(text), 1, 0
-
-    def tok(kind: str, end: int) -> None:
-        toks.append(Tok(kind, text[i:end], i, end, line, i - line_start + 1))
-
     while i < n:
-        c = text[i]
-        if c in _WS:
-            if c == "\n":
-                line, line_start = line + 1, i + 1
-            i += 1
-            continue
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if text.startswith('"""', i):
-            j = text.find('"""', i + 3)
-            if j < 0:
-                return toks, LexProblem('unterminated string: this `"""` is never closed', i, i + 3)
-            tok("string", j + 3)
-            line += text.count("\n", i, j + 3)
-            line_start = text.rfind("\n", 0, j + 3) + 1 if "\n" in text[i:j + 3] else line_start
-            i = j + 3
-            continue
-        if c == '"':
-            j = i + 1
-            while j < n and text[j] not in '"\n':
-                j += 1
-            if j >= n or text[j] == "\n":
-                return toks, LexProblem('unterminated string: a "..." string ends on the line where it starts '
-                                        '(use """...""" for text over several lines)', i, i + 1)
-            tok("string", j + 1)
-            i = j + 1
-            continue
-        m = _LABEL.match(text, i) if c == "(" else None
-        if m and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_)]")):
-            tok("label", m.end())
-            i = m.end()
-            continue
-        m = _NAME.match(text, i)
-        if m:
-            tok("name", m.end())
-            i = m.end()
-            continue
-        m = _NUMBER.match(text, i)
-        if m:
-            tok("number", m.end())
-            i = m.end()
-            continue
-        two = text[i:i + 2]
-        if two in _PUNCT2:
-            tok("punct", i + 2)
-            i += 2
-            continue
-        if c in _PUNCT1:
-            tok("punct", i + 1)
-            i += 1
-            continue
-        return toks, LexProblem(_stray(c), i, i + 1)
+        found = _next_token(text, i)
+        if isinstance(found, LexProblem):
+            return toks, found
+        kind, end = found
+        if kind is not None:
+            toks.append(Tok(kind, text[i:end], i, end, line, i - line_start + 1))
+        k = text.rfind("\n", i, end)          # (a newline, or a long string over several lines)
+        if k >= 0:
+            line, line_start = line + text.count("\n", i, end), k + 1
+        i = end
     return toks, None
+
+
+def _next_token(text: str, i: int) -> tuple[str | None, int] | LexProblem:
+    """(the kind of the token at `i`, where it ends), kind None for blanks and comments;
+    or the lexical problem at `i`."""
+    c = text[i]
+    if c in _WS:
+        return None, i + 1
+    if c == "#":
+        j = text.find("\n", i)
+        return None, len(text) if j < 0 else j
+    if text.startswith('"""', i) or c == '"':
+        return _string(text, i)
+    m = _LABEL.match(text, i) if c == "(" else None
+    if m and not (i > 0 and (text[i - 1].isalnum() or text[i - 1] in "_)]")):
+        return "label", m.end()
+    for kind, pattern in (("name", _NAME), ("number", _NUMBER)):
+        m = pattern.match(text, i)
+        if m:
+            return kind, m.end()
+    if text[i:i + 2] in _PUNCT2:
+        return "punct", i + 2
+    if c in _PUNCT1:
+        return "punct", i + 1
+    return LexProblem(_stray(c), i, i + 1)
+
+
+def _string(text: str, i: int) -> tuple[str, int] | LexProblem:
+    """The string starting at `i`: a long string in triple double quotes (it may run over
+    lines) or a `"..."` string (on one line)."""
+    if text.startswith('"""', i):
+        j = text.find('"""', i + 3)
+        if j < 0:
+            return LexProblem('unterminated string: this `"""` is never closed', i, i + 3)
+        return "string", j + 3
+    j = i + 1
+    while j < len(text) and text[j] not in '"\n':
+        j += 1
+    if j >= len(text) or text[j] == "\n":
+        return LexProblem('unterminated string: a "..." string ends on the line where it starts '
+                          '(use """...""" for text over several lines)', i, i + 1)
+    return "string", j + 1
 
 
 # ---- the labelled examples -------------------------------------------------------------------

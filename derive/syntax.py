@@ -90,7 +90,7 @@ class _ToAst(Transformer):
     """lark Tree -> ast dataclasses.  Every node gets its position."""
 
     def __init__(self, source: Source):
-        super().__init__()
+        super().__init__(visit_tokens=False)     # (no rule here is named after a token: tokens pass as they are)
         self.src = source
 
     def p(self, meta) -> Pos:

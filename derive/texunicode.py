@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Callable
 
 from .texchars import MATH_CHARS
 
@@ -133,6 +134,7 @@ class _Parser:
         return "".join(out)
 
     def atom(self) -> str:
+        """The next token (a group, a character, a command with its arguments) as Unicode."""
         t = self.next()
         if t is None:
             return ""
@@ -140,64 +142,60 @@ class _Parser:
             inner = self.seq(stop="}")
             self.next()
             return inner
-        if t == "}":
-            return ""
-        if t == "~":
-            return " "
+        if t in _PLAIN:
+            return _PLAIN[t]
         if t.isspace():
             return " "
-        if t == "&":
-            return ""
         if not t.startswith("\\"):
             return t
-        name = t[1:]
-        if name == "\\":
-            return "; "
+        return self.command(t[1:])
+
+    def command(self, name: str) -> str:
+        """`\\name` and its arguments as Unicode: its rule in `_COMMANDS`, else its entry in
+        the tables (spaces, accents, fonts, function names, symbols); an unknown command
+        keeps its name."""
+        rule = _COMMANDS.get(name)
+        if rule is not None:
+            return rule(self, name)
         if name in SPACES:
             return SPACES[name]
-        if name in ("{", "}", "|"):
-            return {"{": "{", "}": "}", "|": "‖"}[name]
         if name in ACCENTS:
             arg = self.group()
             return arg + ACCENTS[name] if len(arg) == 1 else f"{arg}{ACCENTS[name]}"
-        if name in ("frac", "dfrac", "tfrac", "cfrac"):
-            num, den = self.group(), self.group()
-            return f"{_paren(num)}/{_paren(den)}"
-        if name == "binom":
-            n, k = self.group(), self.group()
-            return f"C({n}, {k})"
-        if name == "sqrt":
-            index = self.optional()
-            arg = self.group()
-            root = "√" if not index else {"3": "∛", "4": "∜"}.get(index, script(index, "^") + "√")
-            return root + _paren(arg)
         if name in FONTS:
-            if name in ("text", "textrm", "textnormal", "mbox", "hbox", "textbf", "textit", "emph", "texttt",
-                        "textsf"):
-                return _plain_text(self.raw_group())
-            return self.group()
-        if name == "mathbb":
-            arg = self.group()
-            return "".join(BLACKBOARD.get(c, c) for c in arg)
-        if name == "mathcal" or name == "mathscr":
-            arg = self.group()
-            return "".join(CALLIGRAPHIC.get(c, c) for c in arg)
-        if name == "begin":
-            return self.environment(self.raw_group())
-        if name == "operatorname*":
-            return self.group()
+            return _plain_text(self.raw_group()) if name in _TEXT_FONTS else self.group()
         if name in FUNCTIONS:
             return name
-        if name in SYMBOLS:
-            return SYMBOLS[name]
-        if name in ("not",):
-            nxt = self.atom()
-            return {"=": "≠", "∈": "∉", "<": "≮", ">": "≯"}.get(nxt, nxt + "\u0338")
-        if name in ("hline", "toprule", "midrule", "bottomrule", "label", "tag", "vspace", "hspace"):
-            if name in ("label", "tag", "vspace", "hspace"):
-                self.raw_group()
-            return ""
-        return name  # an unknown command keeps its name
+        return SYMBOLS.get(name, name)
+
+    def fraction(self, name: str) -> str:
+        num, den = self.group(), self.group()
+        return f"{_paren(num)}/{_paren(den)}"
+
+    def binomial(self, name: str) -> str:
+        n, k = self.group(), self.group()
+        return f"C({n}, {k})"
+
+    def root(self, name: str) -> str:
+        index = self.optional()
+        arg = self.group()
+        root = "√" if not index else {"3": "∛", "4": "∜"}.get(index, script(index, "^") + "√")
+        return root + _paren(arg)
+
+    def letters(self, name: str) -> str:
+        """`\\mathbb{R}`, `\\mathcal{L}`: the group's letters in that alphabet."""
+        table = BLACKBOARD if name == "mathbb" else CALLIGRAPHIC
+        return "".join(table.get(c, c) for c in self.group())
+
+    def negation(self, name: str) -> str:
+        nxt = self.atom()
+        return {"=": "≠", "∈": "∉", "<": "≮", ">": "≯"}.get(nxt, nxt + "\u0338")
+
+    def dropped(self, name: str) -> str:
+        """Rules and labels print nothing (the ones with an argument drop it too)."""
+        if name in ("label", "tag", "vspace", "hspace"):
+            self.raw_group()
+        return ""
 
     def environment(self, env: str) -> str:
         if env in ("array", "tabular"):
@@ -231,6 +229,25 @@ class _Parser:
             return "{ " + "; ".join(" if ".join(c for c in r if c) for r in rows) + " }"
         # aligned, align, gather, array, ...: one line per row
         return "\n".join(" ".join(c for c in r if c) for r in rows)
+
+
+_PLAIN = {"}": "", "~": " ", "&": ""}      # tokens with a fixed rendering
+_TEXT_FONTS = {"text", "textrm", "textnormal", "mbox", "hbox", "textbf", "textit", "emph", "texttt", "textsf"}
+
+# The commands with a rule of their own, tried before the tables (`sqrt` is also a symbol
+# there, √; the rule, which reads the argument, wins).
+_COMMANDS: dict[str, Callable[[_Parser, str], str]] = {
+    "\\": lambda p, name: "; ",
+    "{": lambda p, name: "{", "}": lambda p, name: "}", "|": lambda p, name: "‖",
+    **dict.fromkeys(("frac", "dfrac", "tfrac", "cfrac"), _Parser.fraction),
+    "binom": _Parser.binomial, "sqrt": _Parser.root,
+    "mathbb": _Parser.letters, "mathcal": _Parser.letters, "mathscr": _Parser.letters,
+    "begin": lambda p, name: p.environment(p.raw_group()),
+    "operatorname*": lambda p, name: p.group(),
+    "not": _Parser.negation,
+    **dict.fromkeys(("hline", "toprule", "midrule", "bottomrule", "label", "tag", "vspace", "hspace"),
+                    _Parser.dropped),
+}
 
 
 def _plain_text(src: str) -> str:

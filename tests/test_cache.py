@@ -14,12 +14,17 @@ import derive
 import importlib
 
 from derive import cache, syntax
+from derive.prose import treecache
 
 render = importlib.import_module("derive.render")   # the module (derive.render is the function)
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = '''title "Cache"
 problem "P" points 2 {
+  text """Some *prose* with $x^2$ and a list:
+
+  - one
+  - two"""
   symbol x
   f(w) = w^2 + 3*w
   (a) find grad(f(x), x)
@@ -37,6 +42,7 @@ def _fresh(monkeypatch, folder):
     cache.cache_dir.cache_clear()
     syntax.parser.cache_clear()
     render.environment.cache_clear()
+    treecache.tree.cache_clear()
 
 
 def outputs(monkeypatch, folder) -> dict[str, str]:
@@ -65,6 +71,7 @@ def _restore():
     cache.cache_dir.cache_clear()
     syntax.parser.cache_clear()
     render.environment.cache_clear()
+    treecache.tree.cache_clear()
 
 
 def test_every_corruption_of_every_cache_file_gives_the_same_bytes(tmp_path, monkeypatch, _restore):
@@ -73,7 +80,7 @@ def test_every_corruption_of_every_cache_file_gives_the_same_bytes(tmp_path, mon
     expected = outputs(monkeypatch, None)
     assert outputs(monkeypatch, folder) == expected        # fills the cache
     files = sorted(p for p in folder.iterdir() if p.is_file())
-    assert any(p.name.startswith("spec-") for p in files) and any(p.name.startswith("jinja-") for p in files)
+    assert all(any(p.name.startswith(kind) for p in files) for kind in ("spec-", "jinja-", "prose-"))
     pristine = {p: p.read_bytes() for p in files}
     for path, data in pristine.items():
         assert data.startswith(cache.MAGIC)
@@ -110,3 +117,18 @@ def test_write_verified_then_read_verified_round_trips(tmp_path):
     assert cache.read_verified(path) == b"payload \x00\xff"
     assert cache.read_verified(tmp_path / "absent") is None
     assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_second_run_reads_its_prose_from_the_cache_without_markdown_it(tmp_path):
+    """Importing markdown-it is a tenth of a run's start-up; texts seen before are not parsed again."""
+    spec = tmp_path / "c.spec"
+    spec.write_text(SPEC)
+    code = ("import sys, derive\n"
+            f"print(derive.render(derive.solve({str(spec)!r}), 'md'), end='')\n"
+            "print('markdown_it' in sys.modules, file=sys.stderr)\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DERIVE_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("DERIVE_NO_CACHE", None)
+    first, second = (subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                    timeout=120) for _ in range(2))
+    assert first.stderr.strip() == "True" and second.stderr.strip() == "False", (first.stderr, second.stderr)
+    assert second.stdout == first.stdout and "*prose*" in first.stdout

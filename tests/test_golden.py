@@ -26,7 +26,7 @@ VARIANTS = [
     ("md", "md", {}), ("latex", "latex", {}), ("html", "html", {}), ("json", "json", {}), ("text", "text", {}),
     ("key.md", "md", {"view": "key"}), ("paper.md", "md", {"view": "paper"}),
     ("key.json", "json", {"view": "key"}), ("paper.text", "text", {"view": "paper"}),
-    ("body.latex", "latex", {"standalone": False}),
+    ("body.latex", "latex", {"standalone": False}), ("py", "python", {}),
 ]
 
 RENDER_ALL = """

@@ -219,8 +219,11 @@ def test_accepted_alternatives_are_named_in_the_feedback(sol):
 
 
 def test_running_out_of_time_is_undecided_not_invalid(sol):
-    g = grade(sol.result("kinds(e)"), "x^2 + 2*x + 1", time_limit=1e-9)
+    g = grade(sol.result("kinds(e)"), "1 + x^2 + 2*x", time_limit=1e-9)     # (a response not graded before)
     assert g.status == "undecided" and g.note == "kinds(e)-undecided"
+    assert grade(sol.result("kinds(e)"), "1 + x^2 + 2*x").status == "correct"   # an undecided verdict is not kept
+    # a verdict already decided is remembered: the same response again needs no time
+    assert grade(sol.result("kinds(e)"), "1 + x^2 + 2*x", time_limit=1e-9).status == "correct"
 
 
 def test_unbounded_intervals_a_none_option_and_capital_letters():

@@ -19,6 +19,7 @@ HOSTILE = [
     "nan", "NaN", "inf", "-inf", "oo", "zoo", "1/0", "0^-1", "log(0)",
     "２４", "−24", "24\u200b", "х^2", "2４", "x\u00b2",       # fullwidth, minus sign, zero width, Cyrillic, superscript
     "", "   ", "24 24", "a", '"24"', "24; import os", "x if x else 1", "W[1]",
+    "((x^64)^64)^64", "(((x^64)^64)^64)^64", "(x^64*x)^64",          # powers of powers: exponents multiply
 ]
 
 

@@ -53,3 +53,23 @@ def test_a_reading_of_anything_but_definitions_is_an_error_result():
 def test_accept_is_still_a_name_elsewhere():
     sol = derive.solve('problem "p" {\n let accept = 2\n find accept + 1\n}\n')
     assert sol.results[0].answer.text == "3"
+
+
+def test_readings_show_in_every_format_and_not_on_the_paper():
+    """tests/specs/readings.spec, by hand: h = W1 x = [1, 4], 3 * sum(h) = 15; with the rows
+    of W1 as inputs W1 = [[1, 2], [0, 1]], h = [5, 2] and 3 * 7 = 21; with c = 2, 2 * 5 = 10."""
+    from pathlib import Path
+    sol = derive.solve(str(Path(__file__).parent / "specs" / "readings.spec"))
+    b = sol.result("1(b)")
+    assert b.answer.text == "15" and [(n, a.text) for n, a, _ in b.readings] == [("rows of W1 are inputs", "21"),
+                                                                                ("c = 2", "10")]
+    lead = "Also accepted, reading “c = 2”:"
+    assert f"*{lead}* $10$" in derive.render(sol, "md", view="key")
+    assert f"<em>{lead}</em> <math" in derive.render(sol, "html") and "<mn>10</mn></math></p>" in derive.render(sol, "html")
+    assert r"\emph{Also accepted, reading ``c = 2'':} $\displaystyle 10$" in derive.render(sol, "latex")
+    assert f"{lead} 10" in derive.render(sol, "text")
+    for fmt in ("md", "text"):
+        assert "Also accepted" not in derive.render(sol, fmt, view="paper")
+    doc = sol.to_json()["problems"][0]["results"][1]
+    assert [(x["reading"], x["answer"]["value"]) for x in doc["readings"]] == [("rows of W1 are inputs", 21),
+                                                                              ("c = 2", 10)]

@@ -71,7 +71,7 @@ def harmful(events) -> list[str]:
             if not str(args[0]).split(".")[0] in ("sympy", "mpmath"):
                 bad.append(f"import {args[0]}")
         elif event not in ("compile", "marshal.loads", "sys._getframe", "object.__getattr__", "os.listdir",
-                           "os.scandir"):
+                           "os.scandir", "builtins.id"):   # (id(): SymPy making its first undefined function, Norm)
             bad.append(event)
     if compiled > 1:
         bad.append(f"{compiled} texts compiled (parse_expr's own is one): code ran code")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.verify import _solution_set
+from derive.solution_sets import solution_set as _solution_set
 
 x = sp.Symbol("x", real=True)
 HALF = sp.Rational(1, 2)

@@ -287,7 +287,7 @@ def test_grading_a_variant_carries_errors_forward_with_its_own_numbers():
     assert grade(sol.result("1(a)"), str(o)).status == "correct"
     assert grade(sol.result("1(a)"), str(o + 1)).status == "incorrect"
     # the pinned definition rebuilds this variant, not the defaults
-    from derive.model.problem import build_problem
+    from derive.model.builder import build_problem
     from derive.derivers.registry import FAMILIES
     pdef, number, ref, _ = sol.result("1(a)").origin
     rebuilt = build_problem(pdef, number, FAMILIES, ref).varies

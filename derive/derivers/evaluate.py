@@ -16,6 +16,7 @@ from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from .. import ast
 from ..model import functions as F
 from ..model.expressions import Seq, is_tensor, scalarize
+from ..model.graph import Node, names_in
 from ..model.problem import Binding, Problem
 from ..sentence import Code, Math, Rel, say
 from ..steps import Step, make_step, dedupe_chain
@@ -23,40 +24,12 @@ from .registry import Derived, make_answer
 
 
 def dependencies(problem: Problem, expr: ast.Expr) -> list[Binding]:
-    """The computed nodes `expr` needs, dependencies first (each once)."""
-    order: list[Binding] = []
-    seen: set[str] = set()
-
-    def names_in(e: Any) -> list[str]:
-        out: list[str] = []
-        stack = [e]
-        while stack:
-            n = stack.pop()
-            if isinstance(n, ast.Name):
-                out.append(n.id)
-            elif isinstance(n, ast.Keyword):
-                stack.append(n.value)
-            elif isinstance(n, ast.Expr):
-                for v in vars(n).values():
-                    if isinstance(v, tuple):
-                        stack.extend(x for x in v if isinstance(x, (ast.Expr, ast.Keyword)))
-                    elif isinstance(v, (ast.Expr, ast.Keyword)):
-                        stack.append(v)
-        return sorted(set(out), key=out.index)
-
-    def visit(name: str, depth: int = 0) -> None:
-        if name in seen or not problem.has(name):
-            return
-        seen.add(name)
-        b = problem.names[name]
-        if b.kind == "node" and b.expr is not None:
-            for dep in names_in(b.expr):
-                visit(dep, depth + 1)
-            order.append(b)
-
-    for n in names_in(expr):
-        visit(n)
-    return order
+    """The computed nodes `expr` needs, dependencies first (each once): the problem's graph
+    followed from the names `expr` reads, through computed nodes only."""
+    def computed(node: Node) -> bool:
+        return node.kind == "node" and problem.names[node.name].expr is not None
+    graph = problem.graph
+    return [problem.names[n] for n in graph.closure(names_in(expr), follow=computed) if computed(graph[n])]
 
 
 def substituted(expr: Any, subs: dict) -> Any:

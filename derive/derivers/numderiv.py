@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from functools import lru_cache, reduce
-from typing import Any
+from typing import Any, Callable
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
@@ -127,121 +127,140 @@ class Forward:
         return out
 
     def _eval(self, e: Any) -> Any:
+        """The value/tangent stack of one node: a rule of numderiv_rules.EXTRA, else the
+        first matching rule of `_matrix_rules`, else (a scalar) a number or the first
+        matching rule of `_SCALAR_RULES`; _Skip for anything else."""
         if e in self.bound:
             return self.bound[e]
         handler = _EXTRA.get(type(e)) or next((h for t, h in _EXTRA.items() if isinstance(e, t)), None)
         if handler is not None:
             return handler(self, e)
-        if isinstance(e, (sp.MatrixSymbol, sp.Symbol)):
-            if self.seed is not None and e == self.seed[0]:
-                return self.seed[1]
-            if e not in self.env:
-                if isinstance(e, sp.Symbol) and e in self.dims:
-                    return self.scalar_const(self.dims[e])
-                raise _Skip
-            v = self.env[e]
-            return self.const(v) if isinstance(v, sp.MatrixBase) else self.scalar_const(v)
-        if isinstance(e, sp.MatrixBase):
-            return self.const(e)
-        if isinstance(e, sp.Identity):
-            return self.const(sp.eye(self.size(e.shape[0])))
-        if isinstance(e, sp.ZeroMatrix):
-            return self.const(sp.zeros(self.size(e.shape[0]), self.size(e.shape[1])))
-        if isinstance(e, sp.OneMatrix):
-            return self.const(sp.ones(self.size(e.shape[0]), self.size(e.shape[1])))
-        if isinstance(e, MatrixElement):
-            P = self.eval(e.parent)
-            i, j = int(e.i), int(e.j)
-            return [layer[i][j] for layer in P.layers]
-        if isinstance(e, sp.MatAdd):
-            return reduce(self.add, (self.eval(a) for a in e.args))
-        if isinstance(e, sp.MatMul):
-            out = None
-            for a in e.args:
-                v = self.eval(a)
-                out = v if out is None else self.mul(out, v)
-            return out
-        if isinstance(e, sp.Transpose):
-            v = self.eval(e.arg)
-            return Mat([[list(col) for col in zip(*layer)] for layer in v.layers], v.c, v.r)
-        if isinstance(e, sp.Trace):
-            v = self.eval(e.arg)
-            if not isinstance(v, Mat):
-                return v
-            return [sum(layer[i][i] for i in range(v.r)) for layer in v.layers]
-        if isinstance(e, sp.MatPow):
-            base, n = e.args
-            if not n.is_Integer or n < 1:
-                raise _Skip
-            v = self.eval(base)
-            out = v
-            for _ in range(int(n) - 1):
-                out = self.mul(out, v)
-            return out
-        if isinstance(e, sp.BlockMatrix):
-            rows = []
-            for i in range(e.blocks.shape[0]):
-                parts = [self._as_matrix(self.eval(e.blocks[i, j])) for j in range(e.blocks.shape[1])]
-                layers = [[sum((p.layers[k][row] for p in parts), []) for row in range(parts[0].r)]
-                          for k in range(self.nd + 1)]
-                rows.append(Mat(layers, parts[0].r, sum(p.c for p in parts)))
-            layers = [sum((m.layers[k] for m in rows), []) for k in range(self.nd + 1)]
-            return Mat(layers, sum(m.r for m in rows), rows[0].c)
-        if isinstance(e, sp.DiagMatrix):
-            v = self.eval(e.args[0])
-            n = v.r
-            layers = [[[layer[i][0] if i == j else self.zero for j in range(n)] for i in range(n)]
-                      for layer in v.layers]
-            return Mat(layers, n, n)
-        from ..engines.matpoly.derivative import _DerivativeOf
-        if isinstance(e, _DerivativeOf):
-            return self.derivative(e)
+        for types, rule in _matrix_rules():
+            if isinstance(e, types):
+                return rule(self, e)
         if isinstance(e, MatrixExpr):
             raise _Skip
-        # scalars
         if e.is_number:
             return self.scalar_const(e)
-        if isinstance(e, sp.Add):
-            return reduce(self.add, (self._as_scalar(self.eval(a)) for a in e.args))
-        if isinstance(e, sp.Mul):
-            out = None
-            for a in e.args:
-                v = self._as_scalar(self.eval(a))
-                out = v if out is None else self.mul(out, v)
-            return out
-        if isinstance(e, sp.Pow):
-            base, n = e.args
-            if isinstance(base, F.Norm) and n.is_Integer and n > 0 and n % 2 == 0:
-                v = self._as_matrix(self.eval(base.args[0]))
-                sq = self._sum_squares(v)
-                return self.power(sq, int(n) // 2)
-            if n.is_Integer:
-                b = self._as_scalar(self.eval(base))
-                if n >= 0:
-                    return self.power(b, int(n))
-                return self.inverse(self.power(b, -int(n)))
-            if not self.ctx.precise or not n.is_number:
-                raise _Skip
-            b = self._as_scalar(self.eval(base))
-            p = self.ctx.num(n)
-            mp = self.ctx.mp
-            return [mp.power(b[0], p)] + [p * mp.power(b[0], p - 1) * t for t in b[1:]]
-        if isinstance(e, sp.exp):
-            if not self.ctx.precise:
-                raise _Skip
-            b = self._as_scalar(self.eval(e.args[0]))
-            ex = self.ctx.mp.exp(b[0])
-            return [ex] + [ex * t for t in b[1:]]
-        if isinstance(e, F.Sum):
-            v = self._as_matrix(self.eval(e.args[0]))
-            return [sum(sum(row) for row in layer) for layer in v.layers]
-        if isinstance(e, F.MSE):
-            a, b = (self._as_matrix(self.eval(t)) for t in e.args)
-            d = self.add(a, self.mul(self.scalar_const(-1), b))
-            sq = self._sum_squares(d)
-            k = self.ctx.num(sp.Rational(1, d.r * d.c))
-            return [t * k for t in sq]
+        for types, rule in _SCALAR_RULES:
+            if isinstance(e, types):
+                return rule(self, e)
         raise _Skip
+
+    # -- the rules of `_eval`, matrices first
+    def _symbol(self, e: Any) -> Any:
+        if self.seed is not None and e == self.seed[0]:
+            return self.seed[1]
+        if e not in self.env:
+            if isinstance(e, sp.Symbol) and e in self.dims:
+                return self.scalar_const(self.dims[e])
+            raise _Skip
+        v = self.env[e]
+        return self.const(v) if isinstance(v, sp.MatrixBase) else self.scalar_const(v)
+
+    def _identity(self, e: Any) -> Mat:
+        return self.const(sp.eye(self.size(e.shape[0])))
+
+    def _zeros(self, e: Any) -> Mat:
+        return self.const(sp.zeros(self.size(e.shape[0]), self.size(e.shape[1])))
+
+    def _ones(self, e: Any) -> Mat:
+        return self.const(sp.ones(self.size(e.shape[0]), self.size(e.shape[1])))
+
+    def _element(self, e: Any) -> list:
+        P = self.eval(e.parent)
+        i, j = int(e.i), int(e.j)
+        return [layer[i][j] for layer in P.layers]
+
+    def _sum_of(self, e: Any) -> Any:
+        return reduce(self.add, (self.eval(a) for a in e.args))
+
+    def _product_of(self, e: Any) -> Any:
+        out = None
+        for a in e.args:
+            v = self.eval(a)
+            out = v if out is None else self.mul(out, v)
+        return out
+
+    def _transpose(self, e: Any) -> Mat:
+        v = self.eval(e.arg)
+        return Mat([[list(col) for col in zip(*layer)] for layer in v.layers], v.c, v.r)
+
+    def _trace(self, e: Any) -> Any:
+        v = self.eval(e.arg)
+        if not isinstance(v, Mat):
+            return v
+        return [sum(layer[i][i] for i in range(v.r)) for layer in v.layers]
+
+    def _matpow(self, e: Any) -> Any:
+        base, n = e.args
+        if not n.is_Integer or n < 1:
+            raise _Skip
+        v = self.eval(base)
+        out = v
+        for _ in range(int(n) - 1):
+            out = self.mul(out, v)
+        return out
+
+    def _block(self, e: Any) -> Mat:
+        rows = []
+        for i in range(e.blocks.shape[0]):
+            parts = [self._as_matrix(self.eval(e.blocks[i, j])) for j in range(e.blocks.shape[1])]
+            layers = [[sum((p.layers[k][row] for p in parts), []) for row in range(parts[0].r)]
+                      for k in range(self.nd + 1)]
+            rows.append(Mat(layers, parts[0].r, sum(p.c for p in parts)))
+        layers = [sum((m.layers[k] for m in rows), []) for k in range(self.nd + 1)]
+        return Mat(layers, sum(m.r for m in rows), rows[0].c)
+
+    def _diag(self, e: Any) -> Mat:
+        v = self.eval(e.args[0])
+        n = v.r
+        layers = [[[layer[i][0] if i == j else self.zero for j in range(n)] for i in range(n)] for layer in v.layers]
+        return Mat(layers, n, n)
+
+    # -- scalars
+    def _scalar_sum(self, e: Any) -> list:
+        return reduce(self.add, (self._as_scalar(self.eval(a)) for a in e.args))
+
+    def _scalar_product(self, e: Any) -> Any:
+        out = None
+        for a in e.args:
+            v = self._as_scalar(self.eval(a))
+            out = v if out is None else self.mul(out, v)
+        return out
+
+    def _pow(self, e: Any) -> list:
+        base, n = e.args
+        if isinstance(base, F.Norm) and n.is_Integer and n > 0 and n % 2 == 0:
+            v = self._as_matrix(self.eval(base.args[0]))
+            return self.power(self._sum_squares(v), int(n) // 2)
+        if n.is_Integer:
+            b = self._as_scalar(self.eval(base))
+            return self.power(b, int(n)) if n >= 0 else self.inverse(self.power(b, -int(n)))
+        if not self.ctx.precise or not n.is_number:
+            raise _Skip
+        b = self._as_scalar(self.eval(base))
+        p = self.ctx.num(n)
+        mp = self.ctx.mp
+        return [mp.power(b[0], p)] + [p * mp.power(b[0], p - 1) * t for t in b[1:]]
+
+    def _exp(self, e: Any) -> list:
+        if not self.ctx.precise:
+            raise _Skip
+        b = self._as_scalar(self.eval(e.args[0]))
+        ex = self.ctx.mp.exp(b[0])
+        return [ex] + [ex * t for t in b[1:]]
+
+    def _entry_sum(self, e: Any) -> list:
+        v = self._as_matrix(self.eval(e.args[0]))
+        return [sum(sum(row) for row in layer) for layer in v.layers]
+
+    def _mse(self, e: Any) -> list:
+        a, b = (self._as_matrix(self.eval(t)) for t in e.args)
+        d = self.add(a, self.mul(self.scalar_const(-1), b))
+        sq = self._sum_squares(d)
+        k = self.ctx.num(sp.Rational(1, d.r * d.c))
+        return [t * k for t in sq]
 
     def _sum_squares(self, v: Mat) -> list:
         val = v.layers[0]
@@ -302,6 +321,27 @@ class Forward:
                 raise _Skip
             return Mat([[[y.layers[1 + k][i][0] for k in range(n)] for i in range(y.r)]], y.r, n)
         raise _Skip
+
+
+Rule = Callable[[Forward, Any], Any]
+
+
+@lru_cache(maxsize=1)
+def _matrix_rules() -> tuple[tuple[Any, Rule], ...]:
+    """(types, rule) for the matrix nodes (and symbols), tried in order: the first whose
+    types match evaluates the node (built on first use: _DerivativeOf imports this module)."""
+    from ..engines.matpoly.derivative import _DerivativeOf
+    return (((sp.MatrixSymbol, sp.Symbol), Forward._symbol), (sp.MatrixBase, Forward.const),
+            (sp.Identity, Forward._identity), (sp.ZeroMatrix, Forward._zeros), (sp.OneMatrix, Forward._ones),
+            (MatrixElement, Forward._element), (sp.MatAdd, Forward._sum_of), (sp.MatMul, Forward._product_of),
+            (sp.Transpose, Forward._transpose), (sp.Trace, Forward._trace), (sp.MatPow, Forward._matpow),
+            (sp.BlockMatrix, Forward._block), (sp.DiagMatrix, Forward._diag), (_DerivativeOf, Forward.derivative))
+
+
+# (types, rule) for scalar nodes that are not plain numbers, tried in order.
+_SCALAR_RULES: tuple[tuple[Any, Rule], ...] = (
+    (sp.Add, Forward._scalar_sum), (sp.Mul, Forward._scalar_product), (sp.Pow, Forward._pow),
+    (sp.exp, Forward._exp), (F.Sum, Forward._entry_sum), (F.MSE, Forward._mse))
 
 
 @lru_cache(maxsize=512)

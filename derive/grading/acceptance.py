@@ -117,6 +117,29 @@ def accept(result: Any, *, rtol: float | None = None, atol: float | None = None,
     return replace(acc, check=describe(acc))
 
 
+_ONCE: dict[tuple[int, Any], tuple[Any, Acceptance]] = {}
+
+
+def accept_once(result: Any, marks: Fraction | None = None) -> Acceptance:
+    """`accept(result)` (with `marks` in place of the result's own when given), made once
+    per Result while it lives, so that the key's work and the verdicts on responses seen
+    (derive.grading.fast) serve every student graded against it."""
+    import weakref
+    key = (id(result), marks)
+    hit = _ONCE.get(key)
+    if hit is not None and hit[0]() is result:
+        return hit[1]
+    acc = accept(result)
+    if marks is not None:
+        acc = replace(acc, marks=marks)
+    try:
+        ref = weakref.ref(result, lambda _, k=key: _ONCE.pop(k, None))
+    except TypeError:                       # (an object that cannot be weakly referenced: made each time)
+        return acc
+    _ONCE[key] = (ref, acc)
+    return acc
+
+
 def _check_tolerances(rtol: Any, atol: Any, sigfigs: Any) -> None:
     for name, v in (("rtol", rtol), ("atol", atol)):
         if v is not None and not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1e6):

@@ -11,39 +11,17 @@ random matrices).  Vectors and matrices: entry by entry.
 from __future__ import annotations
 
 import functools
-import math
+from dataclasses import replace
 from fractions import Fraction
-from dataclasses import dataclass, replace
 from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from . import fast
 from .acceptance import DECIMAL_DIGITS, Acceptance
 from .reading import FormatError, Value, read, scalar
-
-
-@dataclass(frozen=True)
-class Entry:
-    """The verdict on one entry of a vector or matrix (`index` 1-based, as printed)."""
-    index: tuple[int, ...]
-    correct: bool | None
-    expected: str
-    given: str
-
-    def to_json(self) -> dict:
-        return {"index": list(self.index), "correct": self.correct, "expected": self.expected, "given": self.given}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """`score` in [0, 1] (None: undecided), `tag` for the note, `entries` per entry, and
-    `given` the response as read (a sympy object, for feedback)."""
-    score: float | None
-    tag: str
-    entries: tuple[Entry, ...] = ()
-    given: Any = None
-    reading: str | None = None      # the accepted alternative it matched, by its reading
+from .verdict import Entry, Verdict, _text
 
 
 def names_for(acc: Acceptance, extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -62,13 +40,6 @@ def _key_names(value: Any, alternatives: tuple) -> tuple[tuple[str, Any], ...]:
             out.update((s.name, s) for s in v.free_symbols if hasattr(s, "name"))
             out.update((m.name, m) for m in v.atoms(sp.MatrixSymbol))
     return tuple(sorted(out.items(), key=lambda kv: kv[0]))
-
-
-def _text(x: Any) -> str:
-    """An entry as short text (`-5`, `3/4`; sympy's printer for anything else)."""
-    if isinstance(x, sp.Rational):
-        return str(int(x.p)) if x.q == 1 else f"{int(x.p)}/{int(x.q)}"
-    return str(x)
 
 
 def compare(acc: Acceptance, text: str, names: dict[str, Any] | None = None) -> Verdict:
@@ -100,6 +71,10 @@ def _against(acc: Acceptance, text: str, names: dict[str, Any] | None) -> Verdic
         return _choice(acc, text)
     if acc.kind == "boolean":
         return _boolean(acc, text)
+    if acc.kind == "number" or acc.kind in ("vector", "matrix"):
+        quick = (fast.number if acc.kind == "number" else fast.tensor)(acc, fast.key_side(acc), text)
+        if quick is not None:           # a number literal, or a tensor of them (derive.grading.fast)
+            return quick
     if acc.kind == "interval":          # an unbounded end is written oo (or inf)
         names = {"oo": sp.oo, "inf": sp.oo, **(names or {})}
     value = read(text, names_for(acc, names))
@@ -160,47 +135,26 @@ def _finite_decimal(x: sp.Expr) -> bool:
     return q == 1
 
 
-@functools.lru_cache(maxsize=4096)
-def _approx(key: sp.Expr) -> tuple[sp.Float, int]:
-    """`key` to 40 digits and floor(log10 |key|) (0 for 0), once per key."""
-    k = sp.N(key, 40)
-    return k, (0 if k == 0 else math.floor(sp.log(abs(k), 10).evalf(40)))
-
-
 def _sigfig_ok(key: sp.Expr, given: sp.Expr, digits: int) -> bool:
     """PrairieLearn's sigfig rule: |given - key| <= 0.51 * 10^-n, n = digits - 1 - floor(log10 |key|)."""
-    k, mag = _approx(key)
+    k, mag = fast.approx(key)
     n = digits - 1 - (0 if k == 0 else mag)
     return bool(abs(sp.N(given, 40) - k) <= sp.Rational(51, 100) * sp.Integer(10) ** (-n))
-
-
-def _rational_rule(acc: Acceptance, key: sp.Rational, given: sp.Rational, decimals: tuple[int, ...]) -> bool:
-    """`same_number` for two rationals, in exact arithmetic."""
-    if acc.sigfigs is not None:
-        return _sigfig_ok(key, given, acc.sigfigs)
-    if acc.rtol is not None or acc.atol is not None:
-        off = abs(Fraction(int(given.p), int(given.q)) - Fraction(int(key.p), int(key.q)))
-        return off <= Fraction(acc.atol or 0) + Fraction(acc.rtol or 0) * abs(Fraction(int(key.p), int(key.q)))
-    if key == given or not decimals or _finite_decimal(key):
-        return key == given
-    digits = min(decimals)
-    return digits >= DECIMAL_DIGITS and _sigfig_ok(key, given, digits)
 
 
 def same_number(acc: Acceptance, key: Any, given: Any, decimals: tuple[int, ...]) -> bool | None:
     """Whether scalar `given` counts as `key` under `acc`'s rule (None: cannot tell)."""
     from ..verify import _same_number
-    if isinstance(given, sp.Rational) and isinstance(key, sp.Rational):
-        return _rational_rule(acc, key, given, decimals)
+    if isinstance(given, sp.Rational):
+        k = fast.key_of(key) if isinstance(key, sp.Expr) else None
+        if k is not None:                      # rational or irrational key: in Fractions (fast.number_ok)
+            return fast.number_ok(acc, k, Fraction(int(given.p), int(given.q)), decimals)
     if not isinstance(given, sp.Expr) or isinstance(given, MatrixExpr):
         return False
     if given.free_symbols or getattr(key, "free_symbols", None):
         return _expression_equal(key, given)
     if not given.is_finite or given.has(sp.zoo, sp.nan):
         return False
-    if given.is_Rational and key.is_rational is False and acc.sigfigs is None and not acc.tolerant:
-        return bool(decimals) and not _finite_decimal(key) and min(decimals) >= DECIMAL_DIGITS \
-            and _sigfig_ok(key, given, min(decimals))    # (a rational is never an irrational key)
     if acc.sigfigs is not None:
         return _sigfig_ok(key, given, acc.sigfigs)
     if acc.rtol is not None or acc.atol is not None:
@@ -255,10 +209,12 @@ def _expression(acc: Acceptance, item: Any) -> Verdict:
         want = f"a {_shape_of(key)} matrix" if key_m else "a scalar"
         got = f"a {_shape_of(item)} matrix" if item_m else "a scalar"
         raise FormatError(f"expected {want}, not {got}", 1)
-    ok = _expression_equal(key, item)
+    quick = fast.expression(fast.key_side(acc), item, sign=not key_m)
+    ok = quick[0] if quick is not None else _expression_equal(key, item)
     if ok is None:
         return Verdict(None, "undecided", (), item)
-    if not ok and not key_m and _expression_equal(key, -item):
+    minus = quick[1] if quick is not None and quick[1] is not None else None
+    if not ok and not key_m and (minus if minus is not None else _expression_equal(key, -item)):
         return Verdict(0.0, "wrong-sign", (), item)
     return Verdict(_score(ok), "correct" if ok else "wrong", (), item)
 

@@ -23,40 +23,16 @@ import sympy as sp
 
 from .. import ast
 from ..errors import DeriveError
+from ..model.graph import Graph, names_in
 from .acceptance import Acceptance, accept as _accept
 from .reading import FormatError, parse, read
 
 
-def _names_in(node: Any) -> set[str]:
-    """Every name an AST expression mentions (iteratively)."""
-    out: set[str] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, ast.Name):
-            out.add(n.id)
-        elif isinstance(n, (list, tuple)):
-            stack.extend(n)
-        elif isinstance(n, ast.Keyword):
-            stack.append(n.value)
-        elif isinstance(n, ast.Expr):
-            stack.extend(v for v in vars(n).values() if isinstance(v, (ast.Expr, tuple, list, ast.Keyword)))
-    return out
-
-
 def dependencies(pdef: ast.ProblemDef, goal: ast.Expr) -> set[str]:
-    """The names of the problem that `goal` depends on, through its definitions."""
-    defs = {s.name: s.value for s in pdef.statements if isinstance(s, ast.Define) and s.value is not None}
-    seen: set[str] = set()
-    todo = list(_names_in(goal))
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        if name in defs:
-            todo.extend(_names_in(defs[name]))
-    return seen
+    """The names `goal` reads and every name of the problem they depend on, through the
+    problem's computation graph (derive.model.graph)."""
+    read = names_in(goal)
+    return set(read) | set(Graph.of(pdef.statements).closure(read))
 
 
 def _goal_table(pdef: ast.ProblemDef, ref: str) -> dict[str, tuple[int, ast.Expr | None]]:
@@ -140,7 +116,7 @@ def rederive(result: Any, subs: dict[str, tuple[str, ast.Expr, Any]]) -> Any:
     """`result`'s goal derived again with the names in `subs` defined as the student's
     values (`_shifted`); the new Result, or None when it cannot be derived."""
     from ..derivers.registry import FAMILIES, derive_goal, load_for
-    from ..model.problem import build_problem
+    from ..model.builder import build_problem
     pdef, number, ref, index = result.origin
     try:
         base = build_problem(pdef, number, FAMILIES, ref)

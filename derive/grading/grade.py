@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .acceptance import Acceptance, accept as _accept
+from .acceptance import Acceptance, accept_once
 from .ecf import carry_forward
 from .record import Grade, judge, make_grade
 
@@ -16,10 +16,10 @@ from .record import Grade, judge, make_grade
 def grade(result: Any, response: str, *, accept: Acceptance | None = None, given: dict[str, str] | None = None,
           time_limit: float = 3.0, names: dict[str, Any] | None = None, ecf_credit: float = 1.0) -> Grade:
     """Grade `response` (text) against `result` (a derived Result), by `accept` (default:
-    `accept(result)`).  `given` (id -> the student's earlier answers) carries errors
+    `accept(result)`, made once per Result: derive.grading.acceptance.accept_once).  `given` (id -> the student's earlier answers) carries errors
     forward when the answer is wrong (derive.grading.ecf), for at most `ecf_credit` of
     the score; `names` adds names a response may use.  Never raises for a bad response."""
-    acc = accept if accept is not None else _accept(result)
+    acc = accept if accept is not None else accept_once(result)
     verdict, error = judge(acc, response, time_limit, names)
     g = make_grade(acc, result, response, verdict, error)
     if given and g.status in ("incorrect", "partial"):

@@ -30,6 +30,7 @@ from ..errors import DeriveError, Pos, Source
 MAX_CHARS = 10_000          # an answer longer than this is refused unread
 MAX_EXPONENT = 1_000        # |n| in x^n with a numeric n
 MAX_SYMBOLIC_POWER = 64     # x^n with symbols in x: n at most this (expanding it is checked)
+MAX_DEGREE = 4_096          # ... and (x^64)^64 at most: a power of powers multiplies the exponents
 MAX_DIGITS = 2_000          # digits of any number an answer works out to
 MAX_ENTRIES = 10_000        # entries of a vector or matrix
 CONSTANTS = {"pi": sp.pi, "e": sp.E}
@@ -66,12 +67,8 @@ def parse(text: str) -> tuple[ast.Expr, ...]:
         raise FormatError(f"the answer is {len(text):,} characters long; at most {MAX_CHARS:,} are read")
     if not text.strip():
         raise FormatError("the answer is empty")
-    from ..syntax import parse_response
     try:
-        quick = _literal(text)
-        if quick is not None:
-            return quick
-        return parse_response(Source("<answer>", text))
+        return _parsed(text) if len(text) <= CACHED_CHARS else _parse(text)
     except DeriveError as exc:
         from ..limits import expired
         if expired():                     # the grading time ran out: undecided, not invalid
@@ -80,6 +77,20 @@ def parse(text: str) -> tuple[ast.Expr, ...]:
         raise FormatError(exc.message.split(";")[0], column) from None
     except RecursionError:
         raise FormatError("the answer is nested too deeply") from None
+
+
+def _parse(text: str) -> tuple[ast.Expr, ...]:
+    from ..syntax import parse_response
+    quick = _literal(text)
+    if quick is not None:
+        return quick
+    return parse_response(Source("<answer>", text))
+
+
+# The AST of each of the last CACHE_SIZE distinct short answers (a class's answers repeat;
+# the AST is immutable and depends on the text alone).  Errors are never kept.
+CACHED_CHARS, CACHE_SIZE = 400, 4096
+_parsed = functools.lru_cache(maxsize=CACHE_SIZE)(_parse)
 
 
 @functools.lru_cache(maxsize=1)
@@ -308,7 +319,19 @@ def _power(a: Any, b: Any, node: ast.BinOp) -> Any:
                               _col(node.right))
     elif isinstance(a, (sp.MatrixBase, MatrixExpr)):
         raise FormatError("a matrix power needs a whole exponent", _col(node.right))
-    return _bounded(a ** b, node)
+    out = a ** b
+    if getattr(a, "free_symbols", None) and _degree_over(out):
+        raise FormatError(f"the exponent is too large (a power of an expression is at most {MAX_DEGREE:,} "
+                          "in all)", _col(node.right))
+    return _bounded(out, node)
+
+
+def _degree_over(x: Any) -> bool:
+    """Whether `x` (a power just taken) is, or multiplies, a power of a symbolic base with
+    a numeric exponent beyond MAX_DEGREE (sympy folds (x^64)^64^64 into x^262144, whose
+    exact value at a point no limit could interrupt)."""
+    terms = x.args if isinstance(x, sp.Mul) else (x,)
+    return any(isinstance(t, sp.Pow) and t.exp.is_Number and abs(t.exp) > MAX_DEGREE for t in terms)
 
 
 def _function(name: str, args: list, node: ast.Call) -> Any:

@@ -89,9 +89,21 @@ def _latex(x: Any) -> str:
 def judge(acc: Acceptance, response: str, time_limit: float,
           names: dict[str, Any] | None = None) -> tuple[Verdict | None, FormatError | None]:
     """The verdict on `response` within `time_limit` seconds, or the FormatError."""
-    from .. import limits
+    from . import fast
     if acc.kind == "manual":
         return Verdict(None, "manual"), None
+    seen = fast.recall(acc, response, names)       # a response seen before: its verdict (derive.grading.fast)
+    if seen is not None:
+        return (None, seen) if isinstance(seen, FormatError) else (seen, None)
+    verdict, error = _judge(acc, response, time_limit, names)
+    if error is not None or (verdict is not None and verdict.tag != "undecided"):
+        fast.remember(acc, response, names, error if error is not None else verdict)
+    return verdict, error
+
+
+def _judge(acc: Acceptance, response: str, time_limit: float,
+           names: dict[str, Any] | None) -> tuple[Verdict | None, FormatError | None]:
+    from .. import limits
     try:
         if acc.kind not in ("expression", "vector", "matrix") or not acc.symbols:   # (bounded by reading's limits)
             return compare(acc, response, names), None
@@ -149,24 +161,24 @@ _PLAIN = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
 
 def feedback(acc: Acceptance, verdict: Verdict, ecf: Ecf | None, response: str | None = None) -> str:
     """Markdown feedback on a decided verdict."""
-    given, key = _latex(verdict.given), acc.latex or _latex(acc.value)
-    if response is not None and _PLAIN.fullmatch(response.strip()):
-        given = response.strip()                   # a decimal as written, not as a fraction
+    key = acc.latex or _latex(acc.value)
+    if ecf is None and verdict.entries and not verdict.tag.startswith("correct"):
+        wrong = [e for e in verdict.entries if e.correct is False]
+        where = ", ".join("(" + ", ".join(map(str, e.index)) + ")" for e in wrong[:5])
+        return f"{len(wrong)} of {len(verdict.entries)} entries are wrong (at {where}); the answer is ${key}$."
     if ecf is not None:
         used = ", ".join(f"{i} = ${_latex_text(t)}$" for i, t in ecf.given)
         return (f"Consistent with your earlier answer{'s' if len(ecf.given) > 1 else ''} ({used}): with "
                 f"{'them' if len(ecf.given) > 1 else 'it'} the answer is ${ecf.expected}$ "
                 f"(error carried forward; the answer itself is ${key}$).")
+    plain = response is not None and _PLAIN.fullmatch(response.strip())
+    given = response.strip() if plain else _latex(verdict.given)   # a decimal as written, not as a fraction
     if verdict.reading is not None and verdict.tag.startswith("correct"):
         return f"Correct under the reading “{verdict.reading}”: ${given}$ (the key's reading gives ${key}$)."
     if verdict.tag.startswith("correct"):
         return f"Correct: ${given}$."
     if verdict.tag == "wrong-sign":
         return f"Not right: ${given}$ has the wrong sign; the answer is ${key}$."
-    if verdict.entries:
-        wrong = [e for e in verdict.entries if e.correct is False]
-        where = ", ".join("(" + ", ".join(map(str, e.index)) + ")" for e in wrong[:5])
-        return f"{len(wrong)} of {len(verdict.entries)} entries are wrong (at {where}); the answer is ${key}$."
     return f"Not right: you gave ${given}$; the answer is ${key}$."
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
-from .acceptance import Acceptance, accept as _accept
+from .acceptance import Acceptance, accept_once
 from .grade import grade
 from .record import Grade
 
@@ -40,8 +40,10 @@ def grade_solution(solution: Any, responses: dict[str, str], *, ecf: bool = True
         for r in problem.results:
             if r.answer is None:
                 continue
-            acc = (accept or {}).get(r.id) or _accept(r)
-            if acc.marks is None and marks_of(problem, r) is not None:
+            acc = (accept or {}).get(r.id)
+            if acc is None:                     # the default, made once per result (its key's work kept)
+                acc = accept_once(r, r.marks if r.marks is not None else marks_of(problem, r))
+            elif acc.marks is None and marks_of(problem, r) is not None:
                 acc = replace(acc, marks=marks_of(problem, r))
             g = _one(r, acc, responses.get(r.id), earlier if ecf else None, time_limit, ecf_credit)
             first = next((w for w in wrong if w in _inputs(r)), None) if g.status in ("incorrect", "partial") \

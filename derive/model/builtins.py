@@ -17,9 +17,9 @@ import sympy as sp
 
 from .. import ast
 from ..errors import SpecError
+from ..limits import current
 from . import functions as F
 from .expressions import (
-    MAX_LAMBDA_ENTRIES,
     Evaluator,
     LambdaValue,
     Seq,
@@ -171,7 +171,7 @@ def _eye(ev, args, kw, node):
 def _matrix(ev, args, kw, node):
     n = _size(args[0], node.args[0])
     m = _size(args[1], node.args[1])
-    check_entries(n, m, node, MAX_LAMBDA_ENTRIES)
+    check_entries(n, m, node, current().rule_entries)
     rule = args[2]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 2:
         raise SpecError("the third argument of `matrix` is a rule `(i, j) -> EXPR`", node.args[2].pos)
@@ -191,7 +191,7 @@ def _matrix(ev, args, kw, node):
 @builtin("vector", nargs=(2, 2), doc="vector(n, i -> EXPR): entries from a 1-based rule")
 def _vector(ev, args, kw, node):
     n = _size(args[0], node.args[0])
-    check_entries(n, 1, node, MAX_LAMBDA_ENTRIES)
+    check_entries(n, 1, node, current().rule_entries)
     rule = args[1]
     if not isinstance(rule, LambdaValue) or len(rule.params) != 1:
         raise SpecError("the second argument of `vector` is a rule `i -> EXPR`", node.args[1].pos)

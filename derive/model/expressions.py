@@ -13,10 +13,11 @@ stand for them (so `o = W2 @ h + b2` displays as W₂h + b₂).  Both modes shar
 * builtins come from the registry in builtins.py; a user function `f(w) = ...` and a
   layer are called like builtins.
 
-Limits: explicit tensors above `MAX_ENTRIES` entries, matrix products of more than
-`MAX_MATMUL` multiply-adds, exponents above `MAX_EXPONENT` and results holding numbers of
-more than `MAX_POWER_BITS` bits (`9^(9^9)`, `((2x)^2)^2...` squared a hundred times) are
-refused with a LimitError at the expression, before sympy is asked to build them.
+Limits (the run's `derive.limits.Limits`): explicit tensors above `entries` entries,
+matrix products of more than `matmul` multiply-adds, exponents above `exponent` and
+results holding numbers of more than `number_bits` bits (`9^(9^9)`, `((2x)^2)^2...`
+squared a hundred times) are refused with a LimitError at the expression, before sympy
+is asked to build them.
 """
 from __future__ import annotations
 
@@ -42,11 +43,7 @@ from .operators import binop as binop
 from .operators import guard_power as guard_power
 from .operators import guard_size as guard_size
 from .operators import index as index
-from .values import MAX_ENTRIES as MAX_ENTRIES
-from .values import MAX_EXPONENT as MAX_EXPONENT
-from .values import MAX_LAMBDA_ENTRIES as MAX_LAMBDA_ENTRIES
-from .values import MAX_MATMUL as MAX_MATMUL
-from .values import MAX_POWER_BITS as MAX_POWER_BITS
+from .values import Callee, Value
 from .values import LambdaValue as LambdaValue
 from .values import Seq as Seq
 from .values import SpecString as SpecString
@@ -76,7 +73,7 @@ class Evaluator:
         return Evaluator(self.problem, self.mode, merged)
 
     # ---- dispatch --------------------------------------------------------------------
-    def eval(self, node: ast.Expr) -> Any:
+    def eval(self, node: ast.Expr) -> "Value":
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise SpecError(f"{type(node).__name__} cannot be evaluated here", node.pos)
@@ -173,7 +170,7 @@ class Evaluator:
                                                                                          "strings"))
         return Words(out)
 
-    def scalar(self, node: ast.Expr, what: str = "a scalar") -> Any:
+    def scalar(self, node: ast.Expr, what: str = "a scalar") -> "sp.Expr":
         v = scalarize(self.eval(node))
         if not is_scalar(v):
             raise SpecError(f"{what} must be a scalar, not {show_shape(v)}", node.pos)
@@ -183,13 +180,15 @@ class Evaluator:
         v = self.eval(node.operand)
         if node.op == "not":
             return sp.Not(self._need_truth(v, node.operand, "`not`"))
-        self._need_math(v, node.operand)
-        return -v if node.op == "-" else v
+        m = self._need_math(v, node.operand)
+        return -m if node.op == "-" else m
 
-    def _need_math(self, v, node):
+    def _need_math(self, v: "Value | None", node: ast.Expr) -> "sp.Expr | sp.MatrixBase":
+        """`v` if arithmetic applies to it (a number, an expression, a tensor); else a SpecError."""
         if isinstance(v, (str, Seq, LambdaValue)) or v is None or not isinstance(v, (sp.Expr, sp.MatrixBase)):
             what = kind_of(v) or "this value"
             raise SpecError(f"{what} cannot be used in arithmetic", node.pos)
+        return v
 
     def _need_truth(self, v, node, what: str):
         """`v` if it is true/false or a condition (a comparison), else a SpecError at `node`."""
@@ -262,7 +261,7 @@ class Evaluator:
             if b.error is not None:
                 raise b.error
             target = b.value
-            if hasattr(target, "call"):
+            if isinstance(target, Callee):
                 return target.call(self, node)
             raise SpecError(f"`{name}` is {b.describe()}, not a function", node.func.pos)
         return call_builtin(self, node)

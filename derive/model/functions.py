@@ -9,12 +9,15 @@ arguments are explicit matrices.
 """
 from __future__ import annotations
 
+from typing import TypeGuard
+
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 
-def is_tensor(x) -> bool:
+def is_tensor(x: object) -> "TypeGuard[sp.MatrixBase | MatrixExpr]":
+    """Whether `x` is a vector or matrix: explicit (ImmutableMatrix) or an expression."""
     return isinstance(x, (sp.MatrixBase, MatrixExpr))
 
 

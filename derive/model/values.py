@@ -1,6 +1,6 @@
 """The values a spec's expressions evaluate to, besides sympy numbers and matrices: spec
 strings, lists of tensors (`Seq`), lists of words, lambdas, and what is known about them
-(shape, kind, scalar or not), with the size limits of explicit tensors.
+(shape, kind, scalar or not), with the size checks of explicit tensors (the sizes are the run's `Limits`).
 
 In: sympy objects and derive's value types.  Out: shapes, kinds, checks (SpecError or
 LimitError at the expression)."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Union, runtime_checkable
 
 import sympy as sp
 from sympy.core.sympify import CantSympify
@@ -17,17 +17,15 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
 from ..errors import LimitError, SpecError
+from ..limits import current
 from .functions import explicit, is_tensor
 
 if TYPE_CHECKING:
     from .expressions import Evaluator
+    from .problem import TensorShape, UserFunction
 
-MAX_ENTRIES = 20_000          # entries of one explicit tensor (≈141×141): exact arithmetic is slow
-MAX_LAMBDA_ENTRIES = 10_000   # entries built by a rule, `matrix(n, m, (i, j) -> ...)`
-MAX_MATMUL = 1_000_000        # scalar multiply-adds of one explicit matrix product
-MAX_POWER_BITS = 14_000       # bits of the largest integer in a result (≈ 4,200 digits: Python refuses
-                              # to print integers of more than 4,300 digits, and so would every format)
-MAX_EXPONENT = 10_000         # |exponent| of a power, also after (x^a)^b = x^(ab)
+# The size limits (entries of a tensor, of a matrix product, bits of a number, exponents)
+# are fields of the run's `derive.limits.Limits`, read with `current()` where they apply.
 
 
 def _holds_strings(node: ast.ListLit) -> bool:
@@ -75,6 +73,31 @@ class LambdaValue:
         env = dict(self.locals)
         env.update(zip(self.params, args))
         return self.evaluator.with_locals(env).eval(self.body)
+
+
+class FamilyValue(Protocol):
+    """A value a goal family's builtin makes (a PyTorch layer: `layer fc = Linear(...)`):
+    the model carries it and knows its kind, the family reads the rest."""
+
+    kind: str
+
+
+@runtime_checkable
+class Callee(Protocol):
+    """A value that expressions call like a builtin: a user function, a layer."""
+
+    def call(self, ev: "Evaluator", node: ast.Call) -> "Value": ...
+
+
+# The display symbol of a name: a scalar Symbol or a MatrixSymbol of the tensor's shape.
+Symbolic = Union[sp.Symbol, sp.MatrixSymbol]
+
+# What a name of a problem can hold: sympy numbers, expressions and truth values
+# (sp.Basic, which includes ImmutableMatrix and matrix expressions), explicit matrices,
+# lists of tensors or words, spec strings, lambdas, user functions, shape-only tensors and
+# the goal families' values (layers).
+Value = Union[sp.Basic, sp.MatrixBase, Seq, Words, SpecString, LambdaValue, "TensorShape", "UserFunction",
+              FamilyValue]
 
 
 def shape_of(x: Any) -> tuple | None:
@@ -135,8 +158,10 @@ def _same(a, b) -> bool:
     return sp.simplify(sp.sympify(a, strict=True) - sp.sympify(b, strict=True)) == 0 if a != b else True
 
 
-def check_entries(n: Any, m: Any, node: ast.Expr, limit: int = MAX_ENTRIES) -> tuple[int, int]:
-    """(n, m) as ints when an n×m explicit tensor is allowed; SpecError/LimitError at `node`."""
+def check_entries(n: Any, m: Any, node: ast.Expr, limit: int | None = None) -> tuple[int, int]:
+    """(n, m) as ints when an n×m explicit tensor is allowed (at most `limit` entries, by
+    default the run's `Limits.entries`); SpecError/LimitError at `node`."""
+    limit = current().entries if limit is None else limit
     for v in (n, m):
         if not (isinstance(v, sp.Integer) or isinstance(v, int)) or int(v) < 1:
             raise SpecError(f"a size must be a positive whole number, not {v}", node.pos)

@@ -29,7 +29,7 @@ from ..errors import LimitError, SpecError
 from ..randomness import MAX_SPAN, Stream
 
 if TYPE_CHECKING:
-    from .problem import Problem
+    from .problem import PartText, Problem
 
 Draw = Callable[[str], Stream]
 MAX_DENOMINATOR = 1000
@@ -190,13 +190,10 @@ def vary_value(problem: "Problem", stmt: ast.Vary, draw: Draw | None) -> Any:
     return value
 
 
-def vary_statement(problem: "Problem", stmt: "ast.Vary | ast.Require", draw: Draw | None) -> list:
-    """[(name, symbol, value)] of a `vary` (the value recorded in `problem.varies`); [] for a
-    `require` (recorded in `problem.requires`, decided by `finish`)."""
-    if isinstance(stmt, ast.Require):
-        problem.requires.append(stmt)
-        return []
-    value = problem.varies[stmt.name] = vary_value(problem, stmt, draw)
+def vary_statement(problem: "Problem", stmt: ast.Vary, draw: Draw | None) -> list:
+    """[(name, symbol, value)] of a `vary` (the builder records the value in the problem's
+    `varies`; a `require` is decided by `finish`)."""
+    value = vary_value(problem, stmt, draw)
     if isinstance(value, sp.MatrixBase):
         return [(stmt.name, sp.MatrixSymbol(stmt.name, value.rows, value.cols), value)]
     return [(stmt.name, sp.Symbol(stmt.name, real=True), value)]
@@ -217,16 +214,17 @@ def check_requires(problem: "Problem", requires: list[ast.Require], drawn: bool)
                         f"not {v}", stmt.cond.pos)
 
 
-def finish(problem: "Problem", texts: list[ast.TextStmt], drawn: bool) -> None:
-    """After building: the `require`s decided, and the values written into the texts'
-    `{{name}}` slots (the problem's text and its parts' texts)."""
-    check_requires(problem, problem.requires, drawn)
+def finish(problem: "Problem", requires: list[ast.Require], texts: list[ast.TextStmt], drawn: bool,
+           text: str, parts: "list[PartText]") -> "tuple[str, list[PartText]]":
+    """After building: the `require`s decided, and (the problem's text, its parts) with the
+    values written into the texts' `{{name}}` slots."""
+    check_requires(problem, requires, drawn)
     if any("{{" in t.text for t in texts):
         unlabelled = [t for t in texts if t.label is None]
-        problem.text = "\n\n".join(interpolate(t.text, problem, t.pos) for t in unlabelled).strip()
+        text = "\n\n".join(interpolate(t.text, problem, t.pos) for t in unlabelled).strip()
         labelled = iter(t for t in texts if t.label is not None)
-        problem.parts = [(lab, interpolate(text, problem, next(labelled).pos), marks)
-                         for lab, text, marks in problem.parts]
+        parts = [(lab, interpolate(part, problem, next(labelled).pos), marks) for lab, part, marks in parts]
+    return text, parts
 
 
 _SLOT = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")

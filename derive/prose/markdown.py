@@ -13,7 +13,8 @@ one line (titles, table cells).  The parser is markdown-it-py's CommonMark with:
   "$5 and $10" stays text), `$$...$$` inline or as a block, a `$$` block may interrupt a
   paragraph and span lines that would otherwise start a list (`+ x`).
 
-`clean(text)` removes control characters (U+0000-U+001F but newline and tab, U+007F-U+009F)
+Parsed trees are kept between runs (`treecache`), so a run whose texts were all seen
+before imports no markdown-it.  `clean(text)` removes control characters (U+0000-U+001F but newline and tab, U+007F-U+009F)
 and is applied to every input first.  `math_of(node)` is (tex, display) of a maths node.
 """
 from __future__ import annotations
@@ -75,17 +76,27 @@ def _quiet(rule):
 
 
 def blocks(text: Any) -> list:
-    """The block nodes (SyntaxTreeNode) of a text."""
-    from markdown_it.tree import SyntaxTreeNode
-    return SyntaxTreeNode(parser().parse(clean(text))).children
+    """The block nodes of a text (`treecache.Node`s: markdown-it's tree, kept between runs)."""
+    from .treecache import tree
+    return list(tree("blocks", clean(text), _parse_blocks))
 
 
 def inline_nodes(text: Any) -> list:
     """The inline nodes of one line: white space (newlines too) folded to single spaces."""
-    from markdown_it.tree import SyntaxTreeNode
+    from .treecache import tree
     line = " ".join(clean(text).split())
     if not line:
         return []
+    return list(tree("inline", line, _parse_inline))
+
+
+def _parse_blocks(text: str) -> list:
+    from markdown_it.tree import SyntaxTreeNode
+    return SyntaxTreeNode(parser().parse(text)).children
+
+
+def _parse_inline(line: str) -> list:
+    from markdown_it.tree import SyntaxTreeNode
     root = SyntaxTreeNode(parser().parseInline(line))
     return root.children[0].children if root.children else []
 

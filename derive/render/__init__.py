@@ -1,4 +1,5 @@
-"""Solutions rendered as Markdown, LaTeX, HTML, JSON or terminal text.
+"""Solutions rendered as Markdown, LaTeX, HTML, JSON or terminal text, or as a runnable
+answer key (`python`: pyscript.py, a NumPy script that checks each closed form).
 
 `render(solution, fmt, view=, templates=, standalone=)` -> str.  Templates live in
 `renderers/<format>/solution.j2` (and the macros it imports from

@@ -35,6 +35,17 @@ def error_where(error: ErrorInfo) -> str:
     return f"line {error.line}" + (f", column {error.column}" if error.column is not None else "")
 
 
+def readings(r: Result) -> list[tuple[Sentence, Answer]]:
+    """The accepted alternative readings of a result (`accept reading "NAME" { ... }`) that
+    were derived: (the lead-in "Also accepted, reading “NAME”:" as a Sentence, which the
+    format's sentence printer prints, and the Answer under the reading, which the format's
+    answer printer prints).  A reading that could not be derived is left out here (the
+    JSON gives its error)."""
+    from ..sentence import Em, say
+    return [(say(Em(f"Also accepted, reading “{name}”:")), alt)
+            for name, alt, _ in getattr(r, "readings", ()) if alt is not None]
+
+
 def choice_label(a: Answer) -> str:
     """The option letter(s) of a multiple-choice answer as printed: "(d)", "(a), (c)"."""
     if not a.choice:

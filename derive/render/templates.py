@@ -24,6 +24,7 @@ from .helpers import (
     error_where,
     groups,
     header_value,
+    readings,
     result_where,
     shows_maths,
     shows_prose,
@@ -46,7 +47,7 @@ from .text import hang, indent, text_answer, text_chain, text_table, wrap
 if TYPE_CHECKING:
     from ..steps import Solution
 
-FORMATS: tuple[str, ...] = ("md", "latex", "html", "json", "text")
+FORMATS: tuple[str, ...] = ("md", "latex", "html", "json", "text", "python")
 VIEWS: tuple[str, ...] = ("solutions", "paper", "key")
 
 def _loader(templates: str | None) -> jinja2.BaseLoader:
@@ -127,6 +128,7 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
         "groups": groups, "error_title": error_title, "error_reason": error_reason,
         "result_where": result_where, "choice_label": choice_label, "shows_maths": shows_maths,
         "shows_prose": shows_prose, "answer_prose": answer_prose, "error_where": error_where, "indent_by": indent,
+        "readings": readings,
         "answer_tex": answer_tex,
     })
     from .. import prose
@@ -165,6 +167,9 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
         raise DeriveError(f"unknown view `{view}` (choose from {', '.join(VIEWS)})")
     if fmt == "json":
         return dumps(to_json(solution, view))
+    if fmt == "python":
+        from .pyscript import python_key
+        return python_key(solution, view)
     if view == "solutions":
         from .shared import shared_once
         solution = shared_once(solution)      # a computation shown once, referred to after

@@ -12,13 +12,14 @@ is derived as `derive solve` derives it, its errors kept as results.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import ast
 from ..derivers.registry import FAMILIES
 from ..errors import DeriveError, Pos, SpecError
-from ..model.problem import Problem, build_problem
+from ..model.builder import build_problem
+from ..model.problem import Problem
 from ..model.varying import RequireFailed
 from ..pipeline import derive
 from ..randomness import Stream
@@ -101,8 +102,8 @@ def pinned(pdef: ast.ProblemDef, values: dict[str, Any]) -> ast.ProblemDef:
 
 def _attempt(pdef: ast.ProblemDef, number: int, ref: str, draw) -> tuple[Problem, ProblemSolution]:
     problem = build_problem(pdef, number, FAMILIES, ref, draw)
-    if draw is not None:
-        problem.definition = pinned(pdef, problem.varies)
+    if draw is not None:       # (a Problem is frozen: the variant is a copy with its own definition)
+        problem = replace(problem, definition=pinned(pdef, problem.varies))
     return problem, derive(problem)
 
 

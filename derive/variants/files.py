@@ -19,7 +19,7 @@ from ..errors import DeriveError
 from ..version import __version__
 from .batch import Batch
 
-SUFFIX = {"md": "md", "latex": "tex", "html": "html", "json": "json", "text": "txt"}
+SUFFIX = {"md": "md", "latex": "tex", "html": "html", "json": "json", "text": "txt", "python": "py"}
 
 
 def manifest(batch: Batch, files: dict[int, list[str]] | None = None) -> dict:

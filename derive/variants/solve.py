@@ -20,7 +20,7 @@ from ..derivers.registry import FAMILIES
 from ..errors import DeriveError, LimitError
 from ..limits import Limits, interruptible, running
 from ..model.numbering import numbers, refs
-from ..model.problem import build_problem
+from ..model.builder import build_problem
 from ..pipeline import read_spec
 from ..randomness import short_key
 from ..steps import ProblemSolution, Solution

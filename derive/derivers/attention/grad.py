@@ -9,6 +9,7 @@ answer in the inputs; None when the loss is not of that kind (the next strategy 
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sympy as sp
 
@@ -22,6 +23,10 @@ from ..matpoly import GradientOf
 from ..registry import Derived, make_answer
 from .backward import Backward, backward
 from .notation import adjoint, ix, vec
+
+# The shared backward passes of each problem, by (call, upstream, loss): a problem is
+# frozen, so the cache is kept beside it and goes with it.
+_BACKWARD: "WeakKeyDictionary[Problem, dict]" = WeakKeyDictionary()
 
 
 def attention_call_of(problem: Problem, name: str) -> tuple[ast.Call, int] | None:
@@ -151,7 +156,7 @@ def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: A
     tokens, (WQ, WK, WV) = found
     if x not in tokens and x not in (WQ, WK, WV):
         raise Unsupported(f"`{x}` is not an input or weight of the attention block", call.pos)
-    cache = problem.__dict__.setdefault("_attention_backward", {})
+    cache = _BACKWARD.setdefault(problem, {})
     key = (id(acall), tuple(sorted(upstream.items(), key=lambda kv: kv[0])), f_sym)
     if key not in cache:
         cache[key] = backward(problem, acall, upstream, f_sym, out_syms, tokens)

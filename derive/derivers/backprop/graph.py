@@ -14,6 +14,7 @@ import sympy as sp
 from ... import ast
 from ...errors import SpecError, Unsupported
 from ...model.expressions import Evaluator, is_tensor, scalarize
+from ...model.graph import names_in
 from ...model.problem import Problem
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "softmax")
@@ -96,25 +97,6 @@ class Numeric(sp.ImmutableDenseMatrix):
         return self
 
 
-def _names(e: ast.Expr, out: list[str]) -> list[str]:
-    """Names an expression reads (not called functions, not lambda parameters)."""
-    if isinstance(e, ast.Name):
-        if e.id not in out:
-            out.append(e.id)
-        return out
-    if isinstance(e, ast.Lambda):
-        return out
-    for k, v in vars(e).items():
-        if k == "func":
-            continue
-        for x in (v if isinstance(v, tuple) else (v,)):
-            if isinstance(x, ast.Keyword):
-                _names(x.value, out)
-            elif isinstance(x, ast.Expr):
-                _names(x, out)
-    return out
-
-
 def _rebuild(e: ast.Expr, fn) -> ast.Expr:
     """`e` with every child expression c replaced by fn(c)."""
     changes = {}
@@ -193,8 +175,18 @@ class Graph:
         value = ev.eval(local)
         self._finish(name, local, value, None, generated=True)
 
+    def _reads(self, name: str, local: ast.Expr, generated: bool) -> tuple[str, ...]:
+        """The values `local` reads: a named node's parents on the problem's graph when its
+        expression is its own (nothing split off), else read off the local expression."""
+        b = self.problem.names.get(name)
+        if not generated and b is not None and local == b.expr and name in self.problem.graph:
+            return tuple(p for p in self.problem.graph.parents(name)
+                         if self.problem.names[p].kind not in ("function", "layer"))
+        return names_in(local, calls=False, lambdas=False)
+
     def _finish(self, name: str, local: ast.Expr, value: Any, symbol: Any, generated: bool) -> None:
-        for dep in _names(local, []):
+        reads = self._reads(name, local, generated)
+        for dep in reads:
             if dep in self.gen_values:
                 continue
             self.add_name(dep, local)
@@ -202,7 +194,7 @@ class Graph:
         mat = _as_matrix(value)
         if symbol is None:
             symbol = sp.Symbol(name, real=True) if scalar else sp.MatrixSymbol(name, *mat.shape)
-        parents = [d for d in _names(local, []) if d in self.v]
+        parents = [d for d in reads if d in self.v]
         vx = Vertex(name, "generic", local, parents, mat, scalar, symbol, generated)
         self._classify(vx)
         self.v[name] = vx

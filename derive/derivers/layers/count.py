@@ -21,7 +21,7 @@ from ...sentence import Code, Math, say
 from ...steps import Step, Table, make_step
 from ..registry import Derived, make_answer
 from .base import Layer, Sym, count_symbol
-from .network import Found, collect, name_layers
+from .network import Found, collect
 from .values import show_dims
 
 
@@ -131,7 +131,6 @@ def count_params(problem: Problem, call: ast.Call, what: str = "params") \
         -> tuple[list[Counted], list[Step], list[tuple]]:
     """Rows (one per trainable tensor), the steps counting them and one table row per layer
     or param (name, what it is, its tensors, the count formula, the count), for `params(...)`."""
-    name_layers(problem)
     items = _items(problem, call, what)
     named = {b.name for b in items if b.kind == "param"}
     rows: list[Counted] = []

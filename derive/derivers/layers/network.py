@@ -1,8 +1,8 @@
 """Walking a network: which layers and `param`s an expression uses, in forward order.
 
 In: a Problem and a goal's argument expression.  Out: `collect` (the bindings it uses,
-following named nodes, inputs before the layers they feed), `layer_bindings`, `name_layers`
-(each Layer learns the name it is bound to, for messages), `children` of an AST node.
+following named nodes, inputs before the layers they feed), `layer_bindings`, `children`
+of an AST node.  (Each Layer learns the name it is bound to when the problem is built.)
 """
 from __future__ import annotations
 
@@ -15,11 +15,6 @@ from .base import Layer
 
 def layer_bindings(problem: Problem) -> list[Binding]:
     return [b for b in problem.names.values() if b.kind == "layer" and isinstance(b.value, Layer)]
-
-
-def name_layers(problem: Problem) -> None:
-    for b in layer_bindings(problem):
-        b.value.name = b.name
 
 
 @dataclass

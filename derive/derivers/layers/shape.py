@@ -20,7 +20,7 @@ from ...steps import Step, make_step
 from ..registry import Derived, make_answer
 from .base import Layer, Outputs
 from .count import describe_dims
-from .network import children, name_layers
+from .network import children
 from .values import LayerApply, declared_dims, dims_of, nested_dims
 
 ENTRYWISE = ("relu", "sigmoid", "tanh", "leaky_relu", "softmax")
@@ -95,7 +95,6 @@ def _nested(out: Any) -> tuple[Any, str, Any]:
 
 
 def shape(problem: Problem, call: ast.Call) -> Derived:
-    name_layers(problem)
     expr = call.args[0]
     value = problem.value(expr)
     if isinstance(value, Layer):
