@@ -66,8 +66,25 @@ def _width_of_latex(tex: str) -> int:
     return len(tex_to_unicode(tex))
 
 
+_WIDTHS: dict[Any, int] = {}
+
+
 def item_width(x: Any) -> int:
-    """Columns `x` takes in 2-D Unicode: a proxy for its typeset width."""
+    """Columns `x` takes in 2-D Unicode: a proxy for its typeset width.  Kept for a sympy
+    object (a chain is measured several times, in every format): sympy's == is structural
+    and tells 1 from 1.0, so equal objects print alike and the bytes never depend on what
+    was rendered before."""
+    if not isinstance(x, sp.Basic):
+        return _item_width(x)
+    key = (type(x), x)
+    if key not in _WIDTHS:
+        if len(_WIDTHS) > 8192:
+            _WIDTHS.clear()
+        _WIDTHS[key] = _item_width(x)
+    return _WIDTHS[key]
+
+
+def _item_width(x: Any) -> int:
     from ..pretty import _form
     try:
         return _form(x).width()
@@ -207,12 +224,21 @@ def pieces(x: Any, budget: int) -> list[Piece]:
     return [Piece(x)]
 
 
+def _latex_fits(items: tuple[Any, ...] | list[Any], line: int) -> bool:
+    """A cheap sure answer: a chain whose LaTeX source is no longer than the line fits
+    (the source is never narrower than the 2-D layout: commands, braces, \\frac)."""
+    from ..printing import latex
+    return sum(len(latex(x)) for x in items) + 3 * (len(items) - 1) <= line
+
+
 def chain_rows(items: tuple[Any, ...] | list[Any], fmt: str, width: int | None = None) -> list[Row] | None:
     """The rows of a chain too wide for one line of `fmt` (`width` columns, else LINE's;
     None when it fits): one link a row, a link too wide itself cut into pieces; a single
     item (no relation) is cut alone."""
     line = width or LINE[fmt]
     if not items:
+        return None
+    if len(items) <= 2 and _latex_fits(items, line):
         return None
     widths = [_width(x) for x in items] if len(items) <= 2 else None
     if widths is not None and sum(widths) + 3 * (len(items) - 1) <= line:

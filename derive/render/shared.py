@@ -35,7 +35,10 @@ def shared_once(solution: Solution) -> Solution:
 
 
 def _key(s: Step) -> tuple:
-    return (s.rule, str(s.text), len(s.chain), len(s.substeps))
+    """A cheap key steps equal as data share (the sentence's plain text, not its maths:
+    printing every sentence to compare them took longer than rendering)."""
+    text = tuple(p for p in s.text.parts if isinstance(p, str)) if isinstance(s.text, Sentence) else s.text
+    return (s.rule, text, len(s.chain), len(s.substeps), s.table is None)
 
 
 def _name(r: Result, results: tuple[Result, ...], current: Result) -> Any:
