@@ -34,7 +34,7 @@ DIGITS = 40
 
 
 def _items(x: Any) -> list | None:
-    if isinstance(x, (list, tuple)):
+    if isinstance(x, (list, tuple, sp.Tuple)):
         return list(x)
     return None
 

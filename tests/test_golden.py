@@ -33,25 +33,40 @@ RENDER_ALL = """
 import json, sys
 import derive
 from derive.render import render
-variants = json.loads(sys.argv[2])
-solution = derive.solve(sys.argv[1])
-out = {suffix: render(solution, fmt, **opts) for suffix, fmt, opts in variants}
+variants = json.loads(sys.argv[1])
+out = {}
+for spec in sys.argv[2:]:
+    solution = derive.solve(spec)
+    out[spec] = {suffix: render(solution, fmt, **opts) for suffix, fmt, opts in variants}
 sys.stdout.write(json.dumps(out))
 """
 
 
-def render_in_subprocess(spec: Path, seed: str) -> dict[str, str]:
-    env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", RENDER_ALL, str(spec), json.dumps(VARIANTS)], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+def render_in_subprocesses(specs: list[Path], seeds: tuple[str, ...]) -> list[dict[str, dict[str, str]]]:
+    """Every spec in every variant, rendered by one interpreter per hash seed (run side by
+    side): {spec path: {suffix: text}} for each seed."""
+    procs = [subprocess.Popen([sys.executable, "-c", RENDER_ALL, json.dumps(VARIANTS), *map(str, specs)], cwd=ROOT,
+                              env=dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT)),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in seeds]
+    outs = []
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=900)
+        assert proc.returncode == 0, stderr
+        outs.append(json.loads(stdout))
+    return outs
 
 
-@pytest.fixture(scope="module", params=SPECS, ids=lambda p: p.stem)
-def renders(request) -> tuple[Path, dict[str, str], dict[str, str]]:
+@pytest.fixture(scope="module")
+def all_renders() -> tuple[dict, dict]:
+    first, second = render_in_subprocesses(SPECS, ("1", "4242"))
+    return first, second
+
+
+@pytest.fixture(params=SPECS, ids=lambda p: p.stem)
+def renders(request, all_renders) -> tuple[Path, dict[str, str], dict[str, str]]:
     spec = request.param
-    return spec, render_in_subprocess(spec, "1"), render_in_subprocess(spec, "4242")
+    first, second = all_renders
+    return spec, first[str(spec)], second[str(spec)]
 
 
 def test_same_bytes_whatever_the_hash_seed(renders):

@@ -82,7 +82,25 @@ def explains_call(name: str):
 def _call_explainer(problem: Problem, expr: Any) -> CallExplainer | None:
     if isinstance(expr, ast.Call) and expr.name in EXPLAIN_CALL and not problem.has(expr.name):
         return EXPLAIN_CALL[expr.name]
+    if isinstance(expr, ast.Call) and expr.name and problem.has(expr.name) and len(expr.args) == 1 \
+            and problem.names[expr.name].kind == "layer" and hasattr(problem.names[expr.name].value, "explain"):
+        return _layer_explainer
     return None
+
+
+def _layer_explainer(problem: Problem, expr: ast.Call, value: Any, subs: dict) -> Step:
+    """A layer that shows how it computes its values (the norms, Embedding): its steps, then
+    the substitution `layer(x) = layer(numbers) = value`."""
+    layer = problem.names[expr.name].value
+    x = problem.value(expr.args[0])
+    dims = layer.checked_dims(x, expr.args[0], problem)
+    inner = layer.explain(expr.name, x, dims) if isinstance(value, (sp.MatrixBase, Seq)) else []
+    shown = problem.display(expr)
+    text = say("Apply ", Code(expr.name), " to the known values.")
+    if isinstance(value, Seq) or not isinstance(shown, sp.Basic):
+        return make_step("substitute", text, substeps=inner, check=False)
+    return make_step("substitute", text, *dedupe_chain([shown, substituted(shown, subs), value]), where=subs,
+                     substeps=inner)
 
 
 def node_step(problem: Problem, b: Binding, subs: dict) -> Step:

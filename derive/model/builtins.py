@@ -19,6 +19,7 @@ from .. import ast
 from ..errors import SpecError
 from ..limits import current
 from . import functions as F
+from .values import shaped
 from .expressions import (
     Evaluator,
     LambdaValue,
@@ -257,8 +258,19 @@ def _shape_only(name: str, x: Any) -> Any:
     return None
 
 
+def _per_tensor(apply):
+    """`apply` mapped over a list of tensors (a 3-D or 4-D layer value: `relu(conv(x))` of a
+    Conv2d), entrywise as on one tensor."""
+    def run(ev, args, kw, node):
+        if isinstance(args[0], Seq) and args[0]:
+            return shaped([run(ev, [x] + list(args[1:]), kw, node) for x in args[0]], args[0].dims)
+        return apply(ev, args, kw, node)
+    return run
+
+
 def _elementwise(name: str, fn, doc: str):
     @builtin(name, doc=doc)
+    @_per_tensor
     def apply(ev, args, kw, node):
         passed = _shape_only(name, args[0])
         if passed is not None:
@@ -290,6 +302,7 @@ for _name, _fn, _doc in [
 
 
 @builtin("leaky_relu", nargs=(1, 2), kwargs=("negative_slope",), doc="x or slope·x, entrywise (slope 0.01)")
+@_per_tensor
 def _leaky(ev, args, kw, node):
     passed = _shape_only("leaky_relu", args[0])
     if passed is not None:

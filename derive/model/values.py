@@ -44,10 +44,22 @@ class SpecString(str, CantSympify):
 
 
 class Seq(tuple):
-    """A list of tensors (`[x1, x2, x3]`, an attention layer's outputs)."""
+    """A list of tensors (`[x1, x2, x3]`, an attention layer's outputs).  `dims`: the PyTorch
+    shape when a layer computed it (a size 1 at the end, which an n×1 matrix cannot carry,
+    is kept there), else None."""
+
+    dims: tuple | None = None
 
     def __repr__(self) -> str:
         return "Seq(" + ", ".join(map(str, self)) + ")"
+
+
+def shaped(items, dims: tuple | None) -> Seq:
+    """A Seq of `items` that knows its PyTorch shape `dims`."""
+    out = Seq(items)
+    if dims is not None:
+        out.dims = tuple(int(n) for n in dims)
+    return out
 
 
 class Words(tuple):

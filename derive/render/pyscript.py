@@ -245,13 +245,19 @@ def _goal_lines(item: Check | Unchecked, k: int) -> tuple[list[str], str]:
     return lines, f"({literal(item.id)}, None, None, {literal('skip  ' + item.reason)})"
 
 
+def _file_name(source: str) -> str:
+    """The spec's file name without its folder: the script is the same wherever the exam
+    is checked out (and names no local path)."""
+    return source.replace("\\", "/").rsplit("/", 1)[-1] if source else "<spec>"
+
+
 def python_key(solution: Solution, view: str = "solutions") -> str:
     """The script (see the module docstring); the paper view has no answers, so its script
     checks nothing."""
     out = [HEADER.format(version=__version__).rstrip("\n")]
     if solution.title:
         out.insert(1, f"# {comment(solution.title)}")
-    out.append(f"# from {comment(solution.source)}")
+    out.append(f"# from {comment(_file_name(solution.source))}")
     out.append(HELPERS.rstrip("\n"))
     entries: list[str] = []
     if view != "paper":

@@ -16,7 +16,7 @@ fails, else 0.  Needs only NumPy.
 import sys
 
 import numpy as np
-# from /work/wt/pyformat/tests/specs/matcalc-key.spec
+# from matcalc-key.spec
 
 
 def _draw(rng, shape, positive, square=False):

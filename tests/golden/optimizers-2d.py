@@ -16,7 +16,7 @@ fails, else 0.  Needs only NumPy.
 import sys
 
 import numpy as np
-# from /work/wt/pyformat/tests/specs/optimizers-2d.spec
+# from optimizers-2d.spec
 
 
 def _draw(rng, shape, positive, square=False):

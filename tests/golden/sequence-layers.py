@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 # Layer families
-# from /work/wt/pyformat/tests/specs/sequence-layers.spec
+# from sequence-layers.spec
 
 
 def _draw(rng, shape, positive, square=False):

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 # Golden: a tiny network
-# from /work/wt/pyformat/tests/specs/tiny-net.spec
+# from tiny-net.spec
 
 
 def _draw(rng, shape, positive, square=False):

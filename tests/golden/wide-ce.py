@@ -16,7 +16,7 @@ fails, else 0.  Needs only NumPy.
 import sys
 
 import numpy as np
-# from /work/wt/pyformat/tests/specs/wide-ce.spec
+# from wide-ce.spec
 
 
 def _draw(rng, shape, positive, square=False):

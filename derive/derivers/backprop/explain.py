@@ -11,6 +11,7 @@ from ...notation import Partial
 from ...sentence import Math, Rel, Sentence, join, say
 from ...steps import Step, dedupe_chain, make_step
 from ..evaluate import inner_evaluated, substituted
+from .layer_steps import LayerSteps
 from .local import LocalRules
 from .notation import Comp, SumOver, key_display
 from .shortcut import Shortcuts
@@ -19,7 +20,7 @@ from .tensor import TensorRules
 from .util import _big
 
 
-class Explain(LocalRules, TensorRules, Shortcuts):
+class Explain(LocalRules, TensorRules, Shortcuts, LayerSteps):
     """Turns a finished Backprop into the steps of a model answer."""
 
     def __init__(self, bp: Backprop, path: list[str]):
@@ -41,6 +42,10 @@ class Explain(LocalRules, TensorRules, Shortcuts):
         for n in g.order:
             vx = g.v[n]
             if vx.kind == "leaf":
+                continue
+            if vx.kind == "layer" or vx.nd:
+                sub_steps.append(self.layer_forward_step(n))
+                self.display[n] = vx.symbol
                 continue
             display = scalarize(ev.eval(vx.expr))
             self.display[n] = display
@@ -88,7 +93,7 @@ class Explain(LocalRules, TensorRules, Shortcuts):
                 return False
             if n != bp.root and len([c for c in bp.children[n] if c in on]) != 1:
                 return False
-            if vx.kind == "act" and vx.act == "softmax":
+            if vx.kind == "act" and vx.act == "softmax" or vx.kind == "layer" or vx.nd:
                 return False
         return True
 

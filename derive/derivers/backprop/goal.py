@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from ... import ast
@@ -16,7 +17,9 @@ from ...steps import make_step
 from ..evaluate import decimal_step
 from ..registry import Derived, make_answer
 from .explain import Explain
+from ..layers.arrays import from_array
 from .graph import Entry, Graph, Symbolic, Vertex
+from .layer_backward import upstream
 from .sweep import Backprop
 
 
@@ -39,6 +42,15 @@ def _target(problem: Problem, expr: ast.Expr) -> tuple[str, tuple[int, ...] | No
 
 def _entry(vx: Vertex, idx: tuple[int, ...], node: ast.Expr) -> Entry:
     r, c = vx.shape
+    if vx.nd:
+        if len(idx) != len(vx.dims):
+            raise SpecError(f"`{vx.name}` has {len(vx.dims)} dimensions {vx.dims}: give {len(vx.dims)} indices",
+                            node.pos)
+        for k, n in zip(idx, vx.dims):
+            if not 1 <= k <= n:
+                raise SpecError(f"index {k} is out of range 1..{n} (indexing is 1-based)", node.pos)
+        flat = int(np.ravel_multi_index(tuple(i - 1 for i in idx), vx.dims))
+        return (flat // c, flat % c)
     if vx.scalar:
         raise SpecError(f"`{vx.name}` is a scalar and has no entries", node.pos)
     if len(idx) == 1:
@@ -101,6 +113,8 @@ def numeric_grad(problem: Problem, call: ast.Call) -> Derived | None:
     steps = ex.run()
     if entry is not None or tv.scalar:
         value = bp.grad[name][entry or (0, 0)]
+    elif tv.nd:
+        value = from_array(upstream(bp, name))
     else:
         value = sp.ImmutableMatrix(*tv.shape, lambda i, j: bp.grad[name][(i, j)])
         if tv.shape == (1, 1):

@@ -9,13 +9,15 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from ... import ast
 from ...errors import SpecError, Unsupported
-from ...model.expressions import Evaluator, is_tensor, scalarize
+from ...model.expressions import Evaluator, Seq, is_tensor, scalarize
 from ...model.graph import names_in
 from ...model.problem import Problem
+from .layer_graph import flat_matrix, inherit_dims, layer_call, layer_vertex, nd_symbol
 
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "softmax")
 LEAF_KINDS = ("param", "input", "let", "vector", "matrix", "symbol", "dim")
@@ -50,6 +52,8 @@ class Vertex:
     act: str | None = None
     slope: Any = None
     terms: list[Term] = field(default_factory=list)
+    dims: tuple | None = None        # PyTorch's shape, for tensors of rank 3 or 4 and layer values
+    layer: Any = None                # kind "layer": a LayerCall (layer_graph)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -59,10 +63,18 @@ class Vertex:
         r, c = self.shape
         return [(i, j) for i in range(r) for j in range(c)]
 
+    @property
+    def nd(self) -> bool:
+        """Whether the vertex is a tensor of rank 3 or more (a list of matrices)."""
+        return self.dims is not None and len(self.dims) >= 3
+
     def key(self, e: tuple[int, int]) -> str:
         if self.scalar:
             return self.name
         r, c = self.shape
+        if self.nd:
+            idx = np.unravel_index(e[0] * c + e[1], self.dims)
+            return f"{self.name}[{','.join(str(int(i) + 1) for i in idx)}]"
         return f"{self.name}[{e[0] + 1}]" if c == 1 else f"{self.name}[{e[0] + 1},{e[1] + 1}]"
 
 
@@ -71,6 +83,8 @@ class Symbolic(Exception):
 
 
 def _as_matrix(v: Any) -> sp.ImmutableMatrix:
+    if isinstance(v, Seq):
+        return _as_matrix(flat_matrix(v)[0])
     if isinstance(v, sp.MatrixBase):
         m = sp.ImmutableMatrix(v)
     elif is_tensor(v):
@@ -164,9 +178,11 @@ class Graph:
             self._visiting.discard(name)
             return
         value = _as_matrix(b.value)
-        scalar = not is_tensor(b.value)
-        symbol = b.symbol if b.symbol is not None else sp.Symbol(name, real=True)
-        self.v[name] = Vertex(name, "leaf", None, [], value, scalar, symbol)
+        dims = flat_matrix(b.value)[1]
+        scalar = not is_tensor(b.value) and dims is None
+        symbol = b.symbol if b.symbol is not None and dims is None else nd_symbol(name, dims) \
+            if dims is not None and len(dims) >= 3 else sp.MatrixSymbol(name, *value.shape)
+        self.v[name] = Vertex(name, "leaf", None, [], value, scalar, symbol, dims=dims)
         self.order.append(name)
 
     def add_generated(self, name: str, expr: ast.Expr, root: bool = False) -> None:
@@ -190,17 +206,24 @@ class Graph:
             if dep in self.gen_values:
                 continue
             self.add_name(dep, local)
-        scalar = not is_tensor(value)
+        dims = flat_matrix(value)[1]
+        scalar = not is_tensor(value) and dims is None
         mat = _as_matrix(value)
-        if symbol is None:
+        if dims is not None and len(dims) >= 3:
+            symbol = nd_symbol(name, dims)
+        elif symbol is None or dims is not None:
             symbol = sp.Symbol(name, real=True) if scalar else sp.MatrixSymbol(name, *mat.shape)
         parents = [d for d in reads if d in self.v]
-        vx = Vertex(name, "generic", local, parents, mat, scalar, symbol, generated)
-        self._classify(vx)
+        vx = Vertex(name, "generic", local, parents, mat, scalar, symbol, generated, dims=dims)
+        if layer_call(self.problem, local) is not None:
+            layer_vertex(self, vx)
+        else:
+            self._classify(vx)
+            inherit_dims(self, vx)
         self.v[name] = vx
         self.order.append(name)
         if generated:
-            self.gen_values[name] = value if scalar else mat
+            self.gen_values[name] = value if scalar or dims is not None else mat
             self.gen_symbols[name] = symbol
 
     def extract(self, e: ast.Expr, owner: str, root: bool) -> ast.Expr:
@@ -218,6 +241,18 @@ class Graph:
             hname = self.fresh("h")
             self.add_generated(hname, call, root=True)
             return ast.Name(e.pos, hname)
+        if layer_call(self.problem, e) is not None:
+            arg = self.extract(e.args[0], owner, root=False)
+            if not isinstance(arg, ast.Name):
+                aname = self.fresh("a")
+                self.add_generated(aname, arg)
+                arg = ast.Name(e.args[0].pos, aname)
+            call = replace(e, args=(arg,))
+            if root:
+                return call
+            oname = self.fresh(f"{e.name}_out")
+            self.add_generated(oname, call, root=True)
+            return ast.Name(e.pos, oname)
         if isinstance(e, (ast.Name, ast.Num, ast.Lambda, ast.Str, ast.Bool)):
             return e
         return _rebuild(e, lambda c: self.extract(c, owner, False))

@@ -123,6 +123,8 @@ class LocalRules:
         vv = g.v[V]
         on = set(self.path)
         kids = [c for c in bp.children[V] if c in on]
+        if self.needs_layer_steps(V, kids):
+            return self.layer_delta(V, kids)
         full = len(bp.mask[V]) == len(vv.entries()) and not vv.scalar
         out: list[Step] = []
         if full and len(vv.entries()) > 1:

@@ -44,7 +44,10 @@ class Shown:
         return printer._print(self._shown())
 
     def _pretty(self, printer: Any) -> prettyForm:
-        return printer._print(self._shown())
+        form = printer._print(self._shown())
+        if form.binding == prettyForm.FUNC and not hasattr(form, "prettyFunc"):
+            form = prettyForm(*form.left(""))      # an entry (W₁)₁,₂ as an atom: a power of it prints
+        return form
 
     def _mathml_presentation(self, printer: Any) -> Any:
         return printer._print(self._shown())

@@ -6,14 +6,16 @@ import sympy as sp
 
 from ... import ast
 from ...errors import SpecError
-from ...model.expressions import is_tensor, scalarize
+from ...model.expressions import Seq, is_tensor, scalarize
 from ...model.problem import Problem
 from ...notation import Partial
 from ...sentence import Math, Rel, say
 from ...steps import make_step
 from ..evaluate import decimal_step, substituted
 from ..registry import Derived, make_answer, subgoal
+from ..layers.arrays import from_array, to_array
 from .goal import _target
+from .layer_notation import Minus, Scaled, nd_display
 from .notation import Comp, DSym, Updated, UpdatedM, dmat, key_display
 
 
@@ -35,6 +37,8 @@ def sgd_step(problem: Problem, call: ast.Call) -> Derived:
         key = f"{name}[{','.join(map(str, idx))}]"
     Lkey = L_ast.id if isinstance(L_ast, ast.Name) else "L"
     eta = sp.Symbol("eta", positive=True)
+    if isinstance(v, Seq):
+        return _sgd_nd(name, Lkey, v, g, lr, eta, derived)
     if is_tensor(v):
         r, c = v.shape
         vs = sp.MatrixSymbol(name, r, c)
@@ -58,4 +62,20 @@ def sgd_step(problem: Problem, call: ast.Call) -> Derived:
                                          Rel(eta, "=", lr, kind="definition"), ": move against the gradient."),
                        new, formula, num, value, where=where)]
     steps.extend(decimal_step(value))
+    return Derived(make_answer(value), tuple(steps))
+
+
+def _sgd_nd(name: str, Lkey: str, v: Seq, g: Seq, lr, eta, derived: Derived) -> Derived:
+    """The update of a tensor of three or four dimensions (a convolution's weight)."""
+    va, ga = to_array(v, 2), to_array(g, 2).reshape(to_array(v, 2).shape)
+    value = from_array(va - lr * ga)
+    vs, gs, new = sp.Symbol(name), DSym(Lkey, name), Updated(name)
+    shown = {vs: nd_display(va), gs: nd_display(ga), eta: lr, new: nd_display(va - lr * ga)}
+    formula = Minus(vs, Scaled(eta, gs))
+    num = Minus(shown[vs], Scaled(lr, shown[gs]))
+    steps = [make_step("gradient", say("The gradient ", Math(gs), " (derived below):"), gs, shown[gs], where=shown,
+                       substeps=derived.steps),
+             make_step("sgd_update", say("Gradient-descent update with learning rate ",
+                                         Rel(eta, "=", lr, kind="definition"), ": move against the gradient."),
+                       new, formula, num, shown[new], where=shown)]
     return Derived(make_answer(value), tuple(steps))

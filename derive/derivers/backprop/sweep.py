@@ -14,6 +14,7 @@ from ...model.expressions import Evaluator, is_tensor
 from ...model.problem import Problem
 from ...steps import Step
 from .graph import Entry, Graph, Term, Vertex
+from .layer_backward import layer_grads
 from .notation import Comp, DSym, dmat
 
 
@@ -94,6 +95,8 @@ class Backprop:
             m: set[Entry] = set()
             if vx.kind == "act":
                 m = set(self.mask[vx.parents[0]]) if vx.act != "softmax" else set(vx.entries())
+            elif vx.kind == "layer":
+                m = set(vx.entries())
             elif vx.kind == "linear":
                 for t in vx.terms:
                     m |= self._term_mask(vx, t)
@@ -167,6 +170,8 @@ class Backprop:
     def contribution(self, C: str, V: str, e: Entry) -> Any:
         cv = self.g.v[C]
         dC = self.grad[C]
+        if cv.kind == "layer":
+            return layer_grads(self, C)[V][e]
         if cv.kind == "act":
             if cv.act == "softmax":
                 s = cv.value

@@ -18,6 +18,7 @@ import sympy as sp
 
 from ...model import functions as F
 from ...model.expressions import Seq
+from ...model.values import shaped
 
 
 def to_array(v: Any, min_rank: int = 1) -> np.ndarray | None:
@@ -26,7 +27,8 @@ def to_array(v: Any, min_rank: int = 1) -> np.ndarray | None:
         items = [to_array(x, 1) for x in v]
         if any(i is None for i in items) or len({i.shape for i in items}) != 1:
             return None
-        return np.stack(items)
+        out = np.stack(items)
+        return out.reshape(v.dims) if v.dims is not None and int(np.prod(v.dims)) == out.size else out
     if isinstance(v, sp.MatrixBase):
         if not F.explicit(v):
             return None
@@ -47,7 +49,7 @@ def from_array(a: np.ndarray) -> Any:
         return sp.ImmutableMatrix(len(a), 1, list(a))
     if a.ndim == 2:
         return sp.ImmutableMatrix(a.tolist())
-    return Seq([from_array(x) for x in a])
+    return shaped([from_array(x) for x in a], a.shape)
 
 
 def pad(x: np.ndarray, p: tuple, fill: Any = sp.Integer(0)) -> np.ndarray:

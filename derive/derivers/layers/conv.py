@@ -108,7 +108,7 @@ class Conv(Windowed):
         """The output with numbers, when the input and `weight =` (and `bias =`) are explicit."""
         w = given_weight(self)
         xa = to_array(x, 2)
-        if w is None or xa is None:
+        if w is None or xa is None or not self.zero_padded():
             return None
         b = self.args["bias"]
         ba = to_array(b).reshape(-1) if is_tensor(b) else None
@@ -125,6 +125,11 @@ class Conv(Windowed):
             return correlate(one, w, ba, a["stride"], p, a["dilation"], a["groups"], out[-self.nd:])
         res = run(xa) if len(dims) == self.nd + 1 else np.stack([run(one) for one in xa])
         return from_array(res)
+
+    def zero_padded(self) -> bool:
+        """Whether the padding is zeros (the values derive computes): padding_mode "zeros" or none."""
+        p = self.args["padding"]
+        return self.args["padding_mode"] == "zeros" or p == "valid" or (p != "same" and not any(p))
 
     def out_dims(self, dims, node):
         lead, head = _channels(self, dims, node)

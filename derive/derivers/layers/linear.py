@@ -6,11 +6,12 @@ one), Embedding (indices -> vectors), Dropout (the identity at evaluation).
 """
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
-from ...errors import SpecError
+from ...errors import SpecError, Unsupported
 from ...model import functions as F
-from ...model.expressions import is_tensor, show_shape
+from ...model.expressions import Seq, is_tensor, show_shape
 from ...model.problem import TensorShape
 from ...sentence import Math, say
 from .arrays import from_array, to_array
@@ -142,14 +143,55 @@ class Embedding(Layer):
         return tuple(dims) + (sp.Integer(d),), [ShapeLine(say(
             f"Each index is replaced by its embedding vector of length {d}: a dimension of size {d} is appended."))]
 
+    def table(self):
+        """The given weight (num_embeddings × embedding_dim), or None."""
+        w = self.args["weight"]
+        n, d = self.args["num_embeddings"], self.args["embedding_dim"]
+        if w is None:
+            return None
+        wa = to_array(w, 2)
+        if wa is None or wa.shape != (n, d):
+            raise SpecError(f"the weight of {self.who()} must be {n}×{d} (num_embeddings × embedding_dim)",
+                            self.args.pos("weight", self.pos))
+        if self.args["max_norm"] is not None:
+            raise Unsupported("Embedding values with max_norm (which renormalises rows) are not implemented",
+                              self.args.pos("max_norm", self.pos))
+        return wa
+
     def values(self, x, dims, node):
-        if F.explicit(x):
-            n = self.args["num_embeddings"]
-            for e in x:
-                if not (e.is_Integer and 0 <= e < n):
-                    raise SpecError(f"an Embedding index must be a whole number in 0..{n - 1} (PyTorch indexes "
-                                    f"from 0), not {e}", node.args[0].pos)
-        return None
+        """Row i of the weight for every index i (0-based, as PyTorch)."""
+        xa = to_array(x, 1) if is_tensor(x) or isinstance(x, Seq) else None
+        if xa is None:
+            return None
+        n = self.args["num_embeddings"]
+        for e in xa.reshape(-1):
+            if not (e.is_Integer and 0 <= e < n):
+                raise SpecError(f"an Embedding index must be a whole number in 0..{n - 1} (PyTorch indexes "
+                                f"from 0), not {e}", node.args[0].pos if node is not None else self.pos)
+        wa = self.table()
+        if wa is None:
+            return None
+        return from_array(np.stack([wa[int(e)] for e in xa.reshape(-1)]).reshape(xa.reshape(dims).shape + (wa.shape[1],)))
+
+    def explain(self, name, x, dims):
+        """Each index selects its row of the weight: one checked claim per index."""
+        from ...sentence import Code, Rel, join
+        from ...steps import make_step
+        wa, xa = self.table(), to_array(x, 1)
+        if wa is None or xa is None:
+            return []
+        E = sp.MatrixSymbol("E", *wa.shape)
+        where = {E: sp.ImmutableMatrix(wa.tolist())}
+        claims = [say(Math(i), " → ", Rel(sp.ImmutableMatrix(E[int(i), :]), "=",
+                                          sp.ImmutableMatrix(1, wa.shape[1], list(wa[int(i)]))))
+                  for i in dict.fromkeys(xa.reshape(-1))]
+        pad = self.args["padding_idx"]
+        note = say(" ", Code(f"padding_idx = {pad}"), " changes no value of the forward pass (it keeps that row "
+                   "out of the gradient; PyTorch zeroes the row only when it initialises the weight at random).") \
+            if pad is not None else say()
+        text = say("Each index i selects row i + 1 of the weight E (PyTorch counts indices from 0): ", join(claims, "; "),
+                   ".", note)
+        return [make_step("lookup", text, where=where)]
 
 
 class Dropout(Layer):

@@ -10,11 +10,31 @@ import sympy as sp
 
 from ...errors import SpecError
 from ...sentence import say
+from ...steps import make_step
+from .arrays import from_array
 from .base import Layer, ParamInfo, ShapeLine, Sym, eq, mismatch
+from .norm_values import norm_steps, norm_values
 from .values import dims_of, show_dims
 
 
-class BatchNorm(Layer):
+class Normalising(Layer):
+    """The values of a norm layer (derive.derivers.layers.norm_values) and their steps."""
+
+    def values(self, x, dims, node):
+        out = norm_values(self, x, dims, node)
+        return None if out is None else from_array(out)
+
+    def explain(self, name: str, x, dims) -> list:
+        """The steps of the values (norm_values), then the output as decimals."""
+        steps = norm_steps(self, name, x, dims)
+        out = self.values(x, dims, None)
+        if isinstance(out, sp.MatrixBase) and any(not e.is_Rational for e in out):
+            approx = out.applyfunc(lambda e: sp.Float(sp.N(e, 15), 6))
+            steps.append(make_step("decimal", say("As decimals:"), out, approx, relation="≈"))
+        return steps
+
+
+class BatchNorm(Normalising):
     """BatchNorm1d (input (N, C) or (N, C, L)) / BatchNorm2d ((N, C, H, W)); γ, β of length C."""
 
     def params(self):
@@ -24,7 +44,7 @@ class BatchNorm(Layer):
         C = Sym("C")
         where = ((C, a["num_features"]),)
         out = [ParamInfo("weight", (a["num_features"],), C, where)]
-        if a["bias"]:
+        if a["bias"] is not False:
             out.append(ParamInfo("bias", (a["num_features"],), C, where))
         return out
 
@@ -35,7 +55,7 @@ class BatchNorm(Layer):
         return tuple(dims), [ShapeLine(say("Batch normalisation keeps the shape (channels are dimension 1)."))]
 
 
-class LayerNorm(Layer):
+class LayerNorm(Normalising):
     """LayerNorm(normalized_shape): the trailing dims must equal normalized_shape; shape kept."""
 
     def params(self):
@@ -47,7 +67,7 @@ class LayerNorm(Layer):
         formula = sp.Mul(*syms, evaluate=False) if len(syms) > 1 else syms[0]
         where = tuple(zip(syms, shape))
         out = [ParamInfo("weight", tuple(shape), formula, where)]
-        if a["bias"]:
+        if a["bias"] is not False:
             out.append(ParamInfo("bias", tuple(shape), formula, where))
         return out
 

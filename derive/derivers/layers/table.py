@@ -13,7 +13,7 @@ from ... import ast
 from ...model.builtins import builtin
 from .args import REQUIRED, Param, boolean, integer, number, positive, shape_arg
 from .base import Layer
-from .conv import Conv, ConvTranspose, conv_sig, conv_transpose_sig
+from .conv import Conv, ConvTranspose, conv_sig, conv_transpose_sig, optional_array, tensor_or_boolean
 from .linear import Dropout, Embedding, Flatten, Linear
 from .norm import BatchNorm, LayerNorm
 from .pool import AdaptiveAvgPool, Pool, adaptive_sig, pool_sig
@@ -22,9 +22,12 @@ from .transformer import SIGS as BLOCK_SIGS, MultiheadAttention, TransformerDeco
 
 _EPS = sp.Rational(1, 100000)
 _HW = {"nd": 2, "spatial_names": ("H", "W")}
+_VALUES = [Param("weight", None, optional_array, kwonly=True)]     # derive's extension: concrete values
 _BN = [Param("num_features", REQUIRED, positive), Param("eps", _EPS, number(0, open_lo=True)),
        Param("momentum", sp.Rational(1, 10), number(0, 1)), Param("affine", True, boolean),
-       Param("track_running_stats", True, boolean), Param("bias", True, boolean, kwonly=True)]
+       Param("track_running_stats", True, boolean), Param("bias", True, tensor_or_boolean, kwonly=True),
+       *_VALUES, Param("training", True, boolean, kwonly=True),
+       Param("running_mean", None, optional_array, kwonly=True), Param("running_var", None, optional_array, kwonly=True)]
 
 LAYERS: dict[str, tuple[type, list[Param], dict]] = {
     "Linear": (Linear, Linear.SIG, {}),
@@ -42,11 +45,13 @@ LAYERS: dict[str, tuple[type, list[Param], dict]] = {
     "Embedding": (Embedding, [Param("num_embeddings", REQUIRED, positive), Param("embedding_dim", REQUIRED, positive),
                               Param("padding_idx", None, integer), Param("max_norm", None, number(0, open_lo=True)),
                               Param("norm_type", 2, number(0, open_lo=True)),
-                              Param("scale_grad_by_freq", False, boolean), Param("sparse", False, boolean)], {}),
+                              Param("scale_grad_by_freq", False, boolean), Param("sparse", False, boolean),
+                              *_VALUES], {}),
     "BatchNorm1d": (BatchNorm, _BN, {"ranks": (2, 3)}),
     "BatchNorm2d": (BatchNorm, _BN, {"ranks": (4,)}),
     "LayerNorm": (LayerNorm, [Param("normalized_shape", REQUIRED, shape_arg), Param("eps", _EPS, number(0, open_lo=True)),
-                              Param("elementwise_affine", True, boolean), Param("bias", True, boolean)], {}),
+                              Param("elementwise_affine", True, boolean), Param("bias", True, tensor_or_boolean),
+                              *_VALUES], {}),
     "Dropout": (Dropout, [Param("p", sp.Rational(1, 2), number(0, 1)), Param("inplace", False, boolean)], {}),
     **{kind: (Recurrent, sig, {}) for kind, sig in RNN_SIGS.items()},
     "MultiheadAttention": (MultiheadAttention, BLOCK_SIGS["MultiheadAttention"], {}),

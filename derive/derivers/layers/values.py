@@ -100,6 +100,8 @@ def dims_of(value: Any, min_rank: int = 1) -> tuple:
         if c == 1 and min_rank <= 1:
             return (r,)
         return (r, c)
+    if isinstance(value, Seq) and value.dims is not None:       # a layer's output knows its shape
+        return value.dims
     if isinstance(value, Seq):             # [X1, X2]: the tensor stacking them, when they agree
         inner = {dims_of(v, max(1, min_rank - 1)) for v in value}
         if len(inner) != 1:
@@ -138,6 +140,6 @@ def shape_only(name: str, x: Any, out: tuple, node: ast.Expr, layer: Any = None)
 def nested_dims(value: Any) -> Any:
     """dims_of through the nested outputs of a layer with several (an LSTM's
     (output, (h_n, c_n))): a tuple of dims for a tensor, a list of such for a Seq."""
-    if isinstance(value, Seq):
+    if isinstance(value, Seq) and value.dims is None:
         return [nested_dims(v) for v in value]
     return dims_of(value)
