@@ -355,14 +355,28 @@ def piece_form(p: Piece) -> Any:
     return form
 
 
-def rows_tex(rows: list[Row], rel: str) -> str:
+UNCUT = 66     # a piece no rule could cut and wider than this is fitted to the line in LaTeX
+
+
+def fit_tex(tex: str, x: Any, room: str = r"\linewidth-5em") -> str:
+    """`tex` as it is, or, for maths `x` that no rule could cut and wider than the line, shrunk
+    to it (`\\derivefit`): the last resort (a vector of long entries), never for maths the
+    rules above break."""
+    if _width(x) <= UNCUT:
+        return tex
+    return r"\derivefit[\dimexpr%s\relax]{$\displaystyle %s$}" % (room, tex)
+
+
+def rows_tex(rows: list[Row], rel: str, fit: bool = False) -> str:
     """Broken rows as the lines of an `align*`/`aligned` body: `lhs &= piece`, a new link
     `&= piece`, a sum's continuation `&\\quad {} + piece`; a wide left side on a row of
-    its own."""
+    its own.  `fit` (LaTeX) shrinks a piece no rule could cut to the line (`fit_tex`)."""
     from ..printing import latex
     lines: list[str] = []
     for r in rows:
         body = piece_tex(r.piece)
+        if fit and not (r.piece.op or r.piece.block or r.piece.outer is not None):
+            body = fit_tex(body, r.piece.expr)
         if r.lhs is not None and _width(r.lhs) > WIDE_LHS:
             lines += [f"& {latex(r.lhs)}", f"&{rel} {body}"]
         elif r.lhs is not None:

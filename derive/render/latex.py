@@ -31,14 +31,15 @@ def tex_chain(step: Step) -> str:
     """A chain as display maths: one line if short, else `align*` with one link a row and a
     link too wide for the line cut at its top-level signs or into blocks of columns
     (derive.render.breaking)."""
-    from .breaking import chain_rows, rows_tex
+    from .breaking import chain_rows, fit_tex, rows_tex
     items = step.chain
     if not items:
         return ""
     rows = chain_rows(items, "latex")
     if rows is None:
-        return tex_display(chain_latex(step))
-    return "\\begin{align*}\n" + rows_tex(rows, _rel(step)) + "\n\\end{align*}"
+        one = chain_latex(step)
+        return tex_display(fit_tex(one, items[0]) if len(items) == 1 else one)
+    return "\\begin{align*}\n" + rows_tex(rows, _rel(step), fit=True) + "\n\\end{align*}"
 
 
 def _tex_cell(c: Any) -> str:
