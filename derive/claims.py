@@ -21,6 +21,7 @@ from typing import Any
 
 import sympy as sp
 
+from .checkmemo import recall, relevant
 from .errors import CheckFailed
 from .sentence import Rel, Sentence
 from .verify import check_chain, checkable, equal, realize
@@ -108,7 +109,8 @@ def check_sentence(sentence: Sentence, where: dict, rule: str = "") -> tuple[Sen
     checked: bool | None = None
     for p in sentence.parts:
         if isinstance(p, Rel) and p.kind == "claim":
-            ok, how = check_rel(p, where)
+            ok, how = recall("claim", lambda: check_rel(p, where), p.op, p.lhs, p.rhs,
+                             relevant(tuple(where.items()), p.lhs, p.rhs))
             if ok is not True:
                 verdict = "does not hold" if ok is False else f"could not be checked ({how})"
                 raise CheckFailed(f"step `{rule}` claims {Sentence((p,))}, which {verdict}")

@@ -182,8 +182,7 @@ def _false(ev: Evaluator, e: Any) -> bool:
 @handles(sp.MatrixBase)
 def _explicit(ev: Evaluator, e: sp.MatrixBase) -> Mat:
     r, c = e.shape
-    flat = [ev.scalar(t) for t in e]
-    return Mat([flat[i * c:(i + 1) * c] for i in range(r)], r, c)
+    return Mat([[ev.scalar(t) for t in row] for row in e.tolist()], r, c)   # (indexing e is slow)
 
 
 @handles(sp.Identity)
@@ -326,6 +325,18 @@ def evaluate(expr: Any, env: dict, point: dict | None = None) -> Any:
     if not all(X.is_exact(t) for t in (v.entries() if isinstance(v, Mat) else [v])) and not isinstance(v, bool):
         raise Unsupported("not an exact value")          # (a dual number, a stray float)
     return v
+
+
+def explicit(expr: Any) -> Any:
+    """A closed matrix expression (numbers only: explicit matrices multiplied, added,
+    transposed) as an ImmutableMatrix of its exact entries; None where the walk cannot."""
+    try:
+        v = Evaluator({}).eval(expr)
+    except Exception:  # noqa: BLE001  (Unsupported, ZeroDivisionError, a node it mis-reads: sympy decides)
+        return None
+    if not isinstance(v, Mat) or not all(X.is_exact(t) for t in v.entries()):
+        return None
+    return to_sympy(v)
 
 
 def to_sympy(v: Any) -> Any:

@@ -328,7 +328,15 @@ def _latex_memo(x: sp.Basic) -> str:
 
 
 class _TextPrinter(StrPrinter):
-    """sstr, but explicit matrices as Matrix([...]) and 1×1 traces bare."""
+    """sstr, but explicit matrices as Matrix([...]), 1×1 traces bare, and a name that is a
+    Python keyword spelled as parse_expr can read it (`lambda` → `lamda`, as SymPy spells
+    it, `if` → `if_`)."""
+
+    def _print_Symbol(self, expr) -> str:
+        return _readable_name(super()._print_Symbol(expr))
+
+    def _print_MatrixSymbol(self, expr) -> str:
+        return _readable_name(super()._print_MatrixSymbol(expr))
 
     def _print_Trace(self, expr) -> str:
         arg = expr.arg
@@ -364,6 +372,13 @@ class _TextPrinter(StrPrinter):
         if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
             return f"{body.func.__name__}({self._print(expr.expr)})"
         return super()._print_ElementwiseApplyFunction(expr)
+
+
+def _readable_name(name: str) -> str:
+    import keyword
+    if name == "lambda":
+        return "lamda"
+    return name + "_" if keyword.iskeyword(name) else name
 
 
 _TEXT = _TextPrinter({"order": None})

@@ -77,11 +77,13 @@ def make_step(rule: str, text: "str | Sentence", *chain: Any, where: dict | None
     With `check=False` the chain is shown as a definition (checked stays None); use it only
     for chains whose links are definitions, never to skip a check that could be made.
     """
+    from .checkmemo import recall, relevant
     from .verify import check_chain
     items = tuple(where.items()) if where else ()
     checked, how = (None, "")
     if check and len(chain) > 1:
-        checked, how = check_chain(chain, dict(items), relation=relation, rule=rule, text=text)  # printed only on failure
+        checked, how = recall("chain", lambda: check_chain(chain, dict(items), relation=relation, rule=rule,
+                                                       text=text), chain, relevant(items, chain), relation)
     if isinstance(text, Sentence):
         from .claims import check_sentence
         text, claims = check_sentence(text, dict(items), rule)   # (raises on a false claim)

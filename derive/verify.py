@@ -29,8 +29,7 @@ from .limits import check as _deadline
 from .solution_sets import domain_of as _domain, solution_set as _solution_set
 from .exactnum import Unsupported
 
-TRIALS = 4
-DIGITS = 40
+TRIALS, DIGITS = 4, 40
 
 
 def _items(x: Any) -> list | None:
@@ -58,19 +57,54 @@ def realize(expr: Any, where: dict | None = None) -> Any:
     return out
 
 
+def _may_keep_matrix_symbols(expr: Any, where: dict) -> bool:
+    """Whether substituting `where` into `expr` can leave a matrix symbol: one of `expr`'s
+    is not replaced, or a value holds one (False only when none can be left)."""
+    if any(m not in where for m in expr.atoms(sp.MatrixSymbol)):
+        return True
+    return any(isinstance(v, sp.Basic) and v.atoms(sp.MatrixSymbol) for v in where.values())
+
+
+def _unevaluated_xreplace(e: Any, where: dict) -> Any:
+    """`e.xreplace(where)`, each rebuilt node given `evaluate=False` where it takes it (no
+    `with sympy.evaluate(False)`, which clears sympy's whole cache on entry and on exit)."""
+    try:
+        if e in where:
+            return where[e]
+    except TypeError:
+        pass
+    if not isinstance(e, sp.Basic) or not e.args:
+        return e
+    args = tuple(_unevaluated_xreplace(a, where) for a in e.args)
+    if all(a is b for a, b in zip(args, e.args)):
+        return e
+    try:
+        return e.func(*args, evaluate=False)
+    except TypeError:
+        return e.func(*args)
+
+
 def checkable(expr: Any, where: dict | None) -> Any:
     """`realize(expr, where)`, except that an expression still holding matrix symbols after
     the substitution is neither evaluated nor `doit`-ed: it can only be checked at random
     matrices, where it is evaluated as it stands (sympy's canonicalising of symbolic matrix
-    products would only rewrite it, and took most of a check's time)."""
+    products would only rewrite it, and took most of a check's time); a closed matrix
+    expression is worked out by derive.fasteval (exact; sympy's doit where it cannot)."""
     if isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase):
-        if where:
+        if not where:
+            e = expr
+        elif _may_keep_matrix_symbols(expr, where):
             with sp.evaluate(False):      # no canonicalising on the way (|−v| calls doit on −v)
                 e = expr.xreplace(where)
+        elif isinstance(expr, MatrixExpr):
+            e = _unevaluated_xreplace(expr, where)     # (only for fasteval's exact value below)
         else:
-            e = expr
+            return realize(expr, where)   # (sympy's evaluate(False) clears its whole cache: not here)
         if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)
             return e
+        m = fasteval.explicit(e) if isinstance(e, MatrixExpr) and not e.free_symbols else None
+        if m is not None:
+            return m
     return realize(expr, where)
 
 

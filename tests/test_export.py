@@ -81,9 +81,38 @@ def test_moodle_xml_reads_back_with_the_right_keys(exports):
     assert [float(b[0]) for b in blanks] == pytest.approx([w1, w2], abs=1e-12)
     mc = by_name["I.11#2"]
     assert mc.get("type") == "multichoice" and mc.find("single").text == "true"
+    _check_bag_options([(a.find("text").text, float(a.get("fraction")) > 0) for a in mc.findall("answer")], "tex")
     assert [a.get("fraction") for a in mc.findall("answer")] == ["0", "0", "0", "100", "0"]
+    assert "w_{1}" not in mc.find("questiontext/text").text     # the question does not print the key
     assert by_name["II.4(iii)"].get("type") == "truefalse"
     assert by_name["I.3"].get("type") == "essay"
+
+
+# The options of the bag problem (examples/seed/part1-objective.spec), written out by hand
+BAG_OPTIONS = {"a": lambda w1, b1, w2, b2: w1 / (w1 + b1),
+               "b": lambda w1, b1, w2, b2: w1 * (w1 + b1) / (w1 * (w1 + b1) + w2 * (w2 + b2)),
+               "c": lambda w1, b1, w2, b2: w1 * (b1 + b2) / (w1 * (b1 + b2) + w2 * (b1 + b2)),
+               "d": lambda w1, b1, w2, b2: w1 * (w2 + b2) / (w1 * (w2 + b2) + w2 * (w1 + b1))}
+
+
+def _bayes(w1, b1, w2, b2):
+    """P(bag I | white) by Bayes' rule, bags picked with probability 1/2."""
+    p1, p2 = Fraction(w1, w1 + b1), Fraction(w2, w2 + b2)
+    return p1 / (p1 + p2)
+
+
+def _check_bag_options(options: list[tuple[str, bool]], math_: str) -> None:
+    """Every option is listed with its text, in the spec's order, and the flagged ones are
+    exactly those equal to Bayes' rule at random whole numbers (or `none` if no option is)."""
+    rng = np.random.default_rng(3)
+    points = [tuple(int(v) for v in rng.integers(1, 9, 4)) for _ in range(5)]
+    right = {k for k, f in BAG_OPTIONS.items()
+             if all(f(*map(Fraction, pt)) == _bayes(*pt) for pt in points)} or {"e"}
+    assert [t.split(")")[0] for t, _ in options] == ["(a", "(b", "(c", "(d", "(e"]
+    assert {t[1] for t, ok in options if ok} == right
+    assert options[-1][0] == "(e) none of these"
+    for text, _ in options[:-1]:
+        assert ("\\(\\frac{w_{1}" in text) if math_ == "tex" else ("<math" in text and "<mfrac>" in text)
 
 
 def test_qti_zip_reads_back_with_ranges_around_the_keys(exports):
@@ -102,7 +131,11 @@ def test_qti_zip_reads_back_with_ranges_around_the_keys(exports):
     ce = items["I.1"]
     lo, hi = (float(ce.find(f".//{QTI}{t}").text) for t in ("vargte", "varlte"))
     assert lo < -math.log(0.7) < hi and hi - lo == pytest.approx(0.001)
-    assert items["I.11#2"].find(f".//{QTI}fieldentry").text == "multiple_choice_question"
+    mc = items["I.11#2"]
+    assert mc.find(f".//{QTI}fieldentry").text == "multiple_choice_question"
+    right = {v.text for v in mc.iter(QTI + "varequal")}
+    labels = mc.findall(f".//{QTI}response_label")
+    _check_bag_options([(lab.find(f".//{QTI}mattext").text, lab.get("ident") in right) for lab in labels], "tex")
     assert items["I.3"].find(f".//{QTI}fieldentry").text == "essay_question"
     assert {f"II.2(b)[{i}, {j}]" for i in (1, 2, 3, 4) for j in (1, 2)} <= set(items)
 
@@ -191,6 +224,9 @@ def test_prairielearn_matrix_and_choice_inputs(exports):
     server.generate(data)
     choice = next(k for k, v in data["params"].items() if isinstance(v, dict))
     assert data["params"][choice] == {"a": False, "b": False, "c": False, "d": True, "e": False}
+    texts = data["params"][choice + "_text"]
+    _check_bag_options([(texts[x], data["params"][choice][x]) for x in "abcde"], "mathml")
+    assert f"{{{{{{params.{choice}_text.d}}}}}}" in html          # the element shows the text
 
 
 def test_variants_become_groups_of_versions(tmp_path):
@@ -246,3 +282,59 @@ def test_gradescope_results_of_one_sheet(tmp_path, capsys):
     two.write_text('{"student": "a", "answers": {}}\n{"student": "b", "answers": {}}\n')
     code = cli.main(["grade", str(spec), str(two), "--format", "gradescope", "--max-memory", "0"])
     assert code == 2 and "one submission at a time" in capsys.readouterr().err
+
+
+def _moodle_questions(root: ET.Element) -> list[dict]:
+    """The questions of a Moodle XML file read as qformat_xml reads them: each a type, a
+    name, a question text and its answers (fraction, text, tolerance); and the invariants
+    Moodle's question types hold them to (a numerical answer at 100% with a tolerance of 0
+    or more; a single multichoice with one answer at 100% and the rest 0; a multiple one
+    whose positive fractions add to 100% and whose negative ones to at least -100%)."""
+    out = []
+    for q in root:
+        kind = q.get("type")
+        if kind == "category":
+            continue
+        answers = [{"fraction": float(a.get("fraction")), "text": a.findtext("text") or "",
+                    "tolerance": a.findtext("tolerance")} for a in q.findall("answer")]
+        question = {"type": kind, "name": q.findtext("name/text"), "text": q.findtext("questiontext/text"),
+                    "answers": answers, "single": q.findtext("single")}
+        assert question["name"] and question["text"] and float(q.findtext("defaultgrade")) > 0
+        if kind == "numerical":
+            assert [a["fraction"] for a in answers] == [100] and float(answers[0]["tolerance"]) >= 0
+            float(answers[0]["text"])
+        elif kind == "multichoice":
+            fr = [a["fraction"] for a in answers]
+            if question["single"] == "true":
+                assert sorted(fr)[-1] == 100 and sorted(fr)[:-1] == [0] * (len(fr) - 1)
+            else:
+                assert sum(f for f in fr if f > 0) == pytest.approx(100, abs=1e-3)
+                assert sum(f for f in fr if f < 0) >= -100 - 1e-3
+            assert all(a["text"].startswith(f"({x}) ") or a["text"] == f"({x})"
+                       for a, x in zip(answers, "abcdefghij"))
+        elif kind == "truefalse":
+            assert sorted(a["fraction"] for a in answers) == [0, 100]
+        out.append(question)
+    return out
+
+
+def test_moodle_reads_every_question_and_its_options(exports, tmp_path):
+    root = ET.parse(exports[0] / "exam.xml").getroot()
+    kinds = {q["type"] for q in _moodle_questions(root)}
+    assert {"numerical", "cloze", "multichoice", "truefalse", "essay"} <= kinds
+    spec = tmp_path / "two.spec"
+    spec.write_text('problem "Two names for one number" points 4 {\n  text "Let $a = 2$. Which equal $2a$?"\n'
+                    '  let a = 2\n  choices {\n    (a) 4\n    (b) a^2\n    (c) "half of $a$, <less> & more"\n'
+                    '    (d) none\n  }\n  find choice(2*a)\n}\n')
+    for maths in ("tex", "mathml"):
+        write_export(solutions_of(spec), "moodle", tmp_path / f"two-{maths}.xml", math=maths)
+        (q,) = _moodle_questions(ET.parse(tmp_path / f"two-{maths}.xml").getroot())
+        assert q["type"] == "multichoice" and q["single"] == "false"      # 4 = 2·2 = 2²: two are right
+        assert [a["fraction"] for a in q["answers"]] == [50, 50, -50, -50]
+        texts = [a["text"] for a in q["answers"]]
+        assert texts[2].startswith("(c) half of ") and "&lt;less&gt; &amp; more" in texts[2]   # escaped HTML
+        assert texts[3] == "(d) none of these"
+        if maths == "tex":
+            assert texts[:2] == ["(a) \\(4\\)", "(b) \\(a^{2}\\)"] and "\\(a\\)" in texts[2]
+        else:
+            assert all("<math" in t for t in texts[:3]) and "<msup>" in texts[1]

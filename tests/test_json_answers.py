@@ -197,3 +197,15 @@ def test_error_kinds_are_what_the_registry_reports():
     for exc, kind in [(Unsupported("u"), "unsupported"), (CheckFailed("c"), "check_failed"),
                       (LimitError("l"), "limit"), (InternalError("i"), "internal"), (DeriveError("d"), "error")]:
         assert registry._error_result(goal, "a", exc).error.kind == kind
+
+
+def test_a_keyword_name_is_spelled_so_parse_expr_reads_the_answer_back():
+    """`lambda` is a Python keyword: parse_expr cannot read `2*lambda`; SymPy spells it lamda."""
+    from sympy.parsing.sympy_parser import parse_expr
+    import sympy as sp
+    sol = derive.solve('problem "ridge" {\n  vector w : (2)\n  symbol lambda : positive\n'
+                       '  L(w) = lambda * (w @ w)\n  find grad(L(w), w)\n  find lambda * 2\n}\n')
+    texts = [r.answer.text for r in sol.results]
+    lam, w1, w2 = sp.symbols("lamda w_1 w_2")
+    assert parse_expr(texts[0]) == sp.Matrix([[2 * lam * w1], [2 * lam * w2]])
+    assert parse_expr(texts[1]) == 2 * lam

@@ -39,8 +39,8 @@ def affine(w: Any, x: Any, b: Any) -> Any:
 def on_plane(u: Any, w: Any, b: Any, level: Any = 0) -> Any:
     """u moved along w onto the plane wᵀz + b = level (for any u), left unevaluated: it is
     only ever a value to check at (sympy's canonicalising of it cost most of a check)."""
-    with sp.evaluate(False):
-        return sp.MatAdd(u, sp.MatMul((level - b - ip(w, u)) / ip(w, w), w))
+    coef = (level - b - ip(w, u)) / ip(w, w)    # (evaluate=False per node: sympy's evaluate(False) clears its cache)
+    return sp.MatAdd(u, sp.MatMul(coef, w, evaluate=False), evaluate=False)
 
 
 def like(w: Any, name: str) -> sp.MatrixSymbol:

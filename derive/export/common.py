@@ -30,6 +30,15 @@ MATHS = ("mathml", "tex")
 
 
 @dataclass(frozen=True)
+class Option:
+    """One option of a choice as a host shows it: its letter, its text as HTML (the
+    spec's option: its maths printed as the export's maths) and whether the key picks it."""
+    label: str
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
 class Item:
     """One exportable result of one variant."""
     id: str
@@ -41,6 +50,7 @@ class Item:
     feedback: str              # HTML: the problem's worked solution
     marks: float
     result: Result
+    options: tuple[Option, ...] = ()     # a choice's options, in the spec's order
 
 
 def html(markdown: str, math: str = "mathml", inline: bool = False) -> str:
@@ -72,11 +82,47 @@ def worked_solution(solution: Solution, index: int, result: Result) -> str:
     return m.group(0) if m else ""
 
 
+def options(result: Result, acc: Acceptance, math: str = "mathml") -> tuple[Option, ...]:
+    """The options of a choice result from its problem's `choices` block: each option's
+    text (a string option as its Markdown, an expression as derive prints it, `none` as
+    "none of these"), as HTML with `math`, flagged right or wrong by the key.  Without the
+    problem's definition (a result read back from JSON): the letters alone."""
+    from ..derivers.registry import FAMILIES
+    from ..model.builder import build_problem
+    from ..model.values import scalarize
+    from ..printing import latex
+    from .. import ast
+    pdef = result.origin[0] if result.origin else None
+    block = next((s for s in pdef.statements if isinstance(s, ast.Choices)), None) if pdef is not None else None
+    if block is None:
+        letters = list(acc.options) if acc.options else sorted(set(acc.value) | set("abcde"))
+        return tuple(Option(x, "", x in acc.value) for x in letters)
+    problem = build_problem(pdef, result.origin[1], FAMILIES, result.origin[2])
+    out = []
+    for opt in block.options:
+        if opt.expr is None:
+            text = "none of these"
+        elif isinstance(opt.expr, ast.Str):
+            text = html(opt.expr.value, math, inline=True)
+        else:
+            text = html(f"${latex(scalarize(problem.display(opt.expr)))}$", math, inline=True)
+        out.append(Option(opt.label, text, opt.label in acc.value))
+    return tuple(out)
+
+
+def option_html(option: Option) -> str:
+    """An option as the hosts list it: `(a) text`."""
+    return f"({_html.escape(option.label)}) {option.text}".rstrip()
+
+
 def _question(problem: ProblemSolution, result: Result, math: str) -> str:
     parts = [html(problem.text, math)] if problem.text else []
     part = next((q for q in problem.parts if q.label and q.label == result.label), None)
     if part is not None:
         parts.append(f"<p><strong>{_html.escape(part.label)}</strong></p>" + html(part.text, math))
+    elif result.answer is not None and result.answer.choice is not None:
+        several = "," in result.answer.choice               # (its title names the derived value: the key)
+        parts.append("<p>Choose every option that is right.</p>" if several else "<p>Choose the right option.</p>")
     elif result.title is not None:
         from ..sentence_print import print_sentence
         parts.append(f"<p>Find {html(print_sentence(result.title, 'md'), math, inline=True)}.</p>")
@@ -92,8 +138,9 @@ def items(solution: Solution, math: str = "mathml") -> tuple[list[Item], list[tu
                 skipped.append((r.id, r.error.message if r.error else "no answer"))
                 continue
             feedback = worked_solution(solution, i, r)
-            marks = _marks(p, r)
-            out.append(Item(r.id, p.title, p.section, i, accept(r), _question(p, r, math), feedback, marks, r))
+            acc = accept(r)
+            opts = options(r, acc, math) if acc.kind == "choice" else ()
+            out.append(Item(r.id, p.title, p.section, i, acc, _question(p, r, math), feedback, _marks(p, r), r, opts))
     return out, skipped
 
 

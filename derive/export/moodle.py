@@ -9,7 +9,8 @@ category per result under its section holding that result's question in every va
   acceptance (`derive.export.common.tolerance`: a relative tolerance becomes |v|·rtol);
 * vector, matrix, shape -> `cloze`: one `{1:NUMERICAL:=v:tol}` blank per entry;
 * choice -> `multichoice`: single (one letter) or multiple (several: each right letter
-  +100/k, each wrong one -100/(options-k)), numbered abc;
+  +100/k, each wrong one -100/(options-k)), each answer the option's text from the spec
+  (`(a) ...`, its maths as MathML or `\\(...\\)`);
 * boolean -> `truefalse`;
 * anything else (expressions, intervals, prose, derivations) -> `essay` with the key in
   the grader information.
@@ -22,7 +23,7 @@ import xml.etree.ElementTree as ET
 from typing import Sequence
 
 from ..steps import Solution
-from .common import Item, items, numeric_entries, short, tolerance
+from .common import Item, items, numeric_entries, option_html, short, tolerance
 
 
 def _text(parent: ET.Element, tag: str, text: str, fmt: str | None = None) -> ET.Element:
@@ -93,19 +94,18 @@ def _esc(text: str) -> str:
 
 
 def _multichoice(quiz: ET.Element, item: Item, name: str) -> None:
-    acc = item.acceptance
-    right = sorted(acc.value)
-    options = list(acc.options) if acc.options else sorted(set(right) | set("abcde"[:max(5, len(right))]))
+    """Every option with its text (`(a) ...`, HTML) and its fraction: single, the right one
+    100 and the others 0; multiple, each right one +100/k and each wrong one -100/(n-k)."""
+    right = [o for o in item.options if o.correct]
     q = _common(quiz, "multichoice", item, name, item.question)
     single = len(right) == 1
     ET.SubElement(q, "single").text = "true" if single else "false"
     ET.SubElement(q, "shuffleanswers").text = "0"
     ET.SubElement(q, "answernumbering").text = "none"
-    wrong = max(len(options) - len(right), 1)
-    for letter in options:
-        ok = letter in right
-        frac = (100 if single else 100 / len(right)) if ok else (0 if single else -100 / wrong)
-        _text(_answer(q, round(frac, 5), f"({letter})", "html"), "feedback", "", "html")
+    wrong = max(len(item.options) - len(right), 1)
+    for option in item.options:
+        frac = (100 if single else 100 / len(right)) if option.correct else (0 if single else -100 / wrong)
+        _text(_answer(q, round(frac, 5), option_html(option), "html"), "feedback", "", "html")
 
 
 def moodle_xml(solutions: Sequence[Solution], math: str = "mathml") -> tuple[str, list[tuple[str, str]]]:

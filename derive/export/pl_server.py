@@ -41,8 +41,10 @@ def _key(result, kind, name, data):
         v = acc.value
         data["correct_answers"][name] = _matrix_json([[number(v[i, j]) for j in range(v.cols)] for i in range(v.rows)])
     elif kind == "choice":
-        letters = list(acc.options) if acc.options else sorted(set(acc.value) | set("abcde"))
-        data["params"][name] = {x: x in acc.value for x in letters}
+        from derive.export.common import option_html, options
+        opts = options(result, acc)
+        data["params"][name] = {o.label: o.correct for o in opts}
+        data["params"][name + "_text"] = {o.label: option_html(o) for o in opts}
     else:
         data["correct_answers"][name] = result.answer.text
 

@@ -12,7 +12,8 @@ and the keys in `correct_answers`; `grade(data)` grades every answer with
 `derive.grading.grade` and writes `partial_scores`, `feedback` and `score`.  Inputs:
 `pl-number-input` for numbers (with the acceptance's rtol/atol, else exact up to three
 significant digits), `pl-matrix-input` for vectors and matrices, `pl-multiple-choice`
-or `pl-checkbox` for choices, `pl-string-input` for expressions, intervals, sets and
+or `pl-checkbox` for choices (each option's text, from the variant's own numbers, and
+whether it is right are in `params`), `pl-string-input` for expressions, intervals, sets and
 shapes (typed in derive's answer syntax).  A result marked by hand (prose, a statement)
 has no input and is listed as not exported.
 """
@@ -49,8 +50,8 @@ def _input(name: str, item: Item) -> tuple[str, str]:
         return f'<pl-matrix-input answers-name="{name}" label="{label}"></pl-matrix-input>', "matrix"
     if acc.kind == "choice":
         tag = "pl-checkbox" if acc.select_all else "pl-multiple-choice"
-        letters = list(acc.options) if acc.options else sorted(set(acc.value) | set("abcde"))
-        options = "".join(f'\n  <pl-answer correct="{{{{params.{name}.{x}}}}}">({x})</pl-answer>' for x in letters)
+        options = "".join(f'\n  <pl-answer correct="{{{{params.{name}.{o.label}}}}}">'
+                          f'{{{{{{params.{name}_text.{o.label}}}}}}}</pl-answer>' for o in item.options)
         return f'<{tag} answers-name="{name}" fixed-order="true">{options}\n</{tag}>', "choice"
     return f'<pl-string-input answers-name="{name}" label="{label}"></pl-string-input>', "string"
 

@@ -3,9 +3,10 @@
 Per `Acceptance` kind: a number -> `numerical_question` with an exact answer and the range
 [v - tol, v + tol] (`derive.export.common.tolerance`); a vector, matrix or shape -> one
 numerical question per entry; a choice -> `multiple_choice_question` (one letter) or
-`multiple_answers_question` (several); a yes/no -> `true_false_question`; anything else
--> `essay_question`.  Each item carries the worked solution of its problem as general
-feedback.  With several variants every question is a Canvas question group ("pick 1")
+`multiple_answers_question` (several), each option labelled with its text from the spec
+(`(a) ...`, its maths as MathML or `\\(...\\)`); a yes/no -> `true_false_question`;
+anything else -> `essay_question`.  Each item carries the worked solution of its problem
+as general feedback.  With several variants every question is a Canvas question group ("pick 1")
 holding that question in every variant.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Sequence
 
 from ..randomness import short_key
 from ..steps import Solution
-from .common import Item, items, number, numeric_entries, short, tolerance
+from .common import Item, items, number, numeric_entries, option_html, short, tolerance
 
 NS = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP = "http://www.imsglobal.org/xsd/imscp_v1p1"
@@ -51,8 +52,9 @@ def _score(el: ET.Element, build_condition) -> None:
         cond = ET.SubElement(rp, "respcondition", {"continue": "No"})
         build_condition(ET.SubElement(cond, "conditionvar"))
         ET.SubElement(cond, "setvar", {"action": "Set", "varname": "SCORE"}).text = "100"
-    ET.SubElement(ET.SubElement(rp, "respcondition", {"continue": "Yes"}), "displayfeedback",
-                  {"feedbacktype": "Response", "linkrefid": "general_fb"})
+    always = ET.SubElement(rp, "respcondition", {"continue": "Yes"})     # (the schema wants a condition:
+    ET.SubElement(ET.SubElement(always, "conditionvar"), "other")         # `other` holds always)
+    ET.SubElement(always, "displayfeedback", {"feedbacktype": "Response", "linkrefid": "general_fb"})
 
 
 def _feedback(el: ET.Element, item: Item) -> None:
@@ -77,24 +79,21 @@ def _numerical(parent: ET.Element, ident: str, title: str, item: Item, marks: fl
 
 
 def _choice(parent: ET.Element, ident: str, title: str, item: Item) -> None:
-    acc = item.acceptance
-    right = sorted(acc.value)
-    options = list(acc.options) if acc.options else sorted(set(right) | set("abcde"))
-    several = len(right) > 1
+    several = sum(o.correct for o in item.options) > 1
     qtype = "multiple_answers_question" if several else "multiple_choice_question"
     el, pres = _item(parent, ident, title, qtype, item, item.marks, item.question)
     lid = ET.SubElement(pres, "response_lid", {"ident": "response1", "rcardinality": "Multiple" if several else "Single"})
     rc = ET.SubElement(lid, "render_choice")
-    for letter in options:
-        _mat(ET.SubElement(rc, "response_label", {"ident": letter}), f"({letter})")
+    for option in item.options:
+        _mat(ET.SubElement(rc, "response_label", {"ident": option.label}), option_html(option))
 
     def cond(cv: ET.Element) -> None:
         box = ET.SubElement(cv, "and") if several else cv
-        for letter in options:
-            if letter in right:
-                ET.SubElement(box, "varequal", {"respident": "response1"}).text = letter
+        for option in item.options:
+            if option.correct:
+                ET.SubElement(box, "varequal", {"respident": "response1"}).text = option.label
             elif several:
-                ET.SubElement(ET.SubElement(box, "not"), "varequal", {"respident": "response1"}).text = letter
+                ET.SubElement(ET.SubElement(box, "not"), "varequal", {"respident": "response1"}).text = option.label
     _score(el, cond)
     _feedback(el, item)
 

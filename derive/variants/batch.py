@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from ..checkmemo import remembering
 from ..errors import DeriveError
 from ..limits import Limits, running
 from ..steps import Solution
@@ -69,16 +70,17 @@ def generate(text_or_path: str | os.PathLike, n: int, filename: str | None = Non
     seen: dict[str, int] = {}
     last = start + MAX_SEEDS_PER_VARIANT * n
     seed = start
-    while len(batch.variants) < n and seed < last:
-        with running(limits):
-            sol = solve_spec(spec, seed, batch.rejections, cache)
-        signature = json.dumps(answers(sol), sort_keys=True)
-        if signature in seen:
-            batch.duplicates.append((seed, seen[signature]))
-        else:
-            seen[signature] = seed
-            batch.variants.append(Variant(len(batch.variants) + 1, seed, sol))
-        seed += 1
+    with remembering():          # identical checks of different variants are made once
+        while len(batch.variants) < n and seed < last:
+            with running(limits):
+                sol = solve_spec(spec, seed, batch.rejections, cache)
+            signature = json.dumps(answers(sol), sort_keys=True)
+            if signature in seen:
+                batch.duplicates.append((seed, seen[signature]))
+            else:
+                seen[signature] = seed
+                batch.variants.append(Variant(len(batch.variants) + 1, seed, sol))
+            seed += 1
     if len(batch.variants) < n:
         raise DeriveError(f"asked for {n} variants, but seeds {start} to {last - 1} give only "
                           f"{len(batch.variants)} with different answers ({len(batch.duplicates)} duplicates): "

@@ -18,6 +18,7 @@ without evaluating (`put`), and build unevaluated products and sums.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sympy as sp
@@ -164,11 +165,16 @@ class Head(sp.Expr):
         return name.name + "'" * int(order)
 
 
+@functools.lru_cache(maxsize=256)
 def prime_function(name: str, order: int) -> Any:
     """The display function f (order 0), f' (order 1) or f'' (order 2) of a function named `name`,
     printed with plain brackets as every function the spec defines is (derive.printing): the
     order-0 one is sympy's same function as the spec's f, and sympy's cache hands out
-    whichever f(x) was made first, so the two must print alike."""
+    whichever f(x) was made first, so the two must print alike.  One class per name and
+    order (sympy builds a new class per call, slowly); the order-0 one is the spec's own
+    kind of function, so that it prints as the spec's f in every format (MathML too)."""
+    if order == 0:
+        return UndefinedFunction(name)
     marks = "'" * order
 
     def _latex(self: Any, printer: Any) -> str:
