@@ -68,6 +68,7 @@ def _split_name(name: str) -> tuple[str, str, list[str]]:
 # A one-letter name no spec can declare (Greek Koppa): stands in for an argument while a
 # function's head is printed, then replaced by the argument's own LaTeX.
 PLACEHOLDER = "Ϙ"
+APPROX_DIGITS = 6       # significant digits of the decimals shown beside an exact answer (Answer.approx)
 
 
 def _is_word(part: str) -> bool:

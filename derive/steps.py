@@ -101,7 +101,10 @@ class Answer:
     JSON-ready (float, nested lists, [lo, hi], dict, bool or None when symbolic).
     `display` is the object shown when it differs from `expr` (an equation `φ(x) = ...`,
     a set); `latex` is the LaTeX of what is shown, printed by derive.printing.  `prose`
-    is authored Markdown, or a derived `Sentence` (a verdict's reason).
+    is authored Markdown, or a derived `Sentence` (a verdict's reason).  `approx` is the
+    decimal form of an exact tensor answer with a non-integer entry, to
+    `derive.printing.APPROX_DIGITS` significant digits, checked (`expr ≈ approx` by its error bound) when it was made;
+    every format shows it beside the answer (derive.derivers.registry.decimal_tensor).
     """
 
     expr: Any
@@ -112,6 +115,7 @@ class Answer:
     prose: "str | Sentence | None" = None
     extra: tuple[tuple[str, Any], ...] = ()
     display: Any = None
+    approx: Any = None
 
 
 @dataclass(frozen=True)

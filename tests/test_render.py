@@ -250,7 +250,7 @@ def test_latex_standalone_and_body():
 
 def test_latex_long_chain_is_aligned():
     out = render(SOLUTION, "latex")
-    assert r"\begin{align*}" in out and "z &= " in out and "\n  &= " in out
+    assert r"\begin{align*}" in out and "z &= " in out and "\n&= " in out
     assert r"\begin{tabular}{lrrr}" in out and r"\toprule" in out
 
 

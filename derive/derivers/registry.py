@@ -120,7 +120,27 @@ def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex:
             extra["numpy"] = code
     return Answer(expr, text, latex(expr) if tex is None else tex,
                   answer_value(expr) if value == "auto" else value, choice, prose,
-                  (("kind", kind),) + tuple(extra.items()), display)
+                  (("kind", kind),) + tuple(extra.items()), display,
+                  decimal_tensor(expr) if display is None and tex is None else None)
+
+
+def decimal_tensor(expr: Any) -> sp.ImmutableMatrix | None:
+    """The decimal form of an explicit exact matrix or vector with a non-integer entry
+    (rationals, roots, logs: no float, no free symbol), each entry to APPROX_DIGITS
+    significant digits, checked `expr ≈ decimals` by the ≈ bound of derive.verify (it
+    raises CheckFailed if it did not hold); None for anything else."""
+    from ..printing import APPROX_DIGITS
+    from ..verify import check_chain
+    if not isinstance(expr, sp.MatrixBase) or expr.shape == (1, 1) or not all(expr.shape):
+        return None
+    entries = list(expr)
+    if not all(isinstance(e, sp.Expr) and e.is_number and e.is_real and not e.has(sp.Float) for e in entries) \
+            or all(e.is_Integer for e in entries):
+        return None
+    approx = sp.ImmutableMatrix(expr.shape[0], expr.shape[1],
+                                [e if e.is_Integer else sp.Float(sp.N(e, APPROX_DIGITS + 10), APPROX_DIGITS) for e in entries])
+    ok, _ = check_chain((expr, approx), {}, relation="≈", rule="decimal_answer")
+    return approx if ok else None
 
 
 def strategy(ref: "str | Strategy") -> Strategy:

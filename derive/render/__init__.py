@@ -9,8 +9,11 @@ comes from the filters of this package's modules:
 * LaTeX maths of any object: `printing.latex` (`tex` filter), one printer for all formats;
 * md: display maths as `$$` blocks safe for GitHub and Jupyter (`md_chain`, `md_math`),
   Markdown tables (`md_table`);
-* latex: chains in `align*` one link per line when long, every display fitted to the
-  line width at TeX time (`tex_chain`, `tex_display`), booktabs tables (`tex_table`);
+* latex: chains in `align*` one link per row when long, a link too wide cut over rows
+  (`breaking.py`: sums at their top-level signs, wide matrices in blocks of columns), never
+  scaled (`tex_chain`, `tex_display`), booktabs tables (`tex_table`);
+* every format: a computation a later result repeats is shown once and referred to
+  (`shared.py`), steps are labelled "Step 2." (never a bare number);
 * html: presentation MathML from sympy's printer (`mathml.py`), chains as a grid that
   aligns the relations (`html_chain`), HTML tables (`html_table`);
 * text: sympy's 2-D Unicode pretty printer (`pretty.py`) and aligned tables;

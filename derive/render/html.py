@@ -12,7 +12,7 @@ from ..printing import latex
 from ..sentence import Sentence
 from ..sentence_print import mathml_of as _mathml_of
 from ..sentence_print import print_sentence
-from .layout import REL_UNICODE, _caption, chain_latex, is_long
+from .layout import REL_UNICODE, _caption, answer_rows, chain_latex
 
 if TYPE_CHECKING:
     from ..steps import Answer, Step, Table
@@ -24,17 +24,21 @@ def html_math(x: Any, display: bool = False) -> Markup:
 def html_chain(step: Step) -> Markup:
     """A chain as MathML: one display line if short, else a grid aligning the relations."""
     from ..mathml import MATHML_NS, mathml_body, mo
+    from .breaking import chain_rows, piece_mathml
     items = step.chain
     if not items:
         return Markup("")
     rel = REL_UNICODE.get(step.relation, step.relation)
-    if len(items) > 2 and is_long(items, "html"):
+    rows = chain_rows(items, "html")
+    if rows is not None:     # one row per link, a link too wide cut into rows (never scaled)
         cells = []
-        for k, e in enumerate(items[1:]):
-            lhs = _mathml_of(items[0], displaystyle=True) if k == 0 else ""
-            cells.append(f'<div class="lhs">{lhs}</div><div class="rel">'
-                         f'<math xmlns="{MATHML_NS}">{mo(rel)}</math></div>'
-                         f'<div class="rhs">{_mathml_of(e, displaystyle=True)}</div>')
+        for r in rows:
+            lhs = _mathml_of(r.lhs, displaystyle=True) if r.lhs is not None else ""
+            op = f'<math xmlns="{MATHML_NS}">{mo(rel)}</math>' if r.rel else ""
+            p = r.piece
+            rhs = _mathml_of(p.expr, displaystyle=True) if not (p.op or p.block) else \
+                f'<math xmlns="{MATHML_NS}" display="inline" displaystyle="true">{piece_mathml(p)}</math>'
+            cells.append(f'<div class="lhs">{lhs}</div><div class="rel">{op}</div><div class="rhs">{rhs}</div>')
         return Markup('<div class="chain grid">' + "\n".join(cells) + "</div>")
     try:
         parts = []
@@ -66,14 +70,33 @@ def html_table(table: Table) -> Markup:
                   f"</tbody>\n</table>")
 
 
+def _rows_mathml(x: Any, rows: list | None, lead: str = "") -> str:
+    """`x` as MathML, one block per row when it was cut (`rows`), `lead` (an `<mo>`) first."""
+    from ..mathml import MATHML_NS, mathml_body
+    from .breaking import piece_mathml
+    if rows is None:
+        return f'<math xmlns="{MATHML_NS}" display="inline"><mrow>{lead}{mathml_body(x)}</mrow></math>' if lead \
+            else _mathml_of(x)
+    return "".join(f'<math xmlns="{MATHML_NS}" display="block"><mrow>{lead if k == 0 else ""}'
+                   f'{piece_mathml(r.piece)}</mrow></math>' for k, r in enumerate(rows))
+
+
 def html_answer(a: Answer) -> Markup:
-    """The answer's maths: sympy's MathML of the object, or the deriver's own LaTeX if it gave one."""
+    """The answer's maths: sympy's MathML of the object, or the deriver's own LaTeX if it gave
+    one; one block per row when too wide for a line, the checked decimals after it."""
     if a.display is not None:
         return html_math(a.display)
     if a.latex and a.latex != latex(a.expr):
         from ..prose import tex_to_mathml
         return Markup(tex_to_mathml(a.latex))
-    return html_math(a.expr)
+    out = _rows_mathml(a.expr, answer_rows(a, "html"))
+    if a.approx is not None:    # the checked decimals beside it; a narrow page wraps before the ≈
+        from ..mathml import mo
+        from .breaking import chain_rows
+        from .layout import digits_note
+        approx = _rows_mathml(a.approx, chain_rows((a.approx,), "html"), lead=mo("≈"))
+        out += f' <span class="approx">{approx} {digits_note()}</span>'
+    return Markup(out)
 
 
 def scoped_css(css: str) -> Markup:

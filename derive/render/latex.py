@@ -1,4 +1,4 @@
-"""LaTeX filters: display maths fitted to the line, chains in `align*` when long, booktabs
+"""LaTeX filters: display maths at its own size, long chains broken over the rows of `align*`, booktabs
 tables, answers, and escaping of spec text.
 
 In: Steps, Tables, Answers.  Out: LaTeX source."""
@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import sympy as sp
+
 from ..printing import latex
 from ..sentence import Sentence
 from ..sentence_print import print_sentence
-from .layout import _caption, _rel, answer_tex, chain_latex, is_long, item_width
+from .layout import _caption, _rel, answer_tex, chain_latex
 
 if TYPE_CHECKING:
     from ..steps import Answer, Step, Table
@@ -17,31 +19,27 @@ if TYPE_CHECKING:
 FIT_MACROS = r"""\providecommand{\derivefit}[2][\linewidth]{\leavevmode\setbox0=\hbox{#2}%
   \ifdim\wd0>#1\relax\resizebox{#1}{!}{\box0}\else\box0\fi}%
 \setcounter{MaxMatrixCols}{64}"""
+# (\derivefit scales only a table wider than the line; maths is broken over lines instead)
 
 
 def tex_display(tex: str) -> str:
-    """Display maths fitted to the line width (scaled down only when wider)."""
-    return "\\[ \\derivefit{$\\displaystyle %s$} \\]" % tex
+    """Display maths, at its own size (a long chain is broken by `tex_chain`, never scaled)."""
+    return "\\[ %s \\]" % tex
 
 
 def tex_chain(step: Step) -> str:
-    """A chain as display maths: one line if short, else `align*` with one link a line."""
+    """A chain as display maths: one line if short, else `align*` with one link a row and a
+    link too wide for the line cut at its top-level signs or into blocks of columns
+    (derive.render.breaking)."""
+    from .breaking import chain_rows, fit_tex, rows_tex
     items = step.chain
     if not items:
         return ""
-    rel = _rel(step)
-    if len(items) > 2 and is_long(items, "latex"):
-        lhs = latex(items[0])
-        wide_lhs = item_width(items[0]) > 14
-        fit = r"\derivefit[\dimexpr\linewidth-%s\relax]{$\displaystyle %s$}"
-        first = (f"& {lhs} \\\\\n  &{rel} " + fit % ("4em", latex(items[1])) if wide_lhs else
-                 f"{lhs} &{rel} " + fit % ("%dem" % min(3 + item_width(items[0]) // 2, 12), latex(items[1])))
-        lines = [first]
-        for e in items[2:]:
-            lines.append(f"  &{rel} " + fit % ("%dem" % (4 if wide_lhs else min(3 + item_width(items[0]) // 2, 12)),
-                                               latex(e)))
-        return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}"
-    return tex_display(chain_latex(step))
+    rows = chain_rows(items, "latex")
+    if rows is None:
+        one = chain_latex(step)
+        return tex_display(fit_tex(one, items[0]) if len(items) == 1 else one)
+    return "\\begin{align*}\n" + rows_tex(rows, _rel(step), fit=True) + "\n\\end{align*}"
 
 
 def _tex_cell(c: Any) -> str:
@@ -53,12 +51,62 @@ def _tex_cell(c: Any) -> str:
     return f"${latex(c)}$"
 
 
+TABLE_COLUMNS = 84     # characters of text a table may take across the line (11pt, A4, 2.5 cm margins)
+
+
+def _cell_width(c: Any) -> int:
+    from ..prose import to_text_inline
+    from .layout import item_width
+    if isinstance(c, Sentence):
+        return len(print_sentence(c, "text"))
+    return len(to_text_inline(c)) if isinstance(c, str) else item_width(c)
+
+
+def _wrapped_columns(table: Table) -> dict[int, float]:
+    """The text columns a table too wide for the line wraps (column: its share of
+    \\linewidth), so that it fits without being scaled; {} when it fits as it is."""
+    n = len(table.header)
+    widths = [max(_cell_width(r[k]) for r in (table.header, *table.rows)) for k in range(n)]
+    if sum(widths) + 2 * n <= TABLE_COLUMNS:
+        return {}
+    text = [k for k in range(1, n) if widths[k] > 14]    # (inline maths in a paragraph breaks at + too)
+    if not text:
+        return {}
+    room = TABLE_COLUMNS - 2 * n - sum(w for k, w in enumerate(widths) if k not in text)
+    total = sum(widths[k] for k in text)
+    return {k: max(_longest_word(table, k) + 1, room * widths[k] / total) / TABLE_COLUMNS for k in text}
+
+
+def _longest_word(table: Table, k: int) -> int:
+    """The widest word of column k, or term of a sum in it (a wrapped column is never
+    narrower: no word sticks out)."""
+    from ..prose import to_text_inline
+    from .layout import item_width
+    out = 8
+    for c in (r[k] for r in (table.header, *table.rows)):
+        if isinstance(c, (str, Sentence)):
+            text = to_text_inline(c) if isinstance(c, str) else print_sentence(c, "text")
+            out = max([out] + [len(w) for w in text.split()])
+        else:
+            out = max([out] + [item_width(t) for t in (c.args if isinstance(c, sp.Add) else (c,))])
+    return out
+
+
 def tex_table(table: Table) -> str:
-    """A Table step as a booktabs tabular, scaled down only if wider than the line."""
+    """A Table step as a booktabs tabular; one too wide for the line wraps its text columns
+    (ragged-right paragraph cells); only a table that still does not fit is scaled down."""
     cols = "l" + "r" * (len(table.header) - 1) if all(not isinstance(c, str) for r in table.rows for c in r[1:]) \
         else "l" * len(table.header)
-    head = " & ".join(_tex_cell(c) for c in table.header)
-    rows = "\n".join(" & ".join(_tex_cell(c) for c in row) + r" \\" for row in table.rows)
+    wrap = _wrapped_columns(table)
+
+    def row(cells: tuple[Any, ...]) -> str:
+        out = [_tex_cell(c) for c in cells]
+        return " & ".join(r"\parbox[t]{%.2f\linewidth}{\raggedright %s}" % (wrap[k], t) if k in wrap else t
+                          for k, t in enumerate(out))
+    if wrap:
+        cols = "".join("l" if k in wrap else c for k, c in enumerate(cols))
+    head = row(table.header)
+    rows = "\n".join(row(r) + r" \\" for r in table.rows)
     caption = ""
     if table.caption:
         caption = "\\emph{%s}\\par\\smallskip\n" % _caption(table, "latex")
@@ -69,6 +117,8 @@ def tex_table(table: Table) -> str:
 
 
 def tex_answer(a: Answer) -> str:
+    """The answer's maths: inline when short, else displayed, a matrix too wide for the box
+    in blocks of columns (never scaled)."""
     tex = answer_tex(a)
     if "\\\\" in tex or len(tex) > 60:
         return "\n" + tex_display(tex)

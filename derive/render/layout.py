@@ -4,17 +4,16 @@ one LaTeX string (JSON's step `latex`), widths and when a chain is broken over l
 In: Steps, Tables, Answers.  Out: LaTeX strings and widths."""
 from __future__ import annotations
 
-import functools
 from typing import TYPE_CHECKING, Any
 
 from ..printing import latex
 from ..sentence import Sentence
 from ..sentence_print import print_sentence
+from .breaking import CHAIN_WIDTH, is_long, item_width  # noqa: F401  (layout's names since before)
 
 if TYPE_CHECKING:
     from ..steps import Answer, Step, Table
 
-CHAIN_WIDTH = {"md": 60, "latex": 56, "html": 60, "text": 78}
 
 REL_TEX = {"=": "=", "<": "<", "<=": r"\le", "≤": r"\le", ">": ">", ">=": r"\ge", "≥": r"\ge",
            "≈": r"\approx", "⇔": r"\iff", "⇒": r"\implies", "≠": r"\neq"}
@@ -69,44 +68,35 @@ def step_latex(step: Step) -> str:
     return r" \qquad ".join(parts)
 
 
-@functools.lru_cache(maxsize=4096)
-def _width_of_latex(tex: str) -> int:
-    from ..texunicode import tex_to_unicode
-    return len(tex_to_unicode(tex))
+def digits_note() -> str:
+    """What an answer's ≈ states: how many significant digits its decimals have."""
+    from ..printing import APPROX_DIGITS
+    return f"({APPROX_DIGITS} significant digits)"
 
 
-def item_width(x: Any) -> int:
-    """Columns `x` takes in 2-D Unicode: a proxy for its typeset width."""
-    from ..pretty import _form
-    try:
-        return _form(x).width()
-    except Exception:   # an object the pretty printer cannot lay out: estimate from its LaTeX
-        return _width_of_latex(latex(x))
-
-
-def _min_width(x: Any) -> int:
-    """A lower bound of `item_width(x)` that costs nothing: an explicit matrix of c columns
-    takes at least 2c + 1 (entries, spaces, brackets)."""
-    import sympy as sp  # (already loaded by then; render.py itself does not need it)
-    return 2 * int(x.shape[1]) + 1 if isinstance(x, sp.MatrixBase) else 0
-
-
-def is_long(items: tuple[Any, ...] | list[Any], fmt: str) -> bool:
-    """Whether a chain is broken one link per line in `fmt` (widths are summed only until
-    the limit is passed: laying out a 64×64 matrix in 2-D only to learn that it is wide
-    took most of a big network's rendering)."""
-    if len(items) <= 2:
-        return False
-    limit = CHAIN_WIDTH[fmt]
-    total = 3 * (len(items) - 1)
-    if total + sum(_min_width(x) for x in items) > limit:
-        return True
-    for x in items:
-        total += item_width(x)
-        if total > limit:
-            return True
-    return False
+def answer_rows(a: Answer, fmt: str) -> list | None:
+    """The rows of an answer too wide for a line of `fmt` (a long sum, a wide matrix: see
+    derive.render.breaking), or None to show it whole."""
+    from .breaking import chain_rows
+    if a.display is not None or not a.latex or a.latex != latex(a.expr):
+        return None
+    return chain_rows((a.expr,), fmt)
 
 
 def answer_tex(a: Answer) -> str:
-    return a.latex if a.latex else latex(a.expr)
+    """The answer's LaTeX, broken over aligned rows when too wide for a line; with its
+    checked decimal form beside it (`M ≈ D (6 significant digits)`), on rows of its own
+    under the answer when the two are wide together."""
+    from .breaking import chain_rows, rows_tex
+    tex = a.latex if a.latex else latex(a.expr)
+    rows = answer_rows(a, "latex")
+    if getattr(a, "approx", None) is None:
+        return r"\begin{aligned}" + rows_tex(rows, "=") + r"\end{aligned}" if rows else tex
+    note = r"\quad \text{%s}" % digits_note()
+    decimals = chain_rows((a.approx,), "latex")
+    if rows is None and decimals is None and \
+            item_width(a.expr) + item_width(a.approx) + 3 <= CHAIN_WIDTH["latex"]:
+        return r"%s \approx %s %s" % (tex, latex(a.approx), note)
+    lines = rows_tex(rows, "=") if rows else "&" + tex
+    more = rows_tex(decimals, "=") if decimals else "&" + latex(a.approx)
+    return r"\begin{aligned} %s \\" % lines + "\n" + r"\approx{} %s %s \end{aligned}" % (more, note)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..printing import latex
 from ..sentence import Sentence
 from ..sentence_print import print_sentence
-from .layout import _caption, _rel, chain_latex, is_long
+from .layout import _caption, _rel, chain_latex
 
 if TYPE_CHECKING:
     from ..steps import Step, Table
@@ -41,10 +41,10 @@ def md_chain(step: Step) -> str:
     rel = _rel(step)
     if not items:
         return ""
-    if len(items) > 2 and is_long(items, "md"):
-        lines = [r"\begin{aligned}" + f" {latex(items[0])} &{rel} {latex(items[1])}"]
-        lines += [f"&{rel} {latex(e)}" for e in items[2:]]
-        return md_display(" \\\\ ".join(lines) + r" \end{aligned}")
+    from .breaking import chain_rows, rows_tex
+    rows = chain_rows(items, "md")
+    if rows is not None:
+        return md_display(r"\begin{aligned} " + rows_tex(rows, rel) + r" \end{aligned}")
     return md_display(chain_latex(step))
 
 

@@ -170,6 +170,9 @@ def render(solution: Solution, fmt: str = "md", *, view: str = "solutions", temp
     if fmt == "python":
         from .pyscript import python_key
         return python_key(solution, view)
+    if view == "solutions":
+        from .shared import shared_once
+        solution = shared_once(solution)      # a computation shown once, referred to after
     env = environment(fmt, templates)
     try:
         template = env.get_template(f"{fmt}/solution.j2")

@@ -198,6 +198,13 @@ class DPartial(sp.Expr):
                 r"\left(", r"'\left(", 1) if r"\left(" in printer._print(e) else printer._print(e) + "'"
         return r"\frac{\partial}{\partial %s} \left(%s\right)" % (printer._print(v), _abbreviate_latex(e, printer))
 
+    def bracketed_sum(self) -> tuple[Any, Any] | None:
+        """(v, the sum in the brackets) when this prints as ∂/∂v (sum): a renderer may break
+        a long one over lines (derive.render.breaking)."""
+        e, v = self.args
+        inner = _abbreviated(e)
+        return None if _prime_of(e, v) or not isinstance(inner, sp.Add) else (v, inner)
+
     def _pretty(self, printer) -> prettyForm:
         e, v = self.args
         if _prime_of(e, v):
