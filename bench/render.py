@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import derive  # noqa: E402
 import importlib  # noqa: E402
-R = importlib.import_module("derive.render")
+BREAKING = importlib.import_module("derive.render.breaking")
 from derive.render import FORMATS, render  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def median_time(fn, repeat: int = 3) -> float:
 
 def fresh() -> None:
     """Forget cached widths so each render pays its full cost."""
-    R._width_of_latex.cache_clear()
+    BREAKING._width_of_latex.cache_clear()
 
 
 def main(argv: list[str]) -> None:
