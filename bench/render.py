@@ -4,7 +4,7 @@
 
 Prints a table: for each spec, the median wall time of `derive.solve` (the baseline) and,
 for each format, the median time of `render(solution, fmt)` and its ratio to the baseline.
-Writes the numbers to bench/render.json.  Not a test: nothing here asserts on time.
+Writes the numbers to bench/results/render.json.  Not a test: nothing here asserts on time.
 """
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def main(argv: list[str]) -> None:
             cells.append(f"{r[f] * 1000:6.1f}ms{ratio}")
         solve = f"{base * 1000:6.0f}ms" if base else "       -"
         print(f"{r['spec'][:34]:34} {solve:>8} " + " ".join(f"{c:>14}" for c in cells))
-    (ROOT / "bench" / "render.json").write_text(json.dumps(rows, indent=1) + "\n")
+    (ROOT / "bench" / "results" / "render.json").write_text(json.dumps(rows, indent=1) + "\n")
 
 
 if __name__ == "__main__":
