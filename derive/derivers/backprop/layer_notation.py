@@ -52,12 +52,8 @@ class TensorList(sp.Tuple):
 
 def nd_display(a: np.ndarray) -> Any:
     """An array as shown: a number, a column (1-D), a matrix (2-D), TensorLists of matrices."""
-    if a.ndim == 0:
-        return a.item()
-    if a.ndim == 1:
-        return sp.ImmutableMatrix(len(a), 1, list(a))
-    if a.ndim == 2:
-        return sp.ImmutableMatrix(a.tolist())
+    if a.ndim <= 2:
+        return from_array(a)
     return TensorList(*[nd_display(x) for x in a])
 
 

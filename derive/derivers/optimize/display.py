@@ -286,3 +286,15 @@ def short(x: Any) -> Any:
 
 def as_float(x: Any) -> sp.Float:
     return sp.Float(sp.N(x, DIGITS), DIGITS)
+
+
+TABLE_ROWS = 24           # a table of iterates longer than this shows its head and tail
+
+
+def table_rows(n: int) -> list:
+    """The indices of the rows shown of an n-row table of iterates: all of them, or the first
+    and last TABLE_ROWS // 2 with None where the rest are left out."""
+    idx: list = list(range(n))
+    if n > TABLE_ROWS:
+        idx = idx[: TABLE_ROWS // 2] + [None] + idx[-(TABLE_ROWS // 2):]
+    return idx

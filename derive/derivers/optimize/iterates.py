@@ -19,13 +19,12 @@ from ...sentence import Math, Rel, join, say
 from ...steps import Step, Table, dedupe_chain, make_step
 from ..registry import Derived, make_answer
 from .common import checked_prose, derivative_steps, minimiser
-from .display import DIGITS, Shown, about, num, one_minus, ordered, plus, put, short, times
+from .display import DIGITS, TABLE_ROWS, Shown, about, num, one_minus, ordered, plus, put, short, table_rows, times
 from .objective import Objective, guarded, keyword, learning_rate, objective, steps_count, tidy
 from .run import Run, run_gd
 
 SHOWN_ALL = 10            # up to this many iterates, each gets its own step
 SHOWN_HEAD = 3            # beyond it, the first few get steps and a table lists the rest
-TABLE_ROWS = 24           # a table longer than this shows its head and tail
 ETA = sp.Symbol("eta", positive=True)
 
 
@@ -80,11 +79,8 @@ def iterate_table(obj: Objective, run: Run) -> Table:
     numeric = not any(getattr(w, "free_symbols", None) for w in run.ws)
     wk = obj.sym("k")
     header: tuple = (sp.Symbol("k"), wk) + (("decimal", obj.F(wk)) if numeric else ())
-    idx: list = list(range(len(run.ws)))
-    if len(idx) > TABLE_ROWS:
-        idx = idx[: TABLE_ROWS // 2] + [None] + idx[-(TABLE_ROWS // 2):]
     rows = []
-    for i in idx:
+    for i in table_rows(len(run.ws)):
         if i is None:
             rows.append(("⋮",) * len(header))
             continue

@@ -21,7 +21,7 @@ from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import Step, Table, make_step
 from ..registry import Derived, make_answer
-from .display import prime_function
+from .display import prime_function, table_rows
 from .formulas import at_iteration, hyper_values, numbers_in, quantities, shown_number
 from .hyper import read_optimizer, steps_keyword
 from .multi import Multi, is_multi, multi_objective, start_point
@@ -31,7 +31,6 @@ from .objective import guarded
 
 SHOWN_ALL = 5             # up to this many iterations, each gets its steps
 SHOWN_HEAD = 2            # beyond it, the first few do and the table lists the rest
-TABLE_ROWS = 24
 OPTIMIZER_KW = ("momentum", "dampening", "nesterov", "weight_decay")
 
 
@@ -120,11 +119,8 @@ def iteration_steps(obj: Multi, opt: Optimizer, trace: Trace, t: int) -> list[St
 def iterate_table(obj: Multi, trace: Trace) -> Table:
     """t | each coordinate | f(x⁽ᵗ⁾), head and tail when long."""
     header = (sp.Symbol("t"),) + tuple(obj.comps) + (_f(obj),)
-    idx: list = list(range(len(trace.ws)))
-    if len(idx) > TABLE_ROWS:
-        idx = idx[: TABLE_ROWS // 2] + [None] + idx[-(TABLE_ROWS // 2):]
     rows = []
-    for i in idx:
+    for i in table_rows(len(trace.ws)):
         if i is None:
             rows.append(("⋮",) * len(header))
             continue
