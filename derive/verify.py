@@ -93,11 +93,8 @@ def checkable(expr: Any, where: dict | None) -> Any:
     if isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase):
         if not where:
             e = expr
-        elif _may_keep_matrix_symbols(expr, where):
-            with sp.evaluate(False):      # no canonicalising on the way (|−v| calls doit on −v)
-                e = expr.xreplace(where)
-        elif isinstance(expr, MatrixExpr):
-            e = _unevaluated_xreplace(expr, where)     # (only for fasteval's exact value below)
+        elif _may_keep_matrix_symbols(expr, where) or isinstance(expr, MatrixExpr):
+            e = _unevaluated_xreplace(expr, where)     # no canonicalising on the way (|−v| calls doit on −v)
         else:
             return realize(expr, where)   # (sympy's evaluate(False) clears its whole cache: not here)
         if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)
