@@ -398,7 +398,7 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
     try:
         if args.command == "goals":
             return _goals()
-        from .limits import Limits, cap_memory
+        from .limits import Limits, cap_memory, restore_memory
         from .pipeline import solve  # noqa: F401 - (imported before the cap: loading libraries is not the run's cost)
         from .render import render  # noqa: F401
         limits = Limits(time=args.time_limit, memory=args.max_memory or None)
@@ -418,11 +418,11 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
         _quiet_stdout()
         return 0
     except Exception as exc:   # noqa: BLE001 - the one place that turns anything into a message
-        if capped is not None:   # the run is over: reporting it may import and allocate again
-            from .limits import restore_memory
+        was_capped = capped is not None
+        if was_capped:   # first (imported before the cap): reporting may import and allocate
             restore_memory(capped)
             capped = None
-        err = _as_error(exc, name, args.max_memory)
+        err = _as_error(exc, name, args.max_memory, was_capped)
         if os.environ.get("DERIVE_DEBUG"):
             import traceback
             traceback.print_exc()
@@ -430,19 +430,19 @@ def main(argv: Sequence[str] | None = None, *, process: bool = False) -> int:
         return err.exit_code
     finally:
         if capped is not None:
-            from .limits import restore_memory
             restore_memory(capped)
 
 
-def _as_error(exc: Exception, name: str, max_memory: int):
-    """Any exception as the DeriveError to report (InternalError: a bug in derive)."""
+def _as_error(exc: Exception, name: str, max_memory: int, capped: bool = False):
+    """Any exception as the DeriveError to report (InternalError: a bug in derive); `capped`:
+    the run was under a memory cap (see limits.out_of_memory)."""
     from .errors import DeriveError, InternalError, LimitError
     from .limits import out_of_memory
     if isinstance(exc, DeriveError):
         err = exc
     elif isinstance(exc, RecursionError):
         err = LimitError("the spec is nested too deeply for derive to work out", file=name)
-    elif out_of_memory(exc):
+    elif out_of_memory(exc, capped):
         err = LimitError(f"derive ran out of memory (the limit is {max_memory} MB; see --max-memory)", file=name)
     else:
         err = InternalError(f"internal error ({type(exc).__name__}: {str(exc)[:200]}); this is a bug in "

@@ -30,11 +30,17 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .errors import LimitError, Pos, SpecError
+
+try:   # imported now: under a memory cap even an import can be refused
+    import resource
+except ImportError:   # pragma: no cover - not POSIX
+    resource = None  # type: ignore[assignment]
 
 COUNT_KWARGS = ("steps", "epochs", "iterations", "iters")
 
@@ -264,17 +270,35 @@ def check_count(value: Any, name: str, pos: Pos | None, limit: int | None = None
     return int(v)
 
 
-def out_of_memory(exc: BaseException) -> bool:
+_NO_EXCEPTION_SET = re.compile(r"without (setting an exception|exception set)")
+
+
+def out_of_memory(exc: BaseException, capped: bool | None = None) -> bool:
     """Whether `exc` means memory ran out: a MemoryError, or a C extension that the loader
     could not map under a memory cap (an ImportError), itself or wrapped by a library (lark's
-    VisitError keeps it as `orig_exc`) or as the cause of another error."""
+    VisitError keeps it as `orig_exc`) or as the cause of another error.  With `capped` (the
+    process ran under a cap on its address space; None: whether it runs under one now), also
+    CPython's SystemError for a C function that failed without setting an exception, which is
+    what an allocation refused inside C code can give."""
+    if capped is None:
+        capped = _address_space_capped()
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
         if isinstance(exc, MemoryError) or (isinstance(exc, ImportError) and "failed to map segment" in str(exc)):
             return True
+        if capped and isinstance(exc, SystemError) and _NO_EXCEPTION_SET.search(str(exc)):
+            return True
         exc = getattr(exc, "orig_exc", None) or exc.__cause__ or exc.__context__
     return False
+
+
+def _address_space_capped() -> bool:
+    """Whether this process runs under a soft limit on its address space (RLIMIT_AS)."""
+    try:
+        return resource is not None and resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY
+    except (ValueError, OSError):   # pragma: no cover
+        return False
 
 
 def cap_memory(megabytes: int | None) -> tuple[int, int] | None:
@@ -282,9 +306,7 @@ def cap_memory(megabytes: int | None) -> tuple[int, int] | None:
     for `restore_memory`, or None when nothing was changed.  For the CLI process only."""
     if not megabytes or megabytes <= 0:
         return None
-    try:
-        import resource
-    except ImportError:   # pragma: no cover - not POSIX
+    if resource is None:   # pragma: no cover - not POSIX
         return None
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -301,9 +323,8 @@ def cap_memory(megabytes: int | None) -> tuple[int, int] | None:
 
 def restore_memory(previous: tuple[int, int] | None) -> None:
     """Undo `cap_memory` (the soft limit goes back; the hard one was never lowered)."""
-    if previous is None:
+    if previous is None or resource is None:
         return
-    import resource
     try:
         resource.setrlimit(resource.RLIMIT_AS, previous)
     except (ValueError, OSError):   # pragma: no cover

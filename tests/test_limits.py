@@ -156,13 +156,29 @@ def test_out_of_memory_in_the_cli_is_reported_not_a_traceback(tmp_path):
     path.write_text(problem("  let a = 1", "  find a"))
     # with the parser cache warm, and with an empty one (building the parser under the cap
     # ran out inside lark, and reporting it then failed to import the ASCII fallback)
-    for cache in ({}, {"DERIVE_CACHE_DIR": str(tmp_path / "empty-cache")}):
-        proc = run(["solve", str(path), "--max-memory", "40"], **cache)
+    # (the caps where CI once saw a SystemError from C code refused an allocation, and an
+    # import in the error handler itself run out)
+    runs = [(cap, cache) for cap in ("28", "40", "48")
+            for cache in ({}, {"DERIVE_CACHE_DIR": str(tmp_path / f"empty-cache-{cap}")})]
+    for cap, cache in runs:
+        proc = run(["solve", str(path), "--max-memory", cap], **cache)
         err = proc.stderr.decode()
         assert "Traceback" not in err
         assert proc.returncode in (0, 2), err
         if proc.returncode == 2:
             assert "ran out of memory" in err
+
+
+def test_a_system_error_counts_as_out_of_memory_only_under_a_memory_cap():
+    lost = SystemError("<function ParsingFrontend.__init__> returned NULL without setting an exception")
+    assert limits.out_of_memory(lost, capped=True)
+    assert limits.out_of_memory(SystemError("error return without exception set"), capped=True)
+    assert not limits.out_of_memory(lost, capped=False)
+    assert not limits.out_of_memory(SystemError("unknown opcode"), capped=True)
+    assert limits.out_of_memory(ValueError("x").with_traceback(None), capped=False) is False
+    wrapped = RuntimeError("while parsing")
+    wrapped.__cause__ = MemoryError()
+    assert limits.out_of_memory(wrapped, capped=False)
 
 
 def test_limits_are_a_value_not_module_settings():
