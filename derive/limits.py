@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import math
+import os
 import re
 import time
 from dataclasses import dataclass
@@ -108,8 +109,10 @@ class _Run:
     PyThreadState_SetAsyncExc: no signal, any thread, nothing else in the process
     touched), again every half second in case a broad `except` swallowed it.  Entering or
     leaving such a block is done under a lock, and leaving cancels an exception not yet
-    delivered, so it can never land outside the block (in the host's code)."""
-    __slots__ = ("limits", "deadline", "expired", "armed", "lock", "thread", "done", "_wake", "_sent")
+    delivered, so it can never land outside the block (in the host's code).  One watchdog
+    thread serves every run of the process (`_Watchdog`): a run costs no thread of its own,
+    which a grader that checks thousands of answers a second under a time limit needs."""
+    __slots__ = ("limits", "deadline", "expired", "armed", "lock", "thread", "done", "_sent")
 
     def __init__(self, limits: Limits):
         import threading
@@ -121,24 +124,20 @@ class _Run:
         self.thread = threading.get_ident()
         self.done = False
         self._sent = False             # whether the watchdog has raised in the thread
-        self._wake = threading.Event()
         if limits.time and _set_async_exc() is not None:
-            try:
-                threading.Thread(target=self._watch, name="derive-time-limit", daemon=True).start()
-            except RuntimeError:    # no memory for a thread's stack: the cooperative checks remain
-                self.done = True
+            self.done = not _WATCHDOG.watch(self, self.deadline + max(GRACE, 0.1 * limits.time))
 
-    def _watch(self) -> None:
-        wait = self.deadline + max(GRACE, 0.1 * (self.limits.time or 0)) - time.monotonic()
-        while not self._wake.wait(max(wait, 0)):
-            with self.lock:
-                if self.done:
-                    return
-                if self.armed:
-                    self.expired = True
-                    self._sent = True
-                    _set_async_exc()(self.thread, _Overtime)
-            wait = 0.5
+    def fire(self) -> bool:
+        """The watchdog's call once the deadline and its grace have passed: interrupt the
+        run if it is inside an interruptible block.  Whether to call again (not done)."""
+        with self.lock:
+            if self.done:
+                return False
+            if self.armed:
+                self.expired = True
+                self._sent = True
+                _set_async_exc()(self.thread, _Overtime)
+            return True
 
     def disarm(self) -> None:
         """Leave the interruptible block: no watchdog exception after this returns."""
@@ -151,7 +150,71 @@ class _Run:
     def finish(self) -> None:
         with self.lock:
             self.done = True
-        self._wake.set()
+
+
+class _Watchdog:
+    """The process's one watchdog thread (started on first use, again in a forked child):
+    a heap of (when, run) that it wakes for, calling `run.fire()` at `when` and every
+    half second after until the run is done.  Finished runs are dropped as they come up,
+    or all at once when the heap has doubled since it was last swept."""
+
+    def __init__(self) -> None:
+        import threading
+        self._cond = threading.Condition(threading.Lock())
+        self._heap: list[tuple[float, int, _Run]] = []
+        self._seq = 0
+        self._sweep_at = 64
+        self._thread: Any = None
+
+    def watch(self, run: _Run, when: float) -> bool:
+        """Call `run.fire()` from `when` (a time.monotonic() value) on; False when no
+        thread can be started (no memory for its stack: the cooperative checks remain)."""
+        import heapq
+        import threading
+        with self._cond:
+            if len(self._heap) >= self._sweep_at:
+                self._heap = [item for item in self._heap if not item[2].done]
+                heapq.heapify(self._heap)
+                self._sweep_at = 2 * len(self._heap) + 64
+            self._seq += 1
+            heapq.heappush(self._heap, (when, self._seq, run))
+            if self._thread is None or not self._thread.is_alive():
+                try:
+                    self._thread = threading.Thread(target=self._loop, name="derive-time-limit", daemon=True)
+                    self._thread.start()
+                except RuntimeError:
+                    self._thread = None
+                    self._heap.pop()
+                    heapq.heapify(self._heap)
+                    return False
+            self._cond.notify()
+        return True
+
+    def _loop(self) -> None:
+        import heapq
+        with self._cond:
+            while True:
+                if not self._heap:
+                    self._cond.wait()
+                    continue
+                when, _, run = self._heap[0]
+                delay = when - time.monotonic()
+                if delay > 0:
+                    self._cond.wait(delay)
+                    continue
+                heapq.heappop(self._heap)
+                if run.fire():
+                    self._seq += 1
+                    heapq.heappush(self._heap, (time.monotonic() + 0.5, self._seq, run))
+
+    def forget(self) -> None:
+        """In a forked child: the parent's thread and lock are not this process's."""
+        self.__init__()  # type: ignore[misc]
+
+
+_WATCHDOG = _Watchdog()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_WATCHDOG.forget)
 
 
 GRACE = 1.0       # seconds past the deadline before the watchdog interrupts

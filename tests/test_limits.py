@@ -7,6 +7,7 @@ how long anything takes.
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -222,6 +223,58 @@ def test_a_slow_spec_in_a_worker_thread_stops_with_limit_errors_for_every_goal()
     assert all(r.error is not None and r.error.kind == "limit" for r in results), [r.error for r in results]
     assert "0.5 s budget" in results[0].error.message
     assert all("not started" in r.error.message for r in results[1:])
+
+
+def _spin_interruptibly(seconds: float) -> str:
+    """A loop that never reaches a cooperative check, inside an interruptible block under
+    a 0.2 s budget: how it ended."""
+    with limits.running(derive.Limits(time=0.2)):
+        try:
+            with limits.interruptible():
+                end = time.monotonic() + seconds
+                while time.monotonic() < end:
+                    pass
+        except derive.LimitError:
+            return "stopped"
+    return "ran to the end"
+
+
+def test_runs_share_one_watchdog_thread_and_each_is_still_stopped():
+    """Every run with a budget used to start a thread of its own (a grader checking answers
+    under a time limit paid for one per answer); now one thread watches them all, and two
+    runs at once in two threads are each stopped."""
+    import threading
+    for _ in range(300):
+        with limits.running(derive.Limits(time=30)):
+            pass
+    watchers = [t for t in threading.enumerate() if t.name == "derive-time-limit"]
+    assert len(watchers) <= 1
+    out = []
+    workers = [threading.Thread(target=lambda: out.append(_spin_interruptibly(30)), daemon=True) for _ in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(60)
+    assert out == ["stopped", "stopped"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_the_watchdog_works_in_a_forked_child():
+    """A process pool's forked worker has none of the parent's threads: its runs start a
+    watchdog of their own."""
+    with limits.running(derive.Limits(time=30)):   # the parent's watchdog exists
+        pass
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:   # pragma: no cover - the child
+        try:
+            os.write(write, _spin_interruptibly(20).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    with os.fdopen(read) as f:
+        assert f.read() == "stopped"
 
 
 def test_the_same_spec_with_the_honest_power_still_solves_under_a_budget():
