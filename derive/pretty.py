@@ -13,6 +13,7 @@ relations under each other:
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from fractions import Fraction
@@ -86,17 +87,9 @@ class DerivePrettyPrinter(PrettyPrinter):
     def _print_own(self, expr):
         """A derive class: its head from its `_latex`, its arguments printed here."""
         args = list(expr.args)
-        if 0 < len(args) <= len(_PLACEHOLDERS):
-            try:
-                with sp.evaluate(False):
-                    shell = type(expr)(*[sp.Symbol(_PLACEHOLDERS[k]) for k in range(len(args))])
-                text = tex_to_unicode(latex(shell))
-                holders = ", ".join(_PLACEHOLDERS[:len(args)])
-                m = re.fullmatch(r"(.+?)\(" + re.escape(holders) + r"\)", text)
-                if m:
-                    return self._helper_print_function(m.group(1), args, func_name=m.group(1))
-            except Exception:   # a class whose _latex needs its real arguments
-                pass
+        head = _own_head(type(expr), len(args))
+        if head is not None:
+            return self._helper_print_function(head, args, func_name=head)
         return prettyForm(tex_to_unicode(latex(expr)))
 
     def _print_Symbol(self, e, bold_name=False):
@@ -124,14 +117,11 @@ class DerivePrettyPrinter(PrettyPrinter):
         fn = e.function
         body = fn.expr if isinstance(fn, sp.Lambda) else None
         if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
-            holder = sp.Symbol(_PLACEHOLDERS[0])
-            with sp.evaluate(False):
-                shell = body.func(holder)
-            head = tex_to_unicode(latex(shell))
-            m = re.fullmatch(r"(.+?)\(" + _PLACEHOLDERS[0] + r"\)", head)
-            if m:
-                return self._helper_print_function(m.group(1), [e.expr], func_name=m.group(1))
+            head = _own_head(body.func, 1)
+            if head is not None:
+                return self._helper_print_function(head, [e.expr], func_name=head)
         return super()._print_ElementwiseApplyFunction(e)
+
 
     def _print_Float(self, e):
         return prettyForm(latex(e))
@@ -254,3 +244,22 @@ def chain_lines(items: list[Any] | tuple[Any, ...], relation: str = "=", width: 
 
 def width_of(text: str) -> int:
     return max((display_width(line) for line in text.split("\n")), default=0)
+
+
+@functools.lru_cache(maxsize=256)
+def _own_head(cls: type, nargs: int) -> str | None:
+    """The Unicode head of `cls(x1, ..., xn)` read off its LaTeX with placeholder arguments
+    (`softmax` from `\\operatorname{softmax}(...)`), or None when its LaTeX is not a head and
+    an argument list.  Once per class and count: the shell is built under sympy's
+    evaluate(False), which clears sympy's whole cache on entry and on exit."""
+    if not 0 < nargs <= len(_PLACEHOLDERS):
+        return None
+    holders = [sp.Symbol(_PLACEHOLDERS[k]) for k in range(nargs)]
+    try:
+        with sp.evaluate(False):
+            shell = cls(*holders)
+        text = tex_to_unicode(latex(shell))
+    except Exception:   # noqa: BLE001 - a class whose _latex needs its real arguments
+        return None
+    m = re.fullmatch(r"(.+?)\(" + re.escape(", ".join(_PLACEHOLDERS[:nargs])) + r"\)", text)
+    return m.group(1) if m else None

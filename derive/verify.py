@@ -25,6 +25,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from . import fasteval, fasteval_matrix  # noqa: F401  (the second registers matrix handlers)
 from .errors import CheckFailed
 from .intervals import same_intervals
+from . import unevaluated
 from .limits import check as _deadline
 from .solution_sets import domain_of as _domain, solution_set as _solution_set
 from .exactnum import Unsupported
@@ -65,25 +66,6 @@ def _may_keep_matrix_symbols(expr: Any, where: dict) -> bool:
     return any(isinstance(v, sp.Basic) and v.atoms(sp.MatrixSymbol) for v in where.values())
 
 
-def _unevaluated_xreplace(e: Any, where: dict) -> Any:
-    """`e.xreplace(where)`, each rebuilt node given `evaluate=False` where it takes it (no
-    `with sympy.evaluate(False)`, which clears sympy's whole cache on entry and on exit)."""
-    try:
-        if e in where:
-            return where[e]
-    except TypeError:
-        pass
-    if not isinstance(e, sp.Basic) or not e.args:
-        return e
-    args = tuple(_unevaluated_xreplace(a, where) for a in e.args)
-    if all(a is b for a, b in zip(args, e.args)):
-        return e
-    try:
-        return e.func(*args, evaluate=False)
-    except TypeError:
-        return e.func(*args)
-
-
 def checkable(expr: Any, where: dict | None) -> Any:
     """`realize(expr, where)`, except that an expression still holding matrix symbols after
     the substitution is neither evaluated nor `doit`-ed: it can only be checked at random
@@ -94,7 +76,7 @@ def checkable(expr: Any, where: dict | None) -> Any:
         if not where:
             e = expr
         elif _may_keep_matrix_symbols(expr, where) or isinstance(expr, MatrixExpr):
-            e = _unevaluated_xreplace(expr, where)     # no canonicalising on the way (|−v| calls doit on −v)
+            e = unevaluated.xreplace(expr, where)     # no canonicalising on the way (|−v| calls doit on −v)
         else:
             return realize(expr, where)   # (sympy's evaluate(False) clears its whole cache: not here)
         if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)

@@ -21,6 +21,7 @@ from ..model.problem import Binding, Problem
 from ..sentence import Code, Math, Rel, say
 from ..steps import Step, make_step, dedupe_chain
 from .registry import Derived, make_answer
+from .. import unevaluated
 
 
 def dependencies(problem: Problem, expr: ast.Expr) -> list[Binding]:
@@ -39,8 +40,7 @@ def substituted(expr: Any, subs: dict) -> Any:
     if not isinstance(expr, sp.Basic):
         return expr
     try:
-        with sp.evaluate(False):
-            return expr.xreplace(subs)
+        return unevaluated.xreplace(expr, subs)
     except (TypeError, ValueError, IndexError):
         # sympy cannot rebuild some objects unevaluated (an entry A[0, 0] of a matrix put in for
         # A asks whether 0 < 2 and gets an unevaluated answer): substitute and evaluate

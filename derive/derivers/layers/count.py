@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy as sp
 
-from ... import ast
+from ... import ast, unevaluated
 from ...errors import InternalError, SpecError
 from ...model.expressions import is_tensor
 from ...model.problem import Binding, Problem
@@ -76,8 +76,7 @@ def _layer_rows(b: Binding, named_params: set[str]) -> tuple[list[Counted], Step
             (b.name, layer.describe(), "none", "", sp.Integer(0))
     formula, where = layer.count_formula(infos)
     num = {k: sp.Integer(v) for k, v in where.items()}
-    with sp.evaluate(False):
-        shown = formula.xreplace(num)
+    shown = unevaluated.xreplace(formula, num)
     total = formula.xreplace(num).doit()
     if total != sum(entries(i.dims) for i in infos):      # the formula must count the tensors listed
         raise InternalError(f"the count formula of {layer.kind} gives {total}, its tensors "
@@ -100,8 +99,7 @@ def _param_rows(b: Binding) -> tuple[Counted, Step, tuple]:
     cnt = count_symbol(b.name)
     text = say(Math(sp.Symbol(b.name)), f" is {describe_dims(dims)}:")
     if len(dims) > 1:
-        with sp.evaluate(False):
-            prod = sp.Mul(*[sp.Integer(d) for d in dims])
+        prod = unevaluated.mul(*[sp.Integer(d) for d in dims])
         step = make_step("count_params", text, cnt, prod, n, where={cnt: n})
     else:
         prod = n

@@ -11,7 +11,7 @@ from typing import Any
 
 import sympy as sp
 
-from ... import ast
+from ... import ast, unevaluated
 from ...errors import SpecError
 from ...sentence import Code, Rel, say
 from .base import Layer, ShapeLine, Sym
@@ -23,10 +23,10 @@ def conv_formula(L: Any, k: Any, s: Any, p: Any, d: Any, *, ceil: bool = False, 
     display (unevaluated, in the textbook's order), and the values of its symbols."""
     Ls, ks, ss, ps, ds = Sym("L_in"), Sym("k"), Sym("s"), Sym("p"), Sym("d")
     rnd = sp.ceiling if ceil else sp.floor
-    with sp.evaluate(False):
-        span = sp.Mul(-1, ds, sp.Add(ks, -1)) if with_d else sp.Mul(-1, sp.Add(ks, -1))
-        numer = sp.Add(Ls, sp.Mul(2, ps), span, -1)
-        formula = sp.Add(rnd(sp.Mul(numer, sp.Pow(ss, -1))), 1)
+    mul, add = unevaluated.mul, unevaluated.add
+    span = mul(-1, ds, add(ks, -1)) if with_d else mul(-1, add(ks, -1))
+    numer = add(Ls, mul(2, ps), span, -1)
+    formula = add(unevaluated.call(rnd, mul(numer, unevaluated.power(ss, -1))), 1)
     where = {Ls: L, ks: k, ss: s, ps: p}
     if with_d:
         where[ds] = d
@@ -87,19 +87,17 @@ class Windowed(Layer):
         sym = Sym(f"{nm}_out")
         value = formula.xreplace(where).doit()
         if ceil and value.is_Integer and (value - 1) * s[i] >= L + p:
-            with sp.evaluate(False):
-                start, end = sp.Mul(value - 1, s[i]), sp.Add(sp.sympify(L, strict=True), p)
+            start = unevaluated.mul(value - 1, s[i])
+            end = unevaluated.add(sp.sympify(L, strict=True), p)
             text = say("With ", Code("ceil_mode"), ", the last window would start in the padding (",
                        Rel(start, "≥", end), "), so it is dropped.")
             return value - 1, ShapeLine(text, (sym, formula - 1, value - 1),
                                         tuple(list(where.items()) + [(sym, value - 1)]))
-        with sp.evaluate(False):
-            shown = formula.xreplace(where)
+        shown = unevaluated.xreplace(formula, where)
         numer = sp.sympify(L + 2 * p - d[i] * (k[i] - 1) - 1, strict=True)
-        with sp.evaluate(False):
-            frac = sp.Mul(numer, sp.Pow(sp.Integer(s[i]), -1))
-            step2 = sp.Add(sp.ceiling(frac) if ceil else sp.floor(frac), sp.Integer(1)) if s[i] != 1 \
-                else sp.Add(numer, sp.Integer(1))
+        frac = unevaluated.mul(numer, unevaluated.power(sp.Integer(s[i]), -1))
+        step2 = unevaluated.add(unevaluated.call(sp.ceiling if ceil else sp.floor, frac), sp.Integer(1)) \
+            if s[i] != 1 else unevaluated.add(numer, sp.Integer(1))
         pairs = [("kernel", Sym("k"), k[i]), ("stride", Sym("s"), s[i]), ("padding", Sym("p"), p)]
         if with_d:
             pairs.append(("dilation", Sym("d"), d[i]))

@@ -30,8 +30,7 @@ def tidy(e: Any) -> Any:
         args = [t if isinstance(a, MatrixExpr) or t.is_commutative is not False else a for a, t in zip(e.args, args)]
         return sp.MatMul(*args, evaluate=False)
     if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
-        with sp.evaluate(False):
-            return e.func(*args)
+        return e.func(*args, evaluate=False)
     try:
         return e.func(*args)
     except (TypeError, ValueError):

@@ -12,6 +12,7 @@ from typing import Any
 
 import sympy as sp
 
+from ... import unevaluated
 from ...errors import SpecError
 from ...model.expressions import scalarize
 
@@ -139,8 +140,8 @@ def ratio_step(which: str, c: Counts, n: int, zero: Any, label: str = "", symbol
     where = {sub[TP]: c.tp, sub[FP]: c.fp, sub[FN]: c.fn, sub[TN]: c.tn, N: n}
     num, den = _sum(nums), _sum(dens)
     num_v, den_v = num.xreplace(where), den.xreplace(where)
-    with sp.evaluate(False):
-        shown = _frac(_sum([t.xreplace(where) for t in nums]), _sum([t.xreplace(where) for t in dens]))
+    shown = _frac(_sum([unevaluated.xreplace(t, where) for t in nums]),
+                  _sum([unevaluated.xreplace(t, where) for t in dens]))
     sym = symbol if symbol is not None else metric_symbol(which, label)
     name = say(F1_, " score") if which == "f1" else NAMES[which].capitalize()
     title = say(name, f" of class {label}" if label else "", ": ", _meaning(which))
