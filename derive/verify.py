@@ -16,6 +16,7 @@ real symbol compares their solution sets (derive.solution_sets).
 """
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
@@ -63,7 +64,21 @@ def _may_keep_matrix_symbols(expr: Any, where: dict) -> bool:
     is not replaced, or a value holds one (False only when none can be left)."""
     if any(m not in where for m in expr.atoms(sp.MatrixSymbol)):
         return True
-    return any(isinstance(v, sp.Basic) and v.atoms(sp.MatrixSymbol) for v in where.values())
+    return any(isinstance(v, sp.Basic) and _holds_matrix_symbol(v) for v in where.values())
+
+
+def _holds_matrix_symbol(v: sp.Basic) -> bool:
+    """Whether `v` holds a matrix symbol (remembered per value: a problem's values come
+    back in every check of its steps, and an explicit matrix is searched entry by entry)."""
+    try:
+        return _holds_matrix_symbol_memo(v)
+    except TypeError:    # a mutable matrix: not hashable
+        return bool(v.atoms(sp.MatrixSymbol))
+
+
+@functools.lru_cache(maxsize=4096)
+def _holds_matrix_symbol_memo(v: sp.Basic) -> bool:
+    return bool(v.atoms(sp.MatrixSymbol))
 
 
 def checkable(expr: Any, where: dict | None) -> Any:

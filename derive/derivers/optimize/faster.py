@@ -50,10 +50,10 @@ def _fastest_step(obj: Objective, c: Any, eta0: Any, hi_faster: Any) -> Step:
                Rel(Between(best, ETA, hi), "⇔", Between(-1, factor, 0)),
                ", so the iterates alternate sides of the minimiser; of these rates only those below ",
                Math(num(hi_faster)), " shrink the error faster than ", Math(ETA0), ", ",
-               Rel(sp.And(Between(best, ETA, hi), sp.Lt(absolute(factor), absolute(one_minus(c, Shown(ETA0))))),
+               Rel(sp.And(Between(best, ETA, hi), sp.Lt(absolute(factor), absolute(one_minus(c, Shown(ETA0))), evaluate=False)),
                    "⇔", Between(best, ETA, hi_faster)),
                ". From ", Math(times(2, sp.Pow(f2, -1))), " on the factor is at least 1 in size, ",
-               Rel(sp.Ge(ETA, hi), "⇔", sp.Ge(absolute(factor), 1)), ", and the iterates do not converge.")
+               Rel(sp.Ge(ETA, hi, evaluate=False), "⇔", sp.Ge(absolute(factor), 1, evaluate=False)), ", and the iterates do not converge.")
     return make_step("fastest", text, *dedupe_chain([1 / obj.Fpp(w), inverse(c), best]),
                      where={obj.Fpp(w): obj.deriv_at(w, 2), f2: c, ETA0: eta0})
 
@@ -76,7 +76,7 @@ def faster_steps(obj: Objective, c: Any, eta0: Any, whence: Sentence) -> tuple[l
     factor = one_minus(c, ETA)
     steps.append(make_step("faster", say("A rate shrinks the error faster than ", Math(ETA0), " when its factor is "
                                          "smaller than ", Math(num(r0)), " in size:"),
-                           sp.Lt(absolute(factor), r0), Between(-r0, factor, r0), Between(lo, ETA, hi),
+                           sp.Lt(absolute(factor), r0, evaluate=False), Between(-r0, factor, r0), Between(lo, ETA, hi),
                            relation="⇔"))
     steps.append(_fastest_step(obj, c, eta0, hi))
     best = tidy(1 / c)

@@ -63,7 +63,7 @@ def _at_start(obj: Objective, w0: Any, steps: list[Step], extra: dict) -> Senten
         steps.append(make_step("local_range", say("The second-order model of ", Math(obj.head()), " at the start is "
                                                   "a quadratic with this curvature; gradient descent on it converges "
                                                   "from every start exactly when:"),
-                               sp.Lt(absolute(one_minus(c0, ETA)), 1), Between(0, ETA, hi), relation="⇔"))
+                               sp.Lt(absolute(one_minus(c0, ETA)), 1, evaluate=False), Between(0, ETA, hi), relation="⇔"))
         if not hi.free_symbols:
             extra["local_range"] = [0.0, float(hi)]
         return checked_prose(say(" At the start ", Rel(w0s, "=", w0), ": ", Math(Between(0, ETA, 2 / obj.Fpp(w0s))),

@@ -76,7 +76,7 @@ def _recursion_steps(obj: Objective, c: Any) -> list[Step]:
                            "smaller than 1 in size. At the upper end the factor is ",
                            Rel(one_minus(c, Shown(hi)), "=", -1), ": the error keeps its size and changes sign at "
                            "every step, so from any start but the minimiser the iterates bounce forever:"),
-        sp.Lt(absolute(factor), 1), Between(-1, factor, 1), Between(0, ETA, hi), relation="⇔"))
+        sp.Lt(absolute(factor), 1, evaluate=False), Between(-1, factor, 1), Between(0, ETA, hi), relation="⇔"))
     steps.append(make_step("upper_end", say("The upper end is ", Math(times(2, sp.Pow(f2, -1))), ":"),
                            *dedupe_chain([2 / obj.Fpp(w), times(2, inverse(c)), hi]),
                            where={obj.Fpp(w): obj.deriv_at(w, 2)}))
