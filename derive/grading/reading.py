@@ -80,11 +80,13 @@ def parse(text: str) -> tuple[ast.Expr, ...]:
 
 
 def _parse(text: str) -> tuple[ast.Expr, ...]:
+    from ..quickread import read as quick_read
     from ..syntax import parse_response
     quick = _literal(text)
     if quick is not None:
         return quick
-    return parse_response(Source("<answer>", text))
+    source = Source("<answer>", text)
+    return quick_read(source) or parse_response(source)
 
 
 # The AST of each of the last CACHE_SIZE distinct short answers (a class's answers repeat;
