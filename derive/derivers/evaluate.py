@@ -13,7 +13,7 @@ from typing import Any, Callable
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
-from .. import ast
+from .. import ast, unevaluated
 from ..model import functions as F
 from ..model.expressions import Seq, is_tensor, scalarize
 from ..model.graph import Node, names_in
@@ -21,7 +21,6 @@ from ..model.problem import Binding, Problem
 from ..sentence import Code, Math, Rel, say
 from ..steps import Step, make_step, dedupe_chain
 from .registry import Derived, make_answer
-from .. import unevaluated
 
 
 def dependencies(problem: Problem, expr: ast.Expr) -> list[Binding]:
@@ -57,12 +56,10 @@ def inner_evaluated(expr: Any) -> Any | None:
     if isinstance(expr, sp.Function) and expr.args:
         args = [a.doit() for a in expr.args]
         if all(isinstance(a, sp.MatrixBase) for a in args if is_tensor(a)):
-            with sp.evaluate(False):
-                return expr.func(*[sp.ImmutableMatrix(a) if isinstance(a, sp.MatrixBase) else a for a in args])
+            return unevaluated.rebuild(expr.func, tuple(sp.ImmutableMatrix(a) if isinstance(a, sp.MatrixBase) else a
+                                                        for a in args))
     if isinstance(expr, sp.Pow) and isinstance(expr.base, sp.Add):
-        base = expr.base.doit()
-        with sp.evaluate(False):
-            return sp.Pow(base, expr.exp)
+        return unevaluated.power(expr.base.doit(), expr.exp)
     return None
 
 

@@ -36,8 +36,7 @@ class TensorRules:
                 gate = sp.ImmutableMatrix(*vv.shape, lambda i, j: bp.act_grad(cv, (i, j)))
                 extra.append(self.gate_vector_step(cv, vv, d, gate))
                 formulas.append(sp.HadamardProduct(G, d))
-                with sp.evaluate(False):
-                    numbers.append(sp.HadamardProduct(bp.where[G], gate))
+                numbers.append(sp.HadamardProduct(bp.where[G], gate, evaluate=False))
                 continue
             if cv.kind == "act" and cv.act == "softmax" and full_child:
                 G = bp.gsym(C)
@@ -62,8 +61,7 @@ class TensorRules:
             show_numbers = False
         formula = formulas[0] if len(formulas) == 1 else sp.MatAdd(*formulas)
         if show_numbers and len(numbers) == len(formulas):
-            with sp.evaluate(False):
-                num = numbers[0] if len(numbers) == 1 else sp.MatAdd(*numbers)
+            num = numbers[0] if len(numbers) == 1 else sp.MatAdd(*numbers, evaluate=False)
             return formula, num, extra
         return formula, None, extra
 

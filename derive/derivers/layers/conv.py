@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ... import unevaluated
 from ...errors import SpecError
 from ...model.expressions import Seq, is_tensor
 from ...sentence import Math, Rel, say
@@ -159,12 +160,11 @@ class ConvTranspose(Layer):
         nm = self.spatial_names[i] if self.nd > 1 else "L"
         word = "Length" if self.nd == 1 else ("Height" if i == 0 else "Width")
         Ls, ks, ss, ps, ds, os_ = (Sym(f"{nm}_in"), Sym("k"), Sym("s"), Sym("p"), Sym("d"), Sym("p_out"))
-        with sp.evaluate(False):
-            formula = sp.Add(sp.Mul(sp.Add(Ls, -1), ss), sp.Mul(-2, ps), sp.Mul(ds, sp.Add(ks, -1)), os_, 1)
+        mul, add = unevaluated.mul, unevaluated.add
+        formula = add(mul(add(Ls, -1), ss), mul(-2, ps), mul(ds, add(ks, -1)), os_, 1)
         where = {Ls: sp.sympify(L, strict=True), ks: sp.Integer(k), ss: sp.Integer(s), ps: sp.Integer(p), ds: sp.Integer(d),
                  os_: sp.Integer(op)}
-        with sp.evaluate(False):
-            shown = formula.xreplace(where)
+        shown = unevaluated.xreplace(formula, where)
         value = formula.xreplace(where).doit()
         if isinstance(value, sp.Integer) and value < 1:     # (PyTorch: "Output size is too small")
             raise SpecError(f"{self.who()} gives an output size of {value} for input shape "

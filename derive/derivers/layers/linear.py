@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from ... import unevaluated
 from ...errors import SpecError, Unsupported
 from ...model import functions as F
 from ...model.expressions import Seq, is_tensor, show_shape
@@ -114,8 +115,7 @@ class Flatten(Layer):
         merged = sp.Mul(*dims[lo:hi + 1])
         out = tuple(dims[:lo]) + (merged,) + tuple(dims[hi + 1:])
         if hi > lo:
-            with sp.evaluate(False):
-                prod = sp.Mul(*dims[lo:hi + 1])
+            prod = unevaluated.mul(*dims[lo:hi + 1])
             line = ShapeLine(say(f"Dimensions {lo} to {hi} (0-based, as in PyTorch) are multiplied into one."),
                              (prod, merged))
         else:

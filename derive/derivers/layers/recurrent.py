@@ -17,6 +17,7 @@ from typing import Any
 
 import sympy as sp
 
+from ... import unevaluated
 from ...errors import SpecError
 from ...sentence import Code, Math, Rel, say
 from .args import REQUIRED, Param, boolean, choice, nonneg, number, positive
@@ -123,9 +124,9 @@ class Recurrent(Layer):
         layout = ("(N, L, features)" if a["batch_first"] else "(L, N, features)") if len(d) == 3 else "(L, features)"
         h_def = say(Rel(Hs, "=", sp.Integer(hout), kind="definition"),
                     " (proj_size)" if self.proj else " (hidden_size)")
-        with sp.evaluate(False):
-            feat = (sp.Mul(Ds, Hs), sp.Mul(sp.Integer(D), sp.Integer(hout)), sp.Integer(D * hout))
-            stack = (sp.Mul(Ds, Ls), sp.Mul(sp.Integer(D), sp.Integer(L)), sp.Integer(D * L))
+        mul = unevaluated.mul
+        feat = (mul(Ds, Hs), mul(sp.Integer(D), sp.Integer(hout)), sp.Integer(D * hout))
+        stack = (mul(Ds, Ls), mul(sp.Integer(D), sp.Integer(L)), sp.Integer(D * L))
         return [
             ShapeLine(say(Code("output"), f" keeps the input's layout {layout} and holds, at every step, the last "
                           "layer's hidden state of each direction: ", Rel(Ds, "=", sp.Integer(D), kind="definition"),

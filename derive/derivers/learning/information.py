@@ -21,12 +21,13 @@ from typing import Any
 
 import sympy as sp
 
-from ... import ast
+from ... import ast, unevaluated
 from ...errors import SpecError
 from ...model.expressions import Words
 from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import Step, make_step
+from ...unevaluated import mul
 from ..registry import Derived, make_answer
 from .data import exact, rows_of, vector_of
 from .notation import Log
@@ -71,8 +72,7 @@ def distribution(values: list[Any], node: ast.Expr, what: str) -> tuple[list[Any
                         node.pos)
     probs = [sp.Rational(v, total) for v in values]
     n = sp.Symbol("n")
-    with sp.evaluate(False):
-        shown = sp.Add(*values)
+    shown = unevaluated.add(*values)
     step = make_step("counts", say("These are counts, not probabilities: divide each by their total ",
                                    Rel(n, "=", shown), ", which gives ", Math(tuple(probs)), "."),
                      where={n: total})
@@ -97,16 +97,14 @@ def entropy_of(probs: list[Any], base: Any) -> Terms:
     """H = −Σ p_i log_b p_i, terms with p_i = 0 dropped (0·log 0 = 0)."""
     keep = [p for p in probs if p != 0]
     dropped = tuple(i for i, p in enumerate(probs, 1) if p == 0)
-    with sp.evaluate(False):
-        shown = sp.Mul(-1, _sum([sp.Mul(p, Log(p, base)) for p in keep]))
+    shown = mul(-1, _sum([mul(p, Log(p, base, evaluate=False)) for p in keep]))
     value = simplest(-sp.Add(*[p * sp.log(p) for p in keep]) / sp.log(base))
     return Terms(shown, value, dropped)
 
 
 def gini_of(probs: list[Any]) -> Terms:
     """G = 1 − Σ p_i²."""
-    with sp.evaluate(False):
-        shown = sp.Add(1, sp.Mul(-1, _sum([sp.Pow(p, 2) for p in probs])))
+    shown = unevaluated.add(1, mul(-1, _sum([unevaluated.power(p, 2) for p in probs])))
     return Terms(shown, 1 - sp.Add(*[p ** 2 for p in probs]), ())
 
 
@@ -218,8 +216,7 @@ def kl(problem: Problem, call: ast.Call) -> Derived:
     keep = [(a, b) for a, b in zip(p, q) if a != 0]
     dropped = tuple(i for i, a in enumerate(p, 1) if a == 0)
     ratios = [a / b for a, b in keep]                  # p_i/q_i worked out
-    with sp.evaluate(False):
-        shown = _sum([sp.Mul(a, Log(r, base)) for (a, _), r in zip(keep, ratios)])
+    shown = _sum([mul(a, Log(r, base, evaluate=False)) for (a, _), r in zip(keep, ratios)])
     value = simplest(sp.Add(*[a * sp.log(a / b) for a, b in keep]) / sp.log(base))
     steps.append(make_step("kl", say(f"Put the numbers in (base {_base_name(base)}).", _zero_note(dropped, base)),
                            D, shown, shown_logs(value, base), where={D: value}))
@@ -249,8 +246,7 @@ def cross_entropy(problem: Problem, call: ast.Call) -> Derived | None:
         return _infinite_answer(Hpq, bad, steps)
     keep = [(a, b) for a, b in zip(p, q) if a != 0]
     dropped = tuple(i for i, a in enumerate(p, 1) if a == 0)
-    with sp.evaluate(False):
-        shown = sp.Mul(-1, _sum([sp.Mul(a, Log(b, base)) for a, b in keep]))
+    shown = mul(-1, _sum([mul(a, Log(b, base, evaluate=False)) for a, b in keep]))
     value = simplest(-sp.Add(*[a * sp.log(b) for a, b in keep]) / sp.log(base))
     steps.append(make_step("cross_entropy", say(f"Put the numbers in (base {_base_name(base)}).",
                                                 _zero_note(dropped, base)), Hpq, shown, shown_logs(value, base),
@@ -324,8 +320,7 @@ def gain_derivation(parent: list[Any], children: list[list[Any]], base: Any) -> 
         values.append(hk)
     IG = sp.Symbol("IG")
     value = simplest(h0 - sp.Add(*[w * h for w, h in zip(weights, values)]))
-    with sp.evaluate(False):
-        shown = sp.Add(H0, sp.Mul(-1, _sum([sp.Mul(w, s) for w, s in zip(weights, syms)])))
+    shown = unevaluated.add(H0, mul(-1, _sum([mul(w, s) for w, s in zip(weights, syms)])))
     where = {H0: h0, IG: value, **dict(zip(syms, values))}
     steps.append(make_step("information_gain", say("Information gain: the parent's entropy minus the children's, "
                                                    "each weighted by its share of the samples:"),
