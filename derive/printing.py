@@ -123,6 +123,18 @@ class DeriveLatexPrinter(LatexPrinter):
     def _print_MatrixSymbol(self, expr) -> str:
         return name_latex(expr.name)
 
+    def _print_matrix_contents(self, expr) -> str:
+        """sympy's, with the entries read at once (`tolist`): slicing the matrix row by row
+        took most of the time of printing one."""
+        lines = [" & ".join(self._print(e) for e in row) for row in expr.tolist()]
+        mat_str = self._settings["mat_str"]
+        if mat_str is None:
+            mat_str = "smallmatrix" if self._settings["mode"] == "inline" else \
+                "matrix" if (expr.cols <= 10) is True else "array"
+        out = r"\begin{%s}%s\end{%s}" % (mat_str, "{" + "c" * expr.cols + "}%s" if mat_str == "array" else "%s",
+                                          mat_str)
+        return out % r"\\".join(lines)
+
     def _print_Determinant(self, expr) -> str:
         """|A| of an explicit matrix as a vmatrix (sympy puts bars around brackets)."""
         if isinstance(expr.arg, sp.MatrixBase):

@@ -48,6 +48,8 @@ def realize(expr: Any, where: dict | None = None) -> Any:
         return {k: realize(v, where) for k, v in expr.items()}
     if not isinstance(expr, sp.Basic):
         return expr
+    if isinstance(expr, sp.ImmutableMatrix) and all(isinstance(e, sp.Number) for e in expr):
+        return expr                  # (numbers only: nothing to put in, nothing to work out)
     if where:
         expr = expr.xreplace(where)
     try:
@@ -245,13 +247,20 @@ def _equal_values(a: Any, b: Any) -> bool | None:
     if isinstance(a, sp.MatrixBase) or isinstance(b, sp.MatrixBase):
         if not (isinstance(a, sp.MatrixBase) and isinstance(b, sp.MatrixBase)) or a.shape != b.shape:
             return False
-        res = [_same_number(x, y) for x, y in zip(a, b)]
+        if a == b:                     # the same entries (sympy compares the stored forms at once)
+            return True
+        res = [_same_number(x, y) for x, y in zip(_flat(a), _flat(b))]
         return None if None in res else all(res)
     if isinstance(a, (bool, sp.logic.boolalg.BooleanAtom)) or isinstance(b, (bool, sp.logic.boolalg.BooleanAtom)):
         return bool(a) == bool(b)
     if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):
         return a == b
     return _same_number(a, b)
+
+
+def _flat(m: sp.MatrixBase) -> list:
+    """The entries of a matrix row by row (read at once, not one `m[i, j]` at a time)."""
+    return [e for row in m.tolist() for e in row]
 
 
 def _free(x: Any) -> bool:

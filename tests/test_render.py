@@ -369,3 +369,22 @@ def test_json_views_and_non_finite_values():
 
 def test_solution_json_method_is_the_contract():
     assert SOLUTION.to_json() == json.loads(render(SOLUTION, "json"))
+
+
+def test_matrices_print_as_sympys_own_latex_printer_prints_them():
+    """DeriveLatexPrinter reads a matrix's entries at once instead of slicing it row by row;
+    the text is sympy's, in every matrix environment setting."""
+    import random
+
+    import sympy as sp
+    from sympy.printing.latex import LatexPrinter
+
+    from derive.printing import DeriveLatexPrinter
+    rnd = random.Random(3)
+    x = sp.Symbol("x")
+    mats = [sp.ImmutableMatrix(r, c, [rnd.choice([0, 1, -2, sp.Rational(3, 4), x, x**2 + 1]) for _ in range(r * c)])
+            for r, c in [(1, 1), (2, 3), (4, 1), (3, 11), (0, 2)]]
+    for settings in ({}, {"mat_str": None}, {"mat_str": None, "mode": "inline"}, {"mat_str": "pmatrix"}):
+        for m in mats:
+            ours = DeriveLatexPrinter(settings)
+            assert ours._print_matrix_contents(m) == LatexPrinter._print_matrix_contents(ours, m)
