@@ -24,7 +24,7 @@ import sympy as sp
 from .checkmemo import recall, relevant
 from .errors import CheckFailed
 from .sentence import Rel, Sentence
-from .verify import check_chain, checkable, equal, realize
+from .verify import check_chain, checkable, equal, realize, values_hold_matrix_symbols
 
 _SIGN = {"<": "is_negative", "≤": "is_nonpositive", ">": "is_positive", "≥": "is_nonnegative"}
 
@@ -77,7 +77,8 @@ def check_rel(rel: Rel, where: dict) -> tuple[bool | None, str]:
         except CheckFailed:
             return False, "checked"
     if op in ("=", "≠"):
-        a, b = checkable(rel.lhs, where), checkable(rel.rhs, where)
+        holds = values_hold_matrix_symbols(where) if where else None
+        a, b = checkable(rel.lhs, where, holds), checkable(rel.rhs, where, holds)
     else:
         a, b = realize(rel.lhs, where), realize(rel.rhs, where)
     if op == "=":

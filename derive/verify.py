@@ -61,21 +61,26 @@ def realize(expr: Any, where: dict | None = None) -> Any:
     return out
 
 
-def _may_keep_matrix_symbols(expr: Any, where: dict) -> bool:
+def _may_keep_matrix_symbols(expr: Any, where: dict, values_hold: bool | None = None) -> bool:
     """Whether substituting `where` into `expr` can leave a matrix symbol: one of `expr`'s
-    is not replaced, or a value holds one (False only when none can be left)."""
+    is not replaced, or a value holds one (`values_hold`, when the caller has asked
+    `values_hold_matrix_symbols` already; False only when none can be left)."""
     if any(m not in where for m in expr.atoms(sp.MatrixSymbol)):
         return True
+    return values_hold_matrix_symbols(where) if values_hold is None else values_hold
+
+
+def values_hold_matrix_symbols(where: dict) -> bool:
+    """Whether a value of `where` holds a matrix symbol (for `checkable`'s `values_hold`)."""
     return any(isinstance(v, sp.Basic) and _holds_matrix_symbol(v) for v in where.values())
 
 
 def _holds_matrix_symbol(v: sp.Basic) -> bool:
-    """Whether `v` holds a matrix symbol (remembered per value: a problem's values come
-    back in every check of its steps, and an explicit matrix is searched entry by entry)."""
-    try:
-        return _holds_matrix_symbol_memo(v)
-    except TypeError:    # a mutable matrix: not hashable
-        return bool(v.atoms(sp.MatrixSymbol))
+    """Whether `v` holds a matrix symbol (remembered per explicit matrix: a problem's values
+    come back in every check of its steps, and a matrix is searched entry by entry)."""
+    if not isinstance(v, sp.ImmutableMatrix):   # (a scalar is searched quickly; comparing one with
+        return bool(v.atoms(sp.MatrixSymbol))   # a remembered one, as a lookup does, can cost more)
+    return _holds_matrix_symbol_memo(v)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -83,16 +88,18 @@ def _holds_matrix_symbol_memo(v: sp.Basic) -> bool:
     return bool(v.atoms(sp.MatrixSymbol))
 
 
-def checkable(expr: Any, where: dict | None) -> Any:
+def checkable(expr: Any, where: dict | None, values_hold: bool | None = None) -> Any:
     """`realize(expr, where)`, except that an expression still holding matrix symbols after
     the substitution is neither evaluated nor `doit`-ed: it can only be checked at random
     matrices, where it is evaluated as it stands (sympy's canonicalising of symbolic matrix
     products would only rewrite it, and took most of a check's time); a closed matrix
-    expression is worked out by derive.fasteval (exact; sympy's doit where it cannot)."""
+    expression is worked out by derive.fasteval (exact; sympy's doit where it cannot).
+    `values_hold`: whether a value of `where` holds a matrix symbol, if the caller knows
+    (one answer for every link of a chain)."""
     if isinstance(expr, sp.Basic) and not isinstance(expr, sp.MatrixBase):
         if not where:
             e = expr
-        elif _may_keep_matrix_symbols(expr, where) or isinstance(expr, MatrixExpr):
+        elif _may_keep_matrix_symbols(expr, where, values_hold) or isinstance(expr, MatrixExpr):
             e = unevaluated.xreplace(expr, where)     # no canonicalising on the way (|−v| calls doit on −v)
         else:
             return realize(expr, where)   # (sympy's evaluate(False) clears its whole cache: not here)
@@ -337,7 +344,8 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
         return _check_equivalent(chain, where, rule, text)
     if relation not in ("=",) and relation not in _ORDER:
         return None, f"relation {relation} is stated, not checked"
-    vals = [checkable(e, where) if relation == "=" else realize(e, where) for e in chain]
+    holds = values_hold_matrix_symbols(where) if where and relation == "=" else None
+    vals = [checkable(e, where, holds) if relation == "=" else realize(e, where) for e in chain]
     hows = []
     for i in range(len(vals) - 1):
         _deadline()
