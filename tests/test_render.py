@@ -384,7 +384,7 @@ def test_matrices_print_as_sympys_own_latex_printer_prints_them():
     x = sp.Symbol("x")
     mats = [sp.ImmutableMatrix(r, c, [rnd.choice([0, 1, -2, sp.Rational(3, 4), x, x**2 + 1]) for _ in range(r * c)])
             for r, c in [(1, 1), (2, 3), (4, 1), (3, 11), (0, 2)]]
-    for settings in ({}, {"mat_str": None}, {"mat_str": None, "mode": "inline"}, {"mat_str": "pmatrix"}):
+    for options in ({}, {"mat_str": None}, {"mat_str": None, "mode": "inline"}, {"mat_str": "pmatrix"}):
         for m in mats:
-            ours = DeriveLatexPrinter(settings)
+            ours = DeriveLatexPrinter(options)
             assert ours._print_matrix_contents(m) == LatexPrinter._print_matrix_contents(ours, m)
