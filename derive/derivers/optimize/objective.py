@@ -59,9 +59,13 @@ class Objective:
         return expr.xreplace({self.var: x})
 
     def deriv_at(self, x: Any, order: int = 1) -> Any:
-        """f^(order)(x) computed afresh from the body (what a step's check compares with)."""
-        d = sp.Derivative(self.body, (self.var, order))
-        return d if x == self.var else sp.Subs(d, self.var, x)
+        """f^(order)(x) computed afresh from the body (what a step's check compares with):
+        at the variable itself the derivative unevaluated, elsewhere the body differentiated
+        and x put in (as sympy's Subs would work it out; a Subs object cost more to hash and
+        compare, in every check that meets it, than to work out)."""
+        if x == self.var:
+            return sp.Derivative(self.body, (self.var, order))
+        return _derivative(self.body, self.var, order).subs(self.var, x)
 
     @property
     def quadratic(self) -> bool:
@@ -72,6 +76,11 @@ class Objective:
             return bool(self.body.is_polynomial(self.var)) and sp.degree(self.body, self.var) <= 2
         except (TypeError, ValueError, sp.PolynomialError):
             return False
+
+
+@functools.lru_cache(maxsize=256)
+def _derivative(body: sp.Expr, var: sp.Symbol, order: int) -> sp.Expr:
+    return sp.diff(body, var, order)
 
 
 def _function(problem: Problem, call: ast.Call, goal: str) -> tuple[UserFunction, ast.Name]:
