@@ -200,7 +200,12 @@ def ordered(expr: Any, var: sp.Symbol, ascending: bool = False) -> Any:
     def degree(t: Any) -> int:
         if var not in t.free_symbols:
             return 0
-        return int(sp.degree(t, var)) if t.is_polynomial(var) else 10 ** 6
+        if not t.is_polynomial(var):
+            return 10 ** 6
+        coeff, k = t.as_coeff_exponent(var)        # a monomial c·var^k, read off at once
+        if k.is_Integer and var not in coeff.free_symbols:
+            return int(k)
+        return int(sp.degree(t, var))              # (w + 1)^2 and the like
     pairs = list(zip(expr.args, args))
     if all(t.is_polynomial(var) for t, _ in pairs):
         pairs.sort(key=lambda p: degree(p[0]) if ascending else -degree(p[0]))
