@@ -167,7 +167,8 @@ def _random_point(exprs: list, rnd: random.Random, symbols: tuple[set, set] | No
         point[s] = _sample_scalar(s, rnd)
     for m in sorted(mats, key=lambda m: m.name):
         r, c = (sp.sympify(n, strict=True).xreplace(dims) for n in m.shape)
-        point[m] = sp.ImmutableMatrix(int(r), int(c), lambda i, j: rnd.randint(-4, 4))
+        rows, cols = int(r), int(c)   # (entries drawn row by row, as a per-entry function would be called)
+        point[m] = sp.ImmutableMatrix(rows, cols, [rnd.randint(-4, 4) for _ in range(rows * cols)])
     return point
 
 
