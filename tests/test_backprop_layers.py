@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import derive
 from derive.errors import DeriveError
+from spec_arrays import literal
 
 try:
     import torch
@@ -30,24 +31,7 @@ STRESS = int(os.environ.get("DERIVE_STRESS", "1"))
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
 
-# ---- writing arrays into specs ------------------------------------------------------------------
-
-def literal(name: str, a) -> tuple[list[str], str]:
-    """`let` lines and the expression of an array: a matrix literal (2-D), a list of named
-    matrices (3-D) or of lists of them (4-D)."""
-    a = np.asarray(a)
-    if a.ndim <= 2:
-        return [], str(a.tolist())
-    lines, items = [], []
-    for i, sub in enumerate(a):
-        more, expr = literal(f"{name}{i}", sub)
-        lines += more
-        if sub.ndim == 2:
-            lines.append(f"let {name}{i} = {expr}")
-            expr = f"{name}{i}"
-        items.append(expr)
-    return lines, "[" + ", ".join(items) + "]"
-
+# ---- solving specs (arrays are written in by spec_arrays.literal) -------------------------------
 
 def solve(body: str):
     sol = derive.solve('problem "p" {\n' + body + "\n}")

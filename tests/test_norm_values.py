@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import derive
 from derive.errors import DeriveError
+from spec_arrays import literal
 
 try:
     import torch
@@ -27,21 +28,6 @@ except ImportError:                  # pragma: no cover - a machine without torc
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 STRESS = int(os.environ.get("DERIVE_STRESS", "1"))
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
-
-
-def literal(name: str, a) -> tuple[list[str], str]:
-    a = np.asarray(a)
-    if a.ndim <= 2:
-        return [], str(a.tolist())
-    lines, items = [], []
-    for i, sub in enumerate(a):
-        more, expr = literal(f"{name}{i}", sub)
-        lines += more
-        if sub.ndim == 2:
-            lines.append(f"let {name}{i} = {expr}")
-            expr = f"{name}{i}"
-        items.append(expr)
-    return lines, "[" + ", ".join(items) + "]"
 
 
 def value_of(layer_line: str, x) -> np.ndarray:

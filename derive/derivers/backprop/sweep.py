@@ -5,7 +5,6 @@ In: a Graph, its root (the loss) and the target.  Out: `Backprop` with `grad[ver
 """
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import sympy as sp
@@ -14,6 +13,7 @@ from ...errors import Unsupported
 from ...model.expressions import Evaluator, is_tensor
 from ...model.problem import Problem
 from ...steps import Step
+from ..derivatives import derivative
 from .graph import Entry, Graph, Term, Vertex
 from .layer_backward import layer_grads
 from .notation import Comp, DSym, dmat
@@ -195,7 +195,7 @@ class Backprop:
         k = (C, c, V, e)
         if k not in self.local:
             exprs = self.entry_exprs(self.g.v[C])
-            d = _derivative(exprs[c], self.comp(V, e))
+            d = derivative(exprs[c], self.comp(V, e))
             self.local[k] = _simplify_number(d.xreplace(self.W(d)))
         return self.local[k]
 
@@ -248,13 +248,6 @@ class Backprop:
             kids = [c for c in self.children[n] if c in on]
             self.grad[n] = {e: _simplify_number(sp.Add(*[self.contribution(C, n, e) for C in kids]))
                             for e in sorted(self.mask[n])}
-
-
-@functools.lru_cache(maxsize=1024)
-def _derivative(expr: Any, var: Any) -> Any:
-    """∂expr/∂var, remembered: a network's entry expressions are the same symbols whatever
-    the numbers (variants of one exam, graders re-deriving with a student's values)."""
-    return sp.diff(expr, var)
 
 
 def _simplify_number(x: Any) -> Any:

@@ -19,6 +19,7 @@ from ... import ast
 from ...errors import DeriveError, LimitError, SpecError, Unsupported
 from ...model.expressions import is_scalar, is_tensor, scalarize, show_shape
 from ...model.problem import Problem, UserFunction
+from ..derivatives import derivative
 from ..registry import Derived
 from .display import Head, prime_function
 
@@ -65,7 +66,7 @@ class Objective:
         compare, in every check that meets it, than to work out)."""
         if x == self.var:
             return sp.Derivative(self.body, (self.var, order))
-        return _derivative(self.body, self.var, order).subs(self.var, x)
+        return derivative(self.body, self.var, order).subs(self.var, x)
 
     @property
     def quadratic(self) -> bool:
@@ -76,11 +77,6 @@ class Objective:
             return bool(self.body.is_polynomial(self.var)) and sp.degree(self.body, self.var) <= 2
         except (TypeError, ValueError, sp.PolynomialError):
             return False
-
-
-@functools.lru_cache(maxsize=256)
-def _derivative(body: sp.Expr, var: sp.Symbol, order: int) -> sp.Expr:
-    return sp.diff(body, var, order)
 
 
 def _function(problem: Problem, call: ast.Call, goal: str) -> tuple[UserFunction, ast.Name]:
