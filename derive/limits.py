@@ -176,17 +176,15 @@ class _Watchdog:
                 self._heap = [item for item in self._heap if not item[2].done]
                 heapq.heapify(self._heap)
                 self._sweep_at = 2 * len(self._heap) + 64
-            self._seq += 1
-            heapq.heappush(self._heap, (when, self._seq, run))
             if self._thread is None or not self._thread.is_alive():
-                try:
+                try:   # (it waits for the lock held here before it looks at the heap)
                     self._thread = threading.Thread(target=self._loop, name="derive-time-limit", daemon=True)
                     self._thread.start()
                 except RuntimeError:
                     self._thread = None
-                    self._heap.pop()
-                    heapq.heapify(self._heap)
                     return False
+            self._seq += 1
+            heapq.heappush(self._heap, (when, self._seq, run))
             self._cond.notify()
         return True
 
