@@ -24,6 +24,8 @@ MAX_NUMBER_DIGITS = 1_000      # digits of a number literal, and |exponent| of i
 def number(text: str, pos: Pos | None = None) -> Fraction:
     """A literal as an exact fraction; `1e999999999` or a 5,000-digit literal is refused
     before Python builds the integer (which would take minutes, or fail outright)."""
+    if len(text) <= 18 and text.isascii() and text.isdigit():    # (the common case: a short whole number)
+        return Fraction(int(text))
     mantissa, _, exponent = text.lower().partition("e")
     digits = len(mantissa.replace(".", "").lstrip("0"))
     if digits > MAX_NUMBER_DIGITS:

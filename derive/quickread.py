@@ -55,31 +55,38 @@ def _plain_name(word: str) -> bool:
 
 
 @functools.lru_cache(maxsize=1)
-def _outranking() -> tuple[re.Pattern, ...]:
-    """The terminals that lark's lexer tries before NAME and the operators (a priority):
-    `(b)` after a blank is a LABEL to it, so `f (b)` is no call.  (Words are kept from the
-    others by `_plain_name`; only a LABEL can begin with a character of the subset.)"""
+def _outranking() -> re.Pattern:
+    """The terminals that lark's lexer tries before NAME and the operators (a priority),
+    as one pattern: `(b)` after a blank is a LABEL to it, so `f (b)` is no call.  (Words
+    are kept from the others by `_plain_name`; only a LABEL can begin with a character of
+    the subset.)"""
     from .syntax import parser
-    return tuple(re.compile(t.pattern.to_regexp()) for t in parser().terminals if t.priority > 0)
+    ranked = [t.pattern.to_regexp() for t in parser().terminals if t.priority > 0]
+    return re.compile("|".join(f"(?:{r})" for r in ranked))
 
 
 def _tokens(text: str) -> list[tuple[str, str, int, int]] | None:
     """(kind, text, start, end) of each token, or None when a character is not covered
     or a terminal outside the subset would take it."""
-    out, at, scan, ranked = [], 0, _token_re().match, _outranking()
-    while at < len(text):
+    out, at, end, scan, ranked = [], 0, len(text), _token_re().match, _outranking().match
+    operand = False                 # whether the last token ends an operand (a number, a name, `)`)
+    while at < end:
         m = scan(text, at)
         if m is None:
             return None
-        if out and out[-1][0] in ("num", "name", ")") and any(p.match(text, at) for p in ranked):
+        if operand and ranked(text, at):
             return None          # (after an operand lark's lexer may take a LABEL; elsewhere it does not)
-        kind = m.lastgroup
-        if kind == "name" and not _plain_name(m.group()):
-            return None
-        if kind != "ws":
-            out.append((_OPS[m.group()] if kind == "op" else kind, m.group(), m.start(), m.end()))
-        at = m.end()
-    out.append(("END", "", len(text), len(text)))
+        kind, word, stop = m.lastgroup, m.group(), m.end()
+        if kind == "op":
+            out.append((_OPS[word], word, at, stop))
+            operand = word == ")"
+        elif kind != "ws":
+            if kind == "name" and not _plain_name(word):
+                return None
+            out.append((kind, word, at, stop))
+            operand = True
+        at = stop
+    out.append(("END", "", end, end))
     return out
 
 
@@ -97,73 +104,76 @@ class _Reader:
     def pos(self, start: int, end: int) -> Pos:
         return Pos(self.src, 1, start + 1, 1, end + 1, start, end)
 
-    def peek(self) -> str:
-        return self.toks[self.k][0]
-
-    def take(self, kind: str | None = None) -> tuple[str, str, int, int]:
+    def take(self, kind: str) -> tuple[str, str, int, int]:
         tok = self.toks[self.k]
-        if kind is not None and tok[0] != kind:
+        if tok[0] != kind:
             raise _Stop
         self.k += 1
         return tok
 
     def response(self) -> tuple[ast.Expr, ...]:
-        items = [self.expr()[0]]
-        while self.peek() == ",":
-            self.take()
-            items.append(self.expr()[0])
+        items = self.items()
         self.take("END")
-        return tuple(items)
+        return items
+
+    def items(self) -> tuple[ast.Expr, ...]:
+        """expr (`,` expr)*"""
+        out = [self.expr()[0]]
+        while self.toks[self.k][0] == ",":
+            self.k += 1
+            out.append(self.expr()[0])
+        return tuple(out)
 
     def expr(self):
-        return self.binary("ADD", self.product)
+        """product ((`+` | `-`) product)*"""
+        left, start, end = self.product()
+        toks = self.toks
+        while toks[self.k][0] == "ADD":
+            op = toks[self.k][1]
+            self.k += 1
+            right, _, end = self.product()
+            left = ast.BinOp(self.pos(start, end), op, left, right)
+        return left, start, end
 
     def product(self):
-        return self.binary("MUL", self.unary)
-
-    def binary(self, kind: str, operand):
-        left, start, end = operand()
-        while self.peek() == kind:
-            op = self.take()[1]
-            right, _, end = operand()
+        """unary ((`*` | `/` | `@`) unary)*"""
+        left, start, end = self.unary()
+        toks = self.toks
+        while toks[self.k][0] == "MUL":
+            op = toks[self.k][1]
+            self.k += 1
+            right, _, end = self.unary()
             left = ast.BinOp(self.pos(start, end), op, left, right)
         return left, start, end
 
     def unary(self):
-        if self.peek() == "ADD":
-            _, op, start, _ = self.take()
+        """(`+` | `-`) unary | power, where power is postfix (`^` unary)?"""
+        kind, op, start, _ = self.toks[self.k]
+        if kind == "ADD":
+            self.k += 1
             operand, _, end = self.unary()
             return ast.UnaryOp(self.pos(start, end), op, operand), start, end
-        return self.power()
-
-    def power(self):
         base, start, end = self.postfix()
-        if self.peek() != "POW":
+        if self.toks[self.k][0] != "POW":
             return base, start, end
-        self.take()
+        self.k += 1
         exp, _, end = self.unary()
         return ast.BinOp(self.pos(start, end), "^", base, exp), start, end
 
     def postfix(self):
+        """atom (`(` items? `)`)*"""
         node, start, end = self.atom()
-        while self.peek() == "(":
-            self.take()
-            args = self.items(")")
+        while self.toks[self.k][0] == "(":
+            self.k += 1
+            args = () if self.toks[self.k][0] == ")" else self.items()
             end = self.take(")")[3]
             node = ast.Call(self.pos(start, end), node, args, ())
         return node, start, end
 
-    def items(self, closer: str) -> tuple[ast.Expr, ...]:
-        if self.peek() == closer:
-            return ()
-        out = [self.expr()[0]]
-        while self.peek() == ",":
-            self.take()
-            out.append(self.expr()[0])
-        return tuple(out)
-
     def atom(self):
-        kind, text, start, end = self.take()
+        """number | name | `(` items `)`"""
+        kind, text, start, end = self.toks[self.k]
+        self.k += 1
         if kind == "num":
             pos = self.pos(start, end)
             try:
@@ -173,13 +183,12 @@ class _Reader:
             return ast.Num(pos, value, text), start, end
         if kind == "name":
             return ast.Name(self.pos(start, end), text), start, end
-        if kind == "(":
-            inner = self.items(")")
+        if kind == "(" and self.toks[self.k][0] != ")":
+            inner = self.items()
             end = self.take(")")[3]
             if len(inner) == 1:
                 return inner[0], start, end
-            if inner:
-                return ast.Tuple(self.pos(start, end), inner), start, end
+            return ast.Tuple(self.pos(start, end), inner), start, end
         raise _Stop
 
 

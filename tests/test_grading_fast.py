@@ -74,10 +74,14 @@ def _general(monkeypatch):
     """Switch the short routes off (the general route alone decides)."""
     monkeypatch.setattr(fast, "number", lambda *a: None)
     monkeypatch.setattr(fast, "tensor", lambda *a: None)
+    monkeypatch.setattr(fast, "arithmetic", lambda *a: None)
     monkeypatch.setattr(fast, "expression", lambda *a, **k: None)
 
 
 CASES = [("1(a)", t) for t in ("3/4", "0.75", "-3/4", "0.7", "6/8", "-0.75", "75e-2", "1/0")] + \
+    [("1(a)", t) for t in ("1/2 + 1/4", "0.5 + 0.25", "3*2^-2", "-(1/4 - 1)", "1/(2 - 2)", "2^100", "2^1001",
+                           "(3/4)^1", "0^-1", "1/4 - 1", "3/2/2", "+0.750 * 1")] + \
+    [("1(c)", t) for t in ("ln(9)/2", "log(3)", "log(9) - log(3)", "-log(3)", "log(3) + 10^-40", "11/10 - 0.0014")] + \
     [("1(b)", t) for t in ("0.833", "0.8333", "0.83", "-0.833", "5/6", "0.834")] + \
     [("1(c)", t) for t in ("1.0986", "1.099", "1.09", "-1.0986", "1.1")] + \
     [("1(d)", t) for t in ("[[7, 10], [15, 22]]", "[[7, 10], [15, 21]]", "[[7, 15], [10, 22]]", "[[7.0, 10], [15, 22]]",
@@ -160,3 +164,17 @@ def test_the_default_acceptance_is_made_once_per_result(sol):
     first = grade_solution(sol, {"1(a)": "3/4"})
     assert [g.status for g in first][:1] == ["correct"]
     assert grade_solution(sol, {"1(a)": "3/4"}) == first
+
+
+def test_a_key_side_lives_as_long_as_its_acceptance(sol):
+    """The work kept for a key (and the verdicts seen) goes with the Acceptance: a
+    grading service that makes Acceptances for one exam after another does not grow."""
+    import gc
+    accs = [accept(sol.result("1(a)"), rtol=0.01 * (k + 1)) for k in range(5)]
+    for acc in accs:
+        grade(sol.result("1(a)"), "0.75", accept=acc)
+    ids = {id(a) for a in accs}
+    assert ids <= set(fast._SIDES)
+    del accs, acc
+    gc.collect()
+    assert not ids & set(fast._SIDES)

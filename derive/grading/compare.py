@@ -18,9 +18,10 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from .. import enclose
 from . import fast
 from .acceptance import DECIMAL_DIGITS, Acceptance
-from .reading import FormatError, Value, read, scalar
+from .reading import FormatError, Value, parse, read, scalar
 from .verdict import Entry, Verdict, _text
 
 
@@ -75,6 +76,10 @@ def _against(acc: Acceptance, text: str, names: dict[str, Any] | None) -> Verdic
         quick = (fast.number if acc.kind == "number" else fast.tensor)(acc, fast.key_side(acc), text)
         if quick is not None:           # a number literal, or a tensor of them (derive.grading.fast)
             return quick
+        if acc.kind == "number" and not names:
+            quick = fast.arithmetic(acc, fast.key_side(acc), parse(text))   # `1/2 + 1/4`, in Fractions
+            if quick is not None:
+                return quick
     if acc.kind == "interval":          # an unbounded end is written oo (or inf)
         names = {"oo": sp.oo, "inf": sp.oo, **(names or {})}
     value = read(text, names_for(acc, names))
@@ -144,7 +149,6 @@ def _sigfig_ok(key: sp.Expr, given: sp.Expr, digits: int) -> bool:
 
 def same_number(acc: Acceptance, key: Any, given: Any, decimals: tuple[int, ...]) -> bool | None:
     """Whether scalar `given` counts as `key` under `acc`'s rule (None: cannot tell)."""
-    from ..verify import _same_number
     if isinstance(given, sp.Rational):
         k = fast.key_of(key) if isinstance(key, sp.Expr) else None
         if k is not None:                      # rational or irrational key: in Fractions (fast.number_ok)
@@ -160,11 +164,23 @@ def same_number(acc: Acceptance, key: Any, given: Any, decimals: tuple[int, ...]
     if acc.rtol is not None or acc.atol is not None:
         off = abs(sp.N(given - key, 40))
         return bool(off <= (acc.atol or 0) + (acc.rtol or 0) * abs(sp.N(key, 40)))
-    exact = _same_number(key, given)
+    exact = _numbers_equal(key, given)
     if exact or not decimals or _finite_decimal(key):
         return exact
     digits = min(decimals)
     return digits >= DECIMAL_DIGITS and _sigfig_ok(key, given, digits)
+
+
+def _numbers_equal(key: Any, given: Any) -> bool | None:
+    """derive.verify's rule for two numbers (equal to 32 digits, relative): the same
+    form is equal; else rigorous enclosures decide (derive.enclose), and only where they
+    cannot, sympy's adaptive evalf (derive.verify._same_number), which takes ten times as
+    long on a difference that cancels (log(9)/2 against log 3)."""
+    from ..verify import DIGITS, _same_number
+    if key == given:
+        return True
+    quick = enclose.same(key, given, DIGITS)
+    return quick if quick is not None else _same_number(key, given)
 
 
 def _expression_equal(key: Any, given: Any) -> bool | None:

@@ -34,12 +34,20 @@ from typing import Any
 
 import sympy as sp
 
+from .. import limits
+from ..errors import DeriveError
+from ..literals import _TENSOR_PART
+from ..literals import number as literal_number
 from .acceptance import DECIMAL_DIGITS, Acceptance
+from .arith import rational
+from .reading import FormatError, _literal_res, _parsed, significant_digits
+from .verdict import Entry, Verdict, _text
 
 CACHE_SIZE = 2048           # distinct responses remembered per Acceptance
 CACHED_CHARS = 400          # longer responses are never remembered
 LITERAL_CHARS = 80          # longer number literals take the general route (its size limits)
-_SIDES: weakref.WeakKeyDictionary[Acceptance, KeySide] = weakref.WeakKeyDictionary()
+_SIDES: dict[int, tuple[weakref.ref, KeySide]] = {}    # id(Acceptance) -> (a weak reference to it, its KeySide)
+_ERA = [0]                  # bumped by forget_responses: a KeySide's verdicts from an older era are dropped
 
 
 class Key:
@@ -137,24 +145,31 @@ class KeySide:
     values there, and the verdicts on responses seen."""
 
     def __init__(self, acc: Acceptance):
-        self.acc = acc
-        self.seen: OrderedDict = OrderedDict()
+        self.kind, self.value = acc.kind, acc.value      # (not the Acceptance: the KeySide dies with it)
+        self._seen: OrderedDict = OrderedDict()
+        self._era = _ERA[0]
+
+    @property
+    def seen(self) -> OrderedDict:
+        """The verdicts on the responses seen since the last forget_responses()."""
+        if self._era != _ERA[0]:
+            self._seen, self._era = OrderedDict(), _ERA[0]
+        return self._seen
 
     @functools.cached_property
     def scalar(self) -> Key | None:
-        return key_of(self.acc.value) if self.acc.kind == "number" else None
+        return key_of(self.value) if self.kind == "number" else None
 
     @functools.cached_property
     def entries(self) -> tuple[tuple[Key, ...], ...] | None:
-        v = self.acc.value
+        v = self.value
         if not isinstance(v, sp.MatrixBase) or not all(isinstance(e, sp.Rational) for e in v):
             return None
         return tuple(tuple(Key(v[i, j]) for j in range(v.shape[1])) for i in range(v.shape[0]))
 
     @functools.cached_property
     def texts(self) -> tuple[str, ...]:
-        from .verdict import _text
-        return tuple(_text(e) for e in self.acc.value)
+        return tuple(_text(e) for e in self.value)
 
     @functools.cached_property
     def points(self) -> tuple[tuple, tuple[Any, ...]] | None:
@@ -162,7 +177,7 @@ class KeySide:
         import random
 
         from .. import verify
-        key = self.acc.value
+        key = self.value
         if not isinstance(key, sp.Basic):
             return None
         rnd = random.Random(0)                       # the points _at_random_points draws
@@ -179,14 +194,19 @@ class KeySide:
 
 
 def key_side(acc: Acceptance) -> KeySide:
-    """The KeySide of `acc`, made once per Acceptance (a new one when `acc` cannot be a key)."""
-    try:
-        side = _SIDES.get(acc)
-        if side is None:
-            side = _SIDES[acc] = KeySide(acc)
-        return side
-    except TypeError:                                # an unhashable value (a hand-marked answer)
-        return KeySide(acc)
+    """The KeySide of `acc`, made once per Acceptance object and dropped when it is."""
+    hit = _SIDES.get(id(acc))
+    if hit is not None and hit[0]() is acc:
+        return hit[1]
+    side = KeySide(acc)
+    _SIDES[id(acc)] = (weakref.ref(acc, functools.partial(_drop, id(acc))), side)
+    return side
+
+
+def _drop(key: int, ref: weakref.ref) -> None:
+    hit = _SIDES.get(key)
+    if hit is not None and hit[0] is ref:
+        del _SIDES[key]
 
 
 def recall(acc: Acceptance, text: Any, names: Any) -> Any:
@@ -202,15 +222,12 @@ def recall(acc: Acceptance, text: Any, names: Any) -> Any:
     except KeyError:                                 # (dropped by another thread meanwhile)
         pass
     if isinstance(hit, tuple):                       # a FormatError, raised afresh each time
-        from .reading import FormatError
         return FormatError(*hit)
     return hit
 
 
 def remember(acc: Acceptance, text: Any, names: Any, outcome: Any) -> None:
     """Keep the verdict (or FormatError) on `text`, unless the time ran out on the way."""
-    from .. import limits
-    from .reading import FormatError
     if names or not isinstance(text, str) or len(text) > CACHED_CHARS or limits.expired():
         return
     seen = key_side(acc).seen
@@ -223,16 +240,12 @@ def remember(acc: Acceptance, text: Any, names: Any, outcome: Any) -> None:
 
 
 def _patterns() -> tuple[re.Pattern, re.Pattern]:
-    from .reading import _literal_res
     return _literal_res()
 
 
 def literal(text: str) -> tuple[Fraction, tuple[int, ...]] | None:
     """A signed number literal or a fraction of two (`-3/4`, `0.75`, `1e-3`) as a Fraction
     and the significant digits of its decimal literals, or None."""
-    from ..errors import DeriveError
-    from ..literals import number
-    from .reading import significant_digits
     body = text.strip()
     if len(body) > LITERAL_CHARS:
         return None
@@ -240,8 +253,8 @@ def literal(text: str) -> tuple[Fraction, tuple[int, ...]] | None:
     if m is None:
         return None
     try:
-        value = number(m.group(2))
-        below = number(m.group(3)) if m.group(3) else Fraction(1)
+        value = literal_number(m.group(2))
+        below = literal_number(m.group(3)) if m.group(3) else Fraction(1)
     except DeriveError:
         return None
     if below == 0:
@@ -264,14 +277,24 @@ def _tag(acc: Acceptance, key: Key, ok: bool, given: Fraction, decimals: tuple[i
 
 def number(acc: Acceptance, side: KeySide, text: str) -> Any:
     """The Verdict on a number literal answering a numeric key, or None."""
-    from .verdict import Verdict
     key = side.scalar
     if key is None:
         return None
     read = literal(text)
-    if read is None:
+    return None if read is None else _number_verdict(acc, key, *read)
+
+
+def arithmetic(acc: Acceptance, side: KeySide, nodes: tuple) -> Any:
+    """The Verdict on an answer of rational arithmetic (`1/2 + 1/4`: derive.grading.arith)
+    to a numeric key, or None."""
+    key = side.scalar
+    if key is None or len(nodes) != 1:
         return None
-    given, decimals = read
+    read = rational(nodes[0])
+    return None if read is None else _number_verdict(acc, key, *read)
+
+
+def _number_verdict(acc: Acceptance, key: Key, given: Fraction, decimals: tuple[int, ...]) -> Any:
     ok = number_ok(acc, key, given, decimals)
     return Verdict(1.0 if ok else 0.0, _tag(acc, key, ok, given, decimals), (),
                    sp.Rational(given.numerator, given.denominator))
@@ -280,9 +303,6 @@ def number(acc: Acceptance, side: KeySide, text: str) -> Any:
 def _tensor_literal(text: str) -> tuple[list[list[Fraction]], bool, tuple[int, ...]] | None:
     """A vector or matrix of number literals (the grammar's NUMTENSOR) as rows of
     Fractions, whether it was written as a matrix, and the decimals' significant digits."""
-    from ..errors import DeriveError
-    from ..literals import _TENSOR_PART, number
-    from .reading import significant_digits
     body = text.strip()
     if not body.startswith("[") or _patterns()[1].fullmatch(body) is None:
         return None
@@ -301,7 +321,7 @@ def _tensor_literal(text: str) -> tuple[list[list[Fraction]], bool, tuple[int, .
         elif kind == 5:
             lit = m.group(5)
             try:
-                v = number(lit)
+                v = literal_number(lit)
             except DeriveError:
                 return None
             if any(c in lit for c in ".eE"):
@@ -318,7 +338,6 @@ def tensor(acc: Acceptance, side: KeySide, text: str) -> Any:
     entries, entry by entry (None: anything else, or a shape the general route explains).
     Its `given` is the matrix read when every entry is right (the feedback shows it),
     else None (the feedback shows the entries)."""
-    from .verdict import Entry, Verdict
     keys = side.entries
     if keys is None:
         return None
@@ -389,8 +408,7 @@ def expression(side: KeySide, item: Any, sign: bool) -> tuple[bool, bool | None]
 
 def forget_responses() -> None:
     """Forget every remembered verdict and parsed answer (the keys' own work is kept):
-    bench/grading.py's cold measurement, and tests."""
-    from .reading import _parsed
-    for side in list(_SIDES.values()):
-        side.seen.clear()
+    bench/grading.py's cold measurement, and tests.  O(1): each KeySide drops its
+    verdicts when it is next used."""
+    _ERA[0] += 1
     _parsed.cache_clear()

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from .. import limits
 from ..errors import DeriveError
+from . import fast
 from .acceptance import Acceptance
 from .compare import Entry, Verdict, compare
 from .reading import FormatError
@@ -89,7 +91,6 @@ def _latex(x: Any) -> str:
 def judge(acc: Acceptance, response: str, time_limit: float,
           names: dict[str, Any] | None = None) -> tuple[Verdict | None, FormatError | None]:
     """The verdict on `response` within `time_limit` seconds, or the FormatError."""
-    from . import fast
     if acc.kind == "manual":
         return Verdict(None, "manual"), None
     seen = fast.recall(acc, response, names)       # a response seen before: its verdict (derive.grading.fast)
@@ -103,7 +104,6 @@ def judge(acc: Acceptance, response: str, time_limit: float,
 
 def _judge(acc: Acceptance, response: str, time_limit: float,
            names: dict[str, Any] | None) -> tuple[Verdict | None, FormatError | None]:
-    from .. import limits
     try:
         if acc.kind not in ("expression", "vector", "matrix") or not acc.symbols:   # (bounded by reading's limits)
             return compare(acc, response, names), None
