@@ -13,7 +13,10 @@ the fastest round of each counts.
 derive's side is measured twice: cold (every check forgets the responses seen before, so
 each one is parsed and compared anew: the rate for answers all different) and as a class
 (the same answers given by REPEAT students: a response seen before is remembered, as in
-`derive grade` over a class).  The ratios are to the same SymPy baseline.
+`derive grade` over a class).  The ratios are to the same SymPy baseline.  Both sides
+keep SymPy's own cache warm (the baseline's repeated pairs are cached the same way), and
+derive keeps the LaTeX it printed for a value (the feedback's `$...$`): "cold" forgets
+what derive.grading remembers about responses, not what SymPy remembers about objects.
 
 Usage (from the repository root):  python3 bench/grading.py [--rounds 3]
 Writes bench/results/grading.json.  Targets: >= 2,000 checks/s/core, >= 50x for scalars

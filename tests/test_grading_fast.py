@@ -87,7 +87,9 @@ CASES = [("1(a)", t) for t in ("3/4", "0.75", "-3/4", "0.7", "6/8", "-0.75", "75
     [("1(d)", t) for t in ("[[7, 10], [15, 22]]", "[[7, 10], [15, 21]]", "[[7, 15], [10, 22]]", "[[7.0, 10], [15, 22]]",
                            "[[0, 0], [0, 0]]", "[7, 10, 15, 22]", "[[7, 10], [15]]", "[[7, 10, 1], [15, 22, 1]]")] + \
     [("1(e)", t) for t in ("[2, 4, 6]", "[[2, 4, 6]]", "[2, 4, 7]", "[2, 4]", "[2, 4, 6,]", "[[2], [4], [6]]")] + \
-    [("1(f)", t) for t in ("x^2 + 2*x + 1", "(1 + x)*(x + 1)", "-(x + 1)^2", "x^2 + 1", "-x^2 - 2*x - 1")]
+    [("1(f)", t) for t in ("x^2 + 2*x + 1", "(1 + x)*(x + 1)", "-(x + 1)^2", "x^2 + 1", "-x^2 - 2*x - 1",
+                           "(x + 1)^4 / (x + 1)^2", "(x^2 - 1)/(x - 1) + x", "x^2 + 2*x + 1 + 0*x^5", "1/(x - x)",
+                           "2^-1 * (2*x^2 + 4*x + 2)", "sqrt(x^2) + x^2 + x + 1")]
 
 
 @pytest.mark.parametrize("kw", [{}, {"sigfigs": 2}, {"rtol": 0.01}, {"per_entry": False}])
@@ -178,3 +180,21 @@ def test_a_key_side_lives_as_long_as_its_acceptance(sol):
     del accs, acc
     gc.collect()
     assert not ids & set(fast._SIDES)
+
+
+def test_polynomial_answers_are_compared_mod_p(sol):
+    """derive.grading.modular: residues mod 2^61 - 1 at the key's points give the exact
+    route's verdicts on rational functions, and None on what is not one."""
+    from derive.grading import modular
+    acc = accept(sol.result("1(f)"))
+    side = fast.key_side(acc)
+    lanes, keys = side.residues
+    x = next(iter(acc.value.free_symbols))
+    from derive import fasteval
+    exact = [fasteval.evaluate((x + 1) ** 2, env) for _, env, _ in side.points[1]]
+    assert keys == tuple(modular.residue(v) for v in exact)
+    assert modular.values(x ** 2 + 2 * x + 1, lanes, len(keys)) == keys
+    assert modular.values(sp.exp(x), lanes, len(keys)) is None
+    assert modular.values(1 / (x - x + 0 * x), lanes, len(keys)) is None          # (1/0: sympy's zoo)
+    assert modular.residue(F(3, 4)) * 4 % modular.P == 3
+    assert modular.residue(F(1, modular.P)) is None

@@ -38,6 +38,7 @@ from .. import limits
 from ..errors import DeriveError
 from ..literals import _TENSOR_PART
 from ..literals import number as literal_number
+from . import modular
 from .acceptance import DECIMAL_DIGITS, Acceptance
 from .arith import rational
 from .reading import FormatError, _literal_res, _parsed, significant_digits
@@ -191,6 +192,17 @@ class KeySide:
                 return None
             out.append((point, env, value))
         return symbols, tuple(out)
+
+    @functools.cached_property
+    def residues(self) -> tuple[dict, tuple[int, ...]] | None:
+        """The points' residues mod P per symbol and the key's residues there
+        (derive.grading.modular), or None (a matrix symbol, a key value not rational)."""
+        pts = self.points
+        if pts is None:
+            return None
+        lanes = modular.lanes([point for point, _, _ in pts[1]])
+        keys = tuple(modular.residue(v) for _, _, v in pts[1])
+        return None if lanes is None or None in keys else (lanes, keys)
 
 
 def key_side(acc: Acceptance) -> KeySide:
@@ -382,6 +394,12 @@ def expression(side: KeySide, item: Any, sign: bool) -> tuple[bool, bool | None]
     pts = side.points
     if pts is None or not isinstance(item, sp.Basic):
         return None
+    mod = side.residues
+    got = modular.values(item, mod[0], len(mod[1])) if mod is not None else None
+    if got is not None:                               # a rational function of the key's symbols: mod P
+        if got == mod[1]:
+            return True, False
+        return False, (all((k + g) % modular.P == 0 for k, g in zip(mod[1], got)) if sign else None)
     (mats, scalars), points = pts
     more_mats, more_scalars = verify._symbols_of([item])
     if not (more_mats <= mats and more_scalars <= scalars):

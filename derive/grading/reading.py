@@ -217,8 +217,8 @@ class _Converter:
                 return _bounded(a / b, node)
             if node.op == "@" and not all(isinstance(x, (sp.MatrixBase, MatrixExpr)) for x in (a, b)):
                 raise FormatError("`@` multiplies vectors and matrices", _col(node))
-            out = {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b, "@": lambda: a * b}[node.op]()
-            return _bounded(out, node)
+            op = node.op
+            return _bounded(a + b if op == "+" else a - b if op == "-" else a * b, node)
         except (sp.ShapeError, ValueError, TypeError) as exc:
             if isinstance(exc, FormatError):
                 raise
@@ -305,24 +305,25 @@ def _power(a: Any, b: Any, node: ast.BinOp) -> Any:
     if isinstance(b, (sp.MatrixBase, MatrixExpr)):
         raise FormatError("an exponent must be a scalar", _col(node.right))
     if b.is_Number:
-        if abs(b) > MAX_EXPONENT and a not in (0, 1, -1):
+        k = int(b) if b.is_Integer else None          # (Python ints: sympy's comparisons sympify)
+        if (abs(k) if k is not None else abs(b)) > MAX_EXPONENT and a not in (0, 1, -1):
             raise FormatError(f"the exponent is too large (at most {MAX_EXPONENT:,})", _col(node.right))
         if a.is_Rational and b.is_Integer:
             size = max(abs(a.p), a.q).bit_length() * abs(int(b)) * 0.302
             if size > MAX_DIGITS:
                 raise FormatError(f"this works out to a number of more than {MAX_DIGITS:,} digits", _col(node))
-        if a == 0 and b.is_negative:
+        if a is sp.S.Zero and b.is_negative:
             raise FormatError("division by zero", _col(node))
         if isinstance(a, (sp.MatrixBase, MatrixExpr)):
-            if not (b.is_Integer and 0 <= b <= MAX_SYMBOLIC_POWER):
+            if not (k is not None and 0 <= k <= MAX_SYMBOLIC_POWER):
                 raise FormatError("a matrix power needs a small whole exponent", _col(node.right))
-        elif getattr(a, "free_symbols", None) and b.is_Integer and abs(b) > MAX_SYMBOLIC_POWER:
+        elif k is not None and abs(k) > MAX_SYMBOLIC_POWER and getattr(a, "free_symbols", None):
             raise FormatError(f"the exponent is too large (at most {MAX_SYMBOLIC_POWER} on an expression)",
                               _col(node.right))
     elif isinstance(a, (sp.MatrixBase, MatrixExpr)):
         raise FormatError("a matrix power needs a whole exponent", _col(node.right))
     out = a ** b
-    if getattr(a, "free_symbols", None) and _degree_over(out):
+    if _degree_over(out) and getattr(a, "free_symbols", None):
         raise FormatError(f"the exponent is too large (a power of an expression is at most {MAX_DEGREE:,} "
                           "in all)", _col(node.right))
     return _bounded(out, node)
@@ -333,7 +334,8 @@ def _degree_over(x: Any) -> bool:
     a numeric exponent beyond MAX_DEGREE (sympy folds (x^64)^64^64 into x^262144, whose
     exact value at a point no limit could interrupt)."""
     terms = x.args if isinstance(x, sp.Mul) else (x,)
-    return any(isinstance(t, sp.Pow) and t.exp.is_Number and abs(t.exp) > MAX_DEGREE for t in terms)
+    return any(isinstance(t, sp.Pow) and t.exp.is_Number
+               and abs(int(t.exp) if t.exp.is_Integer else t.exp) > MAX_DEGREE for t in terms)
 
 
 def _function(name: str, args: list, node: ast.Call) -> Any:

@@ -9,6 +9,7 @@ decided in time, or a prose answer, is `undecided`.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -107,7 +108,7 @@ def _judge(acc: Acceptance, response: str, time_limit: float,
     try:
         if acc.kind not in ("expression", "vector", "matrix") or not acc.symbols:   # (bounded by reading's limits)
             return compare(acc, response, names), None
-        with limits.running(limits.Limits(time=time_limit)):
+        with limits.running(_budget(time_limit)):
             with limits.interruptible():
                 return compare(acc, response, names), None
     except FormatError as exc:
@@ -116,6 +117,12 @@ def _judge(acc: Acceptance, response: str, time_limit: float,
         return Verdict(None, "undecided"), None
     except (ArithmeticError, ValueError, TypeError, AttributeError):   # sympy refused a value
         return None, FormatError("this answer cannot be evaluated")
+
+
+@functools.lru_cache(maxsize=64)
+def _budget(seconds: float) -> limits.Limits:
+    """The (immutable) Limits of a comparison of `seconds`, made once per value."""
+    return limits.Limits(time=seconds)
 
 
 def make_grade(acc: Acceptance, result: Any, response: str, verdict: Verdict | None,
