@@ -20,13 +20,14 @@ enclosure at 200 bits takes a twentieth of that and is a proof, not an estimate.
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 from typing import Any
 
 import mpmath
 import sympy as sp
 from mpmath.ctx_iv import MPIntervalContext
-from mpmath.libmp import to_rational
+from mpmath.libmp import to_float, to_rational
 
 PREC = 128                 # bits (about 38 digits): derive.verify's tolerance is 10^-32, relative
 MAX_POWER = 256            # |n| of a whole exponent
@@ -67,13 +68,21 @@ def _box(x: Any) -> Any:
 
 def same(a: Any, b: Any, digits: int) -> bool | None:
     """Whether |a - b| ≤ 10^-(digits - 8) · max(|a|, |b|, 1), when the enclosures
-    decide it (None otherwise)."""
+    decide it (None otherwise).  Floats decide first where their rounding (a part in
+    10^16) cannot matter, the enclosures' own ends otherwise."""
     ba, bb = _box(a), _box(b)
     if ba is None or bb is None:
         return None
-    near, far = _ends(abs(ba - bb))                 # |a - b| lies in [near, far]
-    (a_lo, a_hi), (b_lo, b_hi) = _ends(abs(ba)), _ends(abs(bb))
-    tol = _MP.mpf(10) ** (8 - digits)
+    near_t, far_t = abs(ba - bb)._mpi_              # |a - b| lies in [near, far]
+    (a_lo, a_hi, fa_lo, fa_hi), (b_lo, b_hi, fb_lo, fb_hi) = _size(ba), _size(bb)
+    tol, ftol = _tolerance(digits)
+    f_near, f_far = to_float(near_t), to_float(far_t)
+    if all(math.isfinite(v) for v in (f_near, f_far, fa_lo, fa_hi, fb_lo, fb_hi)):
+        if f_far * 1.02 <= ftol * max(fa_lo, fb_lo, 1.0) * 0.98:
+            return True
+        if f_near * 0.98 >= ftol * max(fa_hi, fb_hi, 1.0) * 1.02:
+            return False
+    near, far = _MP.make_mpf(near_t), _MP.make_mpf(far_t)
     if far * 100 <= tol * max(a_lo, b_lo, 1) * 99:      # (a margin for sympy's own rounding of the sides)
         return True
     if near * 100 >= tol * max(a_hi, b_hi, 1) * 101:
@@ -81,8 +90,17 @@ def same(a: Any, b: Any, digits: int) -> bool | None:
     return None
 
 
-def _ends(box: Any) -> tuple[Any, Any]:
-    return tuple(_MP.make_mpf(t) for t in box._mpi_)
+@functools.lru_cache(maxsize=1024)
+def _size(box: Any) -> tuple[Any, Any, float, float]:
+    """The ends of |box|, as mpf and as floats (inf beyond a float's range): a number's
+    enclosure is compared with many."""
+    lo, hi = abs(box)._mpi_
+    return _MP.make_mpf(lo), _MP.make_mpf(hi), to_float(lo), to_float(hi)   # (inf past a float's range)
+
+
+@functools.lru_cache(maxsize=16)
+def _tolerance(digits: int) -> tuple[Any, float]:
+    return _MP.mpf(10) ** (8 - digits), 10.0 ** (8 - digits)
 
 
 class _Walk:

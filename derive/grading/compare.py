@@ -19,6 +19,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import enclose
+from ..verify import DIGITS, _same_number
 from . import fast
 from .acceptance import DECIMAL_DIGITS, Acceptance
 from .reading import FormatError, Value, parse, read, scalar
@@ -155,7 +156,7 @@ def same_number(acc: Acceptance, key: Any, given: Any, decimals: tuple[int, ...]
             return fast.number_ok(acc, k, Fraction(int(given.p), int(given.q)), decimals)
     if not isinstance(given, sp.Expr) or isinstance(given, MatrixExpr):
         return False
-    if given.free_symbols or getattr(key, "free_symbols", None):
+    if given.free_symbols or _symbolic(key):
         return _expression_equal(key, given)
     if not given.is_finite or given.has(sp.zoo, sp.nan):
         return False
@@ -171,12 +172,25 @@ def same_number(acc: Acceptance, key: Any, given: Any, decimals: tuple[int, ...]
     return digits >= DECIMAL_DIGITS and _sigfig_ok(key, given, digits)
 
 
+def _symbolic(key: Any) -> bool:
+    """Whether a key has free symbols, remembered per key (sympy walks the tree on every
+    `free_symbols`)."""
+    try:
+        return _symbolic_memo(key)
+    except TypeError:                    # (an unhashable value)
+        return bool(getattr(key, "free_symbols", None))
+
+
+@functools.lru_cache(maxsize=4096)
+def _symbolic_memo(key: Any) -> bool:
+    return bool(getattr(key, "free_symbols", None))
+
+
 def _numbers_equal(key: Any, given: Any) -> bool | None:
     """derive.verify's rule for two numbers (equal to 32 digits, relative): the same
     form is equal; else rigorous enclosures decide (derive.enclose), and only where they
     cannot, sympy's adaptive evalf (derive.verify._same_number), which takes ten times as
     long on a difference that cancels (log(9)/2 against log 3)."""
-    from ..verify import DIGITS, _same_number
     if key == given:
         return True
     quick = enclose.same(key, given, DIGITS)

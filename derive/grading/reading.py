@@ -22,10 +22,14 @@ from fractions import Fraction
 from typing import Any
 
 import sympy as sp
+from lark import Token
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from .. import ast
 from ..errors import DeriveError, Pos, Source
+from ..literals import num_tensor, number
+from ..quickread import read as quick_read
+from ..syntax import parse_response
 
 MAX_CHARS = 10_000          # an answer longer than this is refused unread
 MAX_EXPONENT = 1_000        # |n| in x^n with a numeric n
@@ -80,8 +84,6 @@ def parse(text: str) -> tuple[ast.Expr, ...]:
 
 
 def _parse(text: str) -> tuple[ast.Expr, ...]:
-    from ..quickread import read as quick_read
-    from ..syntax import parse_response
     quick = _literal(text)
     if quick is not None:
         return quick
@@ -107,9 +109,6 @@ def _literal(text: str) -> tuple[ast.Expr, ...] | None:
     """A plain (signed) number or numeric vector / matrix, the common answers, as the AST
     the parser would give, read by the grammar's own terminals without the LALR parser
     (None: anything else, for the parser)."""
-    from lark import Token
-
-    from ..literals import num_tensor, number
     body = text.strip()
     number_re, tensor_re = _literal_res()
     source = Source("<answer>", body)

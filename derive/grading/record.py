@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import limits
 from ..errors import DeriveError
+from ..printing import latex
 from . import fast
 from .acceptance import Acceptance
 from .compare import Entry, Verdict, compare
@@ -76,7 +77,6 @@ def _num(x: Any) -> Any:
 
 
 def _latex(x: Any) -> str:
-    from ..printing import latex
     try:
         if isinstance(x, (frozenset, set)):
             return ", ".join(sorted(x)) or "none"
