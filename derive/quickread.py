@@ -74,9 +74,10 @@ def _tokens(text: str) -> list[tuple[str, str, int, int]] | None:
         m = scan(text, at)
         if m is None:
             return None
-        if operand and ranked(text, at):
-            return None          # (after an operand lark's lexer may take a LABEL; elsewhere it does not)
         kind, word, stop = m.lastgroup, m.group(), m.end()
+        if operand and kind != "ws" and ranked(text, at):
+            return None          # (after an operand lark's lexer may take a LABEL; elsewhere it does not;
+                                 # no terminal begins with a blank, which lark's lexer skips)
         if kind == "op":
             out.append((_OPS[word], word, at, stop))
             operand = word == ")"

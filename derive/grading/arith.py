@@ -37,7 +37,7 @@ def rational(node: ast.Expr) -> tuple[Fraction, tuple[int, ...]] | None:
 def _value(node: Any, decimals: list[int]) -> Fraction:
     kind = type(node)
     if kind is ast.Num:
-        if any(c in node.text for c in ".eE"):
+        if not node.text.isdigit():          # (a NUMBER with `.` or an exponent: a decimal)
             decimals.append(significant_digits(node.text))
         return node.value
     if kind is ast.UnaryOp and node.op in "+-":

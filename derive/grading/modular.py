@@ -77,14 +77,14 @@ def _walk(e: Any, lanes_: dict, n: int) -> tuple[int, ...]:
     if isinstance(e, sp.Add):
         out = _walk(e.args[0], lanes_, n)
         for t in e.args[1:]:
-            out = tuple((a + b) % P for a, b in zip(out, _walk(t, lanes_, n)))
-        return out
+            out = [(a + b) % P for a, b in zip(out, _walk(t, lanes_, n))]
+        return tuple(out)
     if isinstance(e, sp.Mul):
         out = _walk(e.args[0], lanes_, n)
         for t in e.args[1:]:
-            out = tuple(a * b % P for a, b in zip(out, _walk(t, lanes_, n)))
-        return out
+            out = [a * b % P for a, b in zip(out, _walk(t, lanes_, n))]
+        return tuple(out)
     if isinstance(e, sp.Pow) and isinstance(e.exp, sp.Integer) and abs(e.exp) <= MAX_POWER:
         k = int(e.exp)
-        return tuple(pow(a, k, P) for a in _walk(e.base, lanes_, n))
+        return tuple([pow(a, k, P) for a in _walk(e.base, lanes_, n)])
     raise _Outside

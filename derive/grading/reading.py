@@ -146,6 +146,9 @@ def significant_digits(literal: str) -> int:
     return max(len(mantissa), 1)
 
 
+_METHODS: dict[type, str] = {}      # AST node type -> the name of its _Converter method
+
+
 class _Converter:
     """AST -> sympy, with every size bounded; unknown constructs are FormatErrors."""
 
@@ -159,7 +162,10 @@ class _Converter:
         return self.conv(node)
 
     def conv(self, node: ast.Expr) -> Any:
-        method = getattr(self, "_" + type(node).__name__.lower(), None)
+        name = _METHODS.get(type(node))
+        if name is None:
+            name = _METHODS[type(node)] = "_" + type(node).__name__.lower()
+        method = getattr(self, name, None)
         if method is None:
             what = {"Str": "a string", "Compare": "a comparison", "BoolOp": "`and` / `or`", "IfExpr": "`if`",
                     "Lambda": "a function", "Index": "an index", "Tuple": "a bracketed list",
@@ -168,7 +174,7 @@ class _Converter:
         return method(node)
 
     def _num(self, node: ast.Num) -> sp.Expr:
-        if any(c in node.text for c in ".eE"):
+        if not node.text.isdigit():          # (a NUMBER with `.` or an exponent: a decimal)
             self.decimals.append(significant_digits(node.text))
         return _rational(node.value)
 
