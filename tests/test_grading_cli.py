@@ -103,3 +103,25 @@ def test_a_sheet_that_breaks_the_grader_does_not_stop_the_batch(spec, tmp_path, 
     assert code == 1 and "student 'ada' could not be graded: RuntimeError: a grader bug" in err
     assert doc["students"][0] == {"student": "ada", "error": "RuntimeError: a grader bug"}
     assert doc["students"][1]["points"] == 4
+
+
+def test_a_pool_of_graders_works_whatever_the_default_start_method():
+    """The seed exam's Solution does not survive pickling (layer tables hold classes made
+    at run time), so the graders are forked, never spawned: with "spawn" as the default
+    (macOS, and Linux from Python 3.14) `jobs = 2` gives the grades of one process."""
+    import multiprocessing
+
+    import derive
+    from derive.grading.batch import Sheet, grade_sheets
+    sol = derive.solve(str(Path(__file__).resolve().parents[1] / "examples" / "seed-exam.spec"))
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform: graded in one process")
+    sheets = [Sheet("ada", {"II.1(b)": "24"}, 1), Sheet("bob", {"II.1(b)": "25"}, 2), Sheet("cy", {}, 3)]
+    alone = grade_sheets(sol, sheets, jobs=1)
+    before = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method("spawn", force=True)
+    try:
+        assert grade_sheets(sol, sheets, jobs=2) == alone
+    finally:
+        multiprocessing.set_start_method(before, force=True)
+    assert [g["status"] for g in alone[0]["grades"] if g["id"] == "II.1(b)"] == ["correct"]

@@ -137,12 +137,24 @@ def grade_sheets(solution: Any, sheets: list[Sheet], *, ecf: bool = True, jobs: 
     """Every sheet graded: {"student", "points", "max_points", "grades"} (or "error"),
     in the order given; `jobs` > 1 grades in that many processes."""
     work = [(s.student, s.answers) for s in sheets]
-    if jobs <= 1 or len(work) < 2:
+    context = _fork_context()
+    if jobs <= 1 or len(work) < 2 or context is None:
         _init(solution, ecf, time_limit)
         return [_grade_one(w) for w in work]
     import concurrent.futures as cf
-    with cf.ProcessPoolExecutor(jobs, initializer=_init, initargs=(solution, ecf, time_limit)) as pool:
+    with cf.ProcessPoolExecutor(jobs, mp_context=context, initializer=_init,
+                                initargs=(solution, ecf, time_limit)) as pool:
         return list(pool.map(_grade_one, work, chunksize=max(1, len(work) // (4 * jobs))))
+
+
+def _fork_context() -> Any:
+    """The "fork" start method, or None where there is none (Windows: grade in this
+    process).  The workers inherit the Solution: under "spawn" or "forkserver" (macOS's
+    and, from Python 3.14, Linux's default) it would be pickled, and a Solution does not
+    survive pickling (its layer tables hold classes made at run time, and SymPy rebuilds
+    an unevaluated display such as 5·4 as 20 when it unpickles one)."""
+    import multiprocessing
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
 
 
 _STATE: dict[str, Any] = {}
