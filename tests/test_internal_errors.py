@@ -278,6 +278,29 @@ def test_the_distance_to_a_hyperplane_whose_normal_is_an_expression_in_w():
     assert float(concrete) == pytest.approx(abs(np.array([2, 3]) @ np.array([1, 2]) + 1) / np.sqrt(13))
 
 
+def test_the_distance_from_the_normal_vector_itself():
+    """distance(w, hyperplane(w, b)) (bench/fuzz.py seed 1, case 1405): the derivation wrote
+    the point with its own name, w, where the normal is w too, and a step failed its
+    check.  The point is now named apart (x, or p if x is taken), and so is the variable
+    of the hyperplane in the title: |wᵀw + b| / ‖w‖, checked against NumPy."""
+    text = ('problem "p" {\n  dim d\n  vector w, x : (d)\n  symbol b\n'
+            '  find distance(w, hyperplane(w, b)), distance(x + w, hyperplane(w, b)), '
+            'distance(x, hyperplane(x, b))\n}\n')
+    sol = derive.solve(text)
+    assert [r.error for r in sol.results] == [None, None, None]
+    wv, xv, bv = np.array([4.0, -1.0, 2.0]), np.array([1.0, 3.0, -2.0]), 0.5
+    vals = {"w": sp.ImmutableMatrix(wv.astype(int)), "x": sp.ImmutableMatrix(xv.astype(int)), "b": sp.Rational(1, 2)}
+
+    def at_values(e):
+        by_name = {str(m): m for m in e.atoms(sp.MatrixSymbol)} | {str(m): m for m in e.free_symbols}
+        return float(sp.N(e.xreplace({by_name[k]: v for k, v in vals.items() if k in by_name}).doit()))
+    got = [at_values(r.answer.expr) for r in sol.results]
+    want = [abs(wv @ wv + bv) / np.linalg.norm(wv), abs(wv @ (xv + wv) + bv) / np.linalg.norm(wv),
+            abs(xv @ xv + bv) / np.linalg.norm(xv)]
+    assert got == pytest.approx(want)
+    assert "x^{T} z + b = 0" in derive.render(sol, "latex")         # hyperplane(x, b): {z : xᵀz + b = 0}
+
+
 def test_the_attention_gradient_with_an_expression_as_a_weight_is_unsupported_not_a_failed_check():
     """attention([x1, x2], W_Q, log(W_K), W_V): the backward pass differentiated as if log(W_K)
     were a declared matrix, and its chain-rule step failed its check."""

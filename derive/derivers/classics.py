@@ -113,7 +113,7 @@ def distance(problem: Problem, call: ast.Call) -> Derived:
         raise SpecError(f"the point has {x.shape[0]} components but the hyperplane's normal has "
                         f"{plane.w.shape[0]}", call.pos)
     w, b = _general(plane_disp.w, plane_disp.b, x_disp)
-    xs = x_disp if isinstance(x_disp, sp.MatrixSymbol) else sp.MatrixSymbol("x", *w.shape)
+    xs = _point_symbol(x_disp, w, b)
     steps = normal_steps(w, b)
     more, general = distance_steps(w, xs, b)
     steps += more
@@ -124,6 +124,16 @@ def distance(problem: Problem, call: ast.Call) -> Derived:
         answer = scalarize(sp.simplify(general.xreplace(values).doit()))
         return Derived(make_answer(answer), tuple(steps))
     return Derived(make_answer(general, text=scalar_text(general)), tuple(steps))
+
+
+def _point_symbol(x_disp: Any, w: Any, b: Any) -> sp.MatrixSymbol:
+    """The point's own symbol to derive with, unless it is not one or the plane uses it
+    (`distance(w, hyperplane(w, b))`): then a generic x (or p, z) named apart."""
+    plane = {str(s) for e in (w, b) for s in e.free_symbols | e.atoms(sp.MatrixSymbol)}
+    if isinstance(x_disp, sp.MatrixSymbol) and x_disp.name not in plane:
+        return x_disp
+    used = plane | {str(s) for s in getattr(x_disp, "free_symbols", set()) | x_disp.atoms(sp.MatrixSymbol)}
+    return sp.MatrixSymbol(next(n for n in ("x", "p", "z", "x_0") if n not in used), *w.shape)
 
 
 def _same_size(a: Any, b: Any) -> bool:

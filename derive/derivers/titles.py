@@ -33,7 +33,9 @@ def _shown(problem: Problem, node: ast.Expr) -> Any:
             return sp.Symbol(node.id)
     if isinstance(node, ast.Call) and node.name == "hyperplane" and len(node.args) == 2:
         w, b = (_shown(problem, a) for a in node.args)   # the set {x : wᵀx + b = 0}, shown as its equation
-        x = sp.MatrixSymbol("x", *w.shape) if isinstance(w, sp.MatrixExpr) else sp.Symbol("x")
+        used = {str(s) for e in (w, b) if isinstance(e, sp.Basic) for s in e.free_symbols | e.atoms(sp.MatrixSymbol)}
+        name = next(n for n in ("x", "z", "u", "x_0") if n not in used)   # (named apart: hyperplane(x, b))
+        x = sp.MatrixSymbol(name, *w.shape) if isinstance(w, sp.MatrixExpr) else sp.Symbol(name)
         wx = sp.Trace(sp.MatMul(w.T, x)) if isinstance(w, sp.MatrixExpr) else sp.Mul(w, x, evaluate=False)
         return sp.Eq(sp.Add(wx, b, evaluate=False), 0, evaluate=False)
     out = problem.display(node)
