@@ -115,7 +115,7 @@ def test_a_pool_of_graders_works_whatever_the_default_start_method():
     from derive.grading.batch import Sheet, grade_sheets
     sol = derive.solve(str(Path(__file__).resolve().parents[1] / "examples" / "seed-exam.spec"))
     if "fork" not in multiprocessing.get_all_start_methods():
-        pytest.skip("no fork on this platform: graded in one process")
+        pytest.skip("no fork on this platform")
     sheets = [Sheet("ada", {"II.1(b)": "24"}, 1), Sheet("bob", {"II.1(b)": "25"}, 2), Sheet("cy", {}, 3)]
     alone = grade_sheets(sol, sheets, jobs=1)
     before = multiprocessing.get_start_method(allow_none=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from ... import ast
@@ -41,6 +40,7 @@ def _target(problem: Problem, expr: ast.Expr) -> tuple[str, tuple[int, ...] | No
 
 
 def _entry(vx: Vertex, idx: tuple[int, ...], node: ast.Expr) -> Entry:
+    import numpy as np
     r, c = vx.shape
     if vx.nd:
         if len(idx) != len(vx.dims):

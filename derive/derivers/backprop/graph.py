@@ -9,7 +9,6 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from ... import ast
@@ -69,6 +68,7 @@ class Vertex:
         return self.dims is not None and len(self.dims) >= 3
 
     def key(self, e: tuple[int, int]) -> str:
+        import numpy as np
         if self.scalar:
             return self.name
         r, c = self.shape

@@ -7,15 +7,17 @@ give the settings both the rule and the displayed formulas use.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sympy as sp
 
 from ..layers import grads
 from ..layers.conv import given_weight
 from ..layers.grads import zeros
 from .layer_graph import vertex_array
+
+if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are computed (it costs 0.1 s)
+    import numpy as np
 
 
 def conv_setup(layer: Any, in_dims: tuple) -> tuple[tuple, tuple, tuple, int]:
@@ -50,6 +52,7 @@ def upstream(bp: Any, C: str) -> np.ndarray:
 
 
 def _conv(bp: Any, C: str, x: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray]:
+    import numpy as np
     call = bp.g.v[C].layer
     layer = call.layer
     w = given_weight(layer)

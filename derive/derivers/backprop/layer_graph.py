@@ -15,9 +15,8 @@ differentiate (recurrent, attention, norms, adaptive pools).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sympy as sp
 
 from ... import ast
@@ -27,6 +26,9 @@ from ..layers.arrays import to_array
 from ..layers.values import show_dims
 
 DIFFERENTIABLE = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten", "Dropout")
+
+if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are computed (it costs 0.1 s)
+    import numpy as np
 
 
 @dataclass
@@ -44,6 +46,7 @@ class LayerCall:
 
 def flat_matrix(v: Any) -> tuple[Any, tuple | None]:
     """(the value as the graph keeps it, its PyTorch dims when of rank 3 or more, else None)."""
+    import numpy as np
     if not isinstance(v, Seq):
         return v, None
     a = to_array(v, 2)
@@ -128,6 +131,7 @@ def layer_vertex(graph: Any, vx: Any) -> None:
 
 def vertex_array(vx: Any, dims: tuple) -> np.ndarray:
     """A vertex's value as an array of PyTorch shape `dims` (its matrix read row by row)."""
+    import numpy as np
     return np.array(list(vx.value), dtype=object).reshape(dims)
 
 

@@ -13,9 +13,8 @@ between arrays and the shown values.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sympy as sp
 from sympy.printing.pretty.stringpict import prettyForm
 
@@ -24,6 +23,9 @@ from ...notation import mathml_el as _el
 from ..layers import grads
 from ..layers.arrays import from_array, to_array
 from ..layers.grads import zeros
+
+if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are computed (it costs 0.1 s)
+    import numpy as np
 
 
 class TensorList(sp.Tuple):
@@ -59,6 +61,7 @@ def nd_display(a: np.ndarray) -> Any:
 
 def nd_array(v: Any) -> np.ndarray | None:
     """The array of an explicit shown value (None when it still holds symbols)."""
+    import numpy as np
     if isinstance(v, sp.Tuple):
         items = [nd_array(x) for x in v]
         return None if any(i is None for i in items) else np.stack(items)
@@ -185,6 +188,7 @@ class FullConv(Op):
     infix, head_latex, word = "∗", r"\ast", "fullconv"
 
     def compute(self, arrays, settings):
+        import numpy as np
         g, w = arrays
         s, pads, d, groups, size = _conv_args(settings)
         nd = len(s)
@@ -199,6 +203,7 @@ class ChannelSum(Op):
     shown, head_latex, word = 1, r"\operatorname{sum}_{c}", "sum_c"
 
     def compute(self, arrays, settings):
+        import numpy as np
         (g,) = arrays
         nd = int(settings[0])
         if g.ndim == nd + 2:
@@ -262,6 +267,7 @@ class ActPrime(Op):
         return r"\operatorname{%s}'" % self.args[1].name.replace("_", r"\_")
 
     def compute(self, arrays, settings):
+        import numpy as np
         (z,) = arrays
         act, slope = settings[0].name, settings[1]
         fn = {"relu": lambda t: sp.Integer(1) if t > 0 else sp.Integer(0),
@@ -281,6 +287,7 @@ class EntryOf(Op):
     shown = 1
 
     def compute(self, arrays, settings):
+        import numpy as np
         return np.asarray(arrays[0][_ints(settings[0])], dtype=object)
 
     def _idx(self) -> str:
@@ -361,6 +368,7 @@ class Act(Op):
         return r"\operatorname{%s}" % self.args[1].name.replace("_", r"\_")
 
     def compute(self, arrays, settings):
+        import numpy as np
         (z,) = arrays
         act, slope = settings[0].name, settings[1]
         fn = {"relu": F.relu, "leaky_relu": lambda t: F.leaky_relu(t, slope), "sigmoid": F.sigmoid,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import sympy as sp
 
 from ...sentence import Code, Math, Sentence, say
@@ -107,6 +106,7 @@ class LayerSteps:
         return extra + out
 
     def _index(self, vx: Any, e: tuple[int, int]) -> sp.Tuple:
+        import numpy as np
         r, c = vx.shape
         dims = display_dims(vx) if vx.dims is not None else (r, c)
         return _tuple(np.unravel_index(e[0] * c + e[1], dims))

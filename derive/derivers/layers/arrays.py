@@ -11,18 +11,21 @@ PyTorch's padding and ceil_mode rules).
 from __future__ import annotations
 
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sympy as sp
 
 from ...model import functions as F
 from ...model.expressions import Seq
 from ...model.values import shaped
 
+if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are computed (it costs 0.1 s)
+    import numpy as np
+
 
 def to_array(v: Any, min_rank: int = 1) -> np.ndarray | None:
     """The value as an object array (entries sympy), None if some entry is not explicit."""
+    import numpy as np
     if isinstance(v, Seq):
         items = [to_array(x, 1) for x in v]
         if any(i is None for i in items) or len({i.shape for i in items}) != 1:
@@ -54,6 +57,7 @@ def from_array(a: np.ndarray) -> Any:
 
 def pad(x: np.ndarray, p: tuple, fill: Any = sp.Integer(0)) -> np.ndarray:
     """x with p[i] entries of `fill` on both sides of spatial dimension i (the last len(p))."""
+    import numpy as np
     nd = len(p)
     width = [(0, 0)] * (x.ndim - nd) + [(q, q) for q in p]
     out = np.full(tuple(n + 2 * q for n, (q, _) in zip(x.shape, width)), fill, dtype=object)
@@ -71,6 +75,7 @@ def correlate(x: np.ndarray, w: np.ndarray, b: np.ndarray | None, s: tuple, p: t
               out: tuple) -> np.ndarray:
     """PyTorch's convolution of one unbatched input x (C_in, *spatial) with weight
     w (C_out, C_in/g, *k) and bias b (C_out): out[c] = b[c] + Σ_ic Σ_j w[c, ic, j] x[g·C_in/g + ic, o·s + j·d − p]."""
+    import numpy as np
     xp = pad(x, p)
     c_out, per = w.shape[0], w.shape[1]
     res = np.empty((c_out,) + tuple(out), dtype=object)
@@ -88,6 +93,7 @@ def pool(x: np.ndarray, k: tuple, s: tuple, p: tuple, d: tuple, out: tuple, *, i
     """PyTorch's max / average pooling of x (…, *spatial): padding is −∞ for the maximum and
     zeros for the mean; the mean divides by the window clipped to the padded input
     (count_include_pad) or by the entries inside the input."""
+    import numpy as np
     nd = len(k)
     lead = x.shape[:-nd]
     size = x.shape[-nd:]

@@ -6,9 +6,8 @@ In: the checked constructor arguments.  Out: `Conv` ((N, C_in, *spatial) or (C_i
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sympy as sp
 
 from ... import unevaluated
@@ -20,6 +19,9 @@ from .base import Layer, ParamInfo, ShapeLine, Sym, eq, mismatch
 from .arrays import correlate, from_array, to_array
 from .values import show_dims
 from .window import Windowed, _defs
+
+if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are computed (it costs 0.1 s)
+    import numpy as np
 
 
 def _check_groups(args, pos) -> None:
@@ -107,6 +109,7 @@ class Conv(Windowed):
 
     def values(self, x, dims, node):
         """The output with numbers, when the input and `weight =` (and `bias =`) are explicit."""
+        import numpy as np
         w = given_weight(self)
         xa = to_array(x, 2)
         if w is None or xa is None or not self.zero_padded():

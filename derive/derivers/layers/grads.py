@@ -20,15 +20,18 @@ ties), `avg_spread` shares it evenly (divided by the window's divisor).
 from __future__ import annotations
 
 from itertools import product
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sympy as sp
 
 ZERO = sp.Integer(0)
 
+if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are computed (it costs 0.1 s)
+    import numpy as np
+
 
 def zeros(shape: tuple) -> np.ndarray:
+    import numpy as np
     out = np.empty(shape, dtype=object)
     out.fill(ZERO)
     return out
@@ -54,6 +57,7 @@ def _group_first(c: int, c_out: int, groups: int, per: int) -> int:
 def conv_backward(x: np.ndarray, w: np.ndarray, g: np.ndarray, s: tuple, pads: tuple, d: tuple,
                   groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(∂x, ∂w, ∂b) of one unbatched convolution by scattering each output's gradient."""
+    import numpy as np
     nd = len(s)
     xp = pad_asym(x, pads)
     gxp, gw = zeros(xp.shape), zeros(w.shape)

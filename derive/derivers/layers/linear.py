@@ -6,7 +6,6 @@ one), Embedding (indices -> vectors), Dropout (the identity at evaluation).
 """
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ... import unevaluated
@@ -160,6 +159,7 @@ class Embedding(Layer):
 
     def values(self, x, dims, node):
         """Row i of the weight for every index i (0-based, as PyTorch)."""
+        import numpy as np
         xa = to_array(x, 1) if is_tensor(x) or isinstance(x, Seq) else None
         if xa is None:
             return None

@@ -17,9 +17,8 @@ initialisation).  The square roots stay exact (sympy radicals).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import sympy as sp
 
 from ...errors import SpecError
@@ -27,9 +26,13 @@ from ...sentence import Code, Math, say
 from ...steps import Step, make_step
 from .arrays import to_array
 
+if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are computed (it costs 0.1 s)
+    import numpy as np
+
 
 def _vector(v: Any, n: int, default: int, what: str, layer: Any) -> np.ndarray:
     """γ, β or a running statistic as n numbers (the default when not given)."""
+    import numpy as np
     if v is None or isinstance(v, bool):
         return np.array([sp.Integer(default)] * n, dtype=object)
     a = to_array(v, 1)
@@ -41,6 +44,7 @@ def _vector(v: Any, n: int, default: int, what: str, layer: Any) -> np.ndarray:
 
 def _groups(layer: Any, x: np.ndarray) -> tuple[np.ndarray, tuple]:
     """x as (groups, m) rows normalised together, and how to put the rows back."""
+    import numpy as np
     if layer.kind.startswith("BatchNorm"):
         moved = np.moveaxis(x, 1, 0)
         return moved.reshape(moved.shape[0], -1), moved.shape
@@ -50,6 +54,7 @@ def _groups(layer: Any, x: np.ndarray) -> tuple[np.ndarray, tuple]:
 
 
 def _ungroup(layer: Any, rows: np.ndarray, shape: tuple) -> np.ndarray:
+    import numpy as np
     if layer.kind.startswith("BatchNorm"):
         return np.moveaxis(rows.reshape(shape), 0, 1)
     return rows.reshape(shape)
@@ -82,6 +87,7 @@ def _affine(layer: Any, n: int, rows_per: int) -> tuple[np.ndarray, np.ndarray]:
 
 def norm_values(layer: Any, x: Any, dims: tuple, node: Any) -> Any:
     """The normalised output array of an explicit input x of PyTorch shape dims."""
+    import numpy as np
     xa = to_array(x, 2)
     if xa is None:
         return None

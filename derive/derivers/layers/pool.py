@@ -7,7 +7,6 @@ entries ⌊iL/n⌋ .. ⌈(i + 1)L/n⌉ − 1, as PyTorch).
 """
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
 
 from ...sentence import Code, Rel, say
@@ -64,6 +63,7 @@ class AdaptiveAvgPool(Layer):
 
     def values(self, x, dims, node):
         """The averages of PyTorch's adaptive windows, for an explicit input."""
+        import numpy as np
         xa = to_array(x, min(self.ranks))
         if xa is None:
             return None
