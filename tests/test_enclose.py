@@ -52,3 +52,16 @@ def test_same_agrees_with_sympy_on_random_numbers():
         assert got in (None, bool(want))
         decided += got is not None
     assert decided >= 190
+
+
+def test_the_hosts_mpmath_precision_does_not_matter():
+    """derive.enclose works in contexts of its own: a host that set mpmath.mp or mpmath.iv
+    to 5 digits gets the same verdicts, and its settings are left as they were."""
+    old = mpmath.mp.dps, mpmath.iv.dps
+    try:
+        mpmath.mp.dps = mpmath.iv.dps = 5
+        assert enclose.same(sp.log(3), sp.log(9) / 2, 40) is True
+        assert enclose.same(3 + sp.exp(-60), sp.Integer(3), 40) is False
+        assert (mpmath.mp.dps, mpmath.iv.dps) == (5, 5)
+    finally:
+        mpmath.mp.dps, mpmath.iv.dps = old
