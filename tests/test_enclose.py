@@ -60,6 +60,8 @@ def test_the_hosts_mpmath_precision_does_not_matter():
     old = mpmath.mp.dps, mpmath.iv.dps
     try:
         mpmath.mp.dps = mpmath.iv.dps = 5
+        enclose._box.cache_clear()
+        enclose._size.cache_clear()
         assert enclose.same(sp.log(3), sp.log(9) / 2, 40) is True
         assert enclose.same(3 + sp.exp(-60), sp.Integer(3), 40) is False
         assert (mpmath.mp.dps, mpmath.iv.dps) == (5, 5)
