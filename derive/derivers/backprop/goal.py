@@ -40,9 +40,9 @@ def _target(problem: Problem, expr: ast.Expr) -> tuple[str, tuple[int, ...] | No
 
 
 def _entry(vx: Vertex, idx: tuple[int, ...], node: ast.Expr) -> Entry:
-    import numpy as np
     r, c = vx.shape
     if vx.nd:
+        import numpy as np
         if len(idx) != len(vx.dims):
             raise SpecError(f"`{vx.name}` has {len(vx.dims)} dimensions {vx.dims}: give {len(vx.dims)} indices",
                             node.pos)

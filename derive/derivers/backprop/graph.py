@@ -68,11 +68,11 @@ class Vertex:
         return self.dims is not None and len(self.dims) >= 3
 
     def key(self, e: tuple[int, int]) -> str:
-        import numpy as np
         if self.scalar:
             return self.name
         r, c = self.shape
         if self.nd:
+            import numpy as np
             idx = np.unravel_index(e[0] * c + e[1], self.dims)
             return f"{self.name}[{','.join(str(int(i) + 1) for i in idx)}]"
         return f"{self.name}[{e[0] + 1}]" if c == 1 else f"{self.name}[{e[0] + 1},{e[1] + 1}]"

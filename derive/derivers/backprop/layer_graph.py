@@ -46,12 +46,12 @@ class LayerCall:
 
 def flat_matrix(v: Any) -> tuple[Any, tuple | None]:
     """(the value as the graph keeps it, its PyTorch dims when of rank 3 or more, else None)."""
-    import numpy as np
     if not isinstance(v, Seq):
         return v, None
     a = to_array(v, 2)
     if a is None:
         return v, None
+    import numpy as np
     if v.dims is not None and int(np.prod(v.dims)) == a.size:
         a = a.reshape(v.dims)
     return sp.ImmutableMatrix(a.reshape(-1, a.shape[-1]).tolist()), tuple(int(n) for n in a.shape)

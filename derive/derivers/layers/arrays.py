@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are compu
 
 def to_array(v: Any, min_rank: int = 1) -> np.ndarray | None:
     """The value as an object array (entries sympy), None if some entry is not explicit."""
+    if not isinstance(v, (Seq, sp.MatrixBase)) and not (isinstance(v, sp.Basic) and v.is_number):
+        return None                     # (a symbolic input: shapes only, and no numpy imported)
     import numpy as np
     if isinstance(v, Seq):
         items = [to_array(x, 1) for x in v]

@@ -109,11 +109,11 @@ class Conv(Windowed):
 
     def values(self, x, dims, node):
         """The output with numbers, when the input and `weight =` (and `bias =`) are explicit."""
-        import numpy as np
         w = given_weight(self)
-        xa = to_array(x, 2)
+        xa = to_array(x, 2) if w is not None else None
         if w is None or xa is None or not self.zero_padded():
             return None
+        import numpy as np
         b = self.args["bias"]
         ba = to_array(b).reshape(-1) if is_tensor(b) else None
         out, _ = self.out_dims(dims, node)

@@ -87,10 +87,10 @@ def _affine(layer: Any, n: int, rows_per: int) -> tuple[np.ndarray, np.ndarray]:
 
 def norm_values(layer: Any, x: Any, dims: tuple, node: Any) -> Any:
     """The normalised output array of an explicit input x of PyTorch shape dims."""
-    import numpy as np
     xa = to_array(x, 2)
     if xa is None:
         return None
+    import numpy as np
     xa = xa.reshape(dims)
     rows, shape = _groups(layer, xa)
     if layer.kind.startswith("BatchNorm") and uses_batch_stats(layer) and rows.shape[1] == 1:

@@ -63,10 +63,10 @@ class AdaptiveAvgPool(Layer):
 
     def values(self, x, dims, node):
         """The averages of PyTorch's adaptive windows, for an explicit input."""
-        import numpy as np
         xa = to_array(x, min(self.ranks))
         if xa is None:
             return None
+        import numpy as np
         out, _ = self.out_dims(dims, node)
         xa = xa.reshape(dims)
         sizes = xa.shape[-self.nd:]
