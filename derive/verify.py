@@ -26,6 +26,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from . import fasteval, fasteval_matrix  # noqa: F401  (the second registers matrix handlers)
 from .errors import CheckFailed
 from .intervals import same_intervals
+from .intmatrix import int_matrix
 from . import unevaluated
 from .limits import check as _deadline
 from .solution_sets import domain_of as _domain, solution_set as _solution_set
@@ -168,7 +169,7 @@ def _random_point(exprs: list, rnd: random.Random, symbols: tuple[set, set] | No
     for m in sorted(mats, key=lambda m: m.name):
         r, c = (sp.sympify(n, strict=True).xreplace(dims) for n in m.shape)
         rows, cols = int(r), int(c)   # (entries drawn row by row, as a per-entry function would be called)
-        point[m] = sp.ImmutableMatrix(rows, cols, [rnd.randint(-4, 4) for _ in range(rows * cols)])
+        point[m] = int_matrix(rows, cols, [rnd.randint(-4, 4) for _ in range(rows * cols)])
     return point
 
 
