@@ -29,6 +29,7 @@ from ..steps import Step, dedupe_chain, make_step
 from ..verify import equal
 from .evaluate import substituted
 from .registry import Derived, make_answer
+from .simplest import simplest
 
 TRIES = 60
 
@@ -147,7 +148,7 @@ def _match_step(problem: Problem, opt: ast.Option, shown: Any, value: Any, targe
     subs = problem.substitutions()
     if subs:
         chain.append(substituted(shown, subs))
-    simpler = sp.factor(sp.cancel(sp.together(value))) if isinstance(value, sp.Expr) else value
+    simpler = simplest(value) if isinstance(value, sp.Expr) else value
     chain = dedupe_chain([*chain, value, simpler, target])
     if len(chain) == 1:
         chain.append(target)
@@ -171,7 +172,7 @@ def _mismatch_step(problem: Problem, opt: ast.Option, shown: Any, value: Any, ta
                           *dedupe_chain([shown, substituted(shown, at), a]), where=at),
                 make_step("evaluate_answer", say("The derived value there:"),
                           *dedupe_chain([target, substituted(target, point), b]), where=at))
-    simpler = sp.factor(sp.cancel(sp.together(value)))
+    simpler = simplest(value)
     note = say()
     if value.free_symbols and dedupe_chain([simpler, shown]) != [simpler]:
         note = say(" (", Rel(shown, "=", simpler), ")")

@@ -26,6 +26,7 @@ from ..sentence import Math, Rel, join, say
 from ..steps import Step, make_step, dedupe_chain
 from .metrics import approx_step
 from .registry import Derived, make_answer
+from .simplest import simplest
 
 
 def _vector(value: Any, node: ast.Expr, what: str) -> list:
@@ -40,10 +41,6 @@ def _vector(value: Any, node: ast.Expr, what: str) -> list:
             raise SpecError(f"{what} must be probabilities in [0, 1]; {e} is not", node.pos)
         out.append(sp.nsimplify(e) if isinstance(e, sp.Float) else e)
     return out
-
-
-def _simplest(x: Any) -> Any:
-    return sp.factor(sp.cancel(sp.together(x)))
 
 
 def _term(lik: Any, pri: Any) -> Any:
@@ -96,7 +93,7 @@ def _setting(prior: list, Hs: list, i: int) -> list[Step]:
 def _substituted(terms: list, shown: Any, post: Any, Hi: Any, i: int) -> tuple[Any, list[Step]]:
     """The posterior substituted into Bayes' rule (fractions cleared when symbolic), and its value."""
     E = sp.Symbol("E")
-    answer = _simplest(post)
+    answer = simplest(post)
     chain = [Named(Prob(Hi, E), post), shown]
     cleared = _cleared(terms, i) if post.free_symbols else None
     if cleared is not None:
@@ -122,7 +119,7 @@ def posterior(problem: Problem, call: ast.Call) -> Derived:
     evidence = sp.Add(*terms)
     general_e = _sum([Named(sp.Mul(Prob(E, Hs[j]), Prob(Hs[j]), evaluate=False), terms[j]) for j in range(K)])
     shown_e = _sum([_term(lik[j], prior[j]) for j in range(K)])
-    chain = [Named(Prob(E), evidence), general_e, shown_e, _simplest(evidence)]
+    chain = [Named(Prob(E), evidence), general_e, shown_e, simplest(evidence)]
     steps.append(make_step("total_probability", say("The law of total probability gives the evidence ",
                                                     Math(Prob(E)), ", a sum over the hypotheses:"),
                            *dedupe_chain(chain)))
