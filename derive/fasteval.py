@@ -30,6 +30,8 @@ from . import exactnum as X
 from .exactnum import Unsupported
 from .model import functions as F
 
+_ZZ = sp.ZZ
+
 
 class Mat:
     """An explicit r×c matrix of exact numbers (a list of rows)."""
@@ -182,7 +184,22 @@ def _false(ev: Evaluator, e: Any) -> bool:
 @handles(sp.MatrixBase)
 def _explicit(ev: Evaluator, e: sp.MatrixBase) -> Mat:
     r, c = e.shape
+    rows = _integer_rows(e)
+    if rows is not None:
+        return Mat(rows, r, c)
     return Mat([[ev.scalar(t) for t in row] for row in e.tolist()], r, c)   # (indexing e is slow)
+
+
+def _integer_rows(e: sp.MatrixBase) -> list | None:
+    """The rows of a matrix of integers as Python ints, read off sympy's own integer
+    representation (no sympy Integer made per entry), or None."""
+    rep = getattr(e, "_rep", None)
+    try:
+        if rep is None or rep.domain != _ZZ:
+            return None
+        return [[int(t) for t in row] for row in rep.to_list()]
+    except (AttributeError, TypeError):           # pragma: no cover - another sympy
+        return None
 
 
 @handles(sp.Identity)
