@@ -12,9 +12,9 @@ Out: the residues, one per point, or None for anything else (another node, a sym
 
 The verdict it serves is derive.grading.fast's "equal at each of the key's random
 points".  Values that are equal are equal mod P; values that differ agree mod P only if
-their difference is a multiple of P, one chance in 2^61 per point (a wrong answer must
-agree at all of the points to pass), so the short route gives the exact route's verdict
-except with odds of about 10^-74.
+their difference is a multiple of P, about one chance in 2^61 (4·10^-19) at a point
+where they differ, so the short route gives the exact route's verdict except with odds
+of that order.
 """
 from __future__ import annotations
 
