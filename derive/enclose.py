@@ -15,7 +15,7 @@ Out: `bounds(x)`: rationals lo ≤ x ≤ hi (Fractions), proved by mpmath's inte
 
 sympy's `N(a - b, 40)` raises its working precision step by step while the difference
 cancels, which for log(9)/2 − log(3) (a true zero) takes half a millisecond; an
-enclosure at 200 bits takes a twentieth of that and is a proof, not an estimate.
+enclosure at 128 bits takes about a tenth of that and is a proof, not an estimate.
 """
 from __future__ import annotations
 
