@@ -264,19 +264,20 @@ def literal(text: str) -> tuple[Fraction, tuple[int, ...]] | None:
     m = _patterns()[0].fullmatch(body)
     if m is None:
         return None
+    sign, top, bottom = m.groups()
     try:
-        value = literal_number(m.group(2))
-        below = literal_number(m.group(3)) if m.group(3) else Fraction(1)
+        value = literal_number(top)
+        if bottom:
+            below = literal_number(bottom)
+            if below == 0:
+                return None
+            value = value / below
     except DeriveError:
         return None
-    if below == 0:
+    decimals = tuple(significant_digits(t) for t in (top, bottom) if t and not t.isdigit())   # (with `.` or `e`)
+    if value.numerator.bit_length() > 3000 or value.denominator.bit_length() > 3000:
         return None
-    decimals = tuple(significant_digits(t) for t in (m.group(2), m.group(3))
-                     if t and any(c in t for c in ".eE"))
-    value = value / below
-    if max(value.numerator.bit_length(), value.denominator.bit_length()) > 3000:
-        return None
-    return (-value if m.group(1) == "-" else value), decimals
+    return (-value if sign == "-" else value), decimals
 
 
 def _tag(acc: Acceptance, key: Key, ok: bool, given: Fraction, decimals: tuple[int, ...]) -> str:

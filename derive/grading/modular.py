@@ -70,10 +70,10 @@ def _walk(e: Any, lanes_: dict, n: int) -> tuple[int, ...]:
         except KeyError:
             raise _Outside from None
     if isinstance(e, sp.Rational):
-        r = residue(Fraction(int(e.p), int(e.q)))
-        if r is None:
+        p, q = int(e.p), int(e.q)
+        if q % P == 0:
             raise _Outside
-        return (r,) * n
+        return ((p if q == 1 else p * pow(q, -1, P)) % P,) * n
     if isinstance(e, sp.Add):
         out = _walk(e.args[0], lanes_, n)
         for t in e.args[1:]:
@@ -84,7 +84,9 @@ def _walk(e: Any, lanes_: dict, n: int) -> tuple[int, ...]:
         for t in e.args[1:]:
             out = [a * b % P for a, b in zip(out, _walk(t, lanes_, n))]
         return tuple(out)
-    if isinstance(e, sp.Pow) and isinstance(e.exp, sp.Integer) and abs(e.exp) <= MAX_POWER:
+    if isinstance(e, sp.Pow) and isinstance(e.exp, sp.Integer):
         k = int(e.exp)
+        if abs(k) > MAX_POWER:
+            raise _Outside
         return tuple([pow(a, k, P) for a in _walk(e.base, lanes_, n)])
     raise _Outside
