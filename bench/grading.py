@@ -9,7 +9,8 @@ and building the Grade.  The baseline is what a host would otherwise do: `parse_
 the text (which evals it: fine here, on the benchmark's own strings) and test
 `simplify(key - answer) == 0` (entry-wise `simplify` for matrices).  One process, so the
 rate is per core; each side runs ROUNDS times over its pairs, the sides taking turns, and
-the fastest round of each counts.
+the fastest round of each counts; the garbage collector is off during a timed round, as
+in timeit.
 derive's side is measured twice: cold (every check forgets the responses seen before, so
 each one is parsed and compared anew: the rate for answers all different) and as a class
 (the same answers given by REPEAT students: a response seen before is remembered, as in
@@ -25,6 +26,8 @@ and expressions.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import sys
 import time
@@ -53,6 +56,19 @@ ANSWERS = {
 }
 
 
+@contextlib.contextmanager
+def _no_gc():
+    """A timed round without the cyclic garbage collector (as timeit does), after a
+    collection: its pauses fall wherever allocation crosses a threshold, and were the
+    largest part of the spread between runs."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def derive_side(results, pairs, rounds: int, repeat: int, cold: bool) -> tuple[float, int]:
     """Seconds for the fastest round and checks per round.  `cold`: every check starts
     with no response remembered (derive.grading.fast.forget_responses before each: the
@@ -64,13 +80,14 @@ def derive_side(results, pairs, rounds: int, repeat: int, cold: bool) -> tuple[f
     best, count = float("inf"), 0
     for _ in range(rounds):
         forget_responses()
-        t0 = time.perf_counter()
-        for _ in range(repeat):
-            for k, text in pairs:
-                if cold:
-                    forget_responses()
-                grade(results[k], text, accept=accs[k])
-        best = min(best, time.perf_counter() - t0)
+        with _no_gc():
+            t0 = time.perf_counter()
+            for _ in range(repeat):
+                for k, text in pairs:
+                    if cold:
+                        forget_responses()
+                    grade(results[k], text, accept=accs[k])
+            best = min(best, time.perf_counter() - t0)
         count = repeat * len(pairs)
     return best, count
 
@@ -83,16 +100,17 @@ def sympy_side(results, pairs, rounds: int, repeat: int) -> tuple[float, int]:
     local = {"x": sp.Symbol("x", real=True), "y": sp.Symbol("y", real=True), "ln": sp.log}
     best, count = float("inf"), 0
     for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(repeat):
-            for k, text in pairs:
-                b = parse_expr(text, local_dict=local, transformations=how)
-                if isinstance(keys[k], sp.MatrixBase):
-                    b = sp.Matrix(b)
-                    _ = all(sp.simplify(e) == 0 for e in (keys[k] - b))
-                else:
-                    _ = sp.simplify(keys[k] - b) == 0
-        best = min(best, time.perf_counter() - t0)
+        with _no_gc():
+            t0 = time.perf_counter()
+            for _ in range(repeat):
+                for k, text in pairs:
+                    b = parse_expr(text, local_dict=local, transformations=how)
+                    if isinstance(keys[k], sp.MatrixBase):
+                        b = sp.Matrix(b)
+                        _ = all(sp.simplify(e) == 0 for e in (keys[k] - b))
+                    else:
+                        _ = sp.simplify(keys[k] - b) == 0
+            best = min(best, time.perf_counter() - t0)
         count = repeat * len(pairs)
     return best, count
 
