@@ -49,6 +49,9 @@ def _zero_one(r: int, c: int, fill: Callable[[int, int], Any]) -> Mat:
     return Mat([[fill(i, j) for j in range(c)] for i in range(r)], r, c)
 
 
+_MISSING = object()
+
+
 class Evaluator:
     """One point's values (`env`: sympy symbol -> exact value), with a memo per node;
     `point`, the same values as sympy objects, lets a node of unknown type be evaluated
@@ -61,13 +64,13 @@ class Evaluator:
 
     def eval(self, e: Any) -> Any:
         try:
-            return self.memo[e]
-        except KeyError:
-            pass
+            out = self.memo.get(e, _MISSING)
         except TypeError:               # an unhashable argument (not a sympy node)
-            raise Unsupported(type(e).__name__)
-        out = _handler(type(e))(self, e)
-        self.memo[e] = out
+            raise Unsupported(type(e).__name__) from None
+        if out is _MISSING:             # (a miss is the common case: no KeyError raised for it)
+            kind = type(e)
+            out = (_RESOLVED.get(kind) or _handler(kind))(self, e)
+            self.memo[e] = out
         return out
 
     def scalar(self, e: Any) -> Any:
