@@ -17,10 +17,10 @@ def literal(name: str, a) -> tuple[list[str], str]:
         return [], str(a.tolist())
     lines, items = [], []
     for i, sub in enumerate(a):
-        more, expr = literal(f"{name}{i}", sub)
+        more, expr = literal(f"{name}_{i}", sub)      # (x_1_0, never x10: one name per index)
         lines += more
         if sub.ndim == 2:
-            lines.append(f"let {name}{i} = {expr}")
-            expr = f"{name}{i}"
+            lines.append(f"let {name}_{i} = {expr}")
+            expr = f"{name}_{i}"
         items.append(expr)
     return lines, "[" + ", ".join(items) + "]"

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import derive
 from derive.errors import SpecError
+from spec_arrays import literal
 
 try:
     import torch
@@ -207,28 +208,11 @@ def test_adaptive_pool_values_match_pytorch(data):
 
 # ---- values through convolutions, pools and Flatten -------------------------------------------
 
-def tensor_literal(name: str, a) -> tuple[list[str], str]:
-    """`let` lines and the expression for an array: a matrix literal, or a list of named
-    matrices for a 3-D array (a list of lists of them for 4-D)."""
-    a = np.asarray(a)
-    if a.ndim <= 2:
-        return [], str(a.tolist())
-    lines, items = [], []
-    for i, sub in enumerate(a):
-        more, expr = tensor_literal(f"{name}_{i}", sub)
-        lines += more
-        if sub.ndim == 2:
-            lines.append(f"let {name}_{i} = {expr}")
-            expr = f"{name}_{i}"
-        items.append(expr)
-    return lines, "[" + ", ".join(items) + "]"
-
-
 def derived_value(kind: str, args: tuple, kwargs: dict, x, weight=None, bias=None):
-    lines, xe = tensor_literal("x", x)
+    lines, xe = literal("x", x)
     extra = {}
     if weight is not None:
-        more, we = tensor_literal("w", weight)
+        more, we = literal("w", weight)
         lines += more
         extra["weight"] = we
         if bias is not None:
