@@ -127,23 +127,20 @@ class _Reader:
 
     def expr(self):
         """product ((`+` | `-`) product)*"""
-        left, start, end = self.product()
-        toks = self.toks
-        while toks[self.k][0] == "ADD":
-            op = toks[self.k][1]
-            self.k += 1
-            right, _, end = self.product()
-            left = ast.BinOp(self.pos(start, end), op, left, right)
-        return left, start, end
+        return self.chain("ADD", self.product)
 
     def product(self):
         """unary ((`*` | `/` | `@`) unary)*"""
-        left, start, end = self.unary()
+        return self.chain("MUL", self.unary)
+
+    def chain(self, kind: str, operand):
+        """operand (OP operand)*, left-associative, for the operators of `kind`."""
+        left, start, end = operand()
         toks = self.toks
-        while toks[self.k][0] == "MUL":
+        while toks[self.k][0] == kind:
             op = toks[self.k][1]
             self.k += 1
-            right, _, end = self.unary()
+            right, _, end = operand()
             left = ast.BinOp(self.pos(start, end), op, left, right)
         return left, start, end
 
