@@ -101,3 +101,15 @@ def test_the_log_identity_is_a_checked_claim_and_a_wrong_one_is_refused():
     assert make_step("identity", say("by ", rel, ":")).checked is True
     with pytest.raises(CheckFailed):
         make_step("identity", say("by ", Rel(rel.lhs, "=", 2 * rel.rhs), ":"))
+
+
+def test_a_scalar_convexity_verdict_rests_on_a_shown_checked_sign(tmp_path):
+    """`let lambda = 0.1`, f = λw² + 4w⁴: the verdict's f″ = 1/5 + 48w² > 0 is a checked step."""
+    import derive
+    spec = tmp_path / "c.spec"
+    spec.write_text('problem "c" {\n  symbol w : real\n  let lambda = 0.1\n  f = lambda*w^2 + 4*w^4\n'
+                    '  (a) find convex(f, w)\n}\n', encoding="utf-8")
+    (r,) = derive.solve(str(spec)).results
+    sign = r.steps[-1]
+    assert r.answer.value is True and sign.rule == "sign" and sign.relation == ">"
+    assert sign.checked is True and sign.check == "assumptions"
