@@ -24,34 +24,15 @@ import sympy as sp
 from .checkmemo import recall, relevant
 from .errors import CheckFailed
 from .sentence import Rel, Sentence
-from .verify import check_chain, checkable, equal, realize, values_hold_matrix_symbols
+from .verify import check_chain, checkable, equal, order_holds, realize, values_hold_matrix_symbols
 
-_SIGN = {"<": "is_negative", "≤": "is_nonpositive", ">": "is_positive", "≥": "is_nonnegative"}
+_ORDERS = ("<", "≤", ">", "≥")
 
 
 def _scalar(x: Any) -> Any:
     if isinstance(x, sp.MatrixBase) and x.shape == (1, 1):
         return x[0, 0]
     return x
-
-
-def _order(a: Any, op: str, b: Any) -> tuple[bool | None, str]:
-    a, b = _scalar(a), _scalar(b)
-    if not (isinstance(a, (sp.Expr, int)) and isinstance(b, (sp.Expr, int))):
-        return None, "not comparable"
-    d = sp.sympify(a, strict=True) - sp.sympify(b, strict=True)
-    if not d.is_number:
-        sign = getattr(d, _SIGN[op])
-        if sign is None:
-            sign = getattr(sp.factor_terms(d), _SIGN[op])
-        return (None, "not decided from the symbols' assumptions") if sign is None else \
-            (bool(sign), "assumptions")
-    sign = getattr(d, _SIGN[op])
-    if sign is None:   # exact comparison not decided: decide to 40 digits, well away from 0
-        n = sp.N(d, 40)
-        if n.is_real and abs(n) > sp.Float("1e-30"):
-            sign = getattr(n, _SIGN[op])
-    return (None, "not decided") if sign is None else (bool(sign), "exact")
 
 
 def _definite(m: Any, op: str) -> tuple[bool | None, str]:
@@ -86,8 +67,8 @@ def check_rel(rel: Rel, where: dict) -> tuple[bool | None, str]:
     if op == "≠":
         ok, how = equal(a, b)
         return (None, how) if ok is None else (not ok, how)
-    if op in _SIGN:
-        return _order(a, op, b)
+    if op in _ORDERS:
+        return order_holds(a, op, b)
     if op in ("∈", "∉"):
         if not isinstance(b, sp.Set):
             return None, "not a set"

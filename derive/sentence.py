@@ -16,7 +16,9 @@ Parts:
   `"claim"` (the default) is checked by `make_step` with the step's `where` values, and a
   claim that does not hold, or cannot be decided, stops the step (`CheckFailed`); a
   `"definition"`, an `"assumption"` or a `"fact"` (a named, stated result) is shown as
-  such and never carries a ✓;
+  such and never carries a ✓: in a step that carries a ✓ it is printed with its tag
+  (`TAGS`: "(by definition)", "(given)", "(rule)") after it, so a reader sees that the ✓
+  does not cover it (`make_step` sets `tagged`);
 * `Em(text)`: emphasised plain text; `Code(text)`: spec code, shown verbatim.
 
 `say(*parts)` builds a `Sentence`; a bare sympy object (or number) among the parts is
@@ -39,6 +41,8 @@ RELATIONS: dict[str, tuple[str, str]] = {   # op: (LaTeX, Unicode)
 }
 ALIASES = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
 KINDS = ("claim", "definition", "assumption", "fact")
+# What a relation that is not checked is, as printed after it in a step that carries a ✓.
+TAGS = {"definition": "by definition", "assumption": "given", "fact": "rule"}
 
 
 def relation_op(op: str) -> str:
@@ -58,7 +62,9 @@ class Math:
 
 @dataclass(frozen=True)
 class Rel:
-    """`lhs op rhs` in a sentence.  `checked` and `check` are filled in by `make_step`."""
+    """`lhs op rhs` in a sentence.  `checked` and `check` (how: "exact", "assumptions",
+    "random points", ...) are filled in by `make_step` for a claim; `tagged` is set by
+    `make_step` on a definition, assumption or fact in a step that carries a ✓."""
 
     lhs: Any
     op: str
@@ -66,6 +72,7 @@ class Rel:
     kind: str = "claim"
     checked: bool | None = None
     check: str = ""
+    tagged: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "op", relation_op(self.op))
@@ -74,6 +81,21 @@ class Rel:
 
     def with_check(self, checked: bool | None, how: str) -> "Rel":
         return replace(self, checked=checked, check=how)
+
+    @property
+    def tag(self) -> str:
+        """What the printers put after a tagged relation ("by definition", "given", "rule"),
+        or ""."""
+        return TAGS.get(self.kind, "") if self.tagged else ""
+
+
+def tag_unchecked(sentence: "Sentence") -> "Sentence":
+    """The sentence with each relation it does not claim (a definition, an assumption, a
+    fact) tagged, for a step that carries a ✓ (see `Rel.tag`)."""
+    if not any(isinstance(p, Rel) and p.kind != "claim" for p in sentence.parts):
+        return sentence
+    return Sentence(tuple(replace(p, tagged=True) if isinstance(p, Rel) and p.kind != "claim" else p
+                          for p in sentence.parts))
 
 
 @dataclass(frozen=True)

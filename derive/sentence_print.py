@@ -8,7 +8,9 @@ In: a `Sentence`.  Out: a string in the format:
 * `sentence_text`: Unicode text; maths on one line by derive.pretty.inline.
 
 The maths is printed by the format's one printer of sympy objects; no printer here reads
-LaTeX back.  A relation prints as `lhs op rhs` with the op of `sentence.RELATIONS`.
+LaTeX back.  A relation prints as `lhs op rhs` with the op of `sentence.RELATIONS`; a
+tagged one (a definition, an assumption or a fact in a step that carries a ✓, which the ✓
+does not cover) is followed by its tag as plain text: `A = XᵀX (by definition)`.
 """
 from __future__ import annotations
 
@@ -62,7 +64,7 @@ def _printer(text: Callable[[str], str], math: Callable[[Any], str], rel: Callab
             elif isinstance(p, Math):
                 out.append(math(p.expr))
             elif isinstance(p, Rel):
-                out.append(rel(p))
+                out.append(rel(p) + (text(f" ({p.tag})") if p.tag else ""))
             elif isinstance(p, Em):
                 out.append(em(_plain(p.text)))
             elif isinstance(p, Code):

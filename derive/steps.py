@@ -50,6 +50,7 @@ class Step:
     substeps: tuple["Step", ...] = ()
     checked: bool | None = None
     check: str = ""                 # how it was checked: "exact", "symbolic", "random points", ...
+    chain_kind: str = "claim"       # what the chain is: "claim" (checked) or "definition" (check=False)
     where: tuple[tuple[Any, Any], ...] = field(default=(), compare=False, repr=False)
 
     def walk(self) -> Iterator["Step"]:
@@ -76,6 +77,9 @@ def make_step(rule: str, text: "str | Sentence", *chain: Any, where: dict | None
 
     With `check=False` the chain is shown as a definition (checked stays None); use it only
     for chains whose links are definitions, never to skip a check that could be made.
+    When the step carries a ✓ (`checked` True), each definition, assumption or fact in its
+    sentence is tagged (derive.sentence.tag_unchecked), so the printed step shows that the
+    ✓ does not cover it.
     """
     from .checkmemo import recall, relevant
     from .verify import check_chain
@@ -89,7 +93,11 @@ def make_step(rule: str, text: "str | Sentence", *chain: Any, where: dict | None
         text, claims = check_sentence(text, dict(items), rule)   # (raises on a false claim)
         if len(chain) < 2:
             checked, how = claims, ("claims" if claims else "")
-    return Step(rule, text, tuple(chain), relation, table, tuple(substeps), checked, how, items)
+        if checked:
+            from .sentence import tag_unchecked
+            text = tag_unchecked(text)
+    return Step(rule, text, tuple(chain), relation, table, tuple(substeps), checked, how,
+                "claim" if check else "definition", items)
 
 
 @dataclass(frozen=True)

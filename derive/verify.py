@@ -331,9 +331,48 @@ def _differs_at_first_point(a: sp.Expr, b: sp.Expr, seed: int) -> str | None:
     return None
 
 
-_ORDER = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y, "≤": lambda x, y: x <= y,
-          ">": lambda x, y: x > y, ">=": lambda x, y: x >= y, "≥": lambda x, y: x >= y,
-          "≠": lambda x, y: sp.simplify(x - y) != 0}
+_SIGN = {"<": "is_negative", "≤": "is_nonpositive", ">": "is_positive", "≥": "is_nonnegative"}
+_OPS = {"<=": "≤", ">=": "≥"}
+
+
+def order_holds(a: Any, op: str, b: Any) -> tuple[bool | None, str]:
+    """Whether `a op b` holds (op one of < ≤ > ≥), and how that was decided: exactly on
+    numbers ("exact", to 40 digits when sympy cannot decide the exact sign), else from the
+    symbols' assumptions on a − b ("assumptions"); (None, why) when it cannot be decided."""
+    op = _OPS.get(op, op)
+    a, b = _scalarize(a), _scalarize(b)
+    if not (isinstance(a, (sp.Expr, int)) and isinstance(b, (sp.Expr, int))):
+        return None, "not comparable"
+    d = sp.sympify(a, strict=True) - sp.sympify(b, strict=True)
+    if not d.is_number:
+        sign = getattr(d, _SIGN[op])
+        if sign is None:
+            sign = getattr(sp.factor_terms(d), _SIGN[op])
+        return (None, "not decided from the symbols' assumptions") if sign is None else \
+            (bool(sign), "assumptions")
+    sign = getattr(d, _SIGN[op])
+    if sign is None:   # exact comparison not decided: decide to 40 digits, well away from 0
+        n = sp.N(d, 40)
+        if n.is_real and abs(n) > sp.Float("1e-30"):
+            sign = getattr(n, _SIGN[op])
+    return (None, "not decided") if sign is None else (bool(sign), "exact")
+
+
+def _link_holds(a: Any, relation: str, b: Any) -> tuple[bool | None, str]:
+    """One link `a relation b` of an order (or ≠) chain."""
+    if relation == "≠":
+        try:
+            return bool(sp.simplify(sp.sympify(_scalarize(a), strict=True)
+                                    - sp.sympify(_scalarize(b), strict=True)) != 0), "exact"
+        except (TypeError, ValueError):   # (SympifyError is a ValueError: never parse a string)
+            return None, "not comparable"
+    try:
+        return order_holds(a, relation, b)
+    except (TypeError, ValueError):
+        return None, "not comparable"
+
+
+_ORDER = {"<", "<=", "≤", ">", ">=", "≥", "≠"}
 
 
 def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "", text: object = "") \
@@ -355,18 +394,14 @@ def check_chain(chain: tuple, where: dict, *, relation: str = "=", rule: str = "
         if relation == "=":
             ok, how = equal(a, b, seed=i)
         else:
-            try:
-                ok, how = bool(_ORDER[relation](sp.sympify(_scalarize(a), strict=True),
-                                                sp.sympify(_scalarize(b), strict=True))), "exact"
-            except (TypeError, ValueError):   # (SympifyError is a ValueError: never parse a string)
-                ok, how = None, "not comparable"
+            ok, how = _link_holds(a, relation, b)
         if ok is False:
             raise CheckFailed(f"step `{rule}` ({text}) shows {chain[i]} {relation} {chain[i + 1]}, "
                               f"which does not hold ({how})")
         if ok is None:
             return None, how
         hows.append(how)
-    order = ["exact", "symbolic", "random points", "random matrices"]
+    order = ["exact", "assumptions", "symbolic", "random points", "random matrices"]
     return True, max(hows, key=lambda h: order.index(h) if h in order else 0) if hows else "exact"
 
 

@@ -114,9 +114,32 @@ def test_json_lists_each_relation_with_its_kind_and_check():
     step = make_step("r", say("since ", Rel(sp.Integer(2), ">", 1), " and ", Rel(y, ">", 0, kind="assumption")),
                      (x + 1) ** 2, x ** 2 + 2 * x + 1)
     out = json.loads(json.dumps(_step_json(step)))
-    assert out["checked"] is True and out["text"] == "since $2 > 1$ and $y > 0$"
-    kinds = [(r["op"], r["kind"], r["checked"]) for r in out["relations"]]
-    assert kinds == [("=", "claim", True), (">", "claim", True), (">", "assumption", None)]
+    # the step carries a ✓, so the assumption it does not cover is tagged as given
+    assert out["checked"] is True and out["text"] == "since $2 > 1$ and $y > 0$ (given)"
+    kinds = [(r["op"], r["kind"], r["checked"], r["check"]) for r in out["relations"]]
+    assert kinds == [("=", "claim", True, "symbolic"), (">", "claim", True, "exact"),
+                     (">", "assumption", None, None)]
+
+
+def test_a_stated_relation_is_tagged_only_beside_a_tick():
+    """A definition in a step without ✓ prints plainly; beside a ✓ it says what it is, in
+    every format."""
+    a = sp.Symbol("a")
+    text = say("with ", Rel(a, "=", 2, kind="definition"), ", ", Rel(a + 1, "=", 3))
+    ticked = make_step("r", text, where={a: 2})
+    assert ticked.checked is True
+    for fmt in ("md", "latex", "html", "text"):
+        assert "(by definition)" in print_sentence(ticked.text, fmt)
+    plain = make_step("r", say("with ", Rel(a, "=", 2, kind="definition")))
+    assert plain.checked is None and "by definition" not in print_sentence(plain.text, "md")
+    fact = make_step("r", say(Rel(a, ">", 0, kind="fact"), ", ", Rel(sp.Integer(1), "<", 2)))
+    assert print_sentence(fact.text, "text").startswith("a > 0 (rule)")
+
+
+def test_an_unchecked_chain_is_a_definition_in_json():
+    step = make_step("r", "Define", x, x ** 2, check=False)
+    rel = _step_json(step)["relations"][0]
+    assert (rel["kind"], rel["checked"], rel["check"]) == ("definition", None, None)
 
 
 def test_plain_is_unicode():

@@ -26,6 +26,23 @@ def _sums(n, c, fi, fj):
     return double, inner, sp.Sum(ci * fi, (I, 1, n))
 
 
+def _conclusion(n, dim, c, K, quad, v, vs, gram):
+    """The verdict cᵀKc ≥ 0 and why it need not be definite, each relation checked on what
+    the steps before showed (cᵀKc is ‖Φᵀc‖²; an eigenpair Ku = λu is the given)."""
+    u, lam = sp.MatrixSymbol("u", n, 1), sp.Symbol("lambda")
+    shown = Named(quad, Norm(v) ** 2)                  # cᵀKc, which step 5 showed is ‖Φᵀc‖²
+    zero = sp.ZeroMatrix(dim, 1)
+    return make_step(
+        "conclusion", say("So ", Rel(shown, "≥", 0), " for every ", c, ": ", K, " is ",
+                          Em("positive semi-definite"), ". (It need not be definite: ",
+                          Rel(Named(quad, Norm(vs) ** 2), "=", 0), " whenever ", Rel(vs, "=", 0, kind="assumption"),
+                          ", for example for two equal samples or when ", Rel(n, ">", dim, kind="assumption"),
+                          ". Equivalently every eigenvalue is at least 0: ",
+                          Rel(K * u, "=", lam * u, kind="assumption"), " gives ",
+                          Rel(lam * Norm(u) ** 2, "=", Named(ip(u, K * u), ip(u, lam * u))),
+                          ", which is at least 0.)"), where={vs: zero}, check=False)
+
+
 @derivation("kernel_matrix_psd", title="A kernel matrix is positive semi-definite")
 def kernel_matrix_psd(problem) -> Derived:
     n, dim, phi, fi, fj = feature_symbols()
@@ -64,16 +81,7 @@ def kernel_matrix_psd(problem) -> Derived:
         sp.Trace(sp.MatMul(sp.Transpose(sp.MatMul(phi.T, c, evaluate=False)), sp.MatMul(phi.T, c, evaluate=False),
                            evaluate=False)),
         Norm(sp.MatMul(phi.T, c, evaluate=False)) ** 2))
-    steps.append(make_step(
-        "conclusion", say("So ", Rel(quad, "≥", 0, kind="fact"), " for every ", c, ": ", K, " is ",
-                          Em("positive semi-definite"), ". (It need not be definite: ", Rel(quad, "=", 0, kind="fact"),
-                          " whenever ", Rel(vs, "=", 0, kind="definition"), ", for example for two equal samples or "
-                          "when ", Rel(n, ">", dim, kind="assumption"), ". Equivalently every eigenvalue is at least 0: ",
-                          Rel(K * sp.MatrixSymbol("u", n, 1), "=", sp.Symbol("lambda") * sp.MatrixSymbol("u", n, 1),
-                              kind="assumption"), " gives ",
-                          Rel(sp.Symbol("lambda") * Norm(sp.MatrixSymbol("u", n, 1)) ** 2, "=",
-                              ip(sp.MatrixSymbol("u", n, 1), K * sp.MatrixSymbol("u", n, 1)), kind="fact"),
-                          ", which is at least 0.)"), check=False))
+    steps.append(_conclusion(n, dim, c, K, quad, v, vs, gram))
     prose = say(K, " is positive semi-definite: for every ", c, ", ", Rel(quad, "=", d_inner, kind="definition"),
                 " and ", Rel(d_inner, "=", Norm(d_v) ** 2, kind="fact"), ", which is at least 0.")
     given = _given_kernel_matrix(problem)

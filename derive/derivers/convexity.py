@@ -78,10 +78,10 @@ def _sum_of_squares(quad: tuple, He: Any, steps: list[Step], x: Any, f_sym: Any)
     v = sp.MatrixSymbol("v", x.shape[0], 1)
     vHv = sp.MatMul(sp.Transpose(v), He, v, evaluate=False)
     steps.append(make_step("quadratic_form", say("For any vector ", Math(v), " (the shape of ", Math(x), "), the "
-                                                 "quadratic form of the Hessian is a sum of squares with "
-                                                 "nonnegative weights:"), vHv, quad[0], quad[1]))
+                                                 "quadratic form of the Hessian is a sum of squares",
+                                                 _weights(quad), ":"), vHv, quad[0], quad[1]))
     steps.append(make_step("nonnegative", say("A squared norm is never negative, so"), quad[1], sp.Integer(0),
-                           relation="≥", check=False))
+                           relation="≥"))
     prose = say("Yes: for every ", Math(v), " the quadratic form of the Hessian is ", Math(quad[1]), ", never "
                 "negative, so the Hessian is positive semidefinite everywhere and ", Math(f_sym), " is convex in ",
                 Math(x), " (every local minimum is a global one).")
@@ -163,8 +163,8 @@ def _constant_part(val: Any, x: Any, f_sym: Any, steps: list[Step]) -> Derived |
         steps.append(make_step("split", say("Split it into the part with the free matrices and the constant "
                                             "part:"), val, split))
     steps.append(make_step("quadratic_form", say("For any vector ", Math(v), ", the quadratic form of the part "
-                                                 "with the free matrices is a sum of squares with nonnegative "
-                                                 "weights:"), sp.MatMul(sp.Transpose(v), R, v, evaluate=False),
+                                                 "with the free matrices is a sum of squares", _weights(quad), ":"),
+                           sp.MatMul(sp.Transpose(v), R, v, evaluate=False),
                            quad[0], quad[1]))
     steps.append(make_step("constant", say("and the constant part ", Rel(Cs, "=", C, kind="definition"),
                                            " is positive semidefinite:"), check=False, substeps=verdict.steps))
@@ -196,14 +196,8 @@ def _convex_scalar(H: Poly, steps: list[Step], x: Any, f_sym: Any, given: dict) 
                                     " is linear: convex, not strictly.")), tuple(steps))
         return Derived(_no(say("No: ", Math(d2), " = ", fact, " everywhere, so ", Math(f_sym),
                                " is concave, not convex.")), tuple(steps))
-    if h.is_nonnegative:
-        prose = say("Yes: the second derivative ", Math(h), " is never negative (from the symbols' assumptions), "
-                    "so ", Math(f_sym), " is convex.")
-        return Derived(_yes(prose), tuple(steps))
-    if h.is_negative:
-        prose = say("No: the second derivative ", Math(h), " is negative (from the symbols' assumptions), so ",
-                    Math(f_sym), " is not convex.")
-        return Derived(_no(prose), tuple(steps))
+    if h.is_nonnegative or h.is_negative:
+        return _sign_from_assumptions(h, d2, steps, f_sym)
     rnd = random.Random(5)
     for _ in range(TRIES):
         from ..verify import _random_point
@@ -212,6 +206,23 @@ def _convex_scalar(H: Poly, steps: list[Step], x: Any, f_sym: Any, given: dict) 
         if DF.sign(val) == -1:
             return _scalar_counterexample(h, d2, point, val, steps, x, f_sym)
     raise Unsupported(f"the sign of the second derivative {h} is not determined")
+
+
+def _sign_from_assumptions(h: Any, d2: Any, steps: list[Step], f_sym: Any) -> Derived:
+    """The verdict when the symbols' assumptions decide the sign of h = f″: a checked step
+    `h > 0` (or `≥ 0`, `< 0`) for every value of its symbols, and the reason with it."""
+    rel = ">" if h.is_positive else "≥" if h.is_nonnegative else "<"
+    names = sorted(h.free_symbols, key=lambda s: s.name)
+    symbols = join([Math(s) for s in names], ", ", " and ")
+    steps.append(make_step("sign", say("For every value of ", symbols, " allowed by ", "its" if len(names) == 1
+                                       else "their", " assumptions the second derivative is"),
+                           h, sp.Integer(0), relation=rel))
+    fact = DF.checked(say(Rel(h, rel, 0)))
+    if rel == "<":
+        return Derived(_no(say("No: ", Math(d2), " = ", fact, " everywhere, so ", Math(f_sym), " is not convex.")),
+                       tuple(steps))
+    return Derived(_yes(say("Yes: ", Math(d2), " = ", fact, " everywhere, so ", Math(f_sym), " is convex.")),
+                   tuple(steps))
 
 
 def _at(items: list) -> Sentence:
@@ -233,9 +244,9 @@ def _scalar_counterexample(h: Any, d2: Any, point: dict, val: Any, steps: list[S
     return Derived(_no(prose), tuple(steps))
 
 
-def _quadratic_form(H: Poly, v: Any) -> tuple[Any, Any] | None:
-    """vᵀHv as (Σ cₖ (Aₖv)ᵀ(Aₖv), Σ cₖ‖Aₖv‖²) with cₖ ≥ 0, or None."""
-    products, norms = [], []
+def _quadratic_form(H: Poly, v: Any) -> tuple[Any, Any, tuple] | None:
+    """vᵀHv as (Σ cₖ (Aₖv)ᵀ(Aₖv), Σ cₖ‖Aₖv‖², (c₁, c₂, ...)) with cₖ ≥ 0, or None."""
+    products, norms, weights = [], [], []
     for t in H.sorted_terms():
         if t.scalars or not t.chain:
             return None
@@ -252,10 +263,18 @@ def _quadratic_form(H: Poly, v: Any) -> tuple[Any, Any] | None:
         products.append(sp.MatMul(c, sp.Transpose(hv), hv, evaluate=False) if c != 1
                         else sp.MatMul(sp.Transpose(hv), hv, evaluate=False))
         norms.append(c * F.Norm(hv) ** 2)
+        weights.append(c)
     if not products:
         return None
     sum_p = sp.MatAdd(*products, evaluate=False) if len(products) > 1 else products[0]
-    return sum_p, sp.Add(*norms)
+    return sum_p, sp.Add(*norms), tuple(weights)
+
+
+def _weights(quad: tuple) -> Sentence:
+    """" with nonnegative weights (2 ≥ 0, 2λ ≥ 0)": each weight's sign a claim, checked (from
+    the symbols' assumptions for a symbolic one)."""
+    distinct = sorted(set(quad[2]), key=sp.default_sort_key)
+    return say(" with nonnegative weights (", join([Rel(c, "≥", 0) for c in distinct]), ")")
 
 
 def _counterexample(He: Any, x: Any, f_sym: Any, steps: list[Step]) -> Derived | None:

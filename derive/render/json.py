@@ -39,9 +39,8 @@ def _step_json(step: Step) -> dict:
                            "checked": step.checked}
     relations = [_relation_json(r) for r in step.text.relations()] if isinstance(step.text, Sentence) else []
     if step.chain and len(step.chain) > 1:
-        relations.insert(0, {"part": "chain", "op": step.relation,
-                             "kind": "claim" if step.check else "definition",
-                             "checked": step.checked})
+        relations.insert(0, {"part": "chain", "op": step.relation, "kind": step.chain_kind,
+                             "checked": step.checked, "check": (step.check or None) if step.checked else None})
     if relations:
         out["check"] = step.check
         out["relations"] = relations
@@ -53,7 +52,7 @@ def _step_json(step: Step) -> dict:
 def _relation_json(r: Any) -> dict:
     from ..sentence_print import rel_latex
     return {"part": "text", "latex": rel_latex(r), "op": r.op,
-            "kind": r.kind, "checked": r.checked}
+            "kind": r.kind, "checked": r.checked, "check": (r.check or None) if r.checked else None}
 
 
 def _result_json(r: Result) -> dict:

@@ -162,7 +162,7 @@ class LayerSteps:
         text = say("Back through ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): Dropout in "
                    "evaluation mode (derive's assumption, as for its values) is the identity, so the gradient "
                    "passes unchanged:")
-        return (*self._reshaped(G, Gv, V), text, [])
+        return (*self._shaped(G, Gv, V), text, [])     # the identity: no reshape unless the shapes differ
 
     def conv_term(self, C: str, V: str, G: Any, Gv: Any) -> tuple[Any, Any, Sentence, list[Step]]:
         bp = self.bp

@@ -6,6 +6,7 @@ from typing import Any
 
 import sympy as sp
 
+from ...model import functions as F
 from ...sentence import Math, Rel, Sentence, join, say
 from ...steps import Step, dedupe_chain, make_step
 from ..evaluate import substituted
@@ -85,10 +86,8 @@ class LocalRules:
                 via_h = h * (1 - h) if cv.act == "sigmoid" else 1 - h ** 2
                 chain += [via_h, substituted(via_h, bp.W(via_h))]
             chain.append(bp.act_grad(cv, e))
-            rule = {"relu": "relu'(z) = 1 for z > 0 and 0 otherwise",
-                    "leaky_relu": f"leaky_relu'(z) = 1 for z > 0 and {cv.slope} otherwise",
-                    "sigmoid": "σ'(z) = σ(z)(1 − σ(z))", "tanh": "tanh'(z) = 1 − tanh²(z)"}[cv.act]
-            text = say(f"Activation derivative, {rule}", say("; here ", reason, ".") if reason else ":")
+            text = say("Activation derivative, ", activation_rule(cv.act, cv.slope),
+                       say("; here ", reason, ".") if reason else ":")
             return [make_step("activation_derivative", text, *dedupe_chain(chain), where=bp.W(*chain, h, z),
                               substeps=steps)]
         return steps
@@ -98,15 +97,16 @@ class LocalRules:
         if cv.act in ("relu", "leaky_relu"):
             off = [i for i, e in enumerate(vv.entries()) if not vv.value[e] > 0]
             on = [i for i in range(len(vv.entries())) if i not in off]
+            signs = {}      # each unit's pre-activation compared with 0: claims on its value
             if off:
-                keys = say(join([Math(key_display(vv.key(vv.entries()[i]))) for i in off[:12]]),
-                           ", …" if len(off) > 12 else "")
+                keys = say(self._signs(vv, off, "≤", signs), ", …" if len(off) > 12 else "")
                 why = say("The units with pre-activation ≤ 0 (", keys, ") are inactive: ",
                           "relu is flat there, so they pass no gradient back (factor 0)"
                           if cv.act == "relu" else say("their slope is ", Math(cv.slope)),
                           f"; the other {len(on)} pass it unchanged (factor 1).")
             else:
-                why = "Every unit is active (pre-activation > 0), so every factor is 1."
+                why = say("Every unit is active (", self._signs(vv, on, ">", signs), ", …" if len(on) > 12 else "",
+                          "), so every factor is 1.")
         else:
             why = {"sigmoid": "σ'(z) = σ(z)(1 − σ(z)) = h(1 − h), entrywise.",
                    "tanh": "tanh'(z) = 1 − tanh²(z) = 1 − h², entrywise."}[cv.act]
@@ -115,7 +115,20 @@ class LocalRules:
         if not _big(gate):
             chain.append(sub)
         chain.append(gate)
-        return make_step("activation_derivative", why, *dedupe_chain(chain), where=bp.W(d))
+        return make_step("activation_derivative", why, *dedupe_chain(chain),
+                         where={**bp.W(d), **(signs if cv.act in ("relu", "leaky_relu") else {})})
+
+    @staticmethod
+    def _signs(vv: Vertex, units: list[int], op: str, where: dict) -> Sentence:
+        """`z₁ ≤ 0, z₃ ≤ 0`: the first 12 of these units' pre-activations against 0, as
+        claims; their values are added to `where`, so the step checks them."""
+        rels = []
+        for i in units[:12]:
+            e = vv.entries()[i]
+            key = key_display(vv.key(e))
+            where[key] = vv.value[e]
+            rels.append(Rel(key, op, 0))
+        return join(rels)
 
     # the backward sweep
     def delta_step(self, V: str) -> list[Step]:
@@ -246,6 +259,19 @@ class LocalRules:
             if t.sign < 0:
                 numbers = sp.Mul(-1, numbers)
         return formula, numbers, []
+
+
+def activation_rule(act: str, slope: Any = None) -> Rel:
+    """f′(z) of an activation as a relation on a fresh real z: relu's and leaky relu's as
+    their definition (a Piecewise: 1 for z > 0, 0 or the slope otherwise, PyTorch's
+    convention at 0); σ′ = σ(1 − σ) and tanh′ = 1 − tanh² as claims, checked."""
+    z = sp.Symbol("z", real=True)
+    lhs = act_grad_fn(act, slope)(z)
+    if act in ("relu", "leaky_relu"):
+        low = sp.Integer(0) if act == "relu" else slope
+        return Rel(lhs, "=", sp.Piecewise((1, z > 0), (low, True)), kind="definition")
+    rhs = F.sigmoid(z) * (1 - F.sigmoid(z)) if act == "sigmoid" else 1 - sp.tanh(z) ** 2
+    return Rel(lhs, "=", rhs)
 
 
 def _gate_reason(cv: Vertex, z: Any, zval: Any, h: Any, active: bool) -> Sentence:

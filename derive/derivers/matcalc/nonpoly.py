@@ -138,8 +138,8 @@ CLAIM = "claim"
 
 def identities(leaf: Any, x: Any) -> list[Rel]:
     """The Matrix Cookbook identities behind the rules that L's parts need: claims on
-    generic symbols, checked at random matrices (∂Σlog u/∂u = u^∘−1 holds for u > 0 only,
-    so it is stated as a fact)."""
+    generic symbols, each checked at random matrices (∂Σlog u/∂u = u^∘−1 too: both sides
+    are the same analytic function of each entry, so the check holds at any point off 0)."""
     n = GENERIC_SIZE
     A, Xg = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("X", n, n)
     u, a = sp.MatrixSymbol("u", n, 1), sp.MatrixSymbol("a", n, 1)
@@ -159,8 +159,7 @@ def identities(leaf: Any, x: Any) -> list[Rel]:
         fn = {"exp": sp.exp, "log": sp.log, "sigmoid": F.sigmoid, "tanh": sp.tanh}.get(f)
         if fn is not None:
             ew = F.elementwise(fn, u)
-            out.append(Rel(GradientOf(F.Sum(ew), u), "=", matdiff._ew_derivative(ew),
-                           kind="fact" if f == "log" else CLAIM))      # (log: for u > 0, not at random points)
+            out.append(Rel(GradientOf(F.Sum(ew), u), "=", matdiff._ew_derivative(ew), kind=CLAIM))
     if leaf.atoms(F.SoftmaxMatrix):
         s = F.SoftmaxMatrix(u)
         out.append(Rel(GradientOf(F.Sum(sp.HadamardProduct(a, F.elementwise(sp.log, s))), u), "=",

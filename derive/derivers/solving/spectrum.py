@@ -61,6 +61,12 @@ def falling(poly: sp.Poly) -> Any:
     return sp.Add(*terms, evaluate=False) if len(terms) > 1 else (terms[0] if terms else sp.Integer(0))
 
 
+def substituted(expr: Any, values: dict) -> Any:
+    """expr with the values put in, nothing evaluated (derive.derivers.evaluate.substituted)."""
+    from ..evaluate import substituted as put
+    return put(expr, values)
+
+
 def spectrum(A: sp.MatrixBase, name: Any, symmetric: bool = True) -> Spectrum:
     """The eigenvalues of A (shown as `name`) with the steps that find them."""
     n = A.rows
@@ -79,7 +85,8 @@ def spectrum(A: sp.MatrixBase, name: Any, symmetric: bool = True) -> Spectrum:
         mult = values.count(r)
         lead = say(Rel(sp.Symbol(f"lambda_{i + 1}"), "=", shown(r), kind="definition"),
                    " (twice)" if mult == 2 else f" ({mult} times)" if mult > 2 else "", ":")
-        subs.append(make_step("root", lead, written, sp.Integer(0), where={LAMBDA: r}, relation="=" if exact else "≈"))
+        put = substituted(written, {LAMBDA: shown(r)})     # the root put in, as shown and as checked
+        subs.append(make_step("root", lead, put, sp.Integer(0), relation="=" if exact else "≈"))
     steps.append(make_step("roots", say("Its roots, the eigenvalues, each checked in the polynomial:"),
                            substeps=subs, check=False))
     return Spectrum(tuple(values), exact, tuple(steps))
