@@ -16,8 +16,8 @@ Parts:
   `"claim"` (the default) is checked by `make_step` with the step's `where` values, and a
   claim that does not hold, or cannot be decided, stops the step (`CheckFailed`); a
   `"definition"`, an `"assumption"` or a `"fact"` (a named, stated result) is shown as
-  such and never carries a ✓: in a step that carries a ✓ it is printed with its tag
-  (`TAGS`: "(by definition)", "(given)", "(rule)") after it, so a reader sees that the ✓
+  such and never carries a ✓: in a step that carries a ✓ a definition prints as `a ≔ b`
+  and the others with their tag (`TAGS`: "(given)", "(rule)") after them, so a reader sees that the ✓
   does not cover it (`make_step` sets `tagged`);
 * `Em(text)`: emphasised plain text; `Code(text)`: spec code, shown verbatim.
 
@@ -37,7 +37,7 @@ RELATIONS: dict[str, tuple[str, str]] = {   # op: (LaTeX, Unicode)
     "=": ("=", "="), "≠": (r"\neq", "≠"), "<": ("<", "<"), "≤": (r"\le", "≤"), ">": (">", ">"),
     "≥": (r"\ge", "≥"), "≈": (r"\approx", "≈"), "⇔": (r"\iff", "⇔"), "⇒": (r"\implies", "⇒"),
     "∈": (r"\in", "∈"), "∉": (r"\notin", "∉"), "⪰": (r"\succeq", "⪰"), "≻": (r"\succ", "≻"),
-    ":=": (r"\coloneqq", "≔"),
+    ":=": (r"\mathrel{:=}", "≔"),
 }
 ALIASES = {"<=": "≤", ">=": "≥", "!=": "≠", "==": "="}
 KINDS = ("claim", "definition", "assumption", "fact")
@@ -81,6 +81,13 @@ class Rel:
 
     def with_check(self, checked: bool | None, how: str) -> "Rel":
         return replace(self, checked=checked, check=how)
+
+    def shown(self) -> "Rel":
+        """The relation as printed: a tagged definition `a = b` reads `a ≔ b`, the standard
+        mark of a definition (no tag after it); any other relation is printed as it is."""
+        if self.tagged and self.kind == "definition" and self.op == "=":
+            return replace(self, op=":=", tagged=False)
+        return self
 
     @property
     def tag(self) -> str:

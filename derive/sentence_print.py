@@ -10,7 +10,8 @@ In: a `Sentence`.  Out: a string in the format:
 The maths is printed by the format's one printer of sympy objects; no printer here reads
 LaTeX back.  A relation prints as `lhs op rhs` with the op of `sentence.RELATIONS`; a
 tagged one (a definition, an assumption or a fact in a step that carries a ✓, which the ✓
-does not cover) is followed by its tag as plain text: `A = XᵀX (by definition)`.
+does not cover) is marked as such: a definition `a = b` reads `a ≔ b` (`Rel.shown`), any
+other is followed by its tag as plain text: `∂L/∂y = g (given)`.
 """
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def _printer(text: Callable[[str], str], math: Callable[[Any], str], rel: Callab
             elif isinstance(p, Math):
                 out.append(math(p.expr))
             elif isinstance(p, Rel):
-                out.append(rel(p) + (text(f" ({p.tag})") if p.tag else ""))
+                shown = p.shown()
+                out.append(rel(shown) + (text(f" ({shown.tag})") if shown.tag else ""))
             elif isinstance(p, Em):
                 out.append(em(_plain(p.text)))
             elif isinstance(p, Code):

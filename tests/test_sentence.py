@@ -123,15 +123,16 @@ def test_json_lists_each_relation_with_its_kind_and_check():
 
 def test_a_stated_relation_is_tagged_only_beside_a_tick():
     """A definition in a step without ✓ prints plainly; beside a ✓ it says what it is, in
-    every format."""
+    every format: written with ≔ (a stated relation of another kind carries its tag)."""
     a = sp.Symbol("a")
     text = say("with ", Rel(a, "=", 2, kind="definition"), ", ", Rel(a + 1, "=", 3))
     ticked = make_step("r", text, where={a: 2})
     assert ticked.checked is True
-    for fmt in ("md", "latex", "html", "text"):
-        assert "(by definition)" in print_sentence(ticked.text, fmt)
+    marks = {"md": r"\mathrel{:=}", "latex": r"\mathrel{:=}", "html": "<mo>≔</mo>", "text": "a ≔ 2"}
+    for fmt, mark in marks.items():
+        assert mark in print_sentence(ticked.text, fmt)
     plain = make_step("r", say("with ", Rel(a, "=", 2, kind="definition")))
-    assert plain.checked is None and "by definition" not in print_sentence(plain.text, "md")
+    assert plain.checked is None and ":=" not in print_sentence(plain.text, "md")
     fact = make_step("r", say(Rel(a, ">", 0, kind="fact"), ", ", Rel(sp.Integer(1), "<", 2)))
     assert print_sentence(fact.text, "text").startswith("a > 0 (rule)")
 
