@@ -131,3 +131,16 @@ def test_the_weight_layout_is_stated_for_layer_weights_only():
     assert not [a for a in p.assumptions if "PyTorch" in str(a)]      # a quadratic form, not a layer
     (net,) = derive.solve(ROOT / "examples" / "seed" / "part2-mlp.spec").problems
     assert len([a for a in net.assumptions if "PyTorch" in str(a)]) == 2
+
+
+def test_a_forward_pass_worded_differently_refers_to_the_parts_that_showed_it():
+    """II.1(d)'s forward pass says "o:" and "L:" where (b) and (c) said "Compute o from its
+    definition": the same facts (o = 24, L = 81), so shown once and referred to."""
+    sol = derive.solve(ROOT / "examples" / "seed" / "part2-mlp.spec")
+    text = render(sol, "text")
+    part_d = text.split("(d) [8 marks]")[1].split("(e) [2 marks]")[0]
+    assert "Shown in (b), steps 1–2 and in (c), step 2: h, o = 24 and" in " ".join(part_d.split())
+    assert "h = relu(z) = relu" not in part_d and "o = W₂⋅h + b₂ = [1" not in part_d
+    assert "L = (t - o)" not in part_d
+    d = sol.result("1(d)")
+    assert [s.rule for s in d.steps[0].substeps][-1] != "shown_before"     # the JSON keeps every step
