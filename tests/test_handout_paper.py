@@ -144,3 +144,17 @@ def test_a_forward_pass_worded_differently_refers_to_the_parts_that_showed_it():
     assert "L = (t - o)" not in part_d
     d = sol.result("1(d)")
     assert [s.rule for s in d.steps[0].substeps][-1] != "shown_before"     # the JSON keeps every step
+
+
+def test_names_and_vectors_in_tables_are_maths():
+    """A tensor's name in the shapes table is a sympy object (W_{Q1}, not the text W_Q1); a
+    column vector in a Markdown table cell is a transposed row in maths, not a code span."""
+    import sympy as sp
+    sol = derive.solve(ROOT / "examples" / "seed" / "part2-attention.spec")
+    (table,) = [s.table for r in sol.results for s in r.steps if s.rule == "shapes"]
+    assert all(isinstance(row[0], sp.Basic) for row in table.rows)
+    md, tex, html = render(sol, "md"), render(sol, "latex"), render(sol, "html")
+    assert "| $W_{Q1}$ | (2, 2) |" in md and "| W_Q1 |" not in md
+    assert "$W_{Q1}$ & (2, 2)" in tex and r"W\_Q1" not in tex
+    assert "<td>W_Q1</td>" not in html and "<msub><mi>W</mi><mrow><mi>Q</mi><mn>1</mn></mrow></msub>" in html
+    assert r"| $x_{1}$ | $\begin{bmatrix}-72 & -72\end{bmatrix}^{T}$ |" in md and "`[-72, -72]ᵀ`" not in md
