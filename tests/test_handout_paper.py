@@ -158,3 +158,19 @@ def test_names_and_vectors_in_tables_are_maths():
     assert "$W_{Q1}$ & (2, 2)" in tex and r"W\_Q1" not in tex
     assert "<td>W_Q1</td>" not in html and "<msub><mi>W</mi><mrow><mi>Q</mi><mn>1</mn></mrow></msub>" in html
     assert r"| $x_{1}$ | $\begin{bmatrix}-72 & -72\end{bmatrix}^{T}$ |" in md and "`[-72, -72]ᵀ`" not in md
+
+
+def test_steps_state_goals_and_layers_as_maths_not_code(bags):
+    """The multiple choice's first step names the value as P(H₁ | E), not
+    `posterior(prior, likelihood, 1)`; a step back through a layer shows drop(h) as maths."""
+    from derive.sentence import Code
+    choice = next(r for r in bags.results if r.goal.startswith("choice"))
+    assert not [p for p in choice.steps[0].text.parts if isinstance(p, Code)]
+    assert "P(H_{1} \\mid E)" in render(bags, "md")
+    spec = ('problem "d" { layer drop = Dropout(0.5)\ninput x = [1, 2]\nparam W = [[1, 2], [3, 4]]\n'
+            'h = drop(W @ x)\nL = h @ h\nfind grad(L, W[1, 1]) }')
+    sol = derive.solve(spec)
+    texts = [s.text for r in sol.results for top in r.steps for s in top.walk()]
+    back = [t for t in texts if "Dropout in" in str(t)]
+    assert back and not [p for t in back for p in t.parts if isinstance(p, Code)]
+    assert r"\operatorname{drop}" in render(sol, "md") or r"\mathrm{drop}" in render(sol, "md")
