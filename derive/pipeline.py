@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Sequence
 
 from . import ast
+from . import handout
 from . import model
 from .assumptions import assumptions
 from .derivers.registry import FAMILIES, derive_goal, load_for, memo_scope
@@ -46,7 +47,8 @@ def derive(problem: Problem, *, limits: Limits | None = None) -> ProblemSolution
     return ProblemSolution(problem.title, problem.section, problem.points, problem.text,
                            with_ids(results, problem.ref or str(problem.number),
                                     (problem.definition, problem.number)), parts,
-                           problem.number, assumptions(problem), problem.ref or str(problem.number))
+                           problem.number, assumptions(problem), problem.ref or str(problem.number),
+                           handout.data(problem), handout.options(problem))
 
 
 def result_ids(labels: "list[str | None]", ref: str) -> list[str]:

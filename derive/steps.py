@@ -174,6 +174,8 @@ class ProblemSolution:
     number: int = 0
     assumptions: "tuple[Sentence, ...]" = ()     # the conventions the solution relies on
     ref: str = ""                                # its results' ids start with it: "4", "II.1", "mlp"
+    data: "tuple[Sentence, ...]" = ()            # the data it gives that its text does not show
+    options: "tuple[tuple[str, Sentence], ...]" = ()   # its multiple choice: (label, option)
 
 
 @dataclass(frozen=True)

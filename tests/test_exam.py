@@ -19,6 +19,7 @@ import pytest
 import derive
 from derive import prose
 from derive.errors import DeriveError, LimitError, SpecError
+from derive.sentence_print import print_sentence
 from derive.render import (FORMATS, answer_prose, answer_tex, groups, html_answer, html_chain, md_chain, md_code,
                            md_math, render, shows_maths, tex_answer, tex_chain, tex_code, text_answer, text_chain)
 from solved import solved
@@ -111,23 +112,27 @@ def test_paper_has_no_answers_and_key_has_them_all(exam, views, fmt):
     solutions, key, paper = (norm(views[fmt, v]) for v in ("solutions", "key", "paper"))
     answered = _answered(exam)
     assert len(answered) > 25
+    options = {r.id: norm(" ".join(print_sentence(o, fmt) for _, o in p.options))
+               for p in exam.problems for r in p.results}
     for r in answered:
         for f in _fingerprints(r, fmt):
             assert f in solutions, f"{r.goal or r.label}: {f!r} not in the solutions view"
             assert f in key, f"{r.goal or r.label}: {f!r} not in the key"
             # A short answer ("True", "31") also occurs in question prose; the
             # sentinel test below proves that no answer at all reaches the paper.
-            if len(f) >= 8:
+            # (A multiple choice's answer is one of the options the paper shows.)
+            if len(f) >= 8 and f.strip("$") not in options[r.id]:
                 assert f not in paper, f"{r.goal or r.label}: {f!r} is on the paper"
 
 
 def test_paper_has_no_answers_json(exam, views):
-    paper = views["json", "paper"]
-    for r in _answered(exam):
-        for s in (r.answer.text, r.answer.latex):
-            if len(s) > 8:
-                assert json.dumps(s, ensure_ascii=False)[1:-1] not in paper
-    doc = json.loads(paper)
+    doc = json.loads(views["json", "paper"])
+    for problem, shown in zip(exam.problems, doc["problems"]):     # (each problem's own answers)
+        paper = json.dumps(shown, ensure_ascii=False)
+        for r in problem.results:
+            for s in (r.answer.text, r.answer.latex) if r.answer is not None else ():
+                if len(s) > 8:
+                    assert json.dumps(s, ensure_ascii=False)[1:-1] not in paper
     assert all(list(r) == ["id", "label", "marks"] for p in doc["problems"] for r in p["results"])
     key = json.loads(views["json", "key"])
     sol = json.loads(views["json", "solutions"])

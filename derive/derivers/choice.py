@@ -24,7 +24,7 @@ from .. import ast
 from ..errors import SpecError
 from ..model.expressions import scalarize
 from ..model.problem import Problem
-from ..sentence import Code, Rel, join, say
+from ..sentence import Rel, join, say
 from ..steps import Step, dedupe_chain, make_step
 from ..verify import equal
 from .evaluate import substituted
@@ -111,7 +111,8 @@ def choice(problem: Problem, call: ast.Call) -> Derived:
     target = scalarize(problem.value(call.args[0]))
     if not isinstance(target, sp.Basic):
         raise SpecError("`choice` compares the options with a value; this argument has none", call.args[0].pos)
-    steps: list[Step] = [make_step("derived", say("The value to match, ", Code(call.args[0].pos.snippet()), ":"),
+    from .titles import title
+    steps: list[Step] = [make_step("derived", say("The value to match, ", title(problem, call.args[0]), ":"),
                                    target, check=False)]
     matches: list[str] = []
     none_label = None

@@ -29,8 +29,10 @@ def _shown(problem: Problem, node: ast.Expr) -> Any:
             return sp.Function(node.id)(*(sp.Symbol(p) for p in binding.value.params))
         if isinstance(binding.symbol, sp.Basic):
             return binding.symbol
-        if binding.kind == "layer":
-            return sp.Symbol(node.id)
+        if binding.kind == "layer" or binding.symbol is None or not isinstance(binding.symbol, sp.Basic):
+            return sp.Symbol(node.id)      # (a layer, a shape-only tensor, a computed table: its name)
+    if isinstance(node, ast.Call) and node.name in problem.names and problem.names[node.name].kind == "layer":
+        return sp.Function(node.name)(*(_shown(problem, a) for a in node.args))
     if isinstance(node, ast.Call) and node.name == "hyperplane" and len(node.args) == 2:
         w, b = (_shown(problem, a) for a in node.args)   # the set {x : wᵀx + b = 0}, shown as its equation
         used = {str(s) for e in (w, b) if isinstance(e, sp.Basic) for s in e.free_symbols | e.atoms(sp.MatrixSymbol)}
@@ -132,7 +134,105 @@ def _posterior(problem: Problem, call: ast.Call) -> Sentence:
 
 
 def _metric(words: str) -> Callable[[Problem, ast.Call], Sentence]:
-    return lambda problem, call: say(words)
+    """"the precision", "the recall at θ = 0.5" (with the threshold the goal gives)."""
+    def title(problem: Problem, call: ast.Call) -> Sentence:
+        theta = _kw(problem, call, "threshold")
+        if theta is None:
+            return say(words)
+        from .metrics.read import THETA, decimal
+        return say(words, " at ", Rel(THETA, "=", decimal(theta), kind="definition"))
+    return title
+
+
+def _fn(name: str, words: str) -> Callable[[Problem, ast.Call], Sentence]:
+    """`words` and the quantity as a function of the goal's arguments: "the entropy H(p)"."""
+    def title(problem: Problem, call: ast.Call) -> Sentence:
+        return say(words, " ", Math(sp.Function(name)(*(_shown(problem, a) for a in call.args))))
+    return title
+
+
+def _kl(problem: Problem, call: ast.Call) -> Sentence:
+    p, q = (_shown(problem, a) for a in call.args)
+    return say("the Kullback–Leibler divergence of ", Math(p), " from ", Math(q))
+
+
+def _gain(problem: Problem, call: ast.Call) -> Sentence:
+    parent, children = (_shown(problem, a) for a in call.args)
+    return say("the information gain of splitting ", Math(parent), " into ", Math(children))
+
+
+WORDS = {"lr": "learning rate", "batch": "batch size", "k": "k"}
+
+
+def _with(problem: Problem, call: ast.Call, out: Sentence, keys: dict[str, Any]) -> Sentence:
+    """`out` followed by the keywords of `keys` (name -> its symbol) the goal gives: a number
+    as a definition (η = 1/10), a symbol in words ("batch size B")."""
+    given = []
+    for k, sym in keys.items():
+        if call.kwarg(k) is None:
+            continue
+        v = _kw(problem, call, k)
+        if not isinstance(v, sp.Symbol):
+            given.append(Rel(sym, "=", v, kind="definition"))
+        else:
+            given.append(Math(v) if WORDS[k] == str(v) else say(WORDS[k], " ", Math(v)))
+    lead = ", with " if any(isinstance(p, str) and " with " in p for p in out.parts) else " with "
+    return say(out, lead, join(given, ", ", " and ")) if given else out
+
+
+def _kmeans(problem: Problem, call: ast.Call) -> Sentence:
+    steps = _kw(problem, call, "steps")
+    lead = "k-means (Lloyd's algorithm)" if steps is None else \
+        f"{steps} iteration{'' if steps == 1 else 's'} of k-means (Lloyd's algorithm)"
+    return say(lead, " on ", Math(_shown(problem, call.args[0])))
+
+
+def _pca(problem: Problem, call: ast.Call) -> Sentence:
+    out = say("the principal components of ", Math(_shown(problem, call.args[0])))
+    return _with(problem, call, out, {"k": sp.Symbol("k")})
+
+
+def _perceptron(problem: Problem, call: ast.Call) -> Sentence:
+    X, y = (_shown(problem, a) for a in call.args)
+    out = say("the perceptron rule on ", Math(X), " with labels ", Math(y))
+    return _with(problem, call, out, {"lr": ETA})
+
+
+def _classify(words: str) -> Callable[[Problem, ast.Call], Sentence]:
+    """"the k-nearest-neighbour class of x, from X and y" (with k when given)."""
+    def title(problem: Problem, call: ast.Call) -> Sentence:
+        X, y, x = (_shown(problem, a) for a in call.args)
+        out = say(f"the {words} class of ", Math(x), ", from ", Math(X), " with labels ", Math(y))
+        return _with(problem, call, out, {"k": sp.Symbol("k")})
+    return title
+
+
+def _best_split(problem: Problem, call: ast.Call) -> Sentence:
+    X, y = (_shown(problem, a) for a in call.args)
+    return say("the best root split of a decision tree on ", Math(X), " with labels ", Math(y))
+
+
+def _minibatch_sgd(problem: Problem, call: ast.Call) -> Sentence:
+    f, *vs = (_shown(problem, a) for a in call.args)
+    out = say("mini-batch stochastic gradient descent on ", join([Math(v) for v in vs]), " for ", Math(f)) \
+        if vs else say("mini-batch stochastic gradient descent on ", Math(f))
+    return _with(problem, call, out, {"lr": ETA, "batch": sp.Symbol("B")})
+
+
+def _pseudocode(problem: Problem, call: ast.Call) -> Sentence:
+    """"pseudocode for mini-batch SGD on w for L"; the algorithm as written when it has no title."""
+    inner = call.args[0]
+    if isinstance(inner, ast.Call) and inner.name in TITLES and not problem.has(inner.name):
+        return say("pseudocode for ", TITLES[inner.name](problem, inner))
+    raise TypeError("an algorithm without a title")
+
+
+def _choice(problem: Problem, call: ast.Call) -> Sentence:
+    """"the option that equals P(H₁ | E)": the inner goal's title when it has one."""
+    inner = call.args[0]
+    if isinstance(inner, ast.Call) and inner.name in TITLES and not problem.has(inner.name):
+        return say("the option that equals ", TITLES[inner.name](problem, inner))
+    return say("the option that equals ", Math(_shown(problem, inner)))
 
 
 TITLES: dict[str, Callable[[Problem, ast.Call], Sentence]] = {
@@ -153,14 +253,22 @@ TITLES: dict[str, Callable[[Problem, ast.Call], Sentence]] = {
     "precision": _metric("the precision"), "recall": _metric("the recall"), "f1": _metric("the F1 score"),
     "accuracy": _metric("the accuracy"), "confusion": _metric("the confusion matrix"),
     "roc": _metric("the ROC curve"), "auc": _metric("the area under the ROC curve"),
-    "choice": lambda p, c: say("the option that equals ", Math(_shown(p, c.args[0]))),
+    "choice": _choice,
     "feature_map": _of("a feature map φ of the kernel"),
     "distance": lambda p, c: say("the distance from ", Math(_shown(p, c.args[0])), " to ",
                                  "the hyperplane " if getattr(c.args[1], "name", None) == "hyperplane" else "",
                                  Math(_shown(p, c.args[1]))),
     "margin": lambda p, c: say("the margin of the hyperplane ", Math(_shown(p, c.args[0]))),
     "derivation": _derivation,
-    "pseudocode": lambda p, c: say("pseudocode for ", Code(c.args[0].pos.snippet())),
+    "pseudocode": _pseudocode,
+    "evaluate": _of("the value of"),
+    "psd": lambda p, c: say("whether ", Math(_shown(p, c.args[0])), " is positive semidefinite"),
+    "cross_entropy": _fn("H", "the cross-entropy"), "entropy": _fn("H", "the entropy"), "kl": _kl,
+    "gini": _of("the Gini impurity of"), "information_gain": _gain,
+    "kmeans": _kmeans, "pca": _pca, "perceptron": _perceptron,
+    "knn": _classify("k-nearest-neighbour"), "naive_bayes": _classify("naive Bayes"),
+    "best_split": _best_split, "minibatch_sgd": _minibatch_sgd,
+    "forward": _of("the forward pass of"),
 }
 
 

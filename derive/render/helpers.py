@@ -129,6 +129,19 @@ def groups(problem: ProblemSolution) -> list[dict]:
     return out
 
 
+def prompt(group: dict) -> Sentence | None:
+    """What a sub-question with no text of its own asks, from its goals' titles: "Find ∂L/∂v
+    and one gradient-descent step on v." (None when it has no titled goal: an authored
+    answer only).  A title that quotes spec code is left out (the paper view never shows
+    a goal as written, which can give the answer away)."""
+    from ..sentence import Code, join, say
+    titles = [r.title for r in group["results"] if r.goal and r.title
+              and not any(isinstance(p, Code) for p in r.title.parts)]
+    if not titles:
+        return None
+    return say("Find ", join(titles, ", ", " and "), ".")
+
+
 def any_checked(solution: Solution) -> bool:
     return any(s.checked for r in solution.results for top in r.steps for s in top.walk())
 

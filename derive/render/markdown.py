@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+import sympy as sp
+
 from ..printing import latex
 from ..sentence import Sentence
 from ..sentence_print import print_sentence
@@ -54,6 +56,8 @@ def _md_cell(c: Any) -> str:
     if isinstance(c, str):
         from ..prose import to_markdown_inline
         return to_markdown_inline(c, in_table=True)
+    if isinstance(c, sp.MatrixBase) and c.cols == 1 and c.rows > 1:     # a column: a transposed row
+        c = sp.Transpose(sp.ImmutableMatrix(1, c.rows, list(c)))
     tex = latex(c)
     if "\\\\" in tex:       # a matrix: no line breaks inside a table cell
         from ..pretty import inline

@@ -6,7 +6,9 @@ o = 24.").
 `shared_once(solution)` -> a Solution whose results' top-level steps never repeat, within a
 problem, a step an earlier result of that problem already shows.  Steps are the same when
 they are equal as data (rule, sentence, chain, relation, table, substeps and check: the
-same maths with the same values), never by a spec's names.  A run of repeated steps with
+same maths with the same values), or when they establish the same fact (the same quantity,
+the same relation, the same value: a forward pass that words its steps differently from
+the parts that asked for them), never by a spec's names.  A run of repeated steps with
 no maths in it (a bare sentence) is shown again as it is.  Answers, and the JSON (which
 keeps every step of every result for grading tools), are unchanged.
 
@@ -41,6 +43,24 @@ def _key(s: Step) -> tuple:
     return (s.rule, text, len(s.chain), len(s.substeps), s.table is None)
 
 
+def _fact(s: Step) -> tuple | None:
+    """The fact a step establishes, `lhs = value` (its chain's first and last links, the
+    relation between them), as a key: two steps that compute the same quantity to the same
+    value show the same computation however their prose words it ("o:" in a forward pass,
+    "Compute o from its definition" in the part that asked for o).  None for a step with no
+    chain of two links or more, or with a table or substeps (more than one fact)."""
+    if len(s.chain) < 2 or s.table is not None or s.substeps:
+        return None
+    ends = [_canon_obj(x) for x in (s.chain[0], s.chain[-1])]
+    ends = [sp.ImmutableMatrix(x.rows, x.cols, list(x)) if isinstance(x, sp.MatrixBase) else x for x in ends]
+    key = ("fact", s.relation, *ends)
+    try:
+        hash(key)
+    except TypeError:       # not hashable: compared by its printed form
+        key = ("fact", s.relation, *map(str, ends))
+    return key
+
+
 def _name(r: Result, results: tuple[Result, ...], current: Result) -> Any:
     """Where the reference from `current` finds an earlier result: "in (b)" when no other
     result of the problem has its label; "above for the precision" (the goal it answers, if
@@ -62,6 +82,9 @@ def _problem(p: ProblemSolution) -> ProblemSolution:
         for orig, new, number in shown:   # registered after the result: never a reference to itself
             for s in {id(orig): orig, id(new): new}.values():
                 seen.setdefault(_key(s), []).append((s, r, number))
+            fact = _fact(orig)
+            if fact is not None:
+                seen.setdefault(fact, []).append((orig, r, number))
         results.append(r if steps == list(r.steps) else replace(r, steps=tuple(steps)))
     if all(a is b for a, b in zip(results, p.results)):
         return p
@@ -69,9 +92,14 @@ def _problem(p: ProblemSolution) -> ProblemSolution:
 
 
 def _hit(s: Step, seen: dict) -> tuple[Result, str] | None:
+    """Where a step was shown before: a step equal to it as data, else one that established
+    the same fact (`_fact`)."""
     for earlier, result, number in seen.get(_key(s), ()):
         if earlier == s or _canon(earlier) == _canon(s):
             return result, number
+    fact = _fact(s)
+    for earlier, result, number in seen.get(fact, ()) if fact is not None else ():
+        return result, number
     return None
 
 

@@ -24,6 +24,7 @@ from .helpers import (
     error_where,
     groups,
     header_value,
+    prompt,
     readings,
     result_where,
     shows_maths,
@@ -128,7 +129,7 @@ def environment(fmt: str, templates: str | None = None) -> jinja2.Environment:
         "groups": groups, "error_title": error_title, "error_reason": error_reason,
         "result_where": result_where, "choice_label": choice_label, "shows_maths": shows_maths,
         "shows_prose": shows_prose, "answer_prose": answer_prose, "error_where": error_where, "indent_by": indent,
-        "readings": readings,
+        "readings": readings, "prompt": prompt,
         "answer_tex": answer_tex,
     })
     from .. import prose

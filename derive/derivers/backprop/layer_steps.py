@@ -145,7 +145,7 @@ class LayerSteps:
             k, s, p, d = pool_setup(layer)
             settings = [_tuple(k), _tuple(s), _tuple(p), _tuple(d)]
             steps = [max_windows_step(self, C, call, k, s, p, d)]
-            text = say("Back through the max pool ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): ",
+            text = say("Back through the max pool ", Math(cv.symbol), " = ", Math(sp.Function(call.name)(xs)), ": ",
                        "each window's upstream gradient goes to the window's maximum (the first one when entries "
                        "tie, as PyTorch picks it) and every other entry gets 0:")
             return (*self._shaped(MaxRoute(xs, G, *settings), MaxRoute(bp.where[xs], Gv, *settings), V), text, steps)
@@ -156,10 +156,10 @@ class LayerSteps:
             settings = [_tuple(call.in_dims), _tuple(k), _tuple(s), _tuple(p), flags]
             return (*self._shaped(AvgSpread(G, *settings), AvgSpread(Gv, *settings), V), avg_text(cv, call, xs, a), [])
         if kind == "Flatten":
-            text = say("Back through ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): Flatten only "
+            text = say("Back through ", Math(cv.symbol), " = ", Math(sp.Function(call.name)(xs)), ": Flatten only "
                        "rearranges the entries, so the gradient is the upstream gradient in the input's shape:")
             return (*self._reshaped(G, Gv, V), text, [])
-        text = say("Back through ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): Dropout in "
+        text = say("Back through ", Math(cv.symbol), " = ", Math(sp.Function(call.name)(xs)), ": Dropout in "
                    "evaluation mode (derive's assumption, as for its values) is the identity, so the gradient "
                    "passes unchanged:")
         return (*self._shaped(G, Gv, V), text, [])     # the identity: no reshape unless the shapes differ

@@ -70,7 +70,7 @@ def _pad_words(xs: Any, pads: tuple) -> Sentence:
 def conv_weight_text(cv: Any, call: Any, W: Any, xs: Any, G: Any, s: tuple, pads: tuple, d: tuple,
                      groups: int) -> Sentence:
     """Why ∂L/∂W is X ⋆ ∂L/∂Y: the index formula with the problem's stride and dilation."""
-    text = say("Back through ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): a convolution's "
+    text = say("Back through ", Math(cv.symbol), " = ", Math(sp.Function(call.name)(xs)), ": a convolution's "
                "weight gradient is the cross-correlation of its zero-padded input with the upstream gradient, ",
                _weight_formula(call, W, xs, G, s, d), _pad_words(xs, pads))
     if groups > 1:
@@ -101,7 +101,7 @@ def avg_text(cv: Any, call: Any, xs: Any, a: dict) -> Sentence:
         n = say("the number of its entries in the padded input (", Code("count_include_pad"), ")")
     else:
         n = say("the number of its entries inside the input (padding not counted)")
-    return say("Back through the average pool ", Math(cv.symbol), " = ", Code(call.name), "(", Math(xs), "): each "
+    return say("Back through the average pool ", Math(cv.symbol), " = ", Math(sp.Function(call.name)(xs)), ": each "
                "window's upstream gradient is shared evenly by the entries it averages, each getting it divided "
                "by the window's divisor, ", n, "; an entry in several windows adds their shares:")
 

@@ -198,7 +198,8 @@ def shapes(problem: Problem, call: ast.Call) -> Derived:
     rows, steps, _ = count_params(problem, inner, "shapes")
     rows = [r for r in rows if r.dims or r.count]
     out = {r.label: [int(d) if sp.sympify(d, strict=True).is_Integer else d for d in r.dims] for r in rows}
-    table = Table(("tensor", "shape"), tuple((r.label, show_dims(r.dims) if r.dims else "scalar") for r in rows))
+    table = Table(("tensor", "shape"), tuple((TensorName(r.label), show_dims(r.dims) if r.dims else "scalar")
+                                             for r in rows))
     steps = [make_step("shapes", say("The shape of each trainable tensor:"), table=table, check=False)]
     value = {k: list(v) for k, v in out.items()}
     value = None if any(not all(isinstance(d, int) for d in v) for v in out.values()) else value
