@@ -21,8 +21,9 @@ prints, in the same order, so the HTML and the LaTeX of a step say the same thin
   matrix, booleans and strings as text, lists of tensors.
 
 derive's own sympy classes (relu, σ, softmax, norms, losses, and whatever a deriver
-module adds) define only `_latex`: their head is printed by `_latex` and converted by
-latex2mathml, with the real arguments printed here (see `mathml_nodes.py`).
+module adds) print themselves with `_mathml_presentation`, their arguments printed here;
+one that has `_latex` but no `_mathml_presentation` is an error (`MissingPrinter`), never
+a conversion of its LaTeX.
 """
 from __future__ import annotations
 
@@ -33,18 +34,18 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.conventions import requires_partial
 from sympy.printing.mathml import MathMLPresentationPrinter
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence_traditional
 from sympy.simplify.radsimp import fraction
 
-from .mathml_nodes import (_PLACEHOLDERS, INVISIBLE_TIMES, MINUS, NUMBER_TIMES, NodeMixin, ends_in_digit,
-                           real_minus, starts_numeric, text_of)
+from .mathml_nodes import INVISIBLE_TIMES, MINUS, NUMBER_TIMES, NodeMixin, ends_in_digit, real_minus, \
+    starts_numeric, text_of
 from .model.expressions import Seq
-from .printing import DeriveLatexPrinter, _bare_trace, _is_negative, _negated, latex
-from .printing import own_latex as _own_latex
+from .printing import PLACEHOLDERS as _PLACEHOLDERS, DeriveLatexPrinter, MissingPrinter, _bare_trace, \
+    _is_negative, _negated, latex, lacks_printer
 
-__all__ = ["DeriveMathMLPrinter", "MATHML_NS", "mathml", "mathml_body", "mathml_row", "mo",
-           "_PLACEHOLDERS", "_own_latex"]
+__all__ = ["DeriveMathMLPrinter", "MATHML_NS", "mathml", "mathml_body", "mathml_row", "mo"]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _minus_negative = DeriveLatexPrinter._minus_negative
@@ -65,8 +66,8 @@ class DeriveMathMLPrinter(NodeMixin, MathMLPresentationPrinter):
         return {"<": "&lt;", ">": "&gt;"}.get(tag, tag)
 
     def _print(self, expr, **kwargs):
-        if isinstance(expr, sp.Basic) and _own_latex(expr):
-            return self._print_via_latex(expr)
+        if isinstance(expr, sp.Basic) and lacks_printer(expr, "_mathml_presentation"):
+            raise MissingPrinter(f"{type(expr).__name__} has `_latex` but no `_mathml_presentation`")
         return super()._print(expr, **kwargs)
 
     # ---- products and sums, decided as DeriveLatexPrinter decides ------------------------
@@ -325,7 +326,22 @@ class DeriveMathMLPrinter(NodeMixin, MathMLPresentationPrinter):
         return self._print(expr.blocks)
 
     def _print_Derivative(self, e):
-        return self._from_latex(latex(e))
+        """d/dx f, d²/dx² f (∂ when f has other variables), as the LaTeX printer writes it,
+        with f in brackets where it brackets it (a sum, a negative product)."""
+        d = "∂" if requires_partial(e.expr) else "d"
+        den, dim = self._row(), 0
+        for x, n in reversed(e.variable_count):
+            dim += n
+            den.appendChild(self._mo(d))
+            den.appendChild(self._print(x) if n == 1 else self._sup(self._print(x), self._print(n)))
+        num = self._mo(d) if dim == 1 else self._sup(self._mo(d), self._print(dim))
+        frac = self._el("mfrac")
+        frac.appendChild(num)
+        frac.appendChild(den)
+        body = self._print(e.expr)
+        if any(a.could_extract_minus_sign() for a in e.args) or precedence_traditional(e.expr) < PRECEDENCE["Mul"]:
+            body = self._fenced(body)
+        return self._row(frac, body)
 
     def _print_OneMatrix(self, Z):
         return self._el("mn", "𝟏")

@@ -1,9 +1,10 @@
-"""The DOM side of derive's MathML printer (`mathml.py`): elements, names, imported LaTeX.
+"""The DOM side of derive's MathML printer (`mathml.py`): elements and names.
 
 `NodeMixin` gives the printer small element builders (`_el`, `_row`, `_fenced`, `_mo`),
 spec names as one identifier (`_name`: `x1` → x₁, `y_hat` → ŷ, `eta` → η, `W_Q1` → W_{Q1},
-`n_conv` → n with the upright word "conv" as subscript, `dist` → one upright `<mi>`), and
-the route for derive's own classes that only define `_latex` (`_print_via_latex`).
+`n_conv` → n with the upright word "conv" as subscript, `dist` → one upright `<mi>`).
+derive's own display classes print themselves (`_mathml_presentation`); nothing here
+converts LaTeX.
 
 The module functions read printed nodes: `ends_in_digit` / `starts_numeric` say whether a
 factor's printed form ends or starts with a numeral (the test the LaTeX printer makes
@@ -15,12 +16,9 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
-from xml.dom import minidom
 
-from .printing import _GREEK_UNICODE, ACCENTS, PLACEHOLDERS as _PLACEHOLDERS, SUPERS, DeriveLatexPrinter, \
-    _split_name, latex, name_latex
+from .printing import _GREEK_UNICODE, ACCENTS, SUPERS, _split_name
 
-_HOLDERS = _PLACEHOLDERS + "ϠϡϢϣϤϥϦϧϨϩϪϫϬϭϮϯ"   # letters no name or LaTeX uses
 MINUS = "\u2212"
 INVISIBLE_TIMES = "\u2062"
 NUMBER_TIMES = "\u22c5"          # ⋅, MathML's \cdot: what the LaTeX printer puts between numerals
@@ -76,29 +74,8 @@ def real_minus(node) -> None:
         real_minus(child)
 
 
-def _tidy_imported(node) -> None:
-    """Nodes from latex2mathml: text escaped again (sympy's DOM writes text raw), and a
-    multi-letter `<mo>` from `\\operatorname{relu}` made an identifier `<mi>`."""
-    for child in list(node.childNodes):
-        if child.nodeType == child.TEXT_NODE:
-            child.data = html.escape(child.data, quote=False)
-        else:
-            _tidy_imported(child)
-    if node.nodeType == node.ELEMENT_NODE and node.tagName == "mo":
-        text = "".join(t.data for t in node.childNodes if t.nodeType == t.TEXT_NODE)
-        if len(text) > 1 and text.isalpha():
-            node.tagName = node.nodeName = "mi"
-            for a in ("stretchy", "fence", "form"):
-                if node.hasAttribute(a):
-                    node.removeAttribute(a)
-
-
-# LaTeX that latex2mathml does not know, in forms it does (same glyphs).
-_TEX_FOR_LATEX2MATHML = ((r"\lVert", r"\|"), (r"\rVert", r"\|"), (r"\Big", ""), (r"\big", ""))
-
-
 class NodeMixin:
-    """Element builders, names and imported LaTeX for `DeriveMathMLPrinter`."""
+    """Element builders and names for `DeriveMathMLPrinter`."""
 
     dom: Any
 
@@ -162,87 +139,3 @@ class NodeMixin:
             for node in self._name_part(part):
                 row.appendChild(node)
         return row.firstChild if len(row.childNodes) == 1 else row
-
-    # ---- derive's own classes through their _latex -----------------------------------
-    def _from_latex(self, tex: str):
-        from latex2mathml.converter import convert
-        for old, new in _TEX_FOR_LATEX2MATHML:
-            tex = tex.replace(old, new)
-        doc = minidom.parseString(convert(tex))
-        math = doc.documentElement
-        nodes = _elements(math)
-        node = nodes[0] if len(nodes) == 1 else None
-        if node is None:
-            node = doc.createElement("mrow")
-            for n in list(math.childNodes):
-                node.appendChild(n)
-        node = self.dom.importNode(node, True)
-        _tidy_imported(node)
-        return node
-
-    def _graft(self, tex: str, objects: list):
-        """`tex` as MathML with each placeholder `<mi>` replaced by its object, or None."""
-        node = self._from_latex(tex)
-        spots: dict[str, list] = {}
-        for mi in node.getElementsByTagName("mi"):
-            spots.setdefault(text_of(mi), []).append(mi)
-        if any(_HOLDERS[k] not in spots for k in range(len(objects))):
-            return None   # a placeholder that latex2mathml did not make an identifier
-        for k, obj in enumerate(objects):
-            for mi in spots[_HOLDERS[k]]:
-                mi.parentNode.replaceChild(self._print(obj), mi)
-        return node
-
-    def _name_over_name(self, expr, full: str):
-        """A symbol class printed `A_{name_latex(B)}` for its name `A_B` (n_{W_{Q1}}, the
-        count of W_Q1's entries) as A with the name B below, or None."""
-        if not isinstance(getattr(expr, "name", None), str) or "_" not in expr.name:
-            return None
-        head, rest = expr.name.split("_", 1)
-        if full != "%s_{%s}" % (name_latex(head), name_latex(rest)):
-            return None
-        msub = self._el("msub")
-        msub.appendChild(self._name(head))
-        msub.appendChild(self._name(rest))
-        return msub
-
-    def _print_via_latex(self, expr):
-        """A class with only `_latex`: its own LaTeX with every object it prints replaced by a
-        placeholder, converted, and the objects printed here in the placeholders' places.
-        If that LaTeX, with the objects' LaTeX put back, is not exactly `latex(expr)` (a
-        `_latex` that looks at its printed arguments), the whole LaTeX is converted."""
-        full = latex(expr)
-        sub = self._name_over_name(expr, full)
-        if sub is not None:
-            return sub
-        recorder = _Recorder()
-        try:
-            tex = expr._latex(recorder)
-        except _TooMany:
-            tex = None
-        if tex is not None and recorder.objects:
-            back = tex
-            for k, obj in enumerate(recorder.objects):
-                back = back.replace(_HOLDERS[k], latex(obj))
-            node = self._graft(tex, recorder.objects) if back == full else None
-            if node is not None:
-                return node
-        return self._from_latex(full)
-
-
-class _TooMany(Exception):
-    """More objects printed than there are placeholder letters."""
-
-
-class _Recorder(DeriveLatexPrinter):
-    """A LaTeX printer that prints each object it is handed as the next placeholder letter."""
-
-    def __init__(self):
-        super().__init__()
-        self.objects: list = []
-
-    def _print(self, expr, **kwargs):
-        if len(self.objects) == len(_HOLDERS):
-            raise _TooMany
-        self.objects.append(expr)
-        return _HOLDERS[len(self.objects) - 1]

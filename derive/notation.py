@@ -15,6 +15,7 @@ LaTeX: it builds one of these objects and every printer prints it in its own for
 """
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import sympy as sp
@@ -133,11 +134,93 @@ def mathml_el(printer: Any, tag: str, *children: Any, text: str | None = None) -
     """A MathML element of the printer's document, with children or a text node (for the
     `_mathml_presentation` methods of display classes)."""
     el = printer.dom.createElement(tag)
-    if text is not None:
-        el.appendChild(printer.dom.createTextNode(text))
+    if text is not None:     # (sympy's DOM writes text as it is: escaped here, `<` as &lt;)
+        el.appendChild(printer.dom.createTextNode(html.escape(text, quote=False)))
     for c in children:
         el.appendChild(c)
     return el
+
+
+def mathml_fenced(printer: Any, *nodes: Any, left: str = "(", right: str = ")", sep: str = ",") -> Any:
+    """`left node, node, ... right` as one `<mrow>` (an argument list, a bracketed group)."""
+    row = [mathml_el(printer, "mo", text=left)] if left else []
+    for k, n in enumerate(nodes):
+        row += ([mathml_el(printer, "mo", text=sep)] if k else []) + [n]
+    return mathml_el(printer, "mrow", *row, *([mathml_el(printer, "mo", text=right)] if right else []))
+
+
+def mathml_call(printer: Any, head: Any, *args: Any) -> Any:
+    """`head(arg, ...)` in MathML: `head` a word (one `<mi>`: relu, softmax, σ) or a node;
+    each argument printed by the printer."""
+    node = mathml_el(printer, "mi", text=head) if isinstance(head, str) else head
+    return mathml_el(printer, "mrow", node, mathml_fenced(printer, *[printer._print(a) for a in args]))
+
+
+def mathml_infix(printer: Any, op: str, *args: Any) -> Any:
+    """`a op b op ...` in MathML, each argument printed by the printer."""
+    row: list = []
+    for k, a in enumerate(args):
+        row += ([mathml_el(printer, "mo", text=op)] if k else []) + [printer._print(a)]
+    return mathml_el(printer, "mrow", *row)
+
+
+def pretty_join(*parts: Any) -> prettyForm:
+    """Forms and strings side by side on one baseline (a string is a one-line form)."""
+    forms = [prettyForm(p) if isinstance(p, str) else p for p in parts]
+    return prettyForm(*forms[0].right(*forms[1:])) if len(forms) > 1 else forms[0]
+
+
+def pretty_call(printer: Any, head: Any, *args: Any) -> prettyForm:
+    """`head(arg, ...)` in Unicode with sympy's function binding (so a power goes on the
+    head: σ²(x)); `head` a string or a form, each argument printed by the printer."""
+    func = prettyForm(head) if isinstance(head, str) else head
+    inner = prettyForm(*printer._print_seq(list(args), delimiter=", ").parens())
+    form = prettyForm(*func.right(inner), binding=prettyForm.FUNC)
+    form.prettyFunc, form.prettyArgs = func, inner
+    return form
+
+
+def pretty_script(base: Any, arg: Any, kind: str = "_") -> prettyForm:
+    """`base` with `arg` (a form or a string) as a subscript (`kind` "_") or superscript
+    ("^"): in Unicode sub/superscript letters when `arg` is one line and has them (xᵢ, ℝᵈ),
+    else `base_(arg)` / `base^(arg)` on one line, or a 2-D superscript for a tall one."""
+    from .texunicode import script
+    base = prettyForm(base) if isinstance(base, str) else base
+    arg = prettyForm(arg) if isinstance(arg, str) else arg
+    if arg.height() == 1:
+        return pretty_join(base, script(arg.picture[0], kind))
+    if kind == "^":
+        return base ** arg
+    return pretty_join(base, "_", prettyForm(*arg.parens()))
+
+
+_SUBSCRIPT_MARKS = set("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ_")
+
+
+def has_subscript(form: prettyForm) -> bool:
+    """Whether a printed one-line name already carries a subscript (x₁, W_Q)."""
+    return form.height() == 1 and any(c in _SUBSCRIPT_MARKS for c in form.picture[0])
+
+
+def mathml_script(printer: Any, base: Any, sub: Any = None, sup: Any = None, under: bool = False) -> Any:
+    """`base` (a word or a node) with a subscript and/or superscript node, or (`under`)
+    with them set under and over it (∑, min in display style)."""
+    node = mathml_el(printer, "mo" if under else "mi", text=base) if isinstance(base, str) else base
+    kids = [k for k in (sub, sup) if k is not None]
+    if not kids:
+        return node
+    tag = {(True, False): "sub", (False, True): "sup", (True, True): "subsup"}[(sub is not None, sup is not None)]
+    if under:
+        tag = {"sub": "under", "sup": "over", "subsup": "underover"}[tag]
+    return mathml_el(printer, "m" + tag, node, *kids)
+
+
+def pretty_infix(printer: Any, op: str, *args: Any) -> prettyForm:
+    """`a op b op ...` in Unicode, each argument printed by the printer."""
+    parts: list = []
+    for k, a in enumerate(args):
+        parts += ([op] if k else []) + [printer._print(a)]
+    return pretty_join(*parts)
 
 
 class _BigOp(sp.Function):

@@ -2,9 +2,10 @@
 
 `pretty(x)` is sympy's 2-D Unicode pretty printer with derive's names (`x1` → x₁, `y_hat`
 → ŷ, `eta` → η), 1-based entries written as in a spec (`W₁[1, 1]`), a 1×1 trace bare,
-elementwise functions as f(arg), and derive's own classes (relu, σ, H, ...) under the
-names their `_latex` gives them.  `inline(x)` is the same on one line (for tables and
-answers inside sentences).  `chain_lines(items, relation)` lays out an equation chain:
+elementwise functions as f(arg), and derive's own classes (relu, σ, H, ...) by their own
+`_pretty` (a derive class with `_latex` and no `_pretty` is an error, `MissingPrinter`).
+`inline(x)` is the same on one line (for tables and answers inside sentences; what
+does not fit one line is printed by derive.pretty_line).  `chain_lines(items, relation)` lays out an equation chain:
 on one line when it fits `width` columns, otherwise one link per line with the
 relations under each other:
 
@@ -24,8 +25,9 @@ from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
 from .model.expressions import Seq
-from .printing import PLACEHOLDERS as _PLACEHOLDERS, latex, name_unicode, own_latex as _own_latex
-from .texunicode import display_width, tex_to_unicode
+from .pretty_line import LineMixin
+from .printing import PLACEHOLDERS as _PLACEHOLDERS, MissingPrinter, lacks_printer, latex, name_unicode
+from .texunicode import display_width, script
 
 WIDTH = 78
 REL = {"=": "=", "<": "<", "<=": "≤", "≤": "≤", ">": ">", ">=": "≥", "≥": "≥", "≈": "≈", "⇔": "⇔",
@@ -69,12 +71,30 @@ class DerivePrettyPrinter(PrettyPrinter):
         b = [self._print(bi) for bi in b]
         if not b:
             return prettyForm.__mul__(*a)
-        return prettyForm.__mul__(*(a or [self._print(sp.S.One)])) / prettyForm.__mul__(*b)
+        return self._divide(prettyForm.__mul__(*(a or [self._print(sp.S.One)])), prettyForm.__mul__(*b))
+
+    def _divide(self, num: prettyForm, den: prettyForm) -> prettyForm:
+        """The fraction num/den (2-D here; on one line in derive.pretty_line)."""
+        return num / den
 
     def _print(self, expr, **kwargs):
-        if isinstance(expr, sp.Basic) and _own_latex(expr) and not hasattr(type(expr), "_pretty"):
-            return self._print_own(expr)
+        if isinstance(expr, sp.Basic) and lacks_printer(expr, "_pretty"):
+            raise MissingPrinter(f"{type(expr).__name__} has `_latex` but no `_pretty`")
         return super()._print(expr, **kwargs)
+
+    def _print_MatMul(self, expr):
+        """sympy's, with a product inside a product in brackets too, as the LaTeX printer
+        writes it: λ⋅(wᵀ⋅w) is a scalar times the 1×1 product, not λ⋅wᵀ⋅w."""
+        args = list(expr.args)
+        forms = []
+        for a in args:
+            form = self._print(a)
+            if len(args) > 1 and isinstance(a, (sp.Add, sp.MatAdd, sp.HadamardProduct, sp.KroneckerProduct,
+                                                sp.MatMul)) and not (isinstance(a, sp.Mul) and not
+                                                                      isinstance(a, sp.MatMul)):
+                form = prettyForm(*form.parens())
+            forms.append(form)
+        return prettyForm.__mul__(*forms)
 
     def _print_Abs(self, e):
         """|x| with ASCII bars on one line (sympy draws box-drawing bars, │0.8│); tall
@@ -83,14 +103,6 @@ class DerivePrettyPrinter(PrettyPrinter):
         if inner.height() > 1:
             return super()._print_Abs(e)
         return prettyForm(*stringPict.next("|", inner, "|"), binding=prettyForm.FUNC)
-
-    def _print_own(self, expr):
-        """A derive class: its head from its `_latex`, its arguments printed here."""
-        args = list(expr.args)
-        head = _own_head(type(expr), len(args))
-        if head is not None:
-            return self._helper_print_function(head, args, func_name=head)
-        return prettyForm(tex_to_unicode(latex(expr)))
 
     def _print_Symbol(self, e, bold_name=False):
         return prettyForm(unicodedata.normalize("NFC", name_unicode(e.name)))
@@ -108,6 +120,27 @@ class DerivePrettyPrinter(PrettyPrinter):
         indices = self._print_seq(idx, delimiter=", ").parens(left="[", right="]")[0]
         return prettyForm(binding=prettyForm.FUNC, *stringPict.next(parent, indices))
 
+    def _print_Indexed(self, expr):
+        """pᵢ when the indices have subscript letters, else x[i, j] as an entry is written in a
+        spec (sympy's pretty printer had no Indexed: it wrote its str, 2*o_1); a base that is
+        not a plain name in brackets: (∂L/∂Y)[c, o]."""
+        label = expr.base.label
+        base = self._print(label)
+        if type(label) is not sp.Symbol:
+            base = prettyForm(*base.parens())
+        idx = self._print_seq(list(expr.indices), delimiter=", ")
+        low = script(idx.picture[0], "_") if idx.height() == 1 and base.height() == 1 else "_"
+        if not low.startswith("_"):         # pᵢ, αᵢ: indices that have subscript letters
+            return prettyForm(base.picture[0] + low, binding=prettyForm.ATOM)
+        return prettyForm(binding=prettyForm.FUNC, *stringPict.next(base, idx.parens(left="[", right="]")[0]))
+
+    def _print_Max(self, e):
+        """max(a, b) as the LaTeX printer writes it (sympy's pretty printer had no Max)."""
+        return self._helper_print_function("max", list(e.args), func_name="max")
+
+    def _print_Min(self, e):
+        return self._helper_print_function("min", list(e.args), func_name="min")
+
     def _print_Trace(self, e):
         if tuple(e.arg.shape) == (1, 1):
             return self._print(e.arg)
@@ -117,14 +150,29 @@ class DerivePrettyPrinter(PrettyPrinter):
         fn = e.function
         body = fn.expr if isinstance(fn, sp.Lambda) else None
         if body is not None and isinstance(body, sp.Function) and len(body.args) == 1:
-            head = _own_head(body.func, 1)
+            head = _head_of(body.func)
             if head is not None:
-                return self._helper_print_function(head, [e.expr], func_name=head)
+                args = prettyForm(*self._print(e.expr).parens())
+                form = prettyForm(*prettyForm(head).right(args), binding=prettyForm.FUNC)
+                form.prettyFunc, form.prettyArgs = prettyForm(head), args
+                return form
+            try:            # f(X) written as f applied to X: e^(X⋅w), as the LaTeX printer writes it
+                return self._print(body.func(e.expr, evaluate=False))
+            except Exception:   # noqa: BLE001 - a function that refuses a matrix argument
+                pass
         return super()._print_ElementwiseApplyFunction(e)
 
+    def _print_Determinant(self, e):
+        """|A| around an explicit matrix, else det(A), as the LaTeX printer writes it."""
+        if isinstance(e.arg, sp.MatrixBase):
+            return super()._print_Determinant(e)
+        return self._helper_print_function("det", [e.arg], func_name="det")
 
     def _print_Float(self, e):
-        return prettyForm(latex(e))
+        """The LaTeX printer's digits; m · 10ⁿ for its scientific form."""
+        tex = latex(e)
+        m = re.fullmatch(r"(-?[0-9.]+) \\cdot 10\^\{(-?[0-9]+)\}", tex)
+        return prettyForm(tex if m is None else f"{m.group(1)} · 10{script(m.group(2), '^')}")
 
     def _print_matrix_contents(self, e):
         """A grid of entries, right-aligned (numbers line up), rows touching unless tall."""
@@ -175,7 +223,19 @@ class DerivePrettyPrinter(PrettyPrinter):
         return prettyForm(str(expr))
 
 
+class LinePrinter(LineMixin, DerivePrettyPrinter):
+    """derive's pretty printer with everything on one line (derive.pretty_line)."""
+
+
 _PRINTER: DerivePrettyPrinter | None = None
+_LINE: LinePrinter | None = None
+
+
+def _line_printer() -> LinePrinter:
+    global _LINE
+    if _LINE is None:
+        _LINE = LinePrinter()
+    return _LINE
 
 
 def _printer() -> DerivePrettyPrinter:
@@ -216,7 +276,7 @@ def inline(x: Any) -> str:
     form = _form(x)
     if form.height() == 1:
         return _render(form)
-    return tex_to_unicode(latex(x)).replace("\n", "; ")
+    return _render(_line_printer()._print(x)).replace("\n", "; ")
 
 
 def chain_lines(items: list[Any] | tuple[Any, ...], relation: str = "=", width: int = WIDTH) -> str:
@@ -247,19 +307,15 @@ def width_of(text: str) -> int:
 
 
 @functools.lru_cache(maxsize=256)
-def _own_head(cls: type, nargs: int) -> str | None:
-    """The Unicode head of `cls(x1, ..., xn)` read off its LaTeX with placeholder arguments
-    (`softmax` from `\\operatorname{softmax}(...)`), or None when its LaTeX is not a head and
-    an argument list.  Once per class and count: the shell is built under sympy's
+def _head_of(cls: type) -> str | None:
+    """The one-line head of `cls(x)` as printed here (`relu`, `σ`), or None when its form is
+    not a head and an argument list.  Once per class: the shell is built under sympy's
     evaluate(False), which clears sympy's whole cache on entry and on exit."""
-    if not 0 < nargs <= len(_PLACEHOLDERS):
-        return None
-    holders = [sp.Symbol(_PLACEHOLDERS[k]) for k in range(nargs)]
     try:
         with sp.evaluate(False):
-            shell = cls(*holders)
-        text = tex_to_unicode(latex(shell))
-    except Exception:   # noqa: BLE001 - a class whose _latex needs its real arguments
+            shell = cls(sp.Symbol(_PLACEHOLDERS[0]))
+    except Exception:   # noqa: BLE001 - a class that needs its real argument
         return None
-    m = re.fullmatch(r"(.+?)\(" + re.escape(", ".join(_PLACEHOLDERS[:nargs])) + r"\)", text)
-    return m.group(1) if m else None
+    form = _printer()._print(shell)
+    text, tail = form.picture[0] if form.height() == 1 else "", "(%s)" % _PLACEHOLDERS[0]
+    return text[:-len(tail)] if text.endswith(tail) and len(text) > len(tail) else None

@@ -41,11 +41,16 @@ _SUB_DIGITS = str.maketrans("0123456789+-()aeiklmnoprstuvxhj", "₀₁₂₃₄�
 PLACEHOLDERS = "ϘϙϚϛϜϝϞϟ"      # letters no name or LaTeX uses: argument slots of a printed shell
 
 
-def own_latex(expr: Any) -> bool:
-    """True for a class that prints itself in LaTeX but has no MathML of its own (the
-    MathML and text printers print such an object through its LaTeX)."""
+class MissingPrinter(TypeError):
+    """A derive display class printed by a format it has no method for (every class with
+    `_latex` needs `_pretty` and `_mathml_presentation` too; tests/test_notation_printers.py)."""
+
+
+def lacks_printer(expr: Any, method: str) -> bool:
+    """True for an object of a derive class (not sympy's own) that prints itself in LaTeX
+    but has no `method` (`_mathml_presentation`, `_pretty`) for another format."""
     cls = type(expr)
-    if not hasattr(cls, "_latex") or hasattr(cls, "_mathml_presentation"):
+    if not hasattr(cls, "_latex") or hasattr(cls, method):
         return False
     return not (cls.__module__ or "").startswith("sympy.")   # None for classes made at run time
 

@@ -86,14 +86,9 @@ def _tex_code(x: str) -> str:
 
 
 def mathml_of(x: Any, display: bool = False, displaystyle: bool = False) -> str:
-    """MathML of any object: derive's MathML printer, or via its LaTeX for an object that
-    printer cannot print."""
+    """MathML of any object, by derive's MathML printer (never through its LaTeX)."""
     from .mathml import mathml
-    try:
-        return mathml(x, display, displaystyle)
-    except Exception:   # an object sympy's MathML printer cannot print: via its LaTeX
-        from .prose import tex_to_mathml
-        return tex_to_mathml(_latex_math(x), display)
+    return mathml(x, display, displaystyle)
 
 
 _mathml = mathml_of
@@ -101,10 +96,7 @@ _mathml = mathml_of
 
 def _rel_mathml(r: Rel) -> str:
     from .mathml import MATHML_NS, mathml_body, mo
-    try:
-        body = mathml_body(r.lhs) + mo(RELATIONS[r.op][1]) + mathml_body(r.rhs)
-    except Exception:   # an object the MathML printer cannot print: each side on its own
-        return _mathml(r.lhs) + f'<math xmlns="{MATHML_NS}">{mo(RELATIONS[r.op][1])}</math>' + _mathml(r.rhs)
+    body = mathml_body(r.lhs) + mo(RELATIONS[r.op][1]) + mathml_body(r.rhs)
     return f'<math xmlns="{MATHML_NS}"><mrow>{body}</mrow></math>'
 
 

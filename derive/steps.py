@@ -112,7 +112,7 @@ class Answer:
     is authored Markdown, or a derived `Sentence` (a verdict's reason).  `approx` is the
     decimal form of an exact tensor answer with a non-integer entry, to
     `derive.printing.APPROX_DIGITS` significant digits, checked (`expr ≈ approx` by its error bound) when it was made;
-    every format shows it beside the answer (derive.derivers.registry.decimal_tensor).
+    every format shows it beside the answer (derive.answers.decimal_tensor).
     """
 
     expr: Any

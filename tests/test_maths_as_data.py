@@ -52,6 +52,10 @@ MIGRATED = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/matcalc").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/engines/matpoly").glob("*.py")),
     "derive/engines/matdiff.py",
+    "derive/derivers/convexity.py",
+    "derive/derivers/definite.py",
+    "derive/derivers/registry.py",
+    "derive/derivers/titles.py",
 ]
 
 PRINTER_METHODS = {"_latex"}          # the one place a LaTeX string is built, from printed arguments
@@ -70,8 +74,8 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 def _exempt(tree: ast.AST) -> set[int]:
     """Nodes whose strings are not maths shown in a step: LaTeX printer methods and helpers
-    (`_latex`, `*_latex`) and `head_latex = ...` attributes, error messages (`raise ...`,
-    shown as errors with spec code in backticks), regular expressions (`re.*(...)`)."""
+    (`_latex`, `*_latex`) and `head_latex = ...` attributes, error messages (`raise ...` or
+    an `...Error(...)` returned as an error result, shown with spec code in backticks), regular expressions (`re.*(...)`)."""
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and (node.name in PRINTER_METHODS or node.name.endswith("_latex")):
@@ -79,7 +83,7 @@ def _exempt(tree: ast.AST) -> set[int]:
         elif isinstance(node, ast.Assign) and any(
                 isinstance(t, (ast.Name, ast.Tuple)) and "_latex" in ast.unparse(t) for t in node.targets):
             out.update(id(n) for n in ast.walk(node.value))
-        elif isinstance(node, ast.Raise):
+        elif isinstance(node, ast.Raise) or isinstance(node, ast.Call) and ast.unparse(node.func).endswith("Error"):
             out.update(id(n) for n in ast.walk(node))
         elif isinstance(node, ast.Call) and ast.unparse(node.func).startswith("re."):
             out.update(id(n) for n in ast.walk(node.args[0]) if node.args)
@@ -120,4 +124,5 @@ def test_the_checker_sees_latex():
     assert latex_literals('class A:\n    def _latex(self, p):\n        return r"\\frac"\n') == []
     assert printing_imports("from ..printing import latex\n") == [1]
     assert latex_literals('raise SpecError("`x` is a scalar")\nm = re.fullmatch(r"(\\w+)", k)\n') == []
+    assert latex_literals('return result(InternalError("in the `f` deriver"))\n') == []
     assert latex_literals('make_step("r", "Back through `h`:")\n')

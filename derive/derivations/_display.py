@@ -7,12 +7,8 @@ from its sympy arguments (never from a LaTeX string): `SumOver(body, i)` (Σ_i b
 limits), `SumFromTo(body, i, lo, hi)` (nested sums stay nested), `SetOf(z, condition)`,
 `Reals(d)` (ℝ^d), `extremum("min", body, i)` and `Minimize(objective, variables,
 constraints, i, N)` (an optimisation problem as written).  A value shown under a name is
-`derive.notation.Named(display, value)`.  The terminal and MathML printers print a derive
-class without a `_mathml_presentation` from its `_latex` (derive.pretty, derive.mathml),
-so `_latex` is all these need.
-
-`named(tex, value)` (a LaTeX string as the name) is retiring: derive.derivers.kernels
-still uses it.
+`derive.notation.Named(display, value)`.  Each class has `_latex`, `_pretty` and
+`_mathml_presentation`: every printer prints it natively, its arguments in its own format.
 """
 from __future__ import annotations
 
@@ -20,6 +16,10 @@ from typing import Any, Sequence
 
 import sympy as sp
 from sympy.core.symbol import Str
+from sympy.printing.pretty.stringpict import prettyForm
+
+from ..notation import (mathml_el, mathml_fenced, mathml_infix, mathml_script, pretty_infix, pretty_join,
+                        pretty_script)
 
 
 class Group(sp.Function):
@@ -35,30 +35,14 @@ class Group(sp.Function):
     def _latex(self, printer: Any) -> str:
         return r"\left(%s\right)" % printer._print(self.args[0])
 
+    def _pretty(self, printer: Any) -> prettyForm:
+        return prettyForm(*printer._print(self.args[0]).parens())
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return mathml_fenced(printer, printer._print(self.args[0]))
+
     def _sympystr(self, printer: Any) -> str:
         return "(%s)" % printer._print(self.args[0])
-
-
-class Named(sp.Function):
-    """A value shown under a LaTeX name: Named(Str(tex), value); `doit` gives the value.
-
-    The name is a `Str`, not a Symbol, so it is no free symbol and never substituted."""
-
-    nargs = 2
-    value_arg = 1
-
-    def doit(self, **hints: Any) -> Any:
-        return self.args[1].doit(**hints)
-
-    def _latex(self, printer: Any) -> str:
-        return self.args[0].name
-
-    def _sympystr(self, printer: Any) -> str:
-        return printer._print(self.args[1])
-
-
-def named(tex: str, value: Any) -> Named:
-    return Named(Str(tex), value)
 
 
 def times(*factors: Any) -> Any:
@@ -124,6 +108,13 @@ class SetOf(sp.Basic):
     def _latex(self, printer: Any) -> str:
         return r"\left\{%s : %s\right\}" % (printer._print(self.args[0]), printer._print(self.args[1]))
 
+    def _pretty(self, printer: Any) -> prettyForm:
+        inner = pretty_join(printer._print(self.args[0]), " : ", printer._print(self.args[1]))
+        return prettyForm(*inner.parens("{", "}"))
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return mathml_fenced(printer, *(printer._print(a) for a in self.args), left="{", right="}", sep=":")
+
     def _sympystr(self, printer: Any) -> str:
         return "{%s : %s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
 
@@ -135,6 +126,14 @@ class Reals(sp.Basic):
         dims = r" \times ".join(printer._print(d) for d in self.args)
         return r"\mathbb{R}" + (r"^{%s}" % dims if dims else "")
 
+    def _pretty(self, printer: Any) -> prettyForm:
+        if not self.args:
+            return prettyForm("ℝ")
+        return pretty_script("ℝ", pretty_infix(printer, "×", *self.args), "^")
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return mathml_script(printer, "ℝ", sup=mathml_infix(printer, "×", *self.args) if self.args else None)
+
     def _sympystr(self, printer: Any) -> str:
         dims = "×".join(printer._print(d) for d in self.args)
         return "R" + (f"^({dims})" if dims else "")
@@ -145,6 +144,15 @@ class Extremum(sp.Basic):
 
     def _latex(self, printer: Any) -> str:
         return r"\%s_{%s} %s" % (self.args[0].name, printer._print(self.args[2]), printer._print(self.args[1]))
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        head = pretty_script(self.args[0].name, printer._print(self.args[2]))
+        return pretty_join(head, " ", printer._print(self.args[1]))
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        head = mathml_el(printer, "munder", mathml_el(printer, "mi", text=self.args[0].name),
+                         printer._print(self.args[2]))
+        return mathml_el(printer, "mrow", head, printer._print(self.args[1]))
 
     def _sympystr(self, printer: Any) -> str:
         return "%s_%s %s" % (self.args[0].name, printer._print(self.args[2]), printer._print(self.args[1]))
@@ -167,6 +175,27 @@ class Minimize(sp.Basic):
             out += r", \quad %s = 1, \dots, %s" % (printer._print(i), printer._print(n))
         return out
 
+    def _pretty(self, printer: Any) -> prettyForm:
+        obj, vs, cons, i, n = self.args
+        head = pretty_script("min", pretty_infix(printer, ", ", *vs))
+        parts: list = [head, " ", printer._print(obj)]
+        if cons:
+            parts.append(" subject to ")
+            parts += [pretty_infix(printer, ", ", *cons), ", ", printer._print(i), " = 1, …, ", printer._print(n)]
+        return pretty_join(*parts)
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        obj, vs, cons, i, n = self.args
+        under = mathml_fenced(printer, *(printer._print(v) for v in vs), left="", right="")
+        parts = [mathml_el(printer, "munder", mathml_el(printer, "mi", text="min"), under), printer._print(obj)]
+        if cons:
+            parts.append(mathml_el(printer, "mtext", text="\u2003subject to\u2003"))
+            parts.append(mathml_fenced(printer, *(printer._print(c) for c in cons), left="", right=""))
+            parts += [mathml_el(printer, "mo", text=","), printer._print(i), mathml_el(printer, "mo", text="="),
+                      mathml_el(printer, "mn", text="1"), mathml_el(printer, "mo", text=","),
+                      mathml_el(printer, "mi", text="…"), mathml_el(printer, "mo", text=","), printer._print(n)]
+        return mathml_el(printer, "mrow", *parts)
+
     def _sympystr(self, printer: Any) -> str:
         obj, vs, cons, i, n = self.args
         out = "minimize_(%s) %s" % (", ".join(printer._print(v) for v in vs), printer._print(obj))
@@ -183,6 +212,16 @@ class SumFromTo(sp.Basic):
     def _latex(self, printer: Any) -> str:
         body, i, lo, hi = (printer._print(a) for a in self.args)
         return r"\sum_{%s=%s}^{%s} %s" % (i, lo, hi, body)
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        body, i, lo, hi = (printer._print(a) for a in self.args)
+        sign = pretty_script(pretty_script("∑", pretty_join(i, "=", lo)), hi, "^")
+        return pretty_join(sign, " ", body)
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        body, i, lo, hi = (printer._print(a) for a in self.args)
+        under = mathml_el(printer, "mrow", i, mathml_el(printer, "mo", text="="), lo)
+        return mathml_el(printer, "mrow", mathml_script(printer, "∑", under, hi, under=True), body)
 
     def _sympystr(self, printer: Any) -> str:
         body, i, lo, hi = (printer._print(a) for a in self.args)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy as sp
+from sympy.printing.pretty.stringpict import prettyForm
 
 from .. import ast
 from ..errors import SpecError, Unsupported
@@ -30,6 +31,8 @@ from ..steps import Step, Table, make_step
 from . import matcalc as MC
 from ..engines import matpoly as M
 from ..engines.matpoly import GradientOf
+from ..notation import (has_subscript, mathml_el, mathml_fenced, mathml_infix, mathml_script, pretty_infix,
+                        pretty_join, pretty_script)
 from .registry import Derived, make_answer
 
 ALGORITHMS = {
@@ -41,7 +44,23 @@ KWARGS = ("lr", "batch", "epochs", "tol")
 I = sp.Symbol("i", integer=True, positive=True)
 
 
-# ---- display objects (each prints itself; every format prints it through its _latex) ----
+# ---- display objects (each prints itself in every format, its arguments by that format's printer) ----
+
+_CAL_B = "ℬ"
+
+
+def _batch_of(printer: Any, base: Any, mathml: bool) -> Any:
+    """`base` with the minibatch ℬ as subscript, in brackets when it has one already: (X₁)_ℬ."""
+    if mathml:
+        node = printer._print(base)
+        if node.tagName in ("msub", "msubsup"):
+            node = mathml_fenced(printer, node)
+        return mathml_script(printer, node, mathml_el(printer, "mi", text=_CAL_B))
+    form = printer._print(base)
+    if has_subscript(form):
+        form = prettyForm(*form.parens())
+    return pretty_script(form, _CAL_B)
+
 
 class Batch(sp.MatrixSymbol):
     """A data matrix restricted to the rows of a minibatch: X_ℬ (name `X|B`)."""
@@ -50,6 +69,12 @@ class Batch(sp.MatrixSymbol):
         base = self.name.split("|")[0]
         tex = printer._print(sp.Symbol(base))
         return f"{tex}_{{\\mathcal{{B}}}}" if "_" not in tex else f"\\left({tex}\\right)_{{\\mathcal{{B}}}}"
+
+    def _pretty(self, printer) -> prettyForm:
+        return _batch_of(printer, sp.Symbol(self.name.split("|")[0]), False)
+
+    def _mathml_presentation(self, printer) -> Any:
+        return _batch_of(printer, sp.Symbol(self.name.split("|")[0]), True)
 
 
 class BatchSet(sp.Expr):
@@ -60,12 +85,25 @@ class BatchSet(sp.Expr):
     def _latex(self, printer, **kw) -> str:
         return r"\mathcal{B}"
 
+    def _pretty(self, printer) -> prettyForm:
+        return prettyForm(_CAL_B)
+
+    def _mathml_presentation(self, printer) -> Any:
+        return mathml_el(printer, "mi", text=_CAL_B)
+
 
 class BatchGradient(sp.MatrixSymbol):
     """∇L_ℬ, the gradient of the minibatch loss (name `L|grad`, the shape of the variable)."""
 
     def _latex(self, printer, **kw) -> str:
         return r"\nabla %s_{\mathcal{B}}" % printer._print(sp.Symbol(self.name.split("|")[0]))
+
+    def _pretty(self, printer) -> prettyForm:
+        return pretty_join("∇", _batch_of(printer, sp.Symbol(self.name.split("|")[0]), False))
+
+    def _mathml_presentation(self, printer) -> Any:
+        return mathml_el(printer, "mrow", mathml_el(printer, "mo", text="∇"),
+                         _batch_of(printer, sp.Symbol(self.name.split("|")[0]), True))
 
 
 class Assign(sp.Expr):
@@ -76,6 +114,13 @@ class Assign(sp.Expr):
     def _latex(self, printer, **kw) -> str:
         lhs, *rhs = (printer._print(a) for a in self.args)
         return r"%s \leftarrow %s" % (lhs, " = ".join(rhs))
+
+    def _pretty(self, printer) -> prettyForm:
+        return pretty_join(printer._print(self.args[0]), " ← ", pretty_infix(printer, " = ", *self.args[1:]))
+
+    def _mathml_presentation(self, printer) -> Any:
+        return mathml_el(printer, "mrow", printer._print(self.args[0]), mathml_el(printer, "mo", text="←"),
+                         mathml_infix(printer, "=", *self.args[1:]))
 
     def _sympystr(self, printer, **kw) -> str:
         lhs, *rhs = (printer._print(a) for a in self.args)
@@ -90,6 +135,12 @@ class MapsTo(sp.Expr):
     def _latex(self, printer, **kw) -> str:
         return r"%s \to %s" % tuple(printer._print(a) for a in self.args)
 
+    def _pretty(self, printer) -> prettyForm:
+        return pretty_infix(printer, " → ", *self.args)
+
+    def _mathml_presentation(self, printer) -> Any:
+        return mathml_infix(printer, "→", *self.args)
+
 
 class SumOver(sp.Expr):
     """c Σ_{i ∈ ℬ} body (args: coefficient, body); with coefficient 1 no factor is shown."""
@@ -101,6 +152,24 @@ class SumOver(sp.Expr):
         c = "" if coef == 1 else "-" if coef == -1 else printer._print(coef) + " "
         return r"%s\sum_{i \in \mathcal{B}} %s" % (c, printer._print(body))
 
+    def _coef(self, printer, mathml: bool) -> list:
+        coef = self.args[0]
+        if coef == 1:
+            return []
+        if coef == -1:
+            return [mathml_el(printer, "mo", text="-") if mathml else "-"]
+        return [printer._print(coef)] + ([mathml_el(printer, "mo", text="\u2062")] if mathml else [" "])
+
+    def _pretty(self, printer) -> prettyForm:
+        return pretty_join(*self._coef(printer, False), pretty_script("∑", "i ∈ " + _CAL_B), " ",
+                           printer._print(self.args[1]))
+
+    def _mathml_presentation(self, printer) -> Any:
+        under = mathml_el(printer, "mrow", mathml_el(printer, "mi", text="i"), mathml_el(printer, "mo", text="∈"),
+                          mathml_el(printer, "mi", text=_CAL_B))
+        return mathml_el(printer, "mrow", *self._coef(printer, True), mathml_script(printer, "∑", under, under=True),
+                         printer._print(self.args[1]))
+
 
 class Indent(sp.Expr):
     """Indentation of a pseudocode line (args: the depth)."""
@@ -109,6 +178,14 @@ class Indent(sp.Expr):
 
     def _latex(self, printer, **kw) -> str:
         return r"\qquad" * int(self.args[0])
+
+    def _pretty(self, printer) -> prettyForm:
+        return prettyForm("  " * int(self.args[0]))
+
+    def _mathml_presentation(self, printer) -> Any:
+        space = mathml_el(printer, "mspace")
+        space.setAttribute("width", "%dem" % (2 * int(self.args[0])))
+        return space
 
 
 BSET = BatchSet()

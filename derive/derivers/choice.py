@@ -24,6 +24,7 @@ from .. import ast
 from ..errors import SpecError
 from ..model.expressions import scalarize
 from ..model.problem import Problem
+from ..notation import mathml_el
 from ..sentence import Rel, join, say
 from ..steps import Step, dedupe_chain, make_step
 from ..verify import equal
@@ -99,6 +100,13 @@ class OptionLabel(sp.Basic):
 
     def _latex(self, printer: Any) -> str:
         return r"\text{%s}" % self._shown()
+
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+        return prettyForm(self._shown())
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return mathml_el(printer, "mtext", text=self._shown())
 
     def _sympystr(self, printer: Any) -> str:
         return self._shown()

@@ -29,7 +29,6 @@ from .. import ast
 from ..errors import Unsupported
 from ..model import functions as F
 from ..model.problem import Problem
-from ..printing import latex
 from ..sentence import Math, Rel, Sentence, join, say
 from ..steps import Step, dedupe_chain, make_step
 from . import definite as DF
@@ -159,7 +158,7 @@ def _constant_part(val: Any, x: Any, f_sym: Any, steps: list[Step]) -> Derived |
     if quad is None or verdict is None or verdict.kind == "not_psd":
         return None
     split = sp.MatAdd(R, C, evaluate=False)
-    if latex(split) != latex(val):
+    if len(dedupe_chain([val, split])) == 2:     # (they print differently)
         steps.append(make_step("split", say("Split it into the part with the free matrices and the constant "
                                             "part:"), val, split))
     steps.append(make_step("quadratic_form", say("For any vector ", Math(v), ", the quadratic form of the part "

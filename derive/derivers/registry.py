@@ -19,7 +19,8 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from .. import ast
 from ..errors import CheckFailed, DeriveError, InternalError, LimitError, Pos, SpecError, Unsupported
 from ..model.problem import Goal, Problem
-from ..printing import answer_text, answer_value, latex
+from ..answers import (ANSWER_KINDS, QUOTED_KINDS, answer_kind, decimal_tensor,  # noqa: F401 - re-exported
+                       make_answer, printed_chars)
 from ..steps import Answer, ErrorInfo, Result, Step
 from .goals import FAMILY_BUILTINS, GOALS, GoalSpec, modules_of
 from .titles import title
@@ -39,108 +40,8 @@ Strategy = Callable[[Problem, ast.Call], "Derived | None"]
 INDEX: dict[str, str] = {name: modules_of(name)[0] for name in (*GOALS, *FAMILY_BUILTINS) if modules_of(name)}
 
 
-# Every `answer.kind` (docs/json.md has a row for each; a test checks).  The first ones'
-# `text` is what SymPy's parse_expr reads back; QUOTED_KINDS' is a quoted string literal;
-# a choice's is its option label(s), a statement's derive's own words.
-ANSWER_KINDS = ("number", "expression", "vector", "matrix", "matrix_expression", "list", "shape", "mapping",
-                "interval", "set", "boolean", "choice", "string", "prose", "statement")
-QUOTED_KINDS = ("string", "prose")
 ERROR_KINDS = {Unsupported: "unsupported", CheckFailed: "check_failed", LimitError: "limit",
                InternalError: "internal"}     # any other DeriveError: "error"
-
-
-def answer_kind(expr: Any, choice: str | None = None, prose: str | None = None) -> str:
-    """What an answer is, for `Answer.extra["kind"]` and the JSON `answer.kind` (docs/json.md).
-
-    number, expression (a scalar with symbols), vector, matrix (explicit), matrix_expression
-    (MatrixSymbol algebra), list, shape, mapping (name -> value), interval, set, boolean,
-    choice, string (a string value), prose (Markdown: an authored answer or pseudocode),
-    statement (derive's words: the conclusion of a derivation, no value).
-    """
-    import sympy as sp
-    from fractions import Fraction
-    from sympy.matrices.expressions import MatrixExpr
-    if choice is not None:
-        return "choice"
-    if expr is None:
-        return "statement"
-    if isinstance(expr, str):
-        return "prose" if prose is not None else "string"
-    if isinstance(expr, (bool, sp.logic.boolalg.BooleanAtom)):
-        return "boolean"
-    if isinstance(expr, dict):
-        return "mapping"
-    if isinstance(expr, tuple) and type(expr) is tuple and all(
-            isinstance(d, (int, sp.Expr)) and not isinstance(d, bool) for d in expr):
-        return "shape"                     # (a Seq, the language's list, is a tuple subclass)
-    if isinstance(expr, (list, tuple)):
-        return "list"
-    if isinstance(expr, sp.Interval):
-        return "interval"
-    if isinstance(expr, sp.Set):
-        return "set"
-    if isinstance(expr, sp.MatrixBase):
-        if expr.shape == (1, 1):
-            return answer_kind(expr[0, 0])
-        return "vector" if expr.shape[1] == 1 else "matrix"
-    if isinstance(expr, MatrixExpr):
-        return "matrix_expression"
-    if isinstance(expr, (int, float, Fraction)):
-        return "number"
-    if isinstance(expr, sp.Basic) and not expr.free_symbols:
-        return "number"
-    return "expression"
-
-
-def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex: str | None = None,
-                choice: str | None = None, prose: Any = None, extra: dict | None = None,
-                display: Any = None) -> Answer:
-    """An Answer with text, LaTeX and JSON value worked out from `expr` unless given.
-
-    `display` is the object to show instead of `expr` (its LaTeX becomes `latex`); `tex`
-    is the older way of saying the same with a LaTeX string (being retired: maths is data).
-    Its kind (`answer_kind`) is the first item of `extra`.  A string's or prose's text is
-    quoted (`json.dumps`: a literal that parse_expr, ast.literal_eval and JSON read back
-    as the string), so no text ever holds spec-written code; a string's value is itself.
-    """
-    import json
-    if display is not None:
-        tex = latex(display)
-    kind = answer_kind(expr, choice, prose)
-    text = answer_text(expr) if text is None else text
-    if kind in QUOTED_KINDS:
-        text = json.dumps(text, ensure_ascii=False)
-        if kind == "string" and value == "auto":
-            value = expr
-    extra = dict(extra or {})
-    if isinstance(expr, sp.Basic) and expr.atoms(sp.MatrixSymbol) and "numpy" not in extra:
-        from ..numpy_text import numpy_text       # (issue 10 §5: a runnable form of a symbolic tensor answer)
-        code = numpy_text(expr)
-        if code is not None:
-            extra["numpy"] = code
-    return Answer(expr, text, latex(expr) if tex is None else tex,
-                  answer_value(expr) if value == "auto" else value, choice, prose,
-                  (("kind", kind),) + tuple(extra.items()), display,
-                  decimal_tensor(expr) if display is None and tex is None else None)
-
-
-def decimal_tensor(expr: Any) -> sp.ImmutableMatrix | None:
-    """The decimal form of an explicit exact matrix or vector with a non-integer entry
-    (rationals, roots, logs: no float, no free symbol), each entry to APPROX_DIGITS
-    significant digits, checked `expr ≈ decimals` by the ≈ bound of derive.verify (it
-    raises CheckFailed if it did not hold); None for anything else."""
-    from ..printing import APPROX_DIGITS
-    from ..verify import check_chain
-    if not isinstance(expr, sp.MatrixBase) or expr.shape == (1, 1) or not all(expr.shape):
-        return None
-    entries = list(expr)
-    if not all(isinstance(e, sp.Expr) and e.is_number and e.is_real and not e.has(sp.Float) for e in entries) \
-            or all(e.is_Integer for e in entries):
-        return None
-    approx = sp.ImmutableMatrix(expr.shape[0], expr.shape[1],
-                                [e if e.is_Integer else sp.Float(sp.N(e, APPROX_DIGITS + 10), APPROX_DIGITS) for e in entries])
-    ok, _ = check_chain((expr, approx), {}, relation="≈", rule="decimal_answer")
-    return approx if ok else None
 
 
 def strategy(ref: "str | Strategy") -> Strategy:
@@ -328,7 +229,7 @@ def _bounded(derived: Derived) -> Derived:
     for top in derived.steps:
         for step in top.walk():
             limits.check()
-            size += (len(step.text) if isinstance(step.text, str) else 0) + sum(len(latex(c)) for c in step.chain)
+            size += (len(step.text) if isinstance(step.text, str) else 0) + printed_chars(step.chain)
             if size > cap:
                 break
     if size > cap:

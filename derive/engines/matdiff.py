@@ -22,6 +22,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ..errors import Unsupported
 from ..model import functions as F
+from ..notation import mathml_call, pretty_call
 
 EW = sp.matrices.expressions.applyfunc.ElementwiseApplyFunction
 
@@ -60,6 +61,12 @@ class Diag(sp.matrices.expressions.diagonal.DiagMatrix):
 
     def _latex(self, printer: Any, **kw: Any) -> str:
         return r"\operatorname{diag}\left(%s\right)" % printer._print(self.args[0])
+
+    def _pretty(self, printer: Any) -> Any:
+        return pretty_call(printer, "diag", self.args[0])
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return mathml_call(printer, "diag", self.args[0])
 
 
 def times_vector(e: Any, v: Any) -> Any:

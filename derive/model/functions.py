@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from typing import TypeGuard
 
+from sympy.printing.pretty.stringpict import prettyForm
+
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
+
+from ..notation import mathml_call, mathml_el, mathml_fenced, pretty_call, pretty_join
 
 
 def is_tensor(x: object) -> "TypeGuard[sp.MatrixBase | MatrixExpr]":
@@ -26,8 +30,39 @@ def explicit(x) -> bool:
     return isinstance(x, sp.MatrixBase)
 
 
-class relu(sp.Function):
+class _Call:
+    """Printed `head(arg, ...)` by the Unicode and MathML printers (its `_latex` is its own):
+    `head` the name as shown, the first `shown` arguments printed (all when None)."""
+
+    head = ""
+    shown: int | None = None
+
+    def _pretty(self, printer):
+        return pretty_call(printer, self.head, *self.args[:self.shown])
+
+    def _mathml_presentation(self, printer):
+        return mathml_call(printer, self.head, *self.args[:self.shown])
+
+
+class _Over:
+    """Printed `op (arg)` (Σ, max, min of a tensor's entries), the argument always bracketed
+    as the LaTeX printer brackets it; `mo` says whether the sign is an operator."""
+
+    head = ""
+    mo = False
+
+    def _pretty(self, printer):
+        return pretty_join(self.head + " ", prettyForm(*printer._print(self.args[0]).parens()))
+
+    def _mathml_presentation(self, printer):
+        op = mathml_el(printer, "mo" if self.mo else "mi", text=self.head)
+        return mathml_el(printer, "mrow", op, mathml_fenced(printer, printer._print(self.args[0])))
+
+
+class relu(_Call, sp.Function):
     """max(0, x); its derivative is the step function (0 at and below 0)."""
+
+    head = "relu"
 
     @classmethod
     def eval(cls, x):
@@ -48,8 +83,11 @@ class relu(sp.Function):
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
-class leaky_relu(sp.Function):
+class leaky_relu(_Call, sp.Function):
     """x for x > 0, slope·x otherwise (slope 1/100 by default, as in PyTorch)."""
+
+    head = "leaky_relu"
+    shown = 1
 
     @classmethod
     def eval(cls, x, slope=sp.Rational(1, 100)):
@@ -61,8 +99,10 @@ class leaky_relu(sp.Function):
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
-class sigmoid(sp.Function):
+class sigmoid(_Call, sp.Function):
     """1 / (1 + e^{-x}); derivative σ(x)(1 − σ(x))."""
+
+    head = "σ"
 
     @classmethod
     def eval(cls, x):
@@ -93,8 +133,10 @@ def _entries(m) -> list:
     return list(m) if explicit(m) else []
 
 
-class softmax(sp.Function):
+class softmax(_Call, sp.Function):
     """softmax(v)_i = e^{v_i} / Σ_j e^{v_j}; explicit when v is."""
+
+    head = "softmax"
 
     nargs = 1
 
@@ -114,11 +156,13 @@ class softmax(sp.Function):
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
-class SoftmaxMatrix(MatrixExpr):
+class SoftmaxMatrix(_Call, MatrixExpr):
     """softmax(v) of a symbolic vector (or matrix, column by column): a matrix expression
     with v's shape, so it can be indexed, transposed, summed and multiplied like v.
     `doit()` gives the explicit `softmax` once v is explicit; its entries stay
     `softmax(v)[i]` until then."""
+
+    head = "softmax"
 
     def __new__(cls, v):
         return MatrixExpr.__new__(cls, v)
@@ -165,13 +209,18 @@ class Norm(sp.Function):
 
     def _pretty(self, printer):
         """‖v‖ in 2-D Unicode (the text format)."""
-        from sympy.printing.pretty.stringpict import prettyForm
         inner = printer._print(self.args[0])
         return prettyForm(*prettyForm(*inner.left("‖")).right("‖"))
 
+    def _mathml_presentation(self, printer):
+        return mathml_fenced(printer, printer._print(self.args[0]), left="‖", right="‖")
 
-class Sum(sp.Function):
+
+class Sum(_Over, sp.Function):
     """Σ of a tensor's entries."""
+
+    head = "∑"
+    mo = True
 
     nargs = 1
     is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
@@ -192,8 +241,10 @@ class Sum(sp.Function):
         return "Sum(%s)" % printer._print(self.args[0])
 
 
-class CrossEntropy(sp.Function):
+class CrossEntropy(_Call, sp.Function):
     """H(y, ŷ) = −Σ_i y_i log ŷ_i, with 0·log 0 = 0 (terms with y_i = 0 are dropped)."""
+
+    head = "H"
 
     nargs = 2
     is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
@@ -210,8 +261,10 @@ class CrossEntropy(sp.Function):
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
-class MSE(sp.Function):
+class MSE(_Call, sp.Function):
     """(1/n) Σ_i (y_i − ŷ_i)²."""
+
+    head = "MSE"
 
     nargs = 2
     is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
@@ -227,8 +280,10 @@ class MSE(sp.Function):
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
-class MaxOf(sp.Function):
+class MaxOf(_Over, sp.Function):
     """The largest entry of a tensor."""
+
+    head = "max"
 
     nargs = 1
     is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
@@ -243,8 +298,10 @@ class MaxOf(sp.Function):
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
-class MinOf(sp.Function):
+class MinOf(_Over, sp.Function):
     """The smallest entry of a tensor."""
+
+    head = "min"
 
     nargs = 1
     is_commutative = True    # a scalar, also of a MatrixSymbol (which does not commute)
@@ -259,11 +316,13 @@ class MinOf(sp.Function):
         return tex if exp is None else r"\left(%s\right)^{%s}" % (tex, exp)
 
 
-class Loss(sp.Function):
+class Loss(_Call, sp.Function):
     """An unspecified scalar loss of some outputs (`loss(y1, y2)`).
 
     It has no value even at numbers (`loss(1)` is not a number: nothing evaluates it to a
     decimal), as sympy's undefined functions."""
+
+    head = "ℒ"
 
     is_number = False
     is_commutative = True

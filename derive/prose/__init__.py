@@ -58,7 +58,9 @@ def to_html_inline(text: Any) -> str:
 
 
 def tex_to_mathml(tex: str, display: bool = False) -> str:
-    """A LaTeX fragment (derive's own printer's) as whitelisted MathML."""
+    """Authored LaTeX (a `$…$` fragment of the spec's prose, allow-listed by texsafe) as
+    whitelisted MathML.  Only prose uses it: sympy objects are printed by derive.mathml,
+    never converted from their LaTeX."""
     from .emit_html import tex_to_mathml as convert
     return convert(tex, display)
 

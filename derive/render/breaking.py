@@ -19,7 +19,6 @@ html via `piece_mathml`, text via `piece_form`) print a Piece with their own pri
 """
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -60,12 +59,6 @@ def _width(x: Any) -> int:
     return item_width(x)
 
 
-@functools.lru_cache(maxsize=4096)
-def _width_of_latex(tex: str) -> int:
-    from ..texunicode import tex_to_unicode
-    return len(tex_to_unicode(tex))
-
-
 _WIDTHS: dict[Any, int] = {}
 
 
@@ -86,11 +79,7 @@ def item_width(x: Any) -> int:
 
 def _item_width(x: Any) -> int:
     from ..pretty import _form
-    try:
-        return _form(x).width()
-    except Exception:   # an object the pretty printer cannot lay out: estimate from its LaTeX
-        from ..printing import latex
-        return _width_of_latex(latex(x))
+    return _form(x).width()
 
 
 def _min_width(x: Any) -> int:

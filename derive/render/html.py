@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from ..printing import latex
 from ..sentence import Sentence
 from ..sentence_print import mathml_of as _mathml_of
 from ..sentence_print import print_sentence
-from .layout import REL_UNICODE, _caption, answer_rows, chain_latex
+from .layout import REL_UNICODE, _caption, answer_rows
 
 if TYPE_CHECKING:
     from ..steps import Answer, Step, Table
@@ -40,16 +39,12 @@ def html_chain(step: Step) -> Markup:
                 f'<math xmlns="{MATHML_NS}" display="inline" displaystyle="true">{piece_mathml(p)}</math>'
             cells.append(f'<div class="lhs">{lhs}</div><div class="rel">{op}</div><div class="rhs">{rhs}</div>')
         return Markup('<div class="chain grid">' + "\n".join(cells) + "</div>")
-    try:
-        parts = []
-        for k, e in enumerate(items):
-            if k:
-                parts.append(mo(rel))
-            parts.append(mathml_body(e))
-        body = f'<math xmlns="{MATHML_NS}" display="block"><mrow>{"".join(parts)}</mrow></math>'
-    except Exception:
-        from ..prose import tex_to_mathml
-        body = tex_to_mathml(chain_latex(step), display=True)
+    parts = []
+    for k, e in enumerate(items):
+        if k:
+            parts.append(mo(rel))
+        parts.append(mathml_body(e))
+    body = f'<math xmlns="{MATHML_NS}" display="block"><mrow>{"".join(parts)}</mrow></math>'
     return Markup(f'<div class="chain">{body}</div>')
 
 
@@ -82,13 +77,10 @@ def _rows_mathml(x: Any, rows: list | None, lead: str = "") -> str:
 
 
 def html_answer(a: Answer) -> Markup:
-    """The answer's maths: sympy's MathML of the object, or the deriver's own LaTeX if it gave
-    one; one block per row when too wide for a line, the checked decimals after it."""
+    """The answer's maths: derive's MathML of the object (of its display, when it has one);
+    one block per row when too wide for a line, the checked decimals after it."""
     if a.display is not None:
         return html_math(a.display)
-    if a.latex and a.latex != latex(a.expr):
-        from ..prose import tex_to_mathml
-        return Markup(tex_to_mathml(a.latex))
     out = _rows_mathml(a.expr, answer_rows(a, "html"))
     if a.approx is not None:    # the checked decimals beside it; a narrow page wraps before the ≈
         from ..mathml import mo

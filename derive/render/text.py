@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..printing import latex
 from ..sentence import Sentence
 from ..sentence_print import print_sentence
 from .layout import _caption, answer_rows
@@ -99,7 +98,6 @@ def text_answer(a: Answer, label: str = "Answer: ") -> str:
     from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
     from ..pretty import _form, _render
-    from ..texunicode import tex_to_unicode
     from .breaking import chain_rows
     from .layout import digits_note
     head = label + (f"({a.choice}) " if a.choice else "")
@@ -108,8 +106,6 @@ def text_answer(a: Answer, label: str = "Answer: ") -> str:
     rows = None
     if a.display is not None:
         form = _form(a.display)
-    elif a.latex != latex(a.expr):
-        form = prettyForm(tex_to_unicode(a.latex))
     else:
         form, rows = _form(a.expr), answer_rows(a, "text")
     out = _rows_text(form, rows, head, len(head) + 2)

@@ -21,6 +21,7 @@ from ... import ast
 from ...errors import Pos, SpecError, quoted
 from ...model.expressions import Evaluator, Seq, is_tensor, scalarize
 from ...model.problem import Problem, TensorShape
+from ...notation import mathml_script, pretty_script
 from ...sentence import Sentence, say
 from .args import Args, _show
 from .values import declared_dims, dims_of, label, shape_only, show_dims
@@ -64,6 +65,16 @@ class CountSymbol(sp.Symbol):
     def _latex(self, printer) -> str:
         if self.name.startswith("n_"):
             return r"n_{%s}" % printer._print(sp.Symbol(self.name[2:]))
+        return printer._print(sp.Symbol(self.name))
+
+    def _pretty(self, printer) -> Any:
+        if self.name.startswith("n_"):
+            return pretty_script("n", printer._print(sp.Symbol(self.name[2:])))
+        return printer._print(sp.Symbol(self.name))
+
+    def _mathml_presentation(self, printer) -> Any:
+        if self.name.startswith("n_"):
+            return mathml_script(printer, "n", printer._print(sp.Symbol(self.name[2:])))
         return printer._print(sp.Symbol(self.name))
 
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from sympy.printing.pretty.stringpict import prettyForm
 
 from ... import ast, unevaluated
 from ...errors import InternalError, SpecError
 from ...model.expressions import is_tensor
 from ...model.problem import Binding, Problem
+from ...notation import mathml_el, pretty_join
 from ...sentence import Code, Math, say
 from ...steps import Step, Table, make_step
 from ..registry import Derived, make_answer
@@ -178,6 +180,18 @@ class TensorName(sp.Symbol):
             return r"%s.\text{%s}" % (printer._print(sp.Symbol(owner)), what)
         return printer._print(sp.Symbol(self.name))
 
+    def _pretty(self, printer) -> Any:
+        if "." in self.name:
+            owner, what = self.name.split(".", 1)
+            return pretty_join(printer._print(sp.Symbol(owner)), "." + what)
+        return printer._print(sp.Symbol(self.name))
+
+    def _mathml_presentation(self, printer) -> Any:
+        if "." in self.name:
+            owner, what = self.name.split(".", 1)
+            return mathml_el(printer, "mrow", printer._print(sp.Symbol(owner)), mathml_el(printer, "mtext", text="." + what))
+        return printer._print(sp.Symbol(self.name))
+
 
 class ShapeList(sp.Basic):
     """name -> shape rows, shown as a two-column array (the answer of `shapes`)."""
@@ -185,6 +199,19 @@ class ShapeList(sp.Basic):
     def _latex(self, printer) -> str:
         rows = [r"%s & %s" % (printer._print(name), printer._print(dims)) for name, dims in self.args]
         return r"\begin{array}{ll}" + r" \\ ".join(rows) + r"\end{array}"
+
+    def _pretty(self, printer) -> Any:
+        cells = [(printer._print(name), printer._print(dims)) for name, dims in self.args]
+        width = max((c[0].width() for c in cells), default=0)
+        rows = [pretty_join(n, " " * (width - n.width() + 2), d) for n, d in cells]
+        return prettyForm(*rows[0].below(*rows[1:])) if rows else prettyForm("")
+
+    def _mathml_presentation(self, printer) -> Any:
+        rows = [mathml_el(printer, "mtr", *(mathml_el(printer, "mtd", printer._print(x)) for x in row))
+                for row in self.args]
+        table = mathml_el(printer, "mtable", *rows)
+        table.setAttribute("columnalign", "left")
+        return table
 
     def _sympystr(self, printer) -> str:
         return "{" + ", ".join(f"{name}: {list(dims)}" for name, dims in self.args) + "}"

@@ -19,6 +19,7 @@ from ... import ast
 from ...errors import SpecError, Unsupported
 from ...model.expressions import Seq, is_tensor
 from ...model.problem import Problem, TensorShape
+from ...notation import mathml_call, pretty_call
 
 
 class LayerRef(sp.Atom):
@@ -80,6 +81,12 @@ class LayerApply(MatrixExpr):
 
     def _latex(self, printer) -> str:
         return r"\operatorname{%s}\left(%s\right)" % (printer._print(sp.Symbol(self.layer_name)), printer._print(self.args[1]))
+
+    def _pretty(self, printer) -> Any:
+        return pretty_call(printer, printer._print(sp.Symbol(self.layer_name)), self.args[1])
+
+    def _mathml_presentation(self, printer) -> Any:
+        return mathml_call(printer, printer._print(sp.Symbol(self.layer_name)), self.args[1])
 
     def _sympystr(self, printer) -> str:
         return f"{self.layer_name}({printer._print(self.args[1])})"

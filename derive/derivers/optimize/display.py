@@ -24,6 +24,9 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import UndefinedFunction
 from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.pretty.stringpict import prettyForm
+
+from ...notation import mathml_call, mathml_el, mathml_fenced, mathml_infix, pretty_call, pretty_infix, pretty_join
 
 DIGITS = 30               # working precision once the iterates are decimals
 
@@ -54,6 +57,14 @@ class Shown(sp.Expr):
         s = printer._print(self.args[0])
         return r"\left(%s\right)" % s if self._parens() else s
 
+    def _pretty(self, printer: Any) -> prettyForm:
+        form = printer._print(self.args[0])
+        return prettyForm(*form.parens()) if self._parens() else form
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        node = printer._print(self.args[0])
+        return mathml_fenced(printer, node) if self._parens() else node
+
     def _sympystr(self, printer: Any) -> str:
         s = printer._print(self.args[0])
         return f"({s})" if self._parens() else s
@@ -72,6 +83,12 @@ class Between(sp.logic.boolalg.Boolean):
     def _latex(self, printer: Any) -> str:
         lo, x, hi = (printer._print(a) for a in self.args)
         return f"{lo} < {x} < {hi}"
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        return pretty_infix(printer, " < ", *self.args)
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return mathml_infix(printer, "<", *self.args)
 
     def _sympystr(self, printer: Any) -> str:
         lo, x, hi = (printer._print(a) for a in self.args)
@@ -112,6 +129,15 @@ class Dec(sp.Expr):
     def _latex(self, printer: Any) -> str:
         return decimal_text(self.args[0])
 
+    def _pretty(self, printer: Any) -> prettyForm:
+        return prettyForm(decimal_text(self.args[0]))
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        text = decimal_text(self.args[0])
+        if not text.startswith("-"):
+            return mathml_el(printer, "mn", text=text)
+        return mathml_el(printer, "mrow", mathml_el(printer, "mo", text="-"), mathml_el(printer, "mn", text=text[1:]))
+
     def _sympystr(self, printer: Any) -> str:
         return decimal_text(self.args[0])
 
@@ -143,6 +169,12 @@ class Also(sp.Expr):
         op = r"\approx" if approx == sp.true else "="
         return f"{printer._print(x)} {op} {printer._print(shown)}"
 
+    def _pretty(self, printer: Any) -> prettyForm:
+        return pretty_infix(printer, " ≈ " if self.args[2] == sp.true else " = ", *self.args[:2])
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return mathml_infix(printer, "≈" if self.args[2] == sp.true else "=", *self.args[:2])
+
     def _sympystr(self, printer: Any) -> str:
         x, shown, approx = self.args
         return f"{printer._print(x)} {'≈' if approx == sp.true else '='} {printer._print(shown)}"
@@ -159,6 +191,12 @@ class Head(sp.Expr):
     def _latex(self, printer: Any) -> str:
         name, order = self.args
         return printer._hprint_Function(name.name) + "'" * int(order)
+
+    def _pretty(self, printer: Any) -> prettyForm:
+        return pretty_join(printer._print(self.args[0]), "′" * int(self.args[1]))
+
+    def _mathml_presentation(self, printer: Any) -> Any:
+        return _primed(printer, self.args[0].name, int(self.args[1]))
 
     def _sympystr(self, printer: Any) -> str:
         name, order = self.args
@@ -181,7 +219,20 @@ def prime_function(name: str, order: int) -> Any:
         head = printer._hprint_Function(name)
         return r"%s%s(%s)" % (head, marks, ", ".join(printer._print(a) for a in self.args))
 
-    return UndefinedFunction(name + marks, __dict__={"_latex": _latex})
+    def _pretty(self: Any, printer: Any) -> prettyForm:
+        return pretty_call(printer, pretty_join(printer._print(sp.Symbol(name)), "′" * order), *self.args)
+
+    def _mathml_presentation(self: Any, printer: Any) -> Any:
+        return mathml_call(printer, _primed(printer, name, order), *self.args)
+
+    return UndefinedFunction(name + marks, __dict__={"_latex": _latex, "_pretty": _pretty,
+                                                     "_mathml_presentation": _mathml_presentation})
+
+
+def _primed(printer: Any, name: str, order: int) -> Any:
+    """The MathML of f′, f″: the name as the printer prints a spec name, then the primes."""
+    node = printer._print(sp.Symbol(name))
+    return mathml_el(printer, "mrow", node, mathml_el(printer, "mo", text="′" * order)) if order else node
 
 
 def ordered(expr: Any, var: sp.Symbol, ascending: bool = False) -> Any:

@@ -11,6 +11,8 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from ...notation import Partial, mathml_el, mathml_fenced, pretty_join
+
 
 # ---- derivatives that the step checker can evaluate --------------------------------------
 
@@ -81,6 +83,20 @@ class _DerivativeOf(MatrixExpr):
         if ft is not None:
             return r"\frac{\partial %s}{\partial %s}" % (ft, self._var_tex(printer))
         return r"\frac{\partial}{\partial %s}\left(%s\right)" % (self._var_tex(printer), printer._print(self.f))
+
+    def _pretty(self, printer) -> Any:
+        """∂f/∂X on one line for a named f, else ∂/∂X (f)."""
+        from sympy.printing.pretty.stringpict import prettyForm
+        if isinstance(self.f, (sp.Symbol, sp.MatrixSymbol)):
+            return printer._print(Partial(self.f, self.var))
+        return pretty_join("∂/∂", printer._print(self.var), prettyForm(*printer._print(self.f).parens()))
+
+    def _mathml_presentation(self, printer) -> Any:
+        if isinstance(self.f, (sp.Symbol, sp.MatrixSymbol)):
+            return printer._print(Partial(self.f, self.var))
+        den = mathml_el(printer, "mrow", mathml_el(printer, "mo", text="∂"), printer._print(self.var))
+        frac = mathml_el(printer, "mfrac", mathml_el(printer, "mo", text="∂"), den)
+        return mathml_el(printer, "mrow", frac, mathml_fenced(printer, printer._print(self.f)))
 
     def _sympystr(self, printer) -> str:
         return f"{type(self).__name__}({printer._print(self.f)}, {printer._print(self.var)})"

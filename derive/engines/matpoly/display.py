@@ -9,12 +9,14 @@ from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.printing.pretty.stringpict import prettyForm
 
 from .chains import ONE, Chain, Factor, chain_expr, chain_key, chain_shape, chain_T, is_one, split_chain, \
     _strip_identities
 from .convert import ATOMS
 from .differentiate import occurrences
 from .poly import Poly, Term
+from ...notation import mathml_fenced
 
 # ---- display -------------------------------------------------------------------------
 
@@ -23,6 +25,12 @@ class Inner(sp.Trace):
 
     def _latex(self, printer, **kw) -> str:
         return r"\left(%s\right)" % printer._print(self.arg)
+
+    def _pretty(self, printer) -> prettyForm:
+        return prettyForm(*printer._print(self.arg).parens())
+
+    def _mathml_presentation(self, printer) -> Any:
+        return mathml_fenced(printer, printer._print(self.arg))
 
     def _sympystr(self, printer) -> str:
         return "Trace(%s)" % printer._print(self.arg)
