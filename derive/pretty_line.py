@@ -74,6 +74,8 @@ class LineMixin:
         return self._raise(self._print(e.base), self._print(e.exp))
 
     def _print_Transpose(self, expr):
+        if isinstance(expr.arg, sp.MatrixBase) and expr.arg.rows == 1 and expr.arg.cols > 1:
+            return prettyForm("[" + ", ".join(_text(self._print(x)) for x in expr.arg) + "]ᵀ")  # a column as a transposed row
         form = self._print(expr.arg)          # (a name bare, anything with an operator in brackets: (∂s/∂w)ᵀ)
         if not isinstance(expr.arg, sp.MatrixBase) and (not _bare(form) or re.search(r"[/+\-⋅∘ ]", _text(form))):
             form = prettyForm(*form.parens())
