@@ -2,7 +2,8 @@
 
 A `Step` is a frozen record of one move in a derivation: a rule name (`chain_rule`,
 `substitute`, `newton_step`, ...), a sentence (a `derive.sentence.Sentence` of text and
-maths parts; older derivers still pass Markdown text), and the maths as sympy objects:
+maths parts; a plain `str` is taken as one text part, never as Markdown), and the maths as
+sympy objects:
 
 * `chain` is an equation chain `e0 = e1 = ... = en`.  Every link is checked by
   `derive.verify` when the step is made (use `make_step`), after replacing the symbols
@@ -43,7 +44,7 @@ class Step:
     """One move of a derivation.  Build it with `make_step`, which checks `chain`."""
 
     rule: str
-    text: "str | Sentence"
+    text: Sentence
     chain: tuple[Any, ...] = ()
     relation: str = "="
     table: Table | None = None
@@ -52,6 +53,10 @@ class Step:
     check: str = ""                 # how it was checked: "exact", "symbolic", "random points", ...
     chain_kind: str = "claim"       # what the chain is: "claim" (checked) or "definition" (check=False)
     where: tuple[tuple[Any, Any], ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.text, str):      # plain text: one text part, printed escaped
+            object.__setattr__(self, "text", Sentence((self.text,) if self.text else ()))
 
     def walk(self) -> Iterator["Step"]:
         yield self
@@ -96,6 +101,7 @@ def make_step(rule: str, text: "str | Sentence", *chain: Any, where: dict | None
         if checked:
             from .sentence import tag_unchecked
             text = tag_unchecked(text)
+    text = Sentence((text,) if text else ()) if isinstance(text, str) else text
     return Step(rule, text, tuple(chain), relation, table, tuple(substeps), checked, how,
                 "claim" if check else "definition", items)
 
