@@ -296,7 +296,7 @@ def test_the_worked_example_matches_autograd():
     for r in sol.results:
         assert r.error is None, r.error
         assert all(s.checked is not False for top in r.steps for s in top.walk())
-    first, second, _ = sol.problems
+    first, second = sol.problems[:2]
     x = torch.tensor([[[1., 2, 3, 4, 5, 6]]], dtype=torch.float64, requires_grad=True)
     K = torch.tensor([[[1., 0, -1]], [[1, 2, 1]]], dtype=torch.float64, requires_grad=True)
     b = torch.tensor([0., 1], dtype=torch.float64, requires_grad=True)

@@ -61,9 +61,8 @@ def norm_arrays(net):
                v=rng.integers(-2, 3, int(np.prod(net["shape"]))))
     if c:
         out.update(mean=rng.integers(-2, 3, c), var=rng.integers(1, 4, c))
-    if net["conv"]:             # a Conv1d(c, c, 2, padding = 1) before the norm: x is its input
-        out["K"] = rng.integers(-2, 3, (c, c, 2))
-        out["x"] = rng.integers(-3, 4, (net["shape"][0], c, net["shape"][2] - 1))
+    if net["conv"]:             # a Conv1d(c, c, 3, padding = 1) before the norm: x is its input, of the same shape
+        out["K"] = rng.integers(-2, 3, (c, c, 3))
     return out
 
 
@@ -98,7 +97,7 @@ def norm_spec(net, a) -> str:
     if net["conv"]:
         more, ke = literal("K", a["K"])
         c = net["shape"][1]
-        lines += more + [f"param W = {ke}", f"layer conv = Conv1d({c}, {c}, 2, padding = 1, weight = W, bias = false)"]
+        lines += more + [f"param W = {ke}", f"layer conv = Conv1d({c}, {c}, 3, padding = 1, weight = W, bias = false)"]
         inner = "conv(x)"
     lines.append(f"layer norm = {net['kind']}({norm_layer_args(net)})")
     h = f"norm({inner})"
@@ -325,3 +324,39 @@ def test_same_bytes_whatever_the_hash_seed(tmp_path):
         outs.add(r.stdout)
     assert len(outs) == 1
     assert derive is not None
+
+
+# ---- the worked examples --------------------------------------------------------------------
+
+@needs_torch
+def test_the_worked_examples_match_autograd():
+    from pathlib import Path
+    import torch.nn.functional as TF
+    spec = Path(__file__).resolve().parents[1] / "examples" / "conv-backprop.spec"
+    sol = derive.solve(str(spec))
+    for r in sol.results:
+        assert r.error is None, r.error
+        assert all(s.checked is not False for top in r.steps for s in top.walk())
+    emb, bn = sol.problems[3:5]
+    f64 = dict(dtype=torch.float64)
+    E = torch.tensor([[0., 0, 0], [1, 2, 3], [2, 0, 1], [0, 3, 0]], **f64, requires_grad=True)
+    g = torch.tensor([1., 2, -1], **f64, requires_grad=True)
+    b = torch.tensor([0., 1, 0], **f64, requires_grad=True)
+    y = TF.layer_norm(TF.embedding(torch.tensor([1, 3, 1, 0]), E, padding_idx=0), (3,), g, b)
+    (torch.tensor([[1., 0, -1], [2, 1, 0], [0, 1, 1], [1, 1, 1]], **f64) * y).sum().backward()
+    gg, gb, gE, new = (as_array(r.answer.expr) for r in emb.results)
+    np.testing.assert_allclose(gg.ravel(), g.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(gb.ravel(), b.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(gE, E.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(new.ravel(), (g - 0.1 * g.grad).detach().numpy(), atol=1e-12)
+    x = torch.tensor([[1., 2], [3, 6], [5, 4]], **f64, requires_grad=True)
+    gam = torch.tensor([2., 1], **f64, requires_grad=True)
+    v = torch.tensor([1., -1, 2, 0, 1, 1], **f64)
+    ((v @ TF.batch_norm(x, None, None, gam, None, training=True).flatten() - 1) ** 2).backward()
+    ggam, gx, gx_frozen = (as_array(r.answer.expr) for r in bn.results)
+    np.testing.assert_allclose(ggam.ravel(), gam.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(gx, x.grad.numpy(), atol=1e-12)
+    x.grad = None
+    rm, rv = torch.tensor([3., 4], **f64), torch.tensor([4., 1], **f64)
+    (v @ TF.batch_norm(x, rm, rv, training=False).flatten()).backward()
+    np.testing.assert_allclose(gx_frozen, x.grad.numpy(), atol=1e-12)

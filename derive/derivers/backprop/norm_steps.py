@@ -62,6 +62,8 @@ def _groups_words(layer: Any, call: Any) -> tuple[Sentence, int]:
     dims = call.in_dims
     if norm_grads.is_batch_norm(layer):
         m = int(sp.prod([dims[0]] + list(dims[2:])))
+        if not norm_grads.batch_statistics(layer):
+            return say("each channel is normalised with its running mean and variance"), m
         return say("each channel is normalised over the batch and every position"), m
     k = len(layer.args["normalized_shape"])
     m = int(sp.prod(dims[len(dims) - k:]))
@@ -92,9 +94,9 @@ def standardize_step(ex: Any, call: Any, xs: Any) -> tuple[Step, sp.Symbol]:
             claims.append(say(Rel(sp.Symbol(f"mu_{r + 1}"), "=", means[r], kind="definition"), ", ",
                               Rel(sp.Symbol(f"sigma_{r + 1}") ** 2, "=", vars_[r], kind="definition")))
     more = f" (the first {MAX_GROUPS} of {rows.shape[0]})" if rows.shape[0] > MAX_GROUPS else ""
-    stats = say("the batch's mean and biased variance") if norm_grads.batch_statistics(layer) \
-        else say("the running statistics (evaluation mode)")
-    text = say("The normalised input of ", Code(call.name), ": ", what, f" (groups of {m} entries), with ", stats,
+    stats = say("the batch's mean and biased variance")
+    groups = say(f" (groups of {m} entries), with ", stats) if norm_grads.batch_statistics(layer) else say()
+    text = say("The normalised input of ", Code(call.name), ": ", what, groups,
                f"; per group{more}: ", join(claims, "; "), ", and ", Math(sp.Symbol("epsilon")), " = ",
                Math(layer.args["eps"]), ":")
     chain = [H, Standardize(xs, *settings), Standardize(bp.where[xs], *settings), value]
@@ -147,8 +149,8 @@ def norm_term(ex: Any, C: str, V: str, G: Any, Gv: Any) -> tuple[Any, Any, Sente
         gam, _ = _gamma(ex, call)
         f = NormGrad(xs, G, gam, ref, dims)
         n = NormGrad(bp.where[xs], Gv, bp.where[gam], ref, dims)
-        step, _ = standardize_step(ex, call, xs)
-        return (*ex._shaped(f, n, V), _input_text(ex, C, V, call, xs, G, gam), [step])
+        steps = [standardize_step(ex, call, xs)[0]] if norm_grads.batch_statistics(layer) else []
+        return (*ex._shaped(f, n, V), _input_text(ex, C, V, call, xs, G, gam), steps)
     axes = _tuple(norm_grads.summed_axes(layer, len(call.in_dims)))
     for parts, is_w in ((call.weight, True), (call.bias, False)):
         for name, prefix in parts:
