@@ -360,3 +360,32 @@ def test_the_worked_examples_match_autograd():
     rm, rv = torch.tensor([3., 4], **f64), torch.tensor([4., 1], **f64)
     (v @ TF.batch_norm(x, rm, rv, training=False).flatten()).backward()
     np.testing.assert_allclose(gx_frozen, x.grad.numpy(), atol=1e-12)
+
+
+@needs_torch
+def test_a_batchnorm2d_weight_given_as_names_reaches_each_name():
+    body = """
+    param g1 = 2
+    param g2 = -1
+    param b = [0, 1]
+    layer bn = BatchNorm2d(2, weight = [g1, g2], bias = b)
+    let A = [[1, 2], [0, 1]]
+    let B = [[3, -1], [2, 2]]
+    let C = [[0, 0], [1, 4]]
+    input x = [[A, B], [C, A]]
+    layer flat = Flatten(0)
+    param v = [1, 2, 0, -1, 1, 1, 2, 0, 1, -2, 1, 0, 0, 1, 1, 1]
+    L = v @ flat(relu(bn(x)))
+    find grad(L, g1), grad(L, g2), grad(L, b), grad(L, x[2, 1, 2, 2]), sgd_step(g2, L, lr = 0.5)
+    """
+    g1, g2, gb, gx, new = (as_array(r.answer.expr) for r in solve(body).results)
+    A, B, C = [[1., 2], [0, 1]], [[3., -1], [2, 2]], [[0., 0], [1, 4]]
+    x = torch.tensor([[A, B], [C, A]], dtype=torch.float64, requires_grad=True)
+    gam = torch.tensor([2., -1], dtype=torch.float64, requires_grad=True)
+    beta = torch.tensor([0., 1], dtype=torch.float64, requires_grad=True)
+    v = torch.tensor([1., 2, 0, -1, 1, 1, 2, 0, 1, -2, 1, 0, 0, 1, 1, 1], dtype=torch.float64)
+    (v @ torch.relu(torch.nn.functional.batch_norm(x, None, None, gam, beta, training=True)).flatten()).backward()
+    np.testing.assert_allclose([g1, g2], gam.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(gb.ravel(), beta.grad.numpy(), atol=1e-12)
+    assert float(gx) == pytest.approx(x.grad[1, 0, 1, 1].item(), abs=1e-12)
+    assert float(new) == pytest.approx(-1 - 0.5 * gam.grad[1].item(), abs=1e-12)

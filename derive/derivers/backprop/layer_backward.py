@@ -72,9 +72,10 @@ def _conv(bp: Any, C: str, x: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray
 
 def _distribute(call: Any, out: dict, gw: np.ndarray, gb: np.ndarray | None) -> dict[str, np.ndarray]:
     """`out` with the weight's and the bias's gradients given to the names they are read from."""
+    import numpy as np
     for parts, total in ((call.weight, gw), (call.bias, gb)):
         for name, prefix in parts:
-            part = (total[prefix] if prefix else total).reshape(-1)
+            part = np.asarray(total[prefix] if prefix else total, dtype=object).reshape(-1)   # (an entry: one)
             out[name] = out[name] + part if name in out and out[name].size == part.size else part
     return out
 
