@@ -277,7 +277,8 @@ layer flat = Flatten(0)
     # a 3-D tensor read by an expression that is not a layer
     ("let X = [[1, 2, 3, 4]]\ninput x = [X]\nL = sum(relu(conv(x)))\nfind grad(L, W)", 7, "Flatten"),
     # a layer derive does not differentiate
-    ("input x = [[1, 2, 3, 4]]\nlayer bn = BatchNorm1d(2)\nL = sum(flat(bn(conv(x))))\nfind grad(L, W)", 7, "BatchNorm1d"),
+    ("input x = [[1, 2, 3, 4]]\nlayer ap = AdaptiveAvgPool1d(1)\nL = sum(flat(ap(conv(x))))\nfind grad(L, W)", 7,
+     "AdaptiveAvgPool1d"),
 ])
 def test_bad_backprop_through_a_conv_is_an_error_at_the_line(tail, line, words):
     e = error_of(CONV + tail)
@@ -295,7 +296,7 @@ def test_the_worked_example_matches_autograd():
     for r in sol.results:
         assert r.error is None, r.error
         assert all(s.checked is not False for top in r.steps for s in top.walk())
-    first, second, _ = sol.problems
+    first, second = sol.problems[:2]
     x = torch.tensor([[[1., 2, 3, 4, 5, 6]]], dtype=torch.float64, requires_grad=True)
     K = torch.tensor([[[1., 0, -1]], [[1, 2, 1]]], dtype=torch.float64, requires_grad=True)
     b = torch.tensor([0., 1], dtype=torch.float64, requires_grad=True)

@@ -27,6 +27,8 @@ MIGRATED = [
     "derive/derivers/backprop/layer_steps.py",
     "derive/derivers/backprop/layer_words.py",
     "derive/derivers/backprop/local.py",
+    "derive/derivers/backprop/norm_notation.py",
+    "derive/derivers/backprop/norm_steps.py",
     "derive/derivers/backprop/notation.py",
     "derive/derivers/backprop/sgd.py",
     "derive/derivers/backprop/shortcut.py",

@@ -2,8 +2,10 @@
 
 In: a Backprop whose δ of the layer vertex C is known (`bp.grad[C]`).  Out:
 `layer_grads(bp, C) -> {parent vertex: {entry: value}}` (cached on bp), computed on
-arrays by derive.derivers.layers.grads (the scatter route); `conv_setup` and `pool_setup`
-give the settings both the rule and the displayed formulas use.
+arrays by derive.derivers.layers.grads (the scatter route) and norm_grads (the norms' closed
+form, an Embedding's scatter); `conv_setup` and `pool_setup` give the settings both the
+rule and the displayed formulas use.  A parent the layer does not differentiate by (an
+Embedding's indices, a BatchNorm's running statistics) on the path is refused.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from ..layers import grads
+from ...errors import Unsupported
+from ..layers import grads, norm_grads
 from ..layers.conv import given_weight
 from ..layers.grads import zeros
 from .layer_graph import vertex_array
@@ -64,12 +67,29 @@ def _conv(bp: Any, C: str, x: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray
         a, b, c = grads.conv_backward(xi, w, gi, s, pads, d, groups)
         gx.append(a)
         gw, gb = gw + b, gb + c
-    out = {call.arg: (np.stack(gx) if batched else gx[0]).reshape(-1)}
+    return _distribute(call, {call.arg: (np.stack(gx) if batched else gx[0]).reshape(-1)}, gw, gb)
+
+
+def _distribute(call: Any, out: dict, gw: np.ndarray, gb: np.ndarray | None) -> dict[str, np.ndarray]:
+    """`out` with the weight's and the bias's gradients given to the names they are read from."""
+    import numpy as np
     for parts, total in ((call.weight, gw), (call.bias, gb)):
         for name, prefix in parts:
-            part = (total[prefix] if prefix else total).reshape(-1)
+            part = np.asarray(total[prefix] if prefix else total, dtype=object).reshape(-1)   # (an entry: one)
             out[name] = out[name] + part if name in out and out[name].size == part.size else part
     return out
+
+
+def _norm(call: Any, x: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray]:
+    gx, gw, gb = norm_grads.norm_backward(call.layer, x, g)
+    return _distribute(call, {call.arg: gx.reshape(-1)}, gw, gb)
+
+
+def _embedding(call: Any, x: np.ndarray, g: np.ndarray) -> dict[str, np.ndarray]:
+    layer = call.layer
+    n = int(layer.args["num_embeddings"])
+    gw = norm_grads.embedding_scatter(x, g, n, norm_grads.padding_row(layer), bool(layer.args["scale_grad_by_freq"]))
+    return _distribute(call, {}, gw, None)
 
 
 def _rule(bp: Any, C: str) -> dict[str, np.ndarray]:
@@ -81,6 +101,10 @@ def _rule(bp: Any, C: str) -> dict[str, np.ndarray]:
     kind = layer.kind
     if kind.startswith("Conv"):
         return _conv(bp, C, x, g)
+    if kind.startswith("BatchNorm") or kind == "LayerNorm":
+        return _norm(call, x, g)
+    if kind == "Embedding":
+        return _embedding(call, x, g)
     if kind.startswith("MaxPool"):
         return {call.arg: grads.max_route(x, g, *pool_setup(layer))}
     if kind.startswith("AvgPool"):
@@ -97,7 +121,12 @@ def layer_grads(bp: Any, C: str) -> dict[str, dict[tuple[int, int], Any]]:
     if C in cache:
         return cache[C]
     out = {}
-    for name, arr in _rule(bp, C).items():
+    rule = _rule(bp, C)
+    call = bp.g.v[C].layer
+    for p in bp.g.v[C].parents:
+        if p in bp.mask and p not in rule:
+            _refuse(call, p)
+    for name, arr in rule.items():
         vx = bp.g.v[name]
         r, c = vx.shape
         flat = arr.reshape(-1)
@@ -106,3 +135,12 @@ def layer_grads(bp: Any, C: str) -> dict[str, dict[tuple[int, int], Any]]:
         out[name] = {(i, j): sp.sympify(flat[i * c + j], strict=True) for i in range(r) for j in range(c)}
     cache[C] = out
     return out
+
+
+def _refuse(call: Any, p: str) -> None:
+    """Unsupported, at the layer call: the layer gives no gradient to its parent p."""
+    if call.layer.kind == "Embedding" and p == call.arg:
+        raise Unsupported(f"`{call.name}` reads `{p}` as indices (whole numbers): the loss has no gradient with "
+                          "respect to them (PyTorch gives none); ask for the gradient of the weight", call.node.pos)
+    raise Unsupported(f"`{p}` is a running statistic of `{call.name}` (a buffer, not a parameter): PyTorch gives no "
+                      "gradient for it, and derive does not derive one", call.node.pos)

@@ -1,16 +1,19 @@
-"""Layer calls on the backprop graph: Conv1d/Conv2d, Max/AvgPool1d/2d, Flatten, Dropout.
+"""Layer calls on the backprop graph: Conv1d/Conv2d, Max/AvgPool1d/2d, Flatten, Dropout,
+BatchNorm1d/2d, LayerNorm, Embedding.
 
 In: a Problem and a local expression `conv(a)` (a layer bound by `layer conv = ...` applied
 to a vertex name).  Out: `layer_call` (the Layer when the expression is such a call),
 `layer_vertex` (turns a Vertex into kind "layer": its input vertex and, for a convolution,
-the names its `weight =` / `bias =` are read from are its parents), `flat_matrix` (the
+a norm or an Embedding, the names its `weight =` / `bias =` are read from are its parents;
+so are those of a BatchNorm's `running_mean =` / `running_var =`, to refuse a gradient
+with respect to them: they are buffers, not parameters), `flat_matrix` (the
 matrix a value of any rank is kept as on the graph: rows = all dimensions but the last)
 and `nd_symbol` (the symbol shown for a tensor of rank 3 or 4).
 
 A layer's weight reaches the gradient when `weight =` is a name (`param K = [K1, K2]`) or a
-list of names (`weight = [K1, K2]`); a weight written as numbers is a constant.  A weight
-given as any other expression is refused (name it), as is a layer derive cannot
-differentiate (recurrent, attention, norms, adaptive pools).
+list of names (`weight = [K1, K2]`); a weight written as numbers is a constant (a norm's
+γ = 1 and β = 0 when not given).  A weight given as any other expression is refused (name
+it), as is a layer derive cannot differentiate (recurrent, attention, adaptive pools).
 """
 from __future__ import annotations
 
@@ -22,10 +25,14 @@ import sympy as sp
 from ... import ast
 from ...errors import Unsupported
 from ...model.expressions import Seq
+from ...model.graph import names_in
 from ..layers.arrays import to_array
+from ..layers.norm_values import uses_batch_stats
 from ..layers.values import show_dims
 
-DIFFERENTIABLE = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten", "Dropout")
+DIFFERENTIABLE = ("Conv1d", "Conv2d", "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "Flatten", "Dropout",
+                  "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding")
+WEIGHTED = ("Conv1d", "Conv2d", "BatchNorm1d", "BatchNorm2d", "LayerNorm", "Embedding")
 
 if TYPE_CHECKING:  # pragma: no cover - numpy is imported where values are computed (it costs 0.1 s)
     import numpy as np
@@ -42,6 +49,7 @@ class LayerCall:
     in_dims: tuple                    # the input's PyTorch shape
     weight: list[tuple[str, tuple]] = field(default_factory=list)   # (vertex, index prefix) parts
     bias: list[tuple[str, tuple]] = field(default_factory=list)
+    buffers: list[str] = field(default_factory=list)          # a BatchNorm's running statistics
 
 
 def flat_matrix(v: Any) -> tuple[Any, tuple | None]:
@@ -77,6 +85,9 @@ def layer_call(problem: Any, e: ast.Expr) -> Any:
     if layer.kind.startswith("Conv") and layer.args["weight"] is None:
         raise Unsupported(f"`{e.name}` has no concrete weight: give `weight =` (and `bias =`) to "
                           "backpropagate through it", e.pos)
+    if layer.kind == "Embedding" and layer.table() is None:
+        raise Unsupported(f"`{e.name}` has no concrete weight: give `weight =` (the num_embeddings × "
+                          "embedding_dim table) to backpropagate through it", e.pos)
     if layer.kind.startswith("Conv") and not layer.zero_padded():
         raise Unsupported(f"`{e.name}` pads with padding_mode = \"{layer.args['padding_mode']}\": values and "
                           "gradients are computed for zero padding only", e.pos)
@@ -117,16 +128,28 @@ def layer_vertex(graph: Any, vx: Any) -> None:
                           "dimension fewer in a spec (an n×1 value is a vector), so its gradient is not derived",
                           e.pos)
     call = LayerCall(e.name, layer, e, e.args[0].id, in_dims)
-    if layer.kind.startswith("Conv"):
+    if layer.kind in WEIGHTED and _affine(layer):
         call.weight = _parts(graph, layer.args.nodes.get("weight"), "weight")
         call.bias = _parts(graph, layer.args.nodes.get("bias"), "bias")
+    if layer.kind.startswith("BatchNorm") and not uses_batch_stats(layer):     # (read in evaluation mode only)
+        for stat in ("running_mean", "running_var"):
+            node = layer.args.nodes.get(stat)
+            for n in (names_in(node, calls=False, lambdas=False) if node is not None else ()):
+                graph.add_name(n, node)
+                call.buffers.append(n)
     out, _ = layer.out_dims(in_dims, e)
     vx.kind, vx.layer = "layer", call
     vx.dims = tuple(int(n) for n in out)
     vx.scalar = False
     if len(vx.dims) >= 3:
         vx.symbol = nd_symbol(vx.name, vx.dims)
-    vx.parents = [call.arg] + [n for n, _ in call.weight + call.bias if n != call.arg]
+    vx.parents = list(dict.fromkeys([call.arg] + [n for n, _ in call.weight + call.bias] + call.buffers))
+
+
+def _affine(layer: Any) -> bool:
+    """Whether the layer has a trainable weight (a norm may have none)."""
+    a = layer.args.values
+    return bool(a.get("affine", a.get("elementwise_affine", True)))
 
 
 def vertex_array(vx: Any, dims: tuple) -> np.ndarray:

@@ -1,7 +1,8 @@
 """The steps of backprop through layer vertices (a mixin of Explain).
 
 In: a finished Backprop whose graph holds layer vertices (Conv1d/2d, pools, Flatten,
-Dropout) or tensors of rank 3 or 4.  Out: the forward step of such a vertex and the δ
+Dropout; the norms and Embedding in derive.derivers.backprop.norm_steps) or tensors of
+rank 3 or 4.  Out: the forward step of such a vertex and the δ
 steps of the vertices that feed one: ∂L/∂W = X ⋆ ∂L/∂Y (the cross-correlation of the
 padded input with the upstream gradient), ∂L/∂X = ∂L/∂Y ∗ W (the full convolution with the
 flipped kernel), max-pool routing, avg-pool spreading, Flatten's reshape, Dropout's
@@ -23,6 +24,7 @@ from .layer_graph import display_dims, vertex_array
 from .layer_notation import (Act, ActPrime, AvgSpread, ChannelSum, Corr, EntryOf, FullConv, Hadamard,
                              LayerOf, MaxRoute, Plus, Reshape, conv_settings, nd_display)
 from .layer_words import avg_text, conv_input_text, conv_weight_text, max_windows_step
+from .norm_steps import embedding_term, norm_term
 from .notation import DSym
 
 
@@ -140,6 +142,10 @@ class LayerSteps:
         kind = layer.kind
         if kind.startswith("Conv"):
             return self.conv_term(C, V, G, Gv)
+        if kind.startswith("BatchNorm") or kind == "LayerNorm":
+            return norm_term(self, C, V, G, Gv)
+        if kind == "Embedding":
+            return embedding_term(self, C, V, G, Gv)
         xs = self.shown_symbol(call.arg)
         if kind.startswith("MaxPool"):
             k, s, p, d = pool_setup(layer)
