@@ -12,9 +12,6 @@ PACKAGE = ROOT / "derive"
 KNOWN_CYCLES = {
     frozenset({"derive.syntax", "derive.parse_errors"}),
     frozenset({"derive.engines.matpoly.derivative", "derive.derivers.numderiv"}),
-    # matcalc falls back to attention's gradients; attention.grad uses matcalc's loss forms
-    frozenset({"derive.derivers.attention", "derive.derivers.attention.grad", "derive.derivers.matcalc",
-               "derive.derivers.matcalc.given", "derive.derivers.matcalc.grad", "derive.derivers.matcalc.hessian"}),
     frozenset({"derive.model.builtins", "derive.model.expressions", "derive.model.problem"}),
 }
 
