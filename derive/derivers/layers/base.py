@@ -21,7 +21,7 @@ from ... import ast
 from ...errors import Pos, SpecError, quoted
 from ...model.expressions import Evaluator, Seq, is_tensor, scalarize
 from ...model.problem import Problem, TensorShape
-from ...sentence import Sentence, say
+from ...sentence import join, say, Sentence
 from .args import Args, _show
 from .values import declared_dims, dims_of, label, shape_only, show_dims
 
@@ -194,7 +194,6 @@ def mismatch(layer: Layer, what: str, want: Any, got: Any, dims: tuple, node: as
 
 def passes_through(lead: tuple) -> Sentence:
     """'the leading dimension(s) a, b pass(es) through'."""
-    from ...sentence import join
     many = len(lead) > 1
     return say(f"the leading dimension{'s' if many else ''} ", join([sp.sympify(d, strict=True) for d in lead]),
                f" pass{'' if many else 'es'} through")

@@ -17,13 +17,15 @@ from ...engines import matpoly as M
 from ...engines.matpoly import GradientOf
 from ...errors import SpecError, Unsupported
 from ...model import functions as F
-from ...model.expressions import Seq, is_tensor, kind_of, shape_of, show_shape
+from ...model.expressions import Evaluator, is_tensor, kind_of, Seq, shape_of, show_shape
 from ...model.problem import Binding, Problem
 from ...sentence import Math, say
 from ...steps import Step, dedupe_chain, make_step
 from ..registry import make_answer
 from ..request import GoalCall
 from .tidy import tidy
+from ..definite import explicit
+from ..evaluate import substituted
 
 LAYOUT = ("denominator layout: the gradient has the shape of the variable, "
           "and ∂y/∂x has one row per entry of y")
@@ -140,7 +142,6 @@ def _need_math(value: Any, node: ast.Expr, goal: str) -> None:
 
 def _function_body(problem: Problem, fn: Any) -> Any:
     """The body of `f(w) = ...` in symbols (its parameters as the problem declares them)."""
-    from ..model.expressions import Evaluator
     env = {p: problem.names[p].symbol for p in fn.params if problem.has(p) and problem.names[p].symbol is not None}
     return Evaluator(problem, "symbol", env).eval(fn.body)
 
@@ -231,9 +232,7 @@ def _with_values(problem: Problem, answer: Any, text_expr: Any) -> tuple[Any, An
             subs[b.symbol] = b.value
     if not subs or not ((answer.atoms(sp.MatrixSymbol) | answer.free_symbols) & set(subs)):
         return None, answer, text_expr, []
-    from ..definite import explicit
     val = explicit(answer.xreplace(subs))
-    from ..evaluate import substituted
     step = make_step("substitute", "Substitute the given values:", answer, substituted(answer, subs), val,
                      where=subs)
     return "auto", val, val, [step]
