@@ -34,6 +34,7 @@ from lark.exceptions import (
 )
 
 from .errors import Pos, Source, SpecSyntaxError
+from .grammar import parser
 from .spec_tokens import _CLOSER_TERMINAL, CLOSER, KEYWORDS, OPENER, _stray
 from .spec_tokens import Tok as Tok
 from .spec_tokens import scan as scan
@@ -67,7 +68,6 @@ def example_table() -> tuple[dict[tuple[int, str | None], str], dict[int, str]]:
     The first example to claim a key keeps it; tests check that every example is
     explained by its own message.
     """
-    from .syntax import parser
     by_token: dict[tuple[int, str | None], str] = {}
     by_state: dict[int, str] = {}
     for message, specs in _load_examples():

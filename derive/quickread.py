@@ -33,7 +33,7 @@ _OPS = {"+": "ADD", "-": "ADD", "*": "MUL", "/": "MUL", "@": "MUL", "^": "POW", 
 @functools.lru_cache(maxsize=1)
 def _token_re() -> re.Pattern:
     """NUMBER and NAME as the grammar writes them, the operators, and blanks."""
-    from .syntax import parser
+    from .grammar import parser
     lark = parser()
     num = lark.get_terminal("NUMBER").pattern.to_regexp()
     name = lark.get_terminal("NAME").pattern.to_regexp()
@@ -43,7 +43,7 @@ def _token_re() -> re.Pattern:
 @functools.lru_cache(maxsize=1)
 def _other_words() -> tuple[re.Pattern, ...]:
     """Every terminal of the grammar but NAME that could match a word (keywords and the like)."""
-    from .syntax import parser
+    from .grammar import parser
     return tuple(re.compile(t.pattern.to_regexp()) for t in parser().terminals if t.name != "NAME")
 
 
@@ -60,7 +60,7 @@ def _outranking() -> re.Pattern:
     as one pattern: `(b)` after a blank is a LABEL to it, so `f (b)` is no call.  (Words
     are kept from the others by `_plain_name`; only a LABEL can begin with a character of
     the subset.)"""
-    from .syntax import parser
+    from .grammar import parser
     ranked = [t.pattern.to_regexp() for t in parser().terminals if t.priority > 0]
     return re.compile("|".join(f"(?:{r})" for r in ranked))
 

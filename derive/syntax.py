@@ -13,52 +13,20 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from lark import Lark, Token, Transformer, Tree, v_args
+from lark import Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, VisitError
 
 from . import ast
 from .errors import DeriveError, LimitError, Pos, Source, SpecSyntaxError
 from .limits import check, current
 from .literals import MAX_NUMBER_DIGITS, number as _number, num_tensor as _num_tensor  # noqa: F401
-from .resources import read_text
+from .grammar import parser
+from .parse_errors import explain
 from .vary_syntax import vary
 
 MAX_SPEC_BYTES = 1_000_000     # = Limits().spec_bytes: one file, and a spec with its includes
 MAX_NESTING = 100              # brackets
 MAX_DEPTH = 200                # levels of the parse tree (operators, calls, brackets)
-
-
-@functools.lru_cache(maxsize=1)
-def parser() -> Lark:
-    """The LALR parser, built once per process; its tables are kept in derive's private
-    cache folder (derive/cache.py: not lark's own cache, a pickle under a predictable name
-    in the shared temporary folder) and used only when their hash checks out."""
-    import hashlib
-    import io
-    import sys
-
-    import lark
-
-    from .cache import cache_dir, read_verified, write_verified
-    grammar = read_text("grammars", "spec.lark")
-    folder = cache_dir()
-    path = None
-    if folder is not None:
-        key = hashlib.sha256(f"{grammar}{lark.__version__}{sys.version_info[:2]}".encode()).hexdigest()[:24]
-        path = folder / f"spec-{key}.tables"
-        payload = read_verified(path)
-        if payload is not None:
-            try:
-                return Lark.load(io.BytesIO(payload))
-            except Exception:   # noqa: BLE001 - tables from another lark: rebuild them
-                pass
-    built = Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=True,
-                 start=["start", "response"])
-    if path is not None:
-        buf = io.BytesIO()
-        built.save(buf)
-        write_verified(path, buf.getvalue())
-    return built
 
 
 def _pos(source: Source, meta) -> Pos:
@@ -367,7 +335,6 @@ def parse_source(source: Source) -> tuple[tuple[tuple[str, str], ...], list]:
     try:
         tree = parser().parse(source.text, start="start")
     except UnexpectedInput as exc:
-        from .parse_errors import explain
         raise explain(exc, source) from None
     deep = _too_deep(tree)
     if deep is not None:

@@ -36,13 +36,13 @@ MIGRATED = [
     "derive/derivers/backprop/tensor.py",
     "derive/derivers/backprop/util.py",
     "derive/derivers/algorithms.py",
+    "derive/derivers/request.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/attention").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/optimize").glob("*.py")),
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/solving").glob("*.py")),
     "derive/derivers/evaluate.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/kernels").glob("*.py")),
-    "derive/derivers/numderiv.py",
-    "derive/derivers/numderiv_rules.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/engines/numderiv").glob("*.py")),
     "derive/derivers/probability.py",
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "derive/derivers/metrics").glob("*.py")),
     "derive/derivers/choice.py",
@@ -76,8 +76,9 @@ def _docstrings(tree: ast.AST) -> set[int]:
 
 def _exempt(tree: ast.AST) -> set[int]:
     """Nodes whose strings are not maths shown in a step: LaTeX printer methods and helpers
-    (`_latex`, `*_latex`) and `head_latex = ...` attributes, error messages (`raise ...` or
-    an `...Error(...)` returned as an error result, shown with spec code in backticks), regular expressions (`re.*(...)`)."""
+    (`_latex`, `*_latex`) and `head_latex = ...` attributes, error messages (`raise ...`, or
+    an error built to be raised or returned as an error result, `return Unsupported(...)`:
+    shown as errors with spec code in backticks), regular expressions (`re.*(...)`)."""
     out = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef) and (node.name in PRINTER_METHODS or node.name.endswith("_latex")):
@@ -85,7 +86,8 @@ def _exempt(tree: ast.AST) -> set[int]:
         elif isinstance(node, ast.Assign) and any(
                 isinstance(t, (ast.Name, ast.Tuple)) and "_latex" in ast.unparse(t) for t in node.targets):
             out.update(id(n) for n in ast.walk(node.value))
-        elif isinstance(node, ast.Raise) or isinstance(node, ast.Call) and ast.unparse(node.func).endswith("Error"):
+        elif isinstance(node, ast.Raise) or isinstance(node, ast.Call) and (
+                ast.unparse(node.func).endswith("Error") or ast.unparse(node.func) in ("Unsupported", "CheckFailed")):
             out.update(id(n) for n in ast.walk(node))
         elif isinstance(node, ast.Call) and ast.unparse(node.func).startswith("re."):
             out.update(id(n) for n in ast.walk(node.args[0]) if node.args)
@@ -127,4 +129,5 @@ def test_the_checker_sees_latex():
     assert printing_imports("from ..printing import latex\n") == [1]
     assert latex_literals('raise SpecError("`x` is a scalar")\nm = re.fullmatch(r"(\\w+)", k)\n') == []
     assert latex_literals('return result(InternalError("in the `f` deriver"))\n') == []
+    assert latex_literals('def f():\n    return Unsupported("`x` is a matrix")\n') == []
     assert latex_literals('make_step("r", "Back through `h`:")\n')

@@ -33,6 +33,8 @@ from ..model.problem import Problem
 from ..sentence import Math, Rel, Sentence, join, say
 from ..steps import Step, make_step
 from .registry import Derived, make_answer
+from ..claims import check_sentence
+from .solving.spectrum import shown, spectrum
 
 MAX_SIZE = 40            # exact elimination on matrices up to this size
 
@@ -175,7 +177,6 @@ class Verdict:
 
 def checked(sentence: Sentence) -> Sentence:
     """A sentence whose relations are all numeric claims, checked now (for prose)."""
-    from ..claims import check_sentence
     return check_sentence(sentence, {}, "verdict")[0]
 
 
@@ -288,7 +289,6 @@ def _symmetric_steps(K: sp.ImmutableMatrix, name: Any) -> list[Step] | None:
 def _spectral_reason(K: sp.ImmutableMatrix, name: Any, kind: str) -> tuple[list[Step], Sentence]:
     """The eigenvalues (solving.spectrum) and, for a positive definite K, its Cholesky factor:
     the checked steps and a clause for the answer's sentence."""
-    from .solving.spectrum import shown, spectrum
     spec = spectrum(K, name)
     lo = sp.Symbol("lambda_min")
     op = {"pd": ">", "psd": "≥", "not_psd": "<"}[kind]
@@ -307,7 +307,6 @@ def _spectral_reason(K: sp.ImmutableMatrix, name: Any, kind: str) -> tuple[list[
                                                Rel(name, "=", sp.MatMul(Ls, Ls.T), kind="definition"), ":"),
                                K, sp.MatMul(L, L.T, evaluate=False)))
         clause = say(clause, "; and ", Rel(name, "=", sp.MatMul(L, L.T, evaluate=False)), " (Cholesky)")
-    from ..claims import check_sentence
     return steps, check_sentence(clause, {name: K} if isinstance(name, sp.MatrixSymbol) else {}, "verdict")[0]
 
 

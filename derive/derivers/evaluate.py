@@ -185,13 +185,15 @@ def decimal_step(value: Any) -> list[Step]:
     return []
 
 
-def evaluate(problem: Problem, expr: ast.Expr) -> Derived:
-    """Value of `expr` (a name, a node or any expression) with the steps through the graph;
-    the goal `evaluate(e)` is the value of `e` (not of the call, which would be itself)."""
-    if isinstance(expr, ast.Call) and expr.name == "evaluate" and not problem.has("evaluate"):
-        from .registry import check_call, GOALS
-        check_call(expr, "evaluate", GOALS["evaluate"])
-        expr = expr.args[0]
+def evaluate(problem: Problem, call: ast.Call) -> Derived:
+    """The strategy of the goal `evaluate(e)`, the value of `e` (not of the call, which would
+    be itself), and of a goal whose call is also an expression of the model (`cross_entropy(y, t)`
+    without `base`, the network loss): the value of that call."""
+    return evaluate_expr(problem, call.args[0] if call.name == "evaluate" else call)
+
+
+def evaluate_expr(problem: Problem, expr: ast.Expr) -> Derived:
+    """Value of `expr` (a name, a node or any expression) with the steps through the graph."""
     subs = problem.substitutions()
     steps: list[Step] = []
     for b in dependencies(problem, expr):

@@ -6,7 +6,8 @@ that a deriver module registers, e.g. the PyTorch layers -> the module to import
 A strategy is named `"module:function"` (a module of `derive.derivers`); it is a function
 `(problem, call) -> Derived | None` and returns None when the goal is not of its kind, so
 the next one is tried (as sympy's `do_one` tries rules).  When none applies the goal is
-`Unsupported` at its position.  A goal with no strategies is part of the language but not
+`Unsupported` at its position, with the reason the goal's `why_not` gives (a function
+`(problem, call) -> Unsupported`) when it has one.  A goal with no strategies is part of the language but not
 implemented yet.  Modules are imported only when a strategy of theirs is tried, so a run
 imports only the families its spec uses.
 """
@@ -25,7 +26,11 @@ class GoalSpec:
     nargs: tuple[int, int] = (1, 1)
     kwargs: tuple[str, ...] = ()
     doc: str = ""
+    why_not: str | None = None      # "module:function" giving the Unsupported when no strategy applies
 
+
+# The function that derives the value of a plain expression (not a goal call): `(problem, expr) -> Derived`.
+EXPRESSION = "evaluate:evaluate_expr"
 
 _SGD_KW = ("momentum", "dampening", "nesterov", "weight_decay")
 _COUNT_KW = ("tp", "fp", "fn", "tn")
@@ -35,12 +40,14 @@ GOALS: dict[str, GoalSpec] = {
     "evaluate": GoalSpec(("evaluate:evaluate",),
                          doc="the value of an expression, substituted step by step through the graph"),
     # networks and matrix calculus
-    "grad": GoalSpec(("backprop:numeric_grad", "matcalc.grad:symbolic_grad"), (2, 2),
-                     doc="∂L/∂v by the chain rule (numeric backprop, or closed form when symbolic)"),
+    "grad": GoalSpec(("backprop:numeric_grad", "matcalc.grad:symbolic_grad", "matcalc.given:given_grad",
+                      "attention:given_grad", "attention:explicit_grad", "matcalc.nonpoly:nonpoly_grad"), (2, 2),
+                     doc="∂L/∂v by the chain rule (numeric backprop, or closed form when symbolic)",
+                     why_not="matcalc.given:why_not"),
     "sgd_step": GoalSpec(("optimize:sgd_step_torch", "backprop:sgd_step"), (2, 2), ("lr",) + _SGD_KW,
                          "v − η ∂L/∂v, with the gradient derived (PyTorch SGD's first step with its keywords)"),
-    "hessian": GoalSpec(("matcalc.hessian:hessian",), (2, 2),
-                        doc="the Hessian ∂²L/∂w∂wᵀ of a scalar function of a vector"),
+    "hessian": GoalSpec(("matcalc.hessian:hessian", "matcalc.hessian_nonpoly:nonpoly_hessian"), (2, 2),
+                        doc="the Hessian ∂²L/∂w∂wᵀ of a scalar function of a vector", why_not="matcalc.hessian:why_not"),
     "convex": GoalSpec(("convexity:convex",), (2, 2),
                        doc="whether a scalar function is convex in a vector, from its Hessian with the given values"),
     "psd": GoalSpec(("definite:psd",), doc="whether a given symmetric matrix is positive semidefinite, with the reason"),
@@ -140,7 +147,9 @@ FAMILY_BUILTINS: dict[str, str] = {
 def modules_of(name: str) -> tuple[str, ...]:
     """The deriver modules that goal or family builtin `name` needs, in strategy order."""
     if name in GOALS:
-        return tuple(dict.fromkeys(ref.split(":")[0] for ref in GOALS[name].strategies if isinstance(ref, str)))
+        spec = GOALS[name]
+        refs = (*spec.strategies, *((spec.why_not,) if spec.why_not else ()))
+        return tuple(dict.fromkeys(ref.split(":")[0] for ref in refs if isinstance(ref, str)))
     if name in FAMILY_BUILTINS:
         return (FAMILY_BUILTINS[name],)
     return ()

@@ -11,7 +11,7 @@ import contextlib
 import importlib
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from typing import Any, Callable, cast
+from typing import Any, Callable
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -22,7 +22,8 @@ from ..model.problem import Goal, Problem
 from ..answers import (ANSWER_KINDS, QUOTED_KINDS, answer_kind, decimal_tensor,  # noqa: F401 - re-exported
                        make_answer, printed_chars)
 from ..steps import Answer, ErrorInfo, Result, Step
-from .goals import FAMILY_BUILTINS, GOALS, GoalSpec, modules_of
+from .goals import EXPRESSION, FAMILY_BUILTINS, GOALS, GoalSpec, modules_of
+from .request import GoalCall, GoalRequest
 from .titles import title
 
 
@@ -34,7 +35,8 @@ class Derived:
     steps: tuple[Step, ...] = ()
 
 
-Strategy = Callable[[Problem, ast.Call], "Derived | None"]
+Strategy = Callable[[Problem, GoalCall], "Derived | None"]
+WhyNot = Callable[[Problem, GoalCall], Unsupported]   # the reason no strategy applied
 
 # Which module provides each goal and family builtin (for lazy loading and `derive goals`).
 INDEX: dict[str, str] = {name: modules_of(name)[0] for name in (*GOALS, *FAMILY_BUILTINS) if modules_of(name)}
@@ -49,11 +51,16 @@ def strategy(ref: "str | Strategy") -> Strategy:
     function given directly (a test's, a plugin's) is itself."""
     if callable(ref):
         return ref
+    return _named(ref)
+
+
+def _named(ref: str) -> Any:
+    """The function `"module:function"` names, its module (of derive.derivers) imported now."""
     module, _, attr = ref.partition(":")
     return getattr(importlib.import_module(f"{__package__}.{module}"), attr)
 
 
-def check_call(call: ast.Call, name: str, spec: GoalSpec) -> None:
+def check_call(call: GoalCall, name: str, spec: GoalSpec) -> None:
     """A SpecError for a call whose argument count or keywords the goal does not take."""
     lo, hi = spec.nargs
     n = len(call.args)
@@ -68,7 +75,7 @@ def check_call(call: ast.Call, name: str, spec: GoalSpec) -> None:
                             + suggest(k.name, spec.kwargs), k.pos)
 
 
-def check_counts(problem: Problem, call: ast.Call) -> None:
+def check_counts(problem: Problem, call: GoalCall) -> None:
     """Iteration counts (`steps = 10**9`) are refused before a strategy loops over them."""
     from ..limits import COUNT_KWARGS, check_count
     for k in call.kwargs:
@@ -89,7 +96,7 @@ def is_goal(problem: Problem, expr: ast.Expr) -> bool:
     return goal_name(problem, expr) is not None
 
 
-_MEMO: ContextVar["dict[tuple[int, ast.Expr], tuple[Problem, Derived]] | None"] = \
+_MEMO: ContextVar["dict[tuple[int, ast.Expr | GoalRequest], tuple[Problem, Derived]] | None"] = \
     ContextVar("derive_goal_memo", default=None)
 
 
@@ -107,45 +114,53 @@ def memo_scope() -> Any:
             _MEMO.reset(token)
 
 
-def run_goal(problem: Problem, expr: ast.Expr) -> Derived:
-    """The first strategy's answer for a goal call, or the value of a plain expression
-    (kept for the rest of a `memo_scope`)."""
+def run_goal(problem: Problem, expr: "ast.Expr | GoalRequest") -> Derived:
+    """The first strategy's answer for a goal (a call in the spec, or a request made by
+    another goal), or the value of a plain expression (kept for the rest of a `memo_scope`;
+    a request and the same goal written in the spec share one derivation)."""
     memo = _MEMO.get()
+    name = expr.name if isinstance(expr, GoalRequest) else goal_name(problem, expr)
     try:
-        key = (id(problem), expr)
+        key = (id(problem), GoalRequest.of(expr) if isinstance(expr, ast.Call) and name is not None else expr)
         hit = memo.get(key) if memo is not None else None
     except TypeError:           # an unhashable literal somewhere in the call
         memo = hit = None
     if hit is not None:
         return hit[1]
-    out = _run_goal(problem, expr)
+    out = _run_goal(problem, expr, name)
     if memo is not None:
         memo[key] = (problem, out)      # the problem is held so that its id is not reused
     return out
 
 
-def _run_goal(problem: Problem, expr: ast.Expr) -> Derived:
-    name = goal_name(problem, expr)
-    if name is None:      # a plain expression: evaluate's strategy takes any expression
-        out = strategy(GOALS["evaluate"].strategies[0])(problem, cast(ast.Call, expr))
-        assert out is not None
+def _run_goal(problem: Problem, expr: "ast.Expr | GoalRequest", name: str | None) -> Derived:
+    """Goal `name` of `expr` by its strategies in order (the goal's `why_not`, or a general
+    Unsupported, when none applies); a plain expression (no name) by the evaluate family."""
+    if name is None:
+        assert isinstance(expr, ast.Expr)
+        out: Derived = _named(EXPRESSION)(problem, expr)
         return out
-    assert isinstance(expr, ast.Call)
+    assert isinstance(expr, (ast.Call, GoalRequest))
     spec = GOALS[name]
     if not spec.strategies:
-        raise Unsupported(f"the goal `{name}` is part of the language but not implemented yet", expr.func.pos)
+        raise Unsupported(f"the goal `{name}` is part of the language but not implemented yet",
+                          expr.func.pos if isinstance(expr, ast.Call) else expr.pos)
     check_call(expr, name, spec)
     check_counts(problem, expr)
     for ref in spec.strategies:
-        out = strategy(ref)(problem, expr)
-        if out is not None:
-            return out
-    raise Unsupported(f"`{expr.name}` of this kind is not supported yet", expr.pos)
+        found = strategy(ref)(problem, expr)
+        if found is not None:
+            return found
+    if spec.why_not is not None:
+        why_not: WhyNot = _named(spec.why_not)
+        raise why_not(problem, expr)
+    raise Unsupported(f"`{name}` of this kind is not supported yet", expr.pos)
 
 
 def subgoal(problem: Problem, name: str, args: tuple[ast.Expr, ...], pos: Pos) -> Derived:
-    """Goal `name(args...)` derived inside another goal at `pos` (the gradient of `sgd_step`)."""
-    return run_goal(problem, ast.Call(pos, ast.Name(pos, name), tuple(args), ()))
+    """Goal `name(args...)` derived inside another goal at `pos` (the gradient of `sgd_step`):
+    a `GoalRequest`, its arguments the parsed expressions of the goal that asks."""
+    return run_goal(problem, GoalRequest(name, tuple(args), (), pos))
 
 
 def value_of_goal(problem: Problem, call: ast.Call, mode: str = "symbol") -> Any:

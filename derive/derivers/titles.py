@@ -15,6 +15,7 @@ from .. import ast
 from ..errors import DeriveError
 from ..model.problem import Problem, UserFunction
 from ..notation import Partial, Prob
+from ..notation_iterates import iterate
 from ..sentence import Code, Math, Rel, Sentence, join, say
 
 ETA = sp.Symbol("eta")
@@ -70,7 +71,6 @@ def _start_symbol(problem: Problem, call: ast.Call) -> Any:
     fn = binding.value if binding is not None and isinstance(binding.value, UserFunction) else None
     if fn is None or (len(fn.params) == 1 and isinstance(fn.param_values()[fn.params[0]], sp.Symbol)):
         return sp.Symbol("w_0")
-    from .optimize.vdisplay import iterate
     n = call.kwarg("start")
     size = len(problem.value(n)) if n is not None and isinstance(problem.value(n), sp.MatrixBase) else 1
     return iterate(fn.params[0] if len(fn.params) == 1 else "w", 0, size)

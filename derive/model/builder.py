@@ -25,6 +25,7 @@ import sympy as sp
 
 from .. import ast
 from ..errors import Pos, SpecError, Unsupported
+from .builtins import BUILTINS
 from .expressions import LambdaValue, check_entries, is_tensor, scalarize, suggest
 from .graph import Graph, Node, add_nodes
 from .marks import check_marks
@@ -116,7 +117,6 @@ def _unknown_layer(problem: Problem, stmt: ast.Define) -> Unsupported | None:
     node = stmt.value
     if stmt.kind != "layer" or not isinstance(node, ast.Call) or not node.name or problem.has(node.name):
         return None
-    from .builtins import BUILTINS
     fam = problem.families
     if node.name in BUILTINS or (fam is not None and (fam.load(node.name) or fam.is_goal(node.name))):
         return None

@@ -10,8 +10,7 @@ goal's deriver and uses its answer, so `choice(posterior(prior, likelihood, 1))`
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import sympy as sp
 
@@ -19,77 +18,22 @@ from .. import ast
 from ..errors import SpecError
 from ..limits import current
 from . import functions as F
-from .values import shaped
+from .calls import BUILTINS as BUILTINS
+from .calls import Builtin as Builtin
+from .calls import builtin as builtin
+from .calls import call_builtin as call_builtin
+from .loading import load_tensor
+from .values import TensorShape, shaped
 from .expressions import (
-    Evaluator,
     LambdaValue,
     Seq,
     check_entries,
-    guard_size,
     is_scalar,
     is_tensor,
     kind_of,
     scalarize,
     show_shape,
-    suggest,
 )
-
-
-@dataclass(frozen=True)
-class Builtin:
-    name: str
-    fn: Callable[..., Any]
-    nargs: tuple[int, int]
-    kwargs: tuple[str, ...]
-    doc: str
-    tuples: bool = False      # a parenthesised `(3, 3)` argument arrives as a Python tuple
-
-
-BUILTINS: dict[str, Builtin] = {}
-
-def builtin(name: str, *, nargs: tuple[int, int] = (1, 1), kwargs: tuple[str, ...] = (), doc: str = "",
-            tuples: bool = False):
-    def register(fn):
-        BUILTINS[name] = Builtin(name, fn, nargs, kwargs, doc or (fn.__doc__ or "").strip(), tuples)
-        return fn
-    return register
-
-
-def _arg(ev: Evaluator, node: ast.Expr, tuples: bool) -> Any:
-    if tuples and isinstance(node, ast.Tuple):
-        return tuple(ev.eval(i) for i in node.items)
-    return ev.eval(node)
-
-
-def call_builtin(ev: Evaluator, node: ast.Call) -> Any:
-    name = node.name
-    if name is None:
-        raise SpecError("only a function's name can be called here, as in f(x)", node.func.pos)
-    b = BUILTINS.get(name)
-    families = ev.problem.families
-    if b is None and families is not None and families.load(name):   # a family's builtin
-        b = BUILTINS.get(name)
-    if b is None:
-        if families is not None and families.is_goal(name):
-            return families.value_of_goal(ev.problem, node, ev.mode)
-        known = list(BUILTINS) + (families.names() if families else []) + list(ev.problem.names)
-        raise SpecError(f"unknown function `{name}`{suggest(name, known)}", node.func.pos)
-    lo, hi = b.nargs
-    n = len(node.args)
-    if not lo <= n <= hi:
-        want = f"{lo}" if lo == hi else f"{lo} to {hi}" if hi < 99 else f"at least {lo}"
-        raise SpecError(f"`{name}` takes {want} positional argument{'' if want in ('1', 'at least 1') else 's'}, "
-                        f"got {n}", node.pos)
-    for k in node.kwargs:
-        if k.name not in b.kwargs:
-            allowed = ", ".join(b.kwargs) if b.kwargs else "none"
-            raise SpecError(f"`{name}` has no keyword argument `{k.name}` (it takes: {allowed})"
-                            + suggest(k.name, b.kwargs), k.pos)
-    args = [_arg(ev, a, b.tuples) for a in node.args]
-    kwargs = {k.name: _arg(ev, k.value, b.tuples) for k in node.kwargs}
-    out = b.fn(ev, args, kwargs, node)
-    # sum(vector(10000, i -> 1/i)) has a 4,300-digit denominator: refused here, as binop refuses its own
-    return guard_size(out, node) if isinstance(out, (sp.Expr, sp.MatrixBase)) else out
 
 
 def _int(v: Any, node: ast.Expr, what: str = "a size") -> int:
@@ -252,7 +196,6 @@ def _stack(ev, args, kw, node):
 
 def _shape_only(name: str, x: Any) -> Any:
     """An activation of a shape-only tensor (a layer's input batch): the shape passes through."""
-    from .problem import TensorShape
     if isinstance(x, TensorShape):
         return TensorShape(f"{name}({x.name})", x.dims)
     return None
@@ -459,7 +402,6 @@ def _loss(ev, args, kw, node):
 @builtin("load", nargs=(1, 1), doc='load("w.csv") or load("w.npy"): a vector or matrix from a file '
                                    "under the spec's folder, exactly")
 def _load(ev, args, kw, node):
-    from .loading import load_tensor  # (only runs that load a file import it)
     (name,) = args
     if not isinstance(name, str):
         raise SpecError('`load` needs a file name in quotes, such as load("w1.csv")', node.args[0].pos)

@@ -43,6 +43,8 @@ from .operators import binop as binop
 from .operators import guard_power as guard_power
 from .operators import guard_size as guard_size
 from .operators import index as index
+from .calls import call_builtin
+from .spelling import suggest as suggest
 from .values import Callee, Value
 from .values import LambdaValue as LambdaValue
 from .values import Seq as Seq
@@ -247,7 +249,6 @@ class Evaluator:
         return index(target, idx, node)
 
     def _Call(self, node: ast.Call):
-        from .builtins import call_builtin
         name = node.name
         if name is None:
             raise SpecError("only named functions can be called", node.func.pos)
@@ -288,7 +289,3 @@ def _defined(x: Any, node: ast.Expr) -> Any:
     return x
 
 
-def suggest(name: str, candidates) -> str:
-    import difflib  # (only when something is misspelt: not on every run's import path)
-    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""

@@ -34,6 +34,7 @@ import sympy as sp
 
 from .. import ast
 from ..errors import LimitError, Pos, Source, SpecError
+from ..literals import number as _number
 
 MAX_LOAD_BYTES = 2_000_000
 _ENTRY = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -88,7 +89,6 @@ def read_bytes(path: Path, shown: str, node: ast.Expr) -> bytes:
 
 
 def _entry(text: str, src: Source, line: int, col: int, start: int, call: str) -> Fraction:
-    from ..literals import number as _number
     cell = text.strip()
     lead = len(text) - len(text.lstrip())
     here = Pos(src, line, col + lead, line, col + lead + max(len(cell), 1), start + lead, start + lead + len(cell))

@@ -22,6 +22,7 @@ from .values import (
     scalarize,
     show_shape,
 )
+from .elementwise import HadamardDiv
 
 
 def binop(op: str, a: Any, b: Any, node: ast.Expr) -> Any:
@@ -121,7 +122,6 @@ def _divide(op: str, a: Any, b: Any, ta: bool, tb: bool, node: ast.Expr) -> Any:
         raise SpecError(f"shape mismatch in elementwise `/`: {show_shape(a)} and {show_shape(b)}", node.pos)
     if explicit(b) and any(e == 0 for e in b):
         raise SpecError("division by zero (an entry of the divisor is 0)", node.pos)
-    from .elementwise import HadamardDiv
     return HadamardDiv(a, b)
 
 

@@ -19,7 +19,9 @@ from .. import ast
 from ..errors import DeriveError, Pos, SpecError
 from .expressions import Evaluator, shape_of, suggest
 from .graph import Graph
+from .calls import BUILTINS
 from .values import Symbolic, Value
+from .values import TensorShape as TensorShape
 
 PartText = tuple[str | None, str, Fraction | None]    # a labelled `text`: (label, text, marks)
 
@@ -149,7 +151,6 @@ class Problem:
     def lookup(self, name: str, pos: Pos | None = None) -> Binding:
         b = self.names.get(name)
         if b is None:
-            from .builtins import BUILTINS
             hint = suggest(name, list(self.names))
             if name in BUILTINS:
                 raise SpecError(f"`{name}` is a builtin function; call it, as in `{name}(...)`", pos)
@@ -198,12 +199,3 @@ class Problem:
         return out
 
 
-class TensorShape:
-    """A shape-only input of more than two dimensions (a batch for a layer, say)."""
-
-    def __init__(self, name: str, dims: "tuple[sp.Expr, ...]"):
-        self.name = name
-        self.dims = dims
-
-    def __repr__(self) -> str:
-        return f"TensorShape({self.name}, {self.dims})"

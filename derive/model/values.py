@@ -22,7 +22,7 @@ from .functions import explicit, is_tensor
 
 if TYPE_CHECKING:
     from .expressions import Evaluator
-    from .problem import TensorShape, UserFunction
+    from .problem import UserFunction
 
 # The size limits (entries of a tensor, of a matrix product, bits of a number, exponents)
 # are fields of the run's `derive.limits.Limits`, read with `current()` where they apply.
@@ -191,3 +191,14 @@ def count(n: int) -> str:
     if abs(n) < 10 ** 18:
         return f"{n:,}"
     return f"≈10^{int(math.log10(abs(n)))}"
+
+
+class TensorShape:
+    """A shape-only input of more than two dimensions (a batch for a layer, say)."""
+
+    def __init__(self, name: str, dims: "tuple[sp.Expr, ...]"):
+        self.name = name
+        self.dims = dims
+
+    def __repr__(self) -> str:
+        return f"TensorShape({self.name}, {self.dims})"

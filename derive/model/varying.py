@@ -27,6 +27,7 @@ import sympy as sp
 from .. import ast
 from ..errors import LimitError, SpecError
 from ..randomness import MAX_SPAN, Stream
+from ..printing import latex
 
 if TYPE_CHECKING:
     from .problem import PartText, Problem
@@ -236,7 +237,6 @@ def interpolate(text: str, problem: "Problem", pos: Any) -> str:
     `$...$`).  An unknown name, or one without a concrete value, is a SpecError."""
     if "{{" not in text:
         return text
-    from ..printing import latex
     out, last = [], 0
     for m in _SLOT.finditer(text):
         b = problem.names.get(m.group(1))

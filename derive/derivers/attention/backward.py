@@ -19,7 +19,7 @@ from ...model.problem import Problem
 from ...notation import Partial, SumOver
 from ...sentence import Math, Rel, say
 from ...steps import Step, make_step
-from ..matpoly import GradientOf, JacobianOf
+from ...engines.matpoly import GradientOf, JacobianOf
 from .compute import compute
 from .forward import definitions, kwarg_flag
 from .notation import Diag, Iverson, Softmax, ix, vec

@@ -19,8 +19,13 @@ from ...model.expressions import scalarize
 from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import Step, make_step
-from ..matpoly import GradientOf
+from ...engines import matpoly as M
+from ...engines.matpoly import GradientOf
+from ..matcalc.common import D, _loss_in, differentiated, leaf_form, node_where
+from ..matcalc.grad import _nice_answer
+from ..matcalc.upstream import given_loss
 from ..registry import Derived, make_answer
+from ..request import GoalCall
 from .backward import Backward, backward
 from .notation import adjoint, ix, vec
 
@@ -45,26 +50,33 @@ def attention_call_of(problem: Problem, name: str) -> tuple[ast.Call, int] | Non
     return None
 
 
-def given_grad(problem: Problem, f_sym: Any, ups: list, x: Any, call: ast.Call) -> Derived | None:
-    """∂L/∂x through one softmax-attention block whose outputs have given gradients."""
-    found = [attention_call_of(problem, u.name) for u in ups]
+def given_grad(problem: Problem, call: GoalCall) -> Derived | None:
+    """∂L/∂x through one softmax-attention block whose outputs have given gradients; None
+    when L is not an unspecified loss of the outputs of one block."""
+    given = given_loss(problem, call)
+    if given is None or not given.ups:
+        return None
+    found = [attention_call_of(problem, u.name) for u in given.ups]
     if any(f is None for f in found) or len({id(f[0]) for f in found}) != 1:
         return None
     acall = found[0][0]
-    upstream = {f[1]: u.grad for f, u in zip(found, ups)}
-    return backprop(problem, acall, upstream, f_sym, x, call, [u.symbol for u in ups])
+    upstream = {f[1]: u.grad for f, u in zip(found, given.ups)}
+    return backprop(problem, acall, upstream, given.f_sym, given.x, call, [u.symbol for u in given.ups])
 
 
-def explicit_grad(problem: Problem, f_sym: Any, leaf: Any, x: Any, call: ast.Call) -> Derived | None:
+def explicit_grad(problem: Problem, call: GoalCall) -> Derived | None:
     """∂L/∂x for a loss written out in the outputs of a softmax attention block
-    (L = ‖y1 − t‖², ...): ∂L/∂y_i in closed form first, then the backward pass."""
-    from .. import matcalc as MC
-    from .. import matpoly as M
+    (L = ‖y1 − t‖², ...): ∂L/∂y_i in closed form first, then the backward pass; None for
+    any other L."""
+    t = differentiated(problem, call, "grad")
+    f_sym, x = t.f_sym, t.x
+    if _loss_in(t.leaf) is not None:
+        return None
     outs = [b for b in problem.bindings(("node",)) if b.symbol is not None
             and attention_call_of(problem, b.name) is not None]
     if not outs:
         return None
-    top = MC.leaf_form(problem, f_sym, frozenset({b.symbol for b in outs} | {x}))
+    top = leaf_form(problem, f_sym, frozenset({b.symbol for b in outs} | {x}))
     used = [b for b in outs if b.symbol in top.atoms(sp.MatrixSymbol)]
     if not used or len({id(attention_call_of(problem, b.name)[0]) for b in used}) != 1:
         return None
@@ -76,13 +88,13 @@ def explicit_grad(problem: Problem, f_sym: Any, leaf: Any, x: Any, call: ast.Cal
         return None
     steps: list[Step] = []
     upstream, syms, gvals = {}, [], {}
-    where = MC.node_where(problem, frozenset({b.symbol for b in outs}))
+    where = node_where(problem, frozenset({b.symbol for b in outs}))
     for b in used:
         acall, i = attention_call_of(problem, b.name)
-        ge = MC._nice_answer(M.grad(p, b.symbol), M.Orient(None, M.preferred(top)))[0]
+        ge = _nice_answer(M.grad(p, b.symbol), M.Orient(None, M.preferred(top)))[0]
         steps.append(make_step("gradient", say("The gradient arriving at ", Math(b.symbol), " (the loss written in "
                                                "the outputs of the attention block):"),
-                               MC.D(top, b.symbol), ge, where=where))
+                               D(top, b.symbol), ge, where=where))
         G = adjoint(str(f_sym), b.name, tuple(b.symbol.shape))     # held fixed in the backward pass
         upstream[i] = G
         gvals[G] = ge
@@ -147,7 +159,7 @@ def _collect_step(bw: Backward, f_sym: Any, x: Any) -> tuple[Step, Any]:
                      where={**adj, f_sym: sp.Add(*local).xreplace(adj)}), result
 
 
-def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: Any, call: ast.Call,
+def backprop(problem: Problem, acall: ast.Call, upstream: dict, f_sym: Any, x: Any, call: GoalCall,
              out_syms: list) -> Derived | None:
     """∂L/∂x through attention: the shared backward pass, then the paths into x."""
     found = _block_inputs(problem, acall)

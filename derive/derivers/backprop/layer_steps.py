@@ -26,6 +26,7 @@ from .layer_notation import (Act, ActPrime, AvgSpread, ChannelSum, Corr, EntryOf
 from .layer_words import avg_text, conv_input_text, conv_weight_text, max_windows_step
 from .norm_steps import embedding_term, norm_term
 from .notation import DSym
+from .layer_notation import nd_array
 
 
 def _tuple(xs) -> sp.Tuple:
@@ -222,7 +223,6 @@ class LayerSteps:
 
 def nd_display_shape(v: Any) -> tuple | None:
     """The shape of a shown value, computed (None when it holds symbols)."""
-    from .layer_notation import nd_array
     a = nd_array(v.doit() if isinstance(v, sp.Basic) else v)
     if a is None:
         return None

@@ -22,7 +22,7 @@ from ...errors import Pos, SpecError, quoted
 from ...model.expressions import Evaluator, Seq, is_tensor, scalarize
 from ...model.problem import Problem, TensorShape
 from ...notation import mathml_script, pretty_script
-from ...sentence import Sentence, say
+from ...sentence import Sentence, join, say
 from .args import Args, _show
 from .values import declared_dims, dims_of, label, shape_only, show_dims
 
@@ -205,7 +205,6 @@ def mismatch(layer: Layer, what: str, want: Any, got: Any, dims: tuple, node: as
 
 def passes_through(lead: tuple) -> Sentence:
     """'the leading dimension(s) a, b pass(es) through'."""
-    from ...sentence import join
     many = len(lead) > 1
     return say(f"the leading dimension{'s' if many else ''} ", join([sp.sympify(d, strict=True) for d in lead]),
                f" pass{'' if many else 'es'} through")

@@ -13,11 +13,12 @@ from ...errors import SpecError, Unsupported
 from ...model import functions as F
 from ...model.expressions import Seq, is_tensor, show_shape
 from ...model.problem import TensorShape
-from ...sentence import Math, say
+from ...sentence import Code, join, Math, Rel, say
 from .arrays import from_array, to_array
 from .args import REQUIRED, Param, boolean, optional_tensor, positive
 from .base import Layer, ParamInfo, ShapeLine, Sym, eq, mismatch, passes_through
 from .values import LayerApply, dims_of, show_dims
+from ...steps import make_step
 
 
 class Linear(Layer):
@@ -175,8 +176,6 @@ class Embedding(Layer):
 
     def explain(self, name, x, dims):
         """Each index selects its row of the weight: one checked claim per index."""
-        from ...sentence import Code, Rel, join
-        from ...steps import make_step
         wa, xa = self.table(), to_array(x, 1)
         if wa is None or xa is None:
             return []

@@ -11,7 +11,7 @@ import sympy as sp
 
 from ... import ast
 from ...model.builtins import builtin
-from .args import REQUIRED, Param, boolean, integer, number, positive, shape_arg
+from .args import Args, boolean, integer, number, Param, positive, REQUIRED, shape_arg
 from .base import Layer
 from .conv import Conv, ConvTranspose, conv_sig, conv_transpose_sig, optional_array, tensor_or_boolean
 from .linear import Dropout, Embedding, Flatten, Linear
@@ -64,7 +64,6 @@ CLASSES: dict[str, type] = {kind: type(kind, (cls,), dict(attrs)) for kind, (cls
 
 def make_layer(kind: str, args: list, kwargs: dict, node: ast.Call) -> Layer:
     """The layer `kind(*args, **kwargs)`, arguments checked (SpecError at the bad one)."""
-    from .args import Args
     _, sig, _ = LAYERS[kind]
     bound = Args(kind, sig, args, kwargs, node)
     if "stride" in bound.values and bound["stride"] is None:

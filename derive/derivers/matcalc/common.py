@@ -7,6 +7,7 @@ as a checkable object, chains without repeats, the answer text).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -14,14 +15,17 @@ import sympy as sp
 from ... import ast
 from ...engines import matpoly as M
 from ...engines.matpoly import GradientOf
-from ...errors import SpecError
+from ...errors import SpecError, Unsupported
 from ...model import functions as F
-from ...model.expressions import Seq, is_tensor, kind_of, shape_of, show_shape
+from ...model.expressions import Evaluator, is_tensor, kind_of, Seq, shape_of, show_shape
 from ...model.problem import Binding, Problem
 from ...sentence import Math, say
 from ...steps import Step, dedupe_chain, make_step
 from ..registry import make_answer
+from ..request import GoalCall
 from .tidy import tidy
+from ..definite import explicit
+from ..evaluate import substituted
 
 LAYOUT = ("denominator layout: the gradient has the shape of the variable, "
           "and ∂y/∂x has one row per entry of y")
@@ -98,6 +102,36 @@ def target(problem: Problem, node: ast.Expr, var: Any, goal: str) -> tuple[Any, 
     return display, leaf, steps
 
 
+@dataclass(frozen=True)
+class Differentiated:
+    """What a `grad` or `hessian` goal differentiates: the variable x, L as written
+    (`display`), L in the leaves (`leaf`), L's symbol and the steps so far."""
+
+    x: Any
+    display: Any
+    leaf: Any
+    f_sym: Any
+    steps: tuple[Step, ...]
+
+
+def differentiated(problem: Problem, call: GoalCall, goal: str) -> Differentiated:
+    """The `Differentiated` of `goal(L, x)` (a SpecError for a bad L or x)."""
+    f_node, x_node = call.args
+    x, _ = variable(problem, x_node, goal)
+    display, leaf, steps = target(problem, f_node, x, goal)
+    return Differentiated(x, display, leaf, _f_symbol(problem, f_node, display), tuple(steps))
+
+
+def polynomial_obstacle(leaf: Any) -> Unsupported | None:
+    """Why `leaf` is not a polynomial in the matrices (the engine's Unsupported), or None
+    when it is one (so that the polynomial strategies apply)."""
+    try:
+        M.to_poly(leaf)
+    except Unsupported as exc:
+        return exc
+    return None
+
+
 def _need_math(value: Any, node: ast.Expr, goal: str) -> None:
     """A SpecError at `node` unless `value` is a number, an expression or a tensor."""
     what = kind_of(value)
@@ -108,7 +142,6 @@ def _need_math(value: Any, node: ast.Expr, goal: str) -> None:
 
 def _function_body(problem: Problem, fn: Any) -> Any:
     """The body of `f(w) = ...` in symbols (its parameters as the problem declares them)."""
-    from ..model.expressions import Evaluator
     env = {p: problem.names[p].symbol for p in fn.params if problem.has(p) and problem.names[p].symbol is not None}
     return Evaluator(problem, "symbol", env).eval(fn.body)
 
@@ -199,9 +232,7 @@ def _with_values(problem: Problem, answer: Any, text_expr: Any) -> tuple[Any, An
             subs[b.symbol] = b.value
     if not subs or not ((answer.atoms(sp.MatrixSymbol) | answer.free_symbols) & set(subs)):
         return None, answer, text_expr, []
-    from ..definite import explicit
     val = explicit(answer.xreplace(subs))
-    from ..evaluate import substituted
     step = make_step("substitute", "Substitute the given values:", answer, substituted(answer, subs), val,
                      where=subs)
     return "auto", val, val, [step]

@@ -2,81 +2,77 @@
 given (`given grad(L, y1) = g1`): the chain rule ∂L/∂x = Σᵢ (∂yᵢ/∂x)ᵀ gᵢ, one Jacobian
 per output that depends on x, each derived term by term (for a matrix x, dL = Σ gᵢᵀ dyᵢ).
 
-In: the problem, the goal call, L's symbol and x.  Out: `Derived(answer, steps)`.
+In: the problem and the goal call.  Out: `Derived(answer, steps)`, or None when the
+strategy does not apply (the table of derive.derivers.goals tries the next); `why_not`
+says why no strategy of `grad` applied.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
 
-from ... import ast
 from ...engines import matpoly as M
 from ...engines.matpoly import JacobianOf, Poly
-from ...errors import SpecError, Unsupported
-from ...model import functions as F
-from ...model.expressions import is_tensor, shape_of, show_shape
+from ...errors import Unsupported
+from ...model.expressions import is_tensor
 from ...model.problem import Problem
 from ...sentence import Math, Rel, Sentence, join, say
 from ...steps import Step, make_step
+from ..attention import attention_call_of, describe_call
 from ..registry import Derived, make_answer
-from .common import LAYOUT, D, _dedupe, _loss_in, _name_of, _text, _vector, leaf_form, shown_alike
+from ..request import GoalCall
+from .common import LAYOUT, D, _dedupe, _text, _vector, differentiated, leaf_form, polynomial_obstacle, shown_alike
 from .grad import poly_grad_steps, softmax_hint, zero_grad
 from .identities import explain_term, linear_fact, product_rule_fact
 from .tidy import tidy
+from .upstream import Upstream, given_loss, loss_leaf
 
 
-def given_loss_grad(problem: Problem, call: ast.Call, f_sym: Any, display: Any, x: Any,
-                    steps: list[Step]) -> Derived:
-    """∂L/∂x for `L = loss(...)` from the given upstream gradients."""
-    f_node = call.args[0]
-    leaf = leaf_form(problem, display, frozenset({x}) | _given_symbols(problem) | _loss_arguments(problem))
-    loss = _loss_in(leaf)
-    if leaf != loss:
-        raise Unsupported("an unspecified loss inside a larger expression is not supported; "
-                          "define `L = loss(...)` on its own", f_node.pos)
-    loss_name = f_node.id if isinstance(f_node, ast.Name) else None
-    ups = upstreams(problem, loss_name, loss, x, call.pos)
-    if not ups:
+def given_grad(problem: Problem, call: GoalCall) -> Derived | None:
+    """∂L/∂x for `L = loss(...)` from the given upstream gradients, each output's Jacobian a
+    polynomial's; None when L is not such a loss or an output is not a polynomial in the
+    matrices (attention's backward pass is tried next)."""
+    given = given_loss(problem, call)
+    if given is None:
+        return None
+    x, f_sym, steps = given.x, given.f_sym, given.steps
+    if not given.ups:
         expr, step = zero_grad(x, f_sym)
         return Derived(make_answer(expr, value=None), tuple(steps) + (step,))
     try:
-        g, gsteps, od = given_chain_steps(problem, f_sym, ups, x)
-    except Unsupported as exc:
-        from .. import attention
-        out = attention.given_grad(problem, f_sym, ups, x, call)
-        if out is None:
-            softmax_hint(exc, leaf)
-        return out
-    steps = list(steps) + list(gsteps)
+        g, gsteps, od = given_chain_steps(problem, f_sym, given.ups, x)
+    except Unsupported:
+        return None
     nice, text_expr = M.poly_expr(g, od), M.poly_expr(g, od, text=True)
+    out = list(steps) + list(gsteps)
     fac = M.factor(g, od)
     if fac.gain > 0 and not shown_alike(fac.expr, nice):
-        steps.append(make_step("collect", "Grouped by common factors:", nice, fac.expr))
-    return Derived(make_answer(nice, text=_text(text_expr), value=None), tuple(steps))
+        out.append(make_step("collect", "Grouped by common factors:", nice, fac.expr))
+    return Derived(make_answer(nice, text=_text(text_expr), value=None), tuple(out))
 
 
-def _loss_arguments(problem: Problem) -> frozenset:
-    """The node symbols passed to an unspecified `loss(...)`: where its chain rule starts."""
-    out = set()
-    nodes = {b.symbol for b in problem.bindings(("node",)) if b.symbol is not None}
-    for b in problem.bindings(("node",)):
-        if isinstance(b.definition, sp.Basic):
-            for lo in b.definition.atoms(F.Loss) if not isinstance(b.definition, F.Loss) else [b.definition]:
-                out.update(a for a in lo.args if a in nodes)
-    return frozenset(out)
-
-
-def _given_symbols(problem: Problem) -> frozenset:
-    """The symbols of the nodes whose upstream gradients `given grad(L, y) = g` states."""
-    out = set()
-    for g in problem.givens:
-        t = g.target
-        if isinstance(t, ast.Call) and t.name == "grad" and len(t.args) == 2 and isinstance(t.args[1], ast.Name) \
-                and problem.has(t.args[1].id) and problem.names[t.args[1].id].symbol is not None:
-            out.add(problem.names[t.args[1].id].symbol)
-    return frozenset(out)
+def why_not(problem: Problem, call: GoalCall) -> Unsupported:
+    """Why no strategy of `grad` applied: an unspecified loss inside a larger expression, or
+    the polynomial engine's reason (a clearer one when softmax is what stops it)."""
+    found = loss_leaf(problem, call)
+    if found is not None:
+        leaf, loss = found
+        if leaf != loss:
+            return Unsupported("an unspecified loss inside a larger expression is not supported; "
+                               "define `L = loss(...)` on its own", call.args[0].pos)
+        given = given_loss(problem, call)
+        assert given is not None
+        try:
+            given_chain_steps(problem, given.f_sym, given.ups, given.x)
+        except Unsupported as exc:
+            return softmax_hint(exc, leaf)
+    else:
+        leaf = differentiated(problem, call, "grad").leaf
+        exc = polynomial_obstacle(leaf)
+        if exc is not None:
+            return softmax_hint(exc.at(call.pos), leaf)
+    return Unsupported("`grad` of this kind is not supported yet", call.pos)
 
 
 def _differential(y: Any) -> Any:
@@ -91,44 +87,6 @@ def _differential_term(u: "Upstream") -> Any:
     if is_tensor(u.symbol):
         return sp.Trace(sp.MatMul(sp.Transpose(u.grad), _differential(u.symbol)))
     return u.grad * _differential(u.symbol)
-
-
-@dataclass
-class Upstream:
-    name: str
-    symbol: Any          # the node's symbol (y1)
-    leaf: Any            # its value in the leaves (x1, W_Q, ...)
-    grad: Any            # the given ∂L/∂y1 (g1)
-
-
-def upstreams(problem: Problem, loss_name: str | None, loss: F.Loss, var: Any, pos) -> list[Upstream]:
-    """The outputs the loss depends on through `var`, each with its given gradient."""
-    given: dict[str, Any] = {}
-    for g in problem.givens:
-        t = g.target
-        if isinstance(t, ast.Call) and t.name == "grad" and len(t.args) == 2 \
-                and isinstance(t.args[0], ast.Name) and isinstance(t.args[1], ast.Name):
-            if loss_name is not None and t.args[0].id != loss_name:
-                continue
-            given[t.args[1].id] = problem.display(g.value)
-    out: list[Upstream] = []
-    for arg in loss.args:
-        name = _name_of(problem, arg)
-        leaf = leaf_form(problem, arg, frozenset({var}))
-        depends = isinstance(leaf, sp.Basic) and (var in leaf.free_symbols or var in leaf.atoms(sp.MatrixSymbol))
-        if not depends:
-            continue
-        if name is None or name not in given:
-            raise SpecError(f"the loss is unspecified and depends on `{name or arg}`; give its gradient with "
-                            f"`given grad({loss_name or 'L'}, {name or '...'}) = ...`", pos)
-        g = given[name]
-        gs = shape_of(g)
-        ys = shape_of(arg)
-        if (gs or (1, 1)) != (ys or (1, 1)) and not all(sp.simplify(a - b) == 0 for a, b in zip(gs or (1, 1), ys or (1, 1))):
-            raise SpecError(f"the given gradient of `{name}` is {show_shape(g)} but `{name}` is {show_shape(arg)}",
-                            pos)
-        out.append(Upstream(name, arg, leaf, g))
-    return out
 
 
 def given_chain_steps(problem: Problem, f_sym: Any, ups: list[Upstream], x: Any
@@ -196,12 +154,11 @@ def _surrogate(ups: list[Upstream], leaf: bool = False) -> Any:
 def _about(problem: Problem, name: str, described: set) -> Sentence:
     """A sentence defining the attention block that computes `name` (once per block), when
     attention.describe_call gives one as a Sentence (its older LaTeX string is not shown)."""
-    from .. import attention
-    found = attention.attention_call_of(problem, name)
+    found = attention_call_of(problem, name)
     if found is None or id(found[0]) in described:
         return say()
     described.add(id(found[0]))
-    about = attention.describe_call(problem, found[0])
+    about = describe_call(problem, found[0])
     return say(about, " So ") if isinstance(about, Sentence) else say()
 
 

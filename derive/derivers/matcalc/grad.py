@@ -7,8 +7,9 @@ matrix expression that `parse_expr` reads back with MatrixSymbols (`-2*X.T*(y - 
 A polynomial L is multiplied out into terms (derive.engines.matpoly), each term is
 differentiated by a named identity (identities.py) and the results are collected; a
 squared norm of an affine residual also gets the chain-rule form 2(∂r/∂x)ᵀr.  An
-unspecified `loss(...)` goes to given.py, and what is not a polynomial (elementwise
-functions, traces of products with inverses, log det) to nonpoly.py.
+unspecified `loss(...)` is given.py's strategy, and what is not a polynomial (elementwise
+functions, traces of products with inverses, log det) attention's and nonpoly.py's (the
+table of derive.derivers.goals).
 """
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from typing import Any
 
 import sympy as sp
 
-from ... import ast
 from ...engines import matpoly as M
 from ...engines.matpoly import GradientOf, JacobianOf, Poly
 from ...errors import Unsupported
@@ -26,8 +26,9 @@ from ...model.problem import Problem
 from ...sentence import Math, Rel, say
 from ...steps import Step, make_step
 from ..registry import Derived, make_answer
-from .common import (LAYOUT, D, _dedupe, _definition_steps, _f_symbol, _loss_in, _text, _vector, _with_values,
-                     _zero_like, node_where, shown_alike, target, variable)
+from ..request import GoalCall
+from .common import (LAYOUT, D, _dedupe, _definition_steps, _loss_in, _text, _vector, _with_values, _zero_like,
+                     differentiated, node_where, polynomial_obstacle, shown_alike)
 from .identities import GENERIC_SIZE, explain_term, generic
 from .tidy import as_products, tidy
 
@@ -129,21 +130,16 @@ def affine_chain_rule(f_sym: Any, leaf: Any, x: Any, where: dict) -> tuple[Step,
                      where=where), out
 
 
-def symbolic_grad(problem: Problem, call: ast.Call) -> Derived:
-    """∂L/∂x in closed form (matrix notation, denominator layout), with the steps."""
-    f_node, x_node = call.args
-    x, _ = variable(problem, x_node, "grad")
-    display, leaf, steps = target(problem, f_node, x, "grad")
-    f_sym = _f_symbol(problem, f_node, display)
+def symbolic_grad(problem: Problem, call: GoalCall) -> Derived | None:
+    """∂L/∂x in closed form (matrix notation, denominator layout), with the steps; None when
+    L is an unspecified loss (given.py) or not a polynomial in the matrices (attention's
+    strategy and nonpoly.py are tried next)."""
+    t = differentiated(problem, call, "grad")
+    x, f_sym, display, leaf = t.x, t.f_sym, t.display, t.leaf
+    if _loss_in(leaf) is not None or polynomial_obstacle(leaf) is not None:
+        return None
     where = {**node_where(problem, frozenset({x})), f_sym: leaf}
-    if _loss_in(leaf) is not None:
-        from .given import given_loss_grad
-        return given_loss_grad(problem, call, f_sym, display, x, steps)
-    try:
-        M.to_poly(leaf)
-    except Unsupported as exc:
-        return _not_polynomial(problem, call, f_sym, display, leaf, x, exc)
-    steps.extend(_definition_steps(problem, f_node, f_sym, display, leaf))
+    steps = list(t.steps) + _definition_steps(problem, call.args[0], f_sym, display, leaf)
     res = poly_grad_steps(f_sym, display, leaf, x, where)
     steps.extend(res.steps)
     answer, text_expr = res.expr, res.text_expr
@@ -156,29 +152,14 @@ def symbolic_grad(problem: Problem, call: ast.Call) -> Derived:
     return Derived(make_answer(answer, text=_text(text_expr), value=value), tuple(steps))
 
 
-def _not_polynomial(problem: Problem, call: ast.Call, f_sym: Any, display: Any, leaf: Any, x: Any,
-                    exc: Unsupported) -> Derived:
-    """A function that is not a polynomial in the matrices: one attention block (attention.py),
-    else the differential rules of nonpoly.py; the polynomial engine's reason when neither applies."""
-    from .. import attention
-    out = attention.explicit_grad(problem, f_sym, leaf, x, call)
-    if out is not None:
-        return out
-    from .nonpoly import nonpoly_grad
-    out = nonpoly_grad(problem, call, f_sym, display, leaf, x)
-    if out is not None:
-        return out
-    softmax_hint(exc.at(call.pos), leaf)
-
-
-def softmax_hint(exc: Unsupported, leaf: Any) -> None:
-    """Raise `exc`, or a clearer message when softmax (exp) is what stops the closed form."""
+def softmax_hint(exc: Unsupported, leaf: Any) -> Unsupported:
+    """`exc`, or a clearer error when softmax (exp) is what stops the closed form."""
     if isinstance(leaf, sp.Basic) and leaf.atoms(sp.exp):
-        raise Unsupported("closed-form gradients through softmax are derived for one `attention` block whose "
+        return Unsupported("closed-form gradients through softmax are derived for one `attention` block whose "
                            "outputs feed an unspecified loss (`given grad(L, y1) = g1`) or a polynomial loss; "
                            "for other softmax graphs give the tensors values and differentiate numerically",
-                           exc.pos) from None
-    raise exc
+                           exc.pos)
+    return exc
 
 
 def zero_grad(x: Any, f_sym: Any) -> tuple[Any, Step]:

@@ -1,5 +1,6 @@
 """The `hessian` goal: ∂²L/∂x∂xᵀ of a scalar function of a vector, as the Jacobian of the
-gradient (each term by a named identity); convexity.py reads its verdict from it.
+gradient (each term by a named identity); convexity.py reads its verdict from it.  When L is
+not a polynomial, hessian_nonpoly.py's strategy is next in the table (derive.derivers.goals).
 
 In: a problem and `hessian(L, x)`.  Out: `Derived(answer, steps)`.
 """
@@ -9,7 +10,6 @@ from typing import Any
 
 import sympy as sp
 
-from ... import ast
 from ...engines import matpoly as M
 from ...engines.matpoly import JacobianOf, Poly
 from ...errors import Unsupported
@@ -17,21 +17,19 @@ from ...model.problem import Problem
 from ...sentence import Math, say
 from ...steps import Step, make_step
 from ..registry import Derived, make_answer
+from ..request import GoalCall
 from .common import (D, _dedupe, _definition_steps, _f_symbol, _loss_in, _matrix, _text, _with_values, node_where,
-                     target, variable)
+                     polynomial_obstacle, target, variable)
 from .grad import poly_grad_steps
 from .identities import linear_fact, product_rule_fact
 
-def hessian(problem: Problem, call: ast.Call) -> Derived:
-    """∂²L/∂x∂xᵀ in closed form (factored when shorter), with its given values put in."""
-    try:
-        H, steps, x, f_sym, where = hessian_steps(problem, call, "hessian")
-    except Unsupported as exc:
-        from .hessian_nonpoly import nonpoly_hessian
-        out = nonpoly_hessian(problem, call)
-        if out is None:
-            raise exc
-        return out
+
+def hessian(problem: Problem, call: GoalCall) -> Derived | None:
+    """∂²L/∂x∂xᵀ in closed form (factored when shorter), with its given values put in; None
+    when L is not a polynomial in the matrices (hessian_nonpoly.py is tried next)."""
+    if _obstacle(problem, call, "hessian") is not None:
+        return None
+    H, steps, x, f_sym, where = hessian_steps(problem, call, "hessian")
     fac = M.factor(H, x)
     answer = fac.expr if fac.gain > 0 else M.poly_expr(H, x)
     text_expr = answer if fac.gain > 0 else M.poly_expr(H, x, text=True)
@@ -40,20 +38,37 @@ def hessian(problem: Problem, call: ast.Call) -> Derived:
     return Derived(make_answer(answer, text=_text(text_expr), value=value), tuple(steps))
 
 
-def hessian_steps(problem: Problem, call: ast.Call, goal: str) -> tuple[Poly, list[Step], Any, Any, dict]:
-    """(H, steps, x, L's symbol, where): the gradient term by term, then its Jacobian term by
-    term (convexity.py decides from the same H)."""
+def why_not(problem: Problem, call: GoalCall) -> Unsupported:
+    """Why no strategy of `hessian` applied: a matrix variable, an unspecified loss, or the
+    polynomial engine's reason."""
+    return _obstacle(problem, call, "hessian") or Unsupported("`hessian` of this kind is not supported yet",
+                                                             call.pos)
+
+
+def _obstacle(problem: Problem, call: GoalCall, goal: str) -> Unsupported | None:
+    """Why `hessian_steps` cannot derive the Hessian of `goal(L, x)`, or None when it can."""
     f_node, x_node = call.args
     x, xb = variable(problem, x_node, goal)
     if _matrix(x):
-        raise Unsupported(f"the Hessian with respect to the matrix `{xb.name}` is a 4-index tensor; "
-                          "differentiate with respect to a vector", x_node.pos)
+        return Unsupported(f"the Hessian with respect to the matrix `{xb.name}` is a 4-index tensor; "
+                           "differentiate with respect to a vector", x_node.pos)
     display, leaf, steps = target(problem, f_node, x, goal)
     if _loss_in(leaf) is not None:
-        raise Unsupported("the Hessian of an unspecified loss is not determined by its gradients", f_node.pos)
+        return Unsupported("the Hessian of an unspecified loss is not determined by its gradients", f_node.pos)
+    return polynomial_obstacle(leaf)
+
+
+def hessian_steps(problem: Problem, call: GoalCall, goal: str) -> tuple[Poly, list[Step], Any, Any, dict]:
+    """(H, steps, x, L's symbol, where): the gradient term by term, then its Jacobian term by
+    term (convexity.py decides from the same H); Unsupported when that has no closed form."""
+    obstacle = _obstacle(problem, call, goal)
+    if obstacle is not None:
+        raise obstacle
+    f_node, x_node = call.args
+    x, _ = variable(problem, x_node, goal)
+    display, leaf, steps = target(problem, f_node, x, goal)
     f_sym = _f_symbol(problem, f_node, display)
     where = {**node_where(problem, frozenset({x})), f_sym: leaf}
-    M.to_poly(leaf)
     steps.extend(_definition_steps(problem, f_node, f_sym, display, leaf))
     g = poly_grad_steps(f_sym, display, leaf, x, where)
     steps.append(make_step("gradient", "The gradient, term by term:", D(f_sym, x), g.expr,

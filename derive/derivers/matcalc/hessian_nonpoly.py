@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ... import ast
 from ...engines import matdiff
 from ...engines.matpoly import GradientOf, JacobianOf
 from ...model.problem import Problem
 from ...sentence import Math, Rel, say
 from ..registry import Derived, make_answer
+from ..request import GoalCall
 from .common import D, _f_symbol, _loss_in, _text, _vector, _with_values, target, variable
 from .nonpoly import check_where, checked_step, clean, grad_steps
 from .identities import GENERIC_SIZE
 from .tidy import tidy
 
 
-def nonpoly_hessian(problem: Problem, call: ast.Call) -> Derived | None:
+def nonpoly_hessian(problem: Problem, call: GoalCall) -> Derived | None:
     """The Hessian as the Jacobian of the reverse-mode gradient, checked at random matrices."""
     f_node, x_node = call.args
     x, _ = variable(problem, x_node, "hessian")

@@ -2,7 +2,7 @@
 products, sums of elementwise products, elementwise exp/log/sigmoid/tanh, softmax (and
 the softmax cross-entropy), norms that are not squared, inverses, det and log det.
 
-In:  the problem, the goal call, L's symbol, its display and leaf forms, and X.
+In:  the problem and the goal call (`grad_steps`: also L's symbol, its display and leaf forms, and X).
 Out: `Derived(answer, steps)` from derive.engines.matdiff, or None when L has a part no
      rule covers.  The identities the step names are facts of the Matrix Cookbook; the
      gradient itself is checked by make_step at random matrices against entry-by-entry
@@ -15,7 +15,6 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from ... import ast
 from ...engines import matdiff
 from ...engines.matpoly import GradientOf
 from ...errors import Unsupported
@@ -24,14 +23,19 @@ from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import make_step
 from ..registry import Derived, make_answer
-from .common import LAYOUT, D, _definition_steps, _text, _with_values, node_where
+from ..request import GoalCall
+from .common import LAYOUT, D, _definition_steps, _loss_in, _text, _with_values, differentiated, node_where
 from .identities import GENERIC_SIZE
 from .tidy import tidy
 
 
-def nonpoly_grad(problem: Problem, call: ast.Call, f_sym: Any, display: Any, leaf: Any, x: Any) -> Derived | None:
-    """The reverse-mode gradient with the identities it uses, or None."""
-    found = grad_steps(problem, call, f_sym, display, leaf, x)
+def nonpoly_grad(problem: Problem, call: GoalCall) -> Derived | None:
+    """The reverse-mode gradient with the identities it uses, or None (an unspecified loss,
+    a variable that is not a matrix symbol, a part no rule covers)."""
+    t = differentiated(problem, call, "grad")
+    if _loss_in(t.leaf) is not None:
+        return None
+    found = grad_steps(problem, call, t.f_sym, t.display, t.leaf, t.x)
     if found is None:
         return None
     shown, steps, _ = found
@@ -39,7 +43,7 @@ def nonpoly_grad(problem: Problem, call: ast.Call, f_sym: Any, display: Any, lea
     return Derived(make_answer(answer, text=_text(text_expr), value=value), tuple(steps + more))
 
 
-def grad_steps(problem: Problem, call: ast.Call, f_sym: Any, display: Any, leaf: Any, x: Any
+def grad_steps(problem: Problem, call: GoalCall, f_sym: Any, display: Any, leaf: Any, x: Any
                ) -> tuple[Any, list, dict] | None:
     """(∂L/∂x shown, the steps, the check's where map), or None when no rule covers L."""
     if not isinstance(x, sp.MatrixSymbol):
@@ -64,7 +68,7 @@ def check_where(problem: Problem, x: Any, f_sym: Any, leaf: Any, *shown: Any) ->
     return {**node_where(problem, frozenset({x})), f_sym: leaf.xreplace(ones), **ones}
 
 
-def checked_step(call: ast.Call, rule: str, text: Any, *chain: Any, where: dict) -> Any:
+def checked_step(call: GoalCall, rule: str, text: Any, *chain: Any, where: dict) -> Any:
     """make_step, with a closed form the checker cannot evaluate an Unsupported at the goal."""
     try:
         return make_step(rule, text, *chain, where=where)

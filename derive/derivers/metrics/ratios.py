@@ -19,7 +19,7 @@ from ...model.expressions import scalarize
 from ...sentence import Code, Rel, Sentence, say
 from ...steps import Step, Table, make_step
 
-from .read import Data, _kw
+from .read import _kw, _outcome, Data
 
 NAMES = {"precision": "precision", "recall": "recall", "f1": "F_1 score", "accuracy": "accuracy"}
 
@@ -78,7 +78,6 @@ def _frac(num: Any, den: Any) -> Any:
 
 def binary_counts_step(d: Data) -> tuple[Step, Counts]:
     """The four counts of predictions `d` (class 1 positive), listed by sample, with their total."""
-    from .read import _outcome
     c = counts(d, 1)
     idx = {k: [str(i) for i, (p, y) in enumerate(zip(d.pred, d.true), 1) if _outcome(p, y) == k]
            for k in ("TP", "FP", "FN", "TN")}

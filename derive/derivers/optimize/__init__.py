@@ -17,8 +17,8 @@ Out: a `Derived` answer with checked steps.  The modules, one concern each:
 * several variables: `multi` (the function of a vector or of several scalars, its gradient
   and Hessian, the start), `hyper` (PyTorch's hyperparameter names and defaults), `rules`
   (the update rules, run exactly or to 30 digits), `formulas` (the rules as sympy formulas
-  and their numbers put in), `vdisplay` (x⁽ᵗ⁾, m̂⁽ᵗ⁾, ∇f(x⁽ᵗ⁾) display symbols), `vgd` (the
-  goals' steps), `newton_nd` (Newton's step), `vrates` (lr_range / optimal_lr in n-D).
+  and their numbers put in), `vgd` (the goals' steps), `newton_nd` (Newton's step), `vrates`
+  (lr_range / optimal_lr in n-D); the x⁽ᵗ⁾, m̂⁽ᵗ⁾, ∇f(x⁽ᵗ⁾) display symbols are derive.notation_iterates.
 
 Every relation shown is checked by `make_step` on the problem's numbers, or labelled a
 definition, an assumption or a fact.  The derivers are importable from here

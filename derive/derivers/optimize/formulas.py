@@ -2,7 +2,7 @@
 
 In: an `Optimizer`.  Out: `quantities(opt, t)`: the quantities one iteration computes, in
 order, each a `Quantity` (the key of its value in a `Record`, its display base, and its
-formula for one coordinate in the symbols of `vdisplay.scalar` and the hyperparameter
+formula for one coordinate in the symbols of `notation_iterates.scalar` and the hyperparameter
 symbols); `hyper_values(opt)` binds those symbols to the optimiser's numbers; and
 `numbers_in(formula, lookup, hyper)`: the formula for each coordinate with the values put
 in, unevaluated (a column), which a step checks against the computed value.
@@ -16,7 +16,7 @@ import sympy as sp
 
 from .display import Dec, Shown, num
 from .rules import Optimizer, as_sympy
-from .vdisplay import Approx, Iterate, scalar, vec
+from ...notation_iterates import Approx, Iterate, scalar, vec
 
 ETA, MU, TAU, LAM = sp.Symbol("eta", positive=True), sp.Symbol("mu"), sp.Symbol("tau"), sp.Symbol("lambda")
 BETA1, BETA2, EPS, ALPHA = sp.Symbol("beta_1"), sp.Symbol("beta_2"), sp.Symbol("epsilon"), sp.Symbol("alpha")

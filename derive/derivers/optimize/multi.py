@@ -18,7 +18,7 @@ from ...errors import SpecError
 from ...model.expressions import is_scalar, is_tensor, scalarize, show_shape
 from ...model.problem import Problem
 from .objective import _function, tidy
-from .vdisplay import VSym, gradient, iterate, vec
+from ...notation_iterates import VSym, gradient, iterate, vec
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ...steps import Step, make_step
 from .formulas import shown_number
 from .multi import Multi
 from .rules import Trace, as_sympy
-from .vdisplay import VSym, short_vec, vec
+from ...notation_iterates import VSym, short_vec, vec
 
 
 def hessian_symbol(obj: Multi, t: int) -> VSym:

@@ -26,8 +26,10 @@ from .formulas import at_iteration, hyper_values, numbers_in, quantities, shown_
 from .hyper import read_optimizer, steps_keyword
 from .multi import Multi, is_multi, multi_objective, start_point
 from .rules import Optimizer, Trace, as_sympy, bound, run
-from .vdisplay import Approx, scalar, short_vec, vec
+from ...notation_iterates import Approx, scalar, short_vec, vec
 from .objective import guarded
+from .newton_nd import newton_iteration, newton_rule
+from .common import checked_prose
 
 SHOWN_ALL = 5             # up to this many iterations, each gets its steps
 SHOWN_HEAD = 2            # beyond it, the first few do and the table lists the rest
@@ -54,7 +56,6 @@ def gradient_steps(obj: Multi, hessian: bool = False) -> list[Step]:
 def rule_step(obj: Multi, opt: Optimizer) -> Step:
     """The update rule for each coordinate (definitions) with the optimiser's numbers."""
     if opt.kind == "newton":
-        from .newton_nd import newton_rule
         return newton_rule(obj)
     name = {"sgd": "Gradient descent (PyTorch's SGD", "adam": "Adam (PyTorch's Adam",
             "rmsprop": "RMSprop (PyTorch's RMSprop", "adagrad": "Adagrad (PyTorch's Adagrad"}[opt.kind]
@@ -103,7 +104,6 @@ def iteration_steps(obj: Multi, opt: Optimizer, trace: Trace, t: int) -> list[St
     steps = [make_step("gradient_at", say(f"Iteration {t}: the gradient at ", Math(xs), ":"),
                        gs, put_in, short_vec(raw), where=where, relation=rel)]
     if opt.kind == "newton":
-        from .newton_nd import newton_iteration
         return steps + newton_iteration(obj, trace, t, prev, raw, rel)
     lookup, hyper = _lookup(trace, obj, t), hyper_values(opt)
     for q in quantities(opt, obj.point, obj.name, t):
@@ -141,7 +141,6 @@ def _diverged(obj: Multi, opt: Optimizer, trace: Trace, steps: list[Step]) -> De
                "divergent with these settings",
                " (the learning rate is too large for this function and start)." if opt.kind != "newton" else ".")
     steps.append(make_step("diverges", text, where={top: big}))
-    from .common import checked_prose
     return Derived(make_answer(None, text="None", value=None, display="diverges",
                                prose=checked_prose(text, {top: big}), extra={"diverged_at": t}), tuple(steps))
 
@@ -155,7 +154,6 @@ def _answer(obj: Multi, trace: Trace, steps: list[Step]) -> Derived:
              for i, c in enumerate(cols)]
     if len(items) > 5:
         items = items[:2] + ["…"] + items[-2:]
-    from .common import checked_prose
     return Derived(make_answer(cols, prose=checked_prose(say(join(items), "."), full)), tuple(steps))
 
 

@@ -27,7 +27,7 @@ from .common import checked_prose
 from .display import Between, Shown, num
 from .multi import Multi, is_multi, multi_objective, start_point
 from .objective import guarded
-from .vdisplay import Approx, VSym
+from ...notation_iterates import Approx, VSym
 from .vgd import gradient_steps
 
 ETA = sp.Symbol("eta", positive=True)

@@ -25,6 +25,7 @@ from ...steps import Step, make_step
 from ..definite import explicit, given_values, uses, verdict_steps
 from ..optimize.objective import guarded
 from ..registry import Derived, make_answer, subgoal
+from .argmin_multi import argmin_function, linear_minimiser
 
 
 def _variable(problem: Problem, node: ast.Expr, g: Any) -> Any:
@@ -96,7 +97,6 @@ def _symbolic(problem: Problem, call: ast.Call, L: ast.Expr, w: ast.Expr) -> Der
     if isinstance(g, sp.MatrixBase) and isinstance(H, sp.MatrixBase) and isinstance(w, ast.Name):
         comps = _components(g, w.id)       # the given values are already in: a column in w_1, ..., w_d
         if comps is not None and not H.free_symbols:
-            from .argmin_multi import linear_minimiser
             return linear_minimiser(sp.ImmutableMatrix(g), comps, sp.ImmutableMatrix(H), problem.display(L),
                                     steps, call.pos)
     W = _variable(problem, w, g)
@@ -146,5 +146,4 @@ def argmin(problem: Problem, call: ast.Call) -> Derived:
     """argmin(L, w) (matrix calculus), or argmin(f) for a function of several variables."""
     if len(call.args) == 2:
         return _symbolic(problem, call, call.args[0], call.args[1])
-    from .argmin_multi import argmin_function
     return argmin_function(problem, call)

@@ -21,7 +21,7 @@ from ...steps import Step, make_step
 from ..definite import verdict_steps
 from ..optimize.multi import multi_objective
 from ..optimize.display import Shown
-from ..optimize.vdisplay import vec
+from ...notation_iterates import vec
 from ..optimize.vgd import gradient_steps
 from ..registry import Derived, make_answer
 

@@ -21,6 +21,7 @@ from ..optimize.objective import guarded
 from ..registry import Derived, make_answer
 from .matrices import given_matrix
 from .spectrum import LAMBDA, eigen_sentence, spectrum
+from ..definite import integral
 
 
 def _numeric(problem: Problem, call: ast.Call, goal: str):
@@ -44,7 +45,6 @@ def _basis(A: sp.MatrixBase, name, lam, k: int) -> tuple[list, Step]:
     """A basis of the null space of A − λI, and the checked step showing A v = λ v for each."""
     n = A.rows
     M = sp.Matrix(A - lam * sp.eye(n)).applyfunc(lambda e: e if e.is_Rational else sp.radsimp(e))
-    from ..definite import integral
     vs = [integral(v.applyfunc(sp.radsimp)) if all(e.is_Rational for e in v) else sp.ImmutableMatrix(v.applyfunc(
         sp.radsimp)) for v in M.nullspace(simplify=True)]
     subs = [make_step("eigenvector", say(Math(sp.Symbol(f"v_{k},{j + 1}")), ":"),

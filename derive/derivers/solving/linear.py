@@ -24,6 +24,7 @@ from ..optimize.display import Shown
 from ..optimize.objective import guarded
 from ..registry import Derived, make_answer
 from .matrices import Given, elimination, given_matrix
+from ..definite import integral
 
 
 def _tidy(M: Any) -> Any:
@@ -54,7 +55,6 @@ def null_vector(A: sp.MatrixBase) -> sp.ImmutableMatrix | None:
     basis = sp.Matrix(A).nullspace()
     if not basis:
         return None
-    from ..definite import integral
     return integral(basis[0])
 
 

@@ -16,6 +16,7 @@ import sympy as sp
 
 from ...sentence import Rel, join, say
 from ...steps import Step, make_step
+from ...notation_iterates import Approx
 
 LAMBDA = sp.Symbol("lambda")
 MAX_EXACT = 4            # exact roots (radicals) for matrices up to this size; decimals beyond
@@ -99,5 +100,4 @@ def eigen_sentence(values: tuple) -> Any:
 
 def shown(x: Any) -> Any:
     """An eigenvalue as shown: exact as it is, a decimal to 6 digits (its full value inside)."""
-    from ..optimize.vdisplay import Approx
     return Approx(x) if isinstance(x, sp.Float) else x

@@ -1,7 +1,7 @@
 """Derivatives the step checker can evaluate: `GradientOf(f, X)` and `JacobianOf(y, x)`.
 
 They stay unevaluated while symbolic; when the checker puts a value in for the variable,
-the derivative is taken entry by entry at that value (derive.derivers.numderiv, or sympy
+the derivative is taken entry by entry at that value (derive.engines.numderiv, or sympy
 `diff` of the explicit expression): an independent route to every closed form shown.
 """
 from __future__ import annotations
@@ -11,14 +11,15 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from ... import verify
 from ...notation import Partial, mathml_el, mathml_fenced, pretty_join
+from ..numderiv import DerivativeNode, derivative, evaluate_at
 
 
 # ---- derivatives that the step checker can evaluate --------------------------------------
 
 def _register_fast_evaluator() -> None:
-    from ... import verify
-    from ...derivers.numderiv import evaluate_at
+    """The forward-mode evaluator joins the checker's fast evaluators (once)."""
     if evaluate_at not in verify.EVALUATORS:
         verify.EVALUATORS.append(evaluate_at)
 
@@ -42,7 +43,7 @@ def _scalar_value(v: Any) -> Any:
     return v
 
 
-class _DerivativeOf(MatrixExpr):
+class _DerivativeOf(DerivativeNode):
     """Base of GradientOf / JacobianOf: unevaluated while symbolic; when the checker puts
     a value in for the variable, the derivative is taken entry by entry (sympy `diff` of
     the explicit polynomial) at that value: an independent route to the closed form."""
@@ -134,8 +135,7 @@ class _DerivativeAt(MatrixExpr):
 
     def doit(self, **hints):
         kind, f, x, v = self.args
-        from ...derivers.numderiv import derivative
-        fast = derivative(str(kind), f, x, v)
+        fast = derivative(GradientOf(f, x) if str(kind) == "grad" else JacobianOf(f, x), v)
         if fast is not None:
             return fast
         try:

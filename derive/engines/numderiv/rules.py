@@ -1,4 +1,4 @@
-"""Rules of derive.derivers.numderiv's forward evaluator for the nodes of non-polynomial
+"""Rules of derive.engines.numderiv's forward evaluator for the nodes of non-polynomial
 matrix calculus: elementwise functions, Hadamard products and powers, inverses,
 determinants, softmax, and exp/log/tanh/sigmoid/abs of scalars.
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import sympy as sp
 
-from ..engines.matdiff import Ones
-from ..model import functions as F
+from ..matdiff import Ones
+from ...model import functions as F
 
 
 class _Skip(Exception):

@@ -25,9 +25,10 @@ from typing import Any, Callable
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
-from ..model import functions as F
-from .numderiv_rules import EXTRA as _EXTRA
-from .numderiv_rules import Mat, _madd, _mm, _mscale, _Skip
+from ...model import functions as F
+from .node import DerivativeNode
+from .rules import EXTRA as _EXTRA
+from .rules import Mat, _madd, _mm, _mscale, _Skip
 
 DPS = 60
 
@@ -127,7 +128,7 @@ class Forward:
         return out
 
     def _eval(self, e: Any) -> Any:
-        """The value/tangent stack of one node: a rule of numderiv_rules.EXTRA, else the
+        """The value/tangent stack of one node: a rule of rules.EXTRA, else the
         first matching rule of `_matrix_rules`, else (a scalar) a number or the first
         matching rule of `_SCALAR_RULES`; _Skip for anything else."""
         if e in self.bound:
@@ -296,7 +297,6 @@ class Forward:
         """∂f/∂x at the current values (no tangents of our own: first order only)."""
         if self.nd:
             raise _Skip
-        from ..engines.matpoly.derivative import GradientOf, JacobianOf
         f, x = e.args
         V = self.env.get(x)
         if V is None:
@@ -312,10 +312,10 @@ class Forward:
             X.layers[1 + k] = layer
         inner.seed = (x, X)
         val = inner.eval(f)
-        if isinstance(e, GradientOf):
+        if e._kind == "grad":
             s = inner._as_scalar(val)
             return Mat([[[s[1 + i * c + j] for j in range(c)] for i in range(r)]], r, c)
-        if isinstance(e, JacobianOf):
+        if e._kind == "jac":
             y = inner._as_matrix(val)
             if y.c != 1:
                 raise _Skip
@@ -329,13 +329,12 @@ Rule = Callable[[Forward, Any], Any]
 @lru_cache(maxsize=1)
 def _matrix_rules() -> tuple[tuple[Any, Rule], ...]:
     """(types, rule) for the matrix nodes (and symbols), tried in order: the first whose
-    types match evaluates the node (built on first use: _DerivativeOf imports this module)."""
-    from ..engines.matpoly.derivative import _DerivativeOf
+    types match evaluates the node."""
     return (((sp.MatrixSymbol, sp.Symbol), Forward._symbol), (sp.MatrixBase, Forward.const),
             (sp.Identity, Forward._identity), (sp.ZeroMatrix, Forward._zeros), (sp.OneMatrix, Forward._ones),
             (MatrixElement, Forward._element), (sp.MatAdd, Forward._sum_of), (sp.MatMul, Forward._product_of),
             (sp.Transpose, Forward._transpose), (sp.Trace, Forward._trace), (sp.MatPow, Forward._matpow),
-            (sp.BlockMatrix, Forward._block), (sp.DiagMatrix, Forward._diag), (_DerivativeOf, Forward.derivative))
+            (sp.BlockMatrix, Forward._block), (sp.DiagMatrix, Forward._diag), (DerivativeNode, Forward.derivative))
 
 
 # (types, rule) for scalar nodes that are not plain numbers, tried in order.
@@ -380,10 +379,10 @@ def evaluate_at(expr: Any, point: dict) -> Any | None:
         return None
 
 
-def derivative(kind: str, f: Any, x: Any, V: sp.MatrixBase) -> sp.ImmutableMatrix | None:
-    """∂f/∂x at x = V, f otherwise explicit ("grad": the shape of V; "jac": rows × entries of V)."""
-    from ..engines.matpoly.derivative import GradientOf, JacobianOf
-    node = GradientOf(f, x) if kind == "grad" else JacobianOf(f, x)
+def derivative(node: "DerivativeNode", V: sp.MatrixBase) -> sp.ImmutableMatrix | None:
+    """∂f/∂x of `node` = (f, x) at x = V, f otherwise explicit ("grad": the shape of V;
+    "jac": rows × entries of V), or None where it is not evaluated here."""
+    f, x = node.args
     try:
         ctx = _Ctx(_precise(f) or not all(t.is_Rational for t in V))
         val = Forward(ctx, {x: V}, {}).derivative(node)
