@@ -25,6 +25,7 @@ import sympy as sp
 
 from . import ast
 from .assumptions import _walk, stated_names
+from .decimals import decimal
 from .model.problem import Problem
 from .sentence import Math, Rel, Sentence, say
 
@@ -92,24 +93,11 @@ def _shown(values: list[Fraction], numbers: list[Fraction]) -> bool:
     return any(numbers[k:k + n] == values for k in range(len(numbers) - n + 1))
 
 
-def _written(x: Any) -> Any:
-    """An entry as written: a terminating fraction as its decimal."""
-    if isinstance(x, sp.Rational) and not isinstance(x, sp.Integer):
-        q = int(x.q)
-        for p in (2, 5):
-            while q % p == 0:
-                q //= p
-        if q == 1:
-            from .derivers.optimize.display import Dec
-            return Dec(x)
-    return x
-
-
 def _value(v: Any) -> Any:
     """A value as the data line shows it: a column vector as a transposed row."""
     if not isinstance(v, sp.MatrixBase):
-        return _written(v)
-    m = sp.ImmutableMatrix(v.rows, v.cols, [_written(e) for e in v])
+        return decimal(v)
+    m = sp.ImmutableMatrix(v.rows, v.cols, [decimal(e) for e in v])
     return sp.Transpose(m.T) if v.cols == 1 and v.rows > 1 else m
 
 

@@ -73,7 +73,8 @@ ACCENTS: dict[str, tuple[str, str]] = {
     "\u0328": ("", r"\bar"), "\u20d7": (r"\=", r"\vec"),
 }
 
-_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}",   # (a text \$ is a Type 3 font in pdflatex)
+            "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
             "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}",
             "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}"}
 

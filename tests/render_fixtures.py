@@ -14,6 +14,7 @@ from derive.derivers.registry import make_answer
 from derive.model import functions as F
 from derive.model.expressions import Seq
 from derive.steps import ErrorInfo, Part, ProblemSolution, Result, Solution, Table, make_step
+from derive.sentence import Math, Rel, say
 
 PROSE = r"""Scores $s_i = w^T x_i$ are compared with a threshold θ ≥ 0 → an email is SPAM ✓ when
 $s_i \ge \theta$. Costs: 50% & more, item #3, `snake_case_name` and {braces} ~ ^ \ done.
@@ -48,7 +49,7 @@ def stress_solution() -> Solution:
     steps_poly = [
         make_step("expand", "Expand the cube with the binomial theorem:", expanded,
                   x**3 + 3 * x**2 * y + 3 * x * y**2 + y**3),
-        make_step("bound", "For $x \\ge 0$ the square is at most $x^2 + 1$:", x**2, x**2 + 1, relation="≤",
+        make_step("bound", say("For ", Rel(x, "≥", 0, kind="assumption"), " the square is at most ", Math(x**2 + 1), ":"), x**2, x**2 + 1, relation="≤",
                   check=False),
         make_step("decimal", "As a decimal:", sp.log(sp.Rational(10, 7)), sp.Float(0.356675, 6),
                   relation="≈"),
@@ -58,7 +59,7 @@ def stress_solution() -> Solution:
                    ("0.2", sp.Integer(6), sp.Integer(2), sp.Rational(3, 4))),
                   caption="Confusion counts at each threshold")
     nested = make_step("chain_rule", "Chain rule through every node:", substeps=[
-        make_step("local", "Local derivative of $L$:", sp.Derivative(x**2, x), 2 * x, substeps=[
+        make_step("local", say("Local derivative of ", Math(sp.Symbol("L")), ":"), sp.Derivative(x**2, x), 2 * x, substeps=[
             make_step("power", "Power rule (depth 3):", sp.Derivative(x**3, x), 3 * x**2, substeps=[
                 make_step("deep", "Depth 4, still readable:", sp.Integer(2) + 2, sp.Integer(4)),
             ]),

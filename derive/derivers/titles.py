@@ -12,6 +12,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from .. import ast
+from ..decimals import decimal
 from ..errors import DeriveError
 from ..model.problem import Problem, UserFunction
 from ..notation import Partial, Prob
@@ -139,8 +140,7 @@ def _metric(words: str) -> Callable[[Problem, ast.Call], Sentence]:
         theta = _kw(problem, call, "threshold")
         if theta is None:
             return say(words)
-        from .metrics.read import THETA, decimal
-        return say(words, " at ", Rel(THETA, "=", decimal(theta), kind="definition"))
+        return say(words, " at ", Rel(sp.Symbol("theta"), "=", decimal(theta), kind="definition"))
     return title
 
 

@@ -18,7 +18,7 @@ from ...model.expressions import Seq, is_tensor, scalarize, show_shape
 from ...model.problem import Problem
 from ...sentence import Rel, say
 from ...steps import Step, Table, make_step
-from ..optimize.display import Dec
+from ...decimals import decimal  # noqa: F401  (re-exported)
 
 # ---- reading the arguments --------------------------------------------------------------
 
@@ -146,18 +146,6 @@ def _same_length(scores: list, labels: list, call: ast.Call) -> None:
 # ---- steps ---------------------------------------------------------------------------------
 
 S_I, Y_I, YHAT_I, THETA = sp.Symbol("s_i"), sp.Symbol("y_i"), sp.Symbol("y_i_hat"), sp.Symbol("theta")
-
-
-def decimal(r: Any) -> Any:
-    """A rational shown as the decimal it was written as (0.7) when it has a finite one."""
-    if isinstance(r, sp.Rational) and not isinstance(r, sp.Integer):
-        q = int(r.q)
-        for p in (2, 5):
-            while q % p == 0:
-                q //= p
-        if q == 1:
-            return Dec(r)
-    return r
 
 
 def _outcome(p: Any, y: Any) -> str:

@@ -26,6 +26,7 @@ from sympy.core.function import UndefinedFunction
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.pretty.stringpict import prettyForm
 
+from ...decimals import Dec, decimal_text  # noqa: F401  (re-exported: the optimisers' display objects)
 from ...notation import mathml_call, mathml_el, mathml_fenced, mathml_infix, pretty_call, pretty_infix, pretty_join
 
 DIGITS = 30               # working precision once the iterates are decimals
@@ -93,53 +94,6 @@ class Between(sp.logic.boolalg.Boolean):
     def _sympystr(self, printer: Any) -> str:
         lo, x, hi = (printer._print(a) for a in self.args)
         return f"{lo} < {x} < {hi}"
-
-
-def decimal_text(x: sp.Rational) -> str:
-    """A terminating rational exactly as a decimal string (1/10 -> 0.1, -71/25 -> -2.84)."""
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    whole, rest = divmod(int(x.p), int(x.q))
-    digits = ""
-    while rest:
-        rest *= 10
-        d, rest = divmod(rest, int(x.q))
-        digits += str(d)
-    return f"{sign}{whole}" + (f".{digits}" if digits else "")
-
-
-class Dec(sp.Expr):
-    """A terminating rational shown as its exact decimal (0.1, −2.84); `doit()` is the rational."""
-
-    is_commutative = True
-
-    def __new__(cls, q: Any) -> "Dec":
-        return sp.Expr.__new__(cls, sp.Rational(q))
-
-    @property
-    def precedence(self) -> int:
-        return PRECEDENCE["Add"] if self.args[0] < 0 else PRECEDENCE["Atom"]
-
-    def could_extract_minus_sign(self) -> bool:
-        return bool(self.args[0] < 0)
-
-    def doit(self, **hints: Any) -> Any:
-        return self.args[0]
-
-    def _latex(self, printer: Any) -> str:
-        return decimal_text(self.args[0])
-
-    def _pretty(self, printer: Any) -> prettyForm:
-        return prettyForm(decimal_text(self.args[0]))
-
-    def _mathml_presentation(self, printer: Any) -> Any:
-        text = decimal_text(self.args[0])
-        if not text.startswith("-"):
-            return mathml_el(printer, "mn", text=text)
-        return mathml_el(printer, "mrow", mathml_el(printer, "mo", text="-"), mathml_el(printer, "mn", text=text[1:]))
-
-    def _sympystr(self, printer: Any) -> str:
-        return decimal_text(self.args[0])
 
 
 class Also(sp.Expr):
