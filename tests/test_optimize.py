@@ -182,7 +182,7 @@ def test_gd_symbolic_start():
 
 def test_gd_divergence_and_domain_are_reported():
     r = solve_one("f(w) = w^2", "gd(f, start = 1, lr = 1.5, steps = 2000)")
-    assert r.error is not None and r.error.kind == "limit" and "diverges" in r.error.message
+    assert r.error is None and r.answer.value is None and r.answer.latex == r"\text{diverges}"
     r = solve_one("f(w) = w - log(w)", "gd(f, start = 3, lr = 5, steps = 5)")      # w_1 = -1/3
     assert r.error is not None and "domain" in r.error.message and r.error.line is not None
     assert "f(w_1)" in r.error.message
@@ -276,7 +276,7 @@ def test_lr_range_concave_and_linear_and_constant():
 def test_lr_range_not_a_quadratic():
     r = solve_one("f(w) = w^4 - 2*w^2", "lr_range(f, start = 2)")
     assert r.answer.value is None
-    assert r.answer.text == "not a quadratic: the range depends on the start"
+    assert r.answer.text == '"not a quadratic: the range depends on the start"'
     extra = dict(r.answer.extra)
     assert extra["local_range"] == [0.0, pytest.approx(2 / 44)]     # f''(2) = 12*4 - 4
     assert "0 < \\eta < \\frac{1}{4}" in prose(r)               # near w* = ±1, f'' = 8
@@ -289,7 +289,7 @@ def test_lr_range_not_a_quadratic():
 
 def test_piecewise_with_constant_curvature_is_not_a_quadratic():
     r = solve_one("f(w) = relu(w - 1) + w^2/2", "lr_range(f)")
-    assert r.answer.value is None and r.answer.text.startswith("not a quadratic")
+    assert r.answer.value is None and r.answer.text.startswith('"not a quadratic')
 
 
 def test_lr_range_symbolic_curvature():
@@ -503,3 +503,22 @@ def test_a_decimal_shown_beside_an_exact_value_is_checked():
             make_step("r", say(Rel(w, "=", wrong)), where={w: wrong.args[0]})
     assert make_step("r", say(Rel(w, "=", Also(sp.E, sp.Float(2.71828, 6), approx=True))),
                      where={w: sp.E}).checked is True
+
+
+@pytest.mark.parametrize("defs,goal,at", [
+    ("f(w) = w^2", "gd(f, start = 5, lr = 1.5, steps = 100)", 40),       # 5·2^40 > 5·10¹²
+    ("h(w) = w^4", "gd(h, start = 3, lr = 1, steps = 50)", 3),          # before the 1e300 limit
+    ("k(w) = -w^2", "gd(k, start = 1, lr = 0.5, steps = 100)", 40),     # 2^40 > 10¹²
+    ("f(w) = w^2", "gd(f, start = 5, lr = 3, steps = 60, momentum = 0.5)", 19),
+])
+def test_a_divergent_one_variable_run_is_the_statement_diverges(defs, goal, at):
+    """The same rule, words and JSON as for several variables: past 10¹² times the start's
+    size (or 1) the answer is "diverges" with `diverged_at`, not the huge iterates."""
+    r = solve_one(defs, goal)
+    assert r.error is None and r.answer.value is None
+    assert r.answer.text == '"diverges"' and r.answer.latex == r"\text{diverges}"
+    assert dict(r.answer.extra)["kind"] == "statement" and dict(r.answer.extra)["diverged_at"] == at
+    last = r.steps[-1]
+    assert last.rule == "diverges" and last.checked is True
+    assert "more than 10¹² times the start's" in str(last.text)
+    assert all(len(str(x)) < 40 for row in r.steps[-2].table.rows for x in row)

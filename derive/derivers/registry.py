@@ -40,11 +40,11 @@ INDEX: dict[str, str] = {name: modules_of(name)[0] for name in (*GOALS, *FAMILY_
 
 
 # Every `answer.kind` (docs/json.md has a row for each; a test checks).  The first ones'
-# `text` is what SymPy's parse_expr reads back; QUOTED_KINDS' is a quoted string literal;
-# a choice's is its option label(s), a statement's derive's own words.
+# `text` is what SymPy's parse_expr reads back; QUOTED_KINDS' is a quoted string literal
+# (for a statement, derive's own words); a choice's is its option label(s).
 ANSWER_KINDS = ("number", "expression", "vector", "matrix", "matrix_expression", "list", "shape", "mapping",
                 "interval", "set", "boolean", "choice", "string", "prose", "statement")
-QUOTED_KINDS = ("string", "prose")
+QUOTED_KINDS = ("string", "prose", "statement")
 ERROR_KINDS = {Unsupported: "unsupported", CheckFailed: "check_failed", LimitError: "limit",
                InternalError: "internal"}     # any other DeriveError: "error"
 
@@ -102,11 +102,18 @@ def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex:
     Its kind (`answer_kind`) is the first item of `extra`.  A string's or prose's text is
     quoted (`json.dumps`: a literal that parse_expr, ast.literal_eval and JSON read back
     as the string), so no text ever holds spec-written code; a string's value is itself.
+    A statement (expr None) must bring its words as `text` ("diverges", never "None");
+    without a `display` its LaTeX is those words as text.
     """
     import json
+    kind = answer_kind(expr, choice, prose)
+    if kind == "statement":
+        if not text or text == "None":
+            raise ValueError("a statement answer needs derive's words as its text")
+        if display is None and tex is None:
+            display = text
     if display is not None:
         tex = latex(display)
-    kind = answer_kind(expr, choice, prose)
     text = answer_text(expr) if text is None else text
     if kind in QUOTED_KINDS:
         text = json.dumps(text, ensure_ascii=False)

@@ -25,8 +25,8 @@ from .display import prime_function, table_rows
 from .formulas import at_iteration, hyper_values, numbers_in, quantities, shown_number
 from .hyper import read_optimizer, steps_keyword
 from .multi import Multi, is_multi, multi_objective, start_point
-from .rules import Optimizer, Trace, as_sympy, bound, run
-from .vdisplay import Approx, scalar, short_vec, vec
+from .rules import Optimizer, Trace, as_sympy, run
+from .vdisplay import scalar, short_vec, vec
 from .objective import guarded
 
 SHOWN_ALL = 5             # up to this many iterations, each gets its steps
@@ -135,15 +135,8 @@ def _diverged(obj: Multi, opt: Optimizer, trace: Trace, steps: list[Step]) -> De
     """An entry passed `bound` at iteration `trace.diverged`: say so, with the size reached."""
     t = trace.diverged
     big = max((abs(as_sympy(x)) for x in trace.records[t - 1].values["x"]), key=lambda x: sp.N(x, 20))
-    top, limit = sp.Symbol("M"), sp.Float(bound(trace.ws[0]), 3)
-    text = say(f"At iteration {t} the largest entry of the new point has size ", Rel(top, "≈", Approx(big)), ", ",
-               Rel(top, ">", limit), ", more than 10¹² times the start's: derive stops the run and reports it as "
-               "divergent with these settings",
-               " (the learning rate is too large for this function and start)." if opt.kind != "newton" else ".")
-    steps.append(make_step("diverges", text, where={top: big}))
-    from .common import checked_prose
-    return Derived(make_answer(None, text="None", value=None, display="diverges",
-                               prose=checked_prose(text, {top: big}), extra={"diverged_at": t}), tuple(steps))
+    from .common import diverged
+    return diverged(t, big, trace.ws[0], steps, "the largest entry of the new point", newton=opt.kind == "newton")
 
 
 def _answer(obj: Multi, trace: Trace, steps: list[Step]) -> Derived:
