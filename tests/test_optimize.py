@@ -522,3 +522,29 @@ def test_a_divergent_one_variable_run_is_the_statement_diverges(defs, goal, at):
     assert last.rule == "diverges" and last.checked is True
     assert "more than 10¹² times the start's" in str(last.text)
     assert all(len(str(x)) < 40 for row in r.steps[-2].table.rows for x in row)
+
+
+def test_lr_range_minimisers_without_radicals_are_checked_decimals():
+    r = solve_one("h(w) = w^4 - 3*w^2 + w", "lr_range(h)")
+    text = " ".join(str(s.text) for s in r.steps) + prose(r)
+    assert "CRootOf" not in text and "-1.30084" in text and "1.1309" in text and "0.1398" in text
+    assert all_checked(r)
+
+
+def test_optimal_lr_of_a_non_quadratic_says_it_is_the_models_step():
+    r = solve_one("c(u, v) = u^4 + v^2 - u*v", "optimal_lr(c, start = [1, 1])")
+    assert r.answer.text == "5/52"
+    assert "only the step of its second-order Taylor model" in str(r.steps[-1].text)
+    for start, why in [("[0, 0]", "is 0"), ("[0, 1]", "which is not positive")]:
+        r = solve_one("d(u, v) = u^4 + v^2 - u*v" if start == "[0, 0]" else "d(u, v) = u^4 - v^2",
+                      f"optimal_lr(d, start = {start})")
+        assert r.answer.text == '"no optimal learning rate"' and r.answer.latex == r"\text{none}"
+        assert why in str(r.steps[-1].text) and r.steps[-1].checked is True
+
+
+def test_argmin_with_a_symbolic_matrix_does_not_claim_non_convexity():
+    body = "dim d\nvector w : (d)\nmatrix G : (d, d)\nvector b : (d)\nW = 1/2 * (w @ (G @ w)) - b @ w"
+    r = solve_one(body, "argmin(W, w)")
+    assert r.error.kind == "unsupported" and "convexity is not decided for a symbolic `G`" in r.error.message
+    r = solve_one("dim d\nvector w : (d)\nvector b : (d)\nV = -(w @ w) + b @ w", "argmin(V, w)")
+    assert "the objective is not convex" in r.error.message
