@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from ... import ast
+from ... import ast, unevaluated
 from ...errors import SpecError
 from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
@@ -98,7 +98,8 @@ def iteration_steps(obj: Multi, opt: Optimizer, trace: Trace, t: int) -> list[St
     rel = "≈" if decimal else "="
     xs, gs = obj.it(t - 1), obj.g(t - 1)
     raw = vec(as_sympy(x) for x in rec.values["raw"])
-    put_in = obj.grad.applyfunc(lambda e: e.xreplace({c: shown_number(v) for c, v in zip(obj.comps, prev)}))
+    values = {c: shown_number(v) for c, v in zip(obj.comps, prev)}   # (unevaluated: equal values stay apart)
+    put_in = obj.grad.applyfunc(lambda e: unevaluated.xreplace(e, values))
     where = {xs: prev, gs: obj.fresh_grad(prev)}
     steps = [make_step("gradient_at", say(f"Iteration {t}: the gradient at ", Math(xs), ":"),
                        gs, put_in, short_vec(raw), where=where, relation=rel)]

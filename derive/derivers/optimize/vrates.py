@@ -24,7 +24,7 @@ from ...steps import Step, make_step
 from ..registry import Derived, make_answer
 from ..solving.spectrum import spectrum
 from .common import checked_prose
-from .display import Between, Shown, num
+from .display import Between, Shown, about, num
 from .multi import Multi, is_multi, multi_objective, start_point
 from .objective import guarded
 from .vdisplay import Approx, VSym
@@ -39,6 +39,12 @@ NO_RATE = "no optimal learning rate"
 def _show(x: Any) -> Any:
     """An eigenvalue or bound as shown: exact as it is, a decimal to 6 digits (full inside)."""
     return Approx(x) if isinstance(x, sp.Float) else num(x)
+
+
+def _rate(x: Any) -> Any:
+    """η* as shown in its step and in the answer's sentence alike: exact, with its decimal
+    beside when that says more (1/4 = 0.25); a decimal rate to 6 digits (full inside)."""
+    return Approx(x) if isinstance(x, sp.Float) else about(x)
 
 
 def _hessian(obj: Multi, call: ast.Call) -> Any:
@@ -146,7 +152,7 @@ def _fixed_rate(vals: tuple, steps: list[Step]) -> tuple[Any, Any]:
                ":")
     steps.append(make_step("fastest_rate", text, ETA_STAR, 2 / (LMIN + LMAX),
                            sp.Mul(2, sp.Pow(sp.Add(Shown(_show(lo)), Shown(_show(hi)), evaluate=False), -1),
-                                  evaluate=False), _show(best), where=where, relation=op))
+                                  evaluate=False), _rate(best), where=where, relation=op))
     steps.append(make_step("rate_factor", say("Every error then shrinks at least by the factor ",
                                               Rel(sp.Abs(1 - ETA_STAR * LMIN), op, _show(rho)), " per step ",
                                               "(in one dimension ", Rel(LMIN, "=", LMAX, kind="fact"),
@@ -229,7 +235,7 @@ def optimal_lr_multi(problem: Problem, call: ast.Call) -> Derived | None:
         if rate is not None:
             extra["line_search"] = float(sp.N(rate, 20))
             answer = rate
-    prose = say(Rel(ETA_STAR, "=", _show(best)), " is the fastest fixed rate", "." if answer is best else
+    prose = say(Rel(ETA_STAR, "=", _rate(best)), " is the fastest fixed rate", "." if answer is best else
                 say("; from the start, the best single step along the gradient is ",
                     Rel(sp.Symbol("eta_1"), "=", answer), "."))
     return Derived(make_answer(answer, prose=checked_prose(prose, {ETA_STAR: best, sp.Symbol("eta_1"): answer}),
