@@ -98,10 +98,10 @@ def _not_convex(problem: Problem, H: Any, W: Any, pos: Any) -> None:
     if not free:
         raise Unsupported("`argmin`: the objective is not convex, so a stationary point need not be a minimiser",
                           pos)
-    names = ", ".join(f"`{s}`" for s in sorted(set(free), key=str))
-    raise Unsupported(f"`argmin`: whether the objective is convex depends on {names}, which "
+    names = ", ".join(sorted({str(s) for s in free}))
+    raise Unsupported(f"`argmin`: whether the objective is convex depends on `{names}`, which "
                       f"{'has' if len(set(free)) == 1 else 'have'} no value: convexity is not decided for a "
-                      f"symbolic {names} (its Hessian {H} is not positive semi-definite for every value), so a "
+                      f"symbolic `{names}` (its Hessian {H} is not positive semi-definite for every value), so a "
                       "stationary point need not be a minimiser; give values to decide it", pos)
 
 
