@@ -18,11 +18,11 @@ from .printing import answer_text, answer_value, latex
 from .steps import Answer
 
 # Every `answer.kind` (docs/json.md has a row for each; a test checks).  The first ones'
-# `text` is what SymPy's parse_expr reads back; QUOTED_KINDS' is a quoted string literal;
-# a choice's is its option label(s), a statement's derive's own words.
+# `text` is what SymPy's parse_expr reads back; QUOTED_KINDS' is a quoted string literal
+# (for a statement, derive's own words); a choice's is its option label(s).
 ANSWER_KINDS = ("number", "expression", "vector", "matrix", "matrix_expression", "list", "shape", "mapping",
                 "interval", "set", "boolean", "choice", "string", "prose", "statement")
-QUOTED_KINDS = ("string", "prose")
+QUOTED_KINDS = ("string", "prose", "statement")
 def answer_kind(expr: Any, choice: str | None = None, prose: str | None = None) -> str:
     """What an answer is, for `Answer.extra["kind"]` and the JSON `answer.kind` (docs/json.md).
 
@@ -76,11 +76,18 @@ def make_answer(expr: Any, *, text: str | None = None, value: Any = "auto", tex:
     Its kind (`answer_kind`) is the first item of `extra`.  A string's or prose's text is
     quoted (`json.dumps`: a literal that parse_expr, ast.literal_eval and JSON read back
     as the string), so no text ever holds spec-written code; a string's value is itself.
+    A statement (expr None) must bring its words as `text` ("diverges", never "None");
+    without a `display` its LaTeX is those words as text.
     """
     import json
+    kind = answer_kind(expr, choice, prose)
+    if kind == "statement":
+        if not text or text == "None":
+            raise ValueError("a statement answer needs derive's words as its text")
+        if display is None and tex is None:
+            display = text
     if display is not None:
         tex = latex(display)
-    kind = answer_kind(expr, choice, prose)
     text = answer_text(expr) if text is None else text
     if kind in QUOTED_KINDS:
         text = json.dumps(text, ensure_ascii=False)

@@ -360,7 +360,8 @@ def _export(args, limits) -> int:
 
 
 def _check(args, limits) -> int:
-    """Parse and build (never derive); one summary line on standard output."""
+    """Parse and build (never derive); one summary line on standard output, and each layer
+    that cannot be built (an unknown constructor, a bad argument) on standard error (exit 1)."""
     from pathlib import Path
     from .limits import interruptible, running
     from .pipeline import build, read_spec
@@ -371,9 +372,12 @@ def _check(args, limits) -> int:
         with interruptible():
             problems = build(parse(text, name, include_path=args.include_path))
     goals = sum(len(p.goals) for p in problems)
-    _write(f"{name}: ok: {len(problems)} problem{'s' * (len(problems) != 1)}, "
-           f"{goals} goal{'s' * (goals != 1)}\n", None)
-    return 0
+    broken = [b.error for p in problems for b in p.names.values() if b.kind == "layer" and b.error is not None]
+    for err in broken:     # (a layer derive cannot build fails only its goals when solved; check names it)
+        _err(str(err))
+    _write(f"{name}: {'ok' if not broken else f'{len(broken)} layer error' + 's' * (len(broken) != 1)}: "
+           f"{len(problems)} problem{'s' * (len(problems) != 1)}, {goals} goal{'s' * (goals != 1)}\n", None)
+    return 1 if broken else 0
 
 
 def _goals() -> int:

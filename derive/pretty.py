@@ -30,6 +30,8 @@ from .printing import PLACEHOLDERS as _PLACEHOLDERS, MissingPrinter, lacks_print
 from .texunicode import display_width, script
 
 WIDTH = 78
+_SCIENTIFIC = re.compile(r"(-?[0-9.]+) \\cdot 10\^\{(-?[0-9]+)\}")
+_SUPERSCRIPT = dict(zip("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
 REL = {"=": "=", "<": "<", "<=": "≤", "≤": "≤", ">": ">", ">=": "≥", "≥": "≥", "≈": "≈", "⇔": "⇔",
        "⇒": "⇒", "≠": "≠"}
 
@@ -169,10 +171,14 @@ class DerivePrettyPrinter(PrettyPrinter):
         return self._helper_print_function("det", [e.arg], func_name="det")
 
     def _print_Float(self, e):
-        """The LaTeX printer's digits; m · 10ⁿ for its scientific form."""
+        """The LaTeX printer's digits (so every format shows the same number), its
+        scientific form m·10ⁿ written in Unicode: 1.6384⋅10⁶, not `1.6384 \\cdot 10^{6}`."""
         tex = latex(e)
-        m = re.fullmatch(r"(-?[0-9.]+) \\cdot 10\^\{(-?[0-9]+)\}", tex)
-        return prettyForm(tex if m is None else f"{m.group(1)} · 10{script(m.group(2), '^')}")
+        m = _SCIENTIFIC.fullmatch(tex)
+        if m is None:
+            return prettyForm(tex)
+        power = "".join(_SUPERSCRIPT[ch] for ch in m.group(2))
+        return prettyForm(f"{m.group(1)}⋅10{power}", binding=prettyForm.MUL)
 
     def _print_matrix_contents(self, e):
         """A grid of entries, right-aligned (numbers line up), rows touching unless tall."""

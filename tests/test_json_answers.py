@@ -42,6 +42,27 @@ HOSTILE = f'''problem "hostile" {{
 }}
 '''
 EXPECTED_STRINGS = [PAYLOAD, TRICKY, ""]
+STATEMENTS = '''problem "statements" {
+  vector x : (2)
+  let A = [[3, 1], [1, 2]]
+  f(x) = 1/2 * (x @ (A @ x))
+  g(u, v) = u^2 - 3*v^2 + u
+  c(u, v) = u^4 + v^2 - u*v
+  d(u, v) = u^4 - v^2
+  q(u, v) = u^2 - v^2
+  h(w) = w^4 - 3*w^2 + w
+  k(w) = -w^2
+  (a) find gd(f, start = [1, 1], lr = 2, steps = 200)
+  (b) find argmin(g)
+  (c) find lr_range(c)
+  (d) find optimal_lr(d, start = [0, 1])
+  (e) find optimal_lr(c, start = [0, 0])
+  (f) find optimal_lr(q)
+  (g) find optimal_lr(k, start = 1)
+  (h) find lr_range(h)
+  (i) find gd(k, start = 1, lr = 0.5, steps = 100)
+}
+'''
 
 _WATCH = {"on": False, "events": []}
 
@@ -100,7 +121,23 @@ def answers() -> list[tuple[str, dict]]:
         out += [(spec.name, r["answer"]) for p in doc["problems"] for r in p["results"] if "answer" in r]
     doc = derive.solve(HOSTILE, "hostile.spec").to_json()
     out += [("hostile.spec", r["answer"]) for r in doc["problems"][0]["results"]]
+    doc = derive.solve(STATEMENTS, "statements.spec").to_json()
+    out += [("statements.spec", r["answer"]) for r in doc["problems"][0]["results"]]
     return out
+
+
+def test_no_text_is_none_and_every_answer_but_prose_has_latex(answers):
+    """A statement ("diverges", "no minimiser") is derive's words, quoted, with its LaTeX;
+    only an authored `answer` (prose) has no LaTeX.  No answer's text is the string None."""
+    for name, a in answers:
+        assert a["text"] not in ("None", '"None"', "", '""') or a["kind"] == "string", (name, a)
+        assert a["latex"] or a["kind"] in ("prose", "string"), (name, a)
+    stated = [a for n, a in answers if n == "statements.spec"]
+    assert [a["kind"] for a in stated] == ["statement"] * len(stated)
+    assert [json.loads(a["text"]) for a in stated] == [
+        "diverges", "no minimiser", "not a quadratic: the range depends on the start", "no optimal learning rate",
+        "no optimal learning rate", "no optimal learning rate", "no optimal learning rate",
+        "not a quadratic: the range depends on the start", "diverges"]
 
 
 def test_the_harness_catches_an_unquoted_payload(capfd):
@@ -124,7 +161,7 @@ def test_parse_expr_of_every_text_is_harmless(answers, capfd):
 
 def test_strings_and_prose_are_quoted_literals(answers):
     quoted = [(n, a) for n, a in answers if a["kind"] in registry.QUOTED_KINDS]
-    assert {a["kind"] for _, a in quoted} == {"string", "prose"}
+    assert {a["kind"] for _, a in quoted} == {"string", "prose", "statement"}
     for name, a in quoted:
         raw = json.loads(a["text"])                          # a JSON string literal ...
         assert ast.literal_eval(a["text"]) == raw            # ... Python reads the same string ...
@@ -132,6 +169,8 @@ def test_strings_and_prose_are_quoted_literals(answers):
         if a["kind"] == "prose":     # authored prose: the same Markdown; pseudocode: its lines as Markdown
             assert isinstance(a["prose"], str) and a["prose"] and a["value"] is None
             assert a["prose"] == raw or "\n1. " in raw      # (pseudocode: its numbered lines in `text`)
+        elif a["kind"] == "statement":   # derive's own words, no value
+            assert raw and raw != "None" and a["value"] is None
         else:
             assert a["value"] == raw
     hostile = [a for n, a in answers if n == "hostile.spec"]

@@ -198,13 +198,23 @@ def test_activation_keeps_a_shape_only_tensor():
     ("layer c = MaxPool1d(2, padding = 2)\ninput x : (1, 10)\ny = c(x)", "at most half", None),
     ("layer c = LayerNorm((3, 4))\ninput x : (5, 4, 3)\ny = c(x)", "(3, 4)", None),
 ])
-def test_bad_arguments_are_spec_errors(body, fragment, col):
-    with pytest.raises(SpecError) as exc:
-        solve(body)
-    assert fragment in exc.value.message
-    assert exc.value.pos is not None
+def test_bad_arguments_are_errors_at_the_argument(body, fragment, col):
+    """A constructor's bad argument fails the goals that use the layer (issue 10 §2), at the
+    argument; applying a layer to a wrong input stays an error of the spec."""
+    if "\n" in body:
+        with pytest.raises(SpecError) as exc:
+            solve(body)
+        err = exc.value
+        assert err.pos is not None
+        line, column = err.pos.line, err.pos.column
+    else:
+        (r,) = solve(body + "\nfind params(c)").results
+        err = r.error
+        assert err is not None and err.kind == "error"
+        line, column = err.line, err.column
+    assert fragment in err.message and line is not None
     if col is not None:
-        assert exc.value.pos.column == col
+        assert column == col
 
 
 def test_channel_mismatch_names_both_shapes():
@@ -382,9 +392,24 @@ def test_unknown_layer_is_an_error_for_the_goals_that_use_it_only():
     assert sol.exit_code == 1                             # some goals failed; the file was read
 
 
-def test_a_known_layer_with_bad_arguments_still_stops_the_file():
-    with pytest.raises(SpecError):
-        derive.solve('problem "a" {\nlayer c = Linear(2)\n}\nproblem "b" {\nfind 1 + 1\n}')
+def test_a_known_layer_with_bad_arguments_fails_only_its_goals(tmp_path, capsys):
+    spec = ('problem "a" {\nlayer l = LSTM(3)\ninput x : (5, 3)\ny = l(x)\nfind params(l)\nfind shape(y)\n'
+            'find 2 + 2\n}\nproblem "b" {\nfind 1 + 1\n}')
+    sol = derive.solve(spec)
+    a, b = sol.problems
+    bad, node, fine = a.results
+    for r in (bad, node):
+        assert "missing the required argument `hidden_size`" in r.error.message
+        assert (r.error.line, r.error.column) == (2, 11)
+    assert fine.answer.value == 4 and b.results[0].answer.value == 2 and sol.exit_code == 1
+    from derive import cli
+    path = tmp_path / "l.spec"
+    path.write_text(spec, encoding="utf-8")
+    assert cli.main(["solve", str(path), "--format", "text"]) == 1
+    assert cli.main(["check", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert "l.spec:2:11: error: `LSTM` is missing the required argument `hidden_size`" in err
+    assert "1 layer error: 2 problems, 4 goals" in out
 
 
 def test_conv_values_are_the_cross_correlation():
@@ -405,6 +430,5 @@ def test_conv_values_are_the_cross_correlation():
 
 
 def test_conv_weight_of_the_wrong_shape_is_an_error_at_the_weight():
-    with pytest.raises(SpecError) as exc:
-        solve("let K = [[1, 0]]\nlayer c = Conv1d(1, 2, 3, weight = [K, K], bias = false)")
-    assert "(2, 1, 3)" in exc.value.message and exc.value.pos.line == 3
+    (r,) = solve("let K = [[1, 0]]\nlayer c = Conv1d(1, 2, 3, weight = [K, K], bias = false)\nfind params(c)").results
+    assert "(2, 1, 3)" in r.error.message and r.error.line == 3

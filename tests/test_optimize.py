@@ -182,7 +182,7 @@ def test_gd_symbolic_start():
 
 def test_gd_divergence_and_domain_are_reported():
     r = solve_one("f(w) = w^2", "gd(f, start = 1, lr = 1.5, steps = 2000)")
-    assert r.error is not None and r.error.kind == "limit" and "diverges" in r.error.message
+    assert r.error is None and r.answer.value is None and r.answer.latex == r"\text{diverges}"
     r = solve_one("f(w) = w - log(w)", "gd(f, start = 3, lr = 5, steps = 5)")      # w_1 = -1/3
     assert r.error is not None and "domain" in r.error.message and r.error.line is not None
     assert "f(w_1)" in r.error.message
@@ -276,7 +276,7 @@ def test_lr_range_concave_and_linear_and_constant():
 def test_lr_range_not_a_quadratic():
     r = solve_one("f(w) = w^4 - 2*w^2", "lr_range(f, start = 2)")
     assert r.answer.value is None
-    assert r.answer.text == "not a quadratic: the range depends on the start"
+    assert r.answer.text == '"not a quadratic: the range depends on the start"'
     extra = dict(r.answer.extra)
     assert extra["local_range"] == [0.0, pytest.approx(2 / 44)]     # f''(2) = 12*4 - 4
     assert "0 < \\eta < \\frac{1}{4}" in prose(r)               # near w* = ±1, f'' = 8
@@ -289,7 +289,7 @@ def test_lr_range_not_a_quadratic():
 
 def test_piecewise_with_constant_curvature_is_not_a_quadratic():
     r = solve_one("f(w) = relu(w - 1) + w^2/2", "lr_range(f)")
-    assert r.answer.value is None and r.answer.text.startswith("not a quadratic")
+    assert r.answer.value is None and r.answer.text.startswith('"not a quadratic')
 
 
 def test_lr_range_symbolic_curvature():
@@ -503,3 +503,48 @@ def test_a_decimal_shown_beside_an_exact_value_is_checked():
             make_step("r", say(Rel(w, "=", wrong)), where={w: wrong.args[0]})
     assert make_step("r", say(Rel(w, "=", Also(sp.E, sp.Float(2.71828, 6), approx=True))),
                      where={w: sp.E}).checked is True
+
+
+@pytest.mark.parametrize("defs,goal,at", [
+    ("f(w) = w^2", "gd(f, start = 5, lr = 1.5, steps = 100)", 40),       # 5·2^40 > 5·10¹²
+    ("h(w) = w^4", "gd(h, start = 3, lr = 1, steps = 50)", 3),          # before the 1e300 limit
+    ("k(w) = -w^2", "gd(k, start = 1, lr = 0.5, steps = 100)", 40),     # 2^40 > 10¹²
+    ("f(w) = w^2", "gd(f, start = 5, lr = 3, steps = 60, momentum = 0.5)", 19),
+])
+def test_a_divergent_one_variable_run_is_the_statement_diverges(defs, goal, at):
+    """The same rule, words and JSON as for several variables: past 10¹² times the start's
+    size (or 1) the answer is "diverges" with `diverged_at`, not the huge iterates."""
+    r = solve_one(defs, goal)
+    assert r.error is None and r.answer.value is None
+    assert r.answer.text == '"diverges"' and r.answer.latex == r"\text{diverges}"
+    assert dict(r.answer.extra)["kind"] == "statement" and dict(r.answer.extra)["diverged_at"] == at
+    last = r.steps[-1]
+    assert last.rule == "diverges" and last.checked is True
+    assert "more than 10¹² times the start's" in str(last.text)
+    assert all(len(str(x)) < 40 for row in r.steps[-2].table.rows for x in row)
+
+
+def test_lr_range_minimisers_without_radicals_are_checked_decimals():
+    r = solve_one("h(w) = w^4 - 3*w^2 + w", "lr_range(h)")
+    text = " ".join(str(s.text) for s in r.steps) + prose(r)
+    assert "CRootOf" not in text and "-1.30084" in text and "1.1309" in text and "0.1398" in text
+    assert all_checked(r)
+
+
+def test_optimal_lr_of_a_non_quadratic_says_it_is_the_models_step():
+    r = solve_one("c(u, v) = u^4 + v^2 - u*v", "optimal_lr(c, start = [1, 1])")
+    assert r.answer.text == "5/52"
+    assert "only the step of its second-order Taylor model" in str(r.steps[-1].text)
+    for start, why in [("[0, 0]", "is 0"), ("[0, 1]", "which is not positive")]:
+        r = solve_one("d(u, v) = u^4 + v^2 - u*v" if start == "[0, 0]" else "d(u, v) = u^4 - v^2",
+                      f"optimal_lr(d, start = {start})")
+        assert r.answer.text == '"no optimal learning rate"' and r.answer.latex == r"\text{none}"
+        assert why in str(r.steps[-1].text) and r.steps[-1].checked is True
+
+
+def test_argmin_with_a_symbolic_matrix_does_not_claim_non_convexity():
+    body = "dim d\nvector w : (d)\nmatrix G : (d, d)\nvector b : (d)\nW = 1/2 * (w @ (G @ w)) - b @ w"
+    r = solve_one(body, "argmin(W, w)")
+    assert r.error.kind == "unsupported" and "convexity is not decided for a symbolic `G`" in r.error.message
+    r = solve_one("dim d\nvector w : (d)\nvector b : (d)\nV = -(w @ w) + b @ w", "argmin(V, w)")
+    assert "the objective is not convex" in r.error.message

@@ -208,3 +208,22 @@ def test_sgd_step_with_torch_keywords_against_torch(seed):
     opt.step()
     np.testing.assert_allclose(_ours(r).ravel(), wt.detach().numpy(), rtol=1e-12, atol=1e-12)
     assert all(s.checked is True for s in r.steps if len(s.chain) > 1)
+
+
+def test_optimal_lr_states_the_rate_exactly_in_its_step_and_answer():
+    """η* is 1/4 in the step and in the answer (with 0.25 beside it), not 0.25 then 1/4."""
+    import sympy as sp
+    r = solve_one("q(u, v) = 3*u^2 + 2*u*v + v^2 - 4*u", "optimal_lr(q)")
+    step = next(s for s in r.steps if s.rule == "fastest_rate")
+    assert r.answer.text == "1/4" and sp.Rational(1, 4) in step.chain[-1].args
+    assert "0.25" in str(r.answer.prose) and "1/4" in str(r.answer.prose)
+
+
+def test_the_gradient_with_numbers_in_keeps_equal_coordinates_apart():
+    """1 + u + s + 3v at u = v = -0.2, s = 0.4 shows every term, not 4⋅(-0.2) merged."""
+    from derive.pretty import inline
+    r = solve_one("f(u, v, s) = u + u^2/2 + u*s + 3*u*v", "gd(f, start = [-0.2, -0.2, 0.4], lr = 0.1, steps = 1)")
+    step = next(s for s in r.steps if s.rule == "gradient_at")
+    shown = inline(step.chain[1])
+    assert "4 (-0.2)" not in shown and "4⋅(-0.2)" not in shown and shown.count("-0.2") == 4, shown
+    assert step.checked is True

@@ -42,6 +42,10 @@ CASES = [
     # shapes, naming both
     (spec("  let A = [[1, 2], [3, 4]]", "  let v = [1, 2, 3]", "  let b = A @ v"),
      "shape mismatch in `@`: a 2×2 matrix @ a vector of length 3; the inner sizes 2 and 3 differ", 4, 11),
+    (spec("  let b = [1, 2, 3] @ [1, 2]"), "shape mismatch in `@`: a vector of length 3 @ a vector of length 2; "
+     "an inner product needs two vectors of one length, not 3 and 2", 2, 11),
+    (spec("  let b = [1, 2, 3] @ [[1, 2], [3, 4]]"), "shape mismatch in `@`: a vector of length 3 @ a 2×2 matrix; "
+     "a vector @ a matrix needs as many rows as the vector's length, 3, not 2", 2, 11),
     (spec("  let b = [1, 2] + [1, 2, 3]"), "shape mismatch in `+`: a vector of length 2 and a vector of length 3",
      2, 11),
     (spec("  let A = [[1, 2], [3, 4]]", "  let b = A * [1, 2, 3]"),

@@ -152,6 +152,10 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
             definition = problem.display(stmt.value)
     except Unsupported as exc:
         error = exc
+    except SpecError as exc:   # a bad argument to a known constructor: the goals that use the layer fail, not the file
+        if kind != "layer" and not any(b.error is exc for b in problem.names.values() if b.kind == "layer"):
+            raise
+        error = exc
     if isinstance(value, sp.MatrixBase) or (is_tensor(value) and kind == "node"):
         if tuple(value.shape) == (1, 1) and kind == "node":
             value = scalarize(value)

@@ -59,6 +59,12 @@ def _matmul(a: Any, b: Any, node: ast.Expr) -> Any:
         return scalarize(a.T * b)
     if c1 == 1 and r1 != 1 and _eq(r1, r2) and c2 != 1:    # vector @ matrix: xᵀW, a vector
         return (a.T * b).T if not explicit(a) else sp.ImmutableMatrix((a.T * b).T)
+    if c1 == 1 and c2 == 1 and r1 != 1 and r2 != 1 and not _eq(c1, r2):   # two vectors of two lengths
+        raise SpecError(f"shape mismatch in `@`: {show_shape(a)} @ {show_shape(b)}; an inner product needs "
+                        f"two vectors of one length, not {r1} and {r2}", node.pos)
+    if c1 == 1 and r1 != 1 and c2 != 1 and not _eq(c1, r2):   # vector @ matrix: xᵀW needs len(x) rows
+        raise SpecError(f"shape mismatch in `@`: {show_shape(a)} @ {show_shape(b)}; a vector @ a matrix "
+                        f"needs as many rows as the vector's length, {r1}, not {r2}", node.pos)
     if not _eq(c1, r2):
         raise SpecError(f"shape mismatch in `@`: {show_shape(a)} @ {show_shape(b)}; "
                         f"the inner sizes {c1} and {r2} differ", node.pos)

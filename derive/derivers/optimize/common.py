@@ -1,9 +1,10 @@
 """Steps shared by gd, lr_range and optimal_lr, and the check of an answer's sentence.
 
 In: an `Objective` and points.  Out: checked `Step`s (derivatives, values at a point),
-the minimiser of a quadratic, and `checked_prose(sentence, where)`: an answer's sentence
+the minimiser of a quadratic, `checked_prose(sentence, where)`: an answer's sentence
 with every claimed relation checked exactly as a step's would be (CheckFailed if one
-does not hold), so an answer restates only what a step has checked.
+does not hold), so an answer restates only what a step has checked, and `diverged`: the
+answer "diverges" of a run stopped by the divergence bound, in one and in several variables.
 """
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from ...claims import check_rel, check_sentence
 from ...errors import CheckFailed
 from ...sentence import Rel, Sentence, say
 from ...steps import Step, dedupe_chain, make_step
+from ..registry import Derived, make_answer
 from .display import Also, about, ordered, put, short_decimal
 from .objective import Objective, tidy
+from .run import bound
+from .vdisplay import Approx
 
 
 def derivative_steps(obj: Objective, order: int = 1) -> list[Step]:
@@ -65,3 +69,16 @@ def claim(lhs: Any, op: str, rhs: Any, where: dict) -> Rel:
     if ok is False:
         raise CheckFailed(f"a step would claim {Sentence((rel,))}, which does not hold")
     return rel if ok else Rel(lhs, op, rhs, kind="assumption")
+
+
+def diverged(t: int, big: Any, start: list, steps: list[Step], what: str, newton: bool = False) -> Derived:
+    """The run passed `bound(start)` at iteration t, `what` ("the new point") reaching size
+    `big`: a checked step saying so and the statement answer "diverges" (diverged_at t)."""
+    top, limit = sp.Symbol("M"), sp.Float(bound(start), 3)
+    text = say(f"At iteration {t} {what} has size ", Rel(top, "≈", Approx(big)), ", ",
+               Rel(top, ">", limit), ", more than 10¹² times the start's: derive stops the run and reports it as "
+               "divergent with these settings",
+               " (the learning rate is too large for this function and start)." if not newton else ".")
+    steps.append(make_step("diverges", text, where={top: big}))
+    return Derived(make_answer(None, text="diverges", value=None, display="diverges",
+                               prose=checked_prose(text, {top: big}), extra={"diverged_at": t}), tuple(steps))

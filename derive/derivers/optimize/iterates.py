@@ -5,7 +5,8 @@ the numbers stay short, 30-digit decimals after that), after steps that differen
 simplify the update rule w_{k+1} = w_k - eta f'(w_k) with the numbers, show each iterate
 with the numbers put in (w_1 = 5 - (1/10)(2*5 + 2) = 19/5), list long runs in a table,
 and, for a quadratic, check the last iterate against the closed form
-w_k = w* + (1 - eta f'')^k (w_0 - w*).
+w_k = w* + (1 - eta f'')^k (w_0 - w*).  A run whose iterate passes 10¹² times the start's
+size stops there: the answer is "diverges" (as for several variables), not a huge number.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
 from ...steps import Step, Table, dedupe_chain, make_step
 from ..registry import Derived, make_answer
-from .common import checked_prose, derivative_steps, minimiser
+from .common import checked_prose, derivative_steps, diverged, minimiser
 from .display import DIGITS, TABLE_ROWS, Shown, about, num, one_minus, ordered, plus, put, short, table_rows, times
 from .objective import Objective, guarded, keyword, learning_rate, objective, steps_count, tidy
 from .run import Run, run_gd
@@ -148,6 +149,8 @@ def gd(problem: Problem, call: ast.Call) -> Derived:
 
     steps = derivative_steps(obj)
     steps.append(update_rule_step(obj, lr))
+    if run.diverged is not None:
+        k = run.diverged - 1
     shown = range(1, k + 1) if k <= SHOWN_ALL else range(1, SHOWN_HEAD + 1)
     for i in shown:
         steps.append(iterate_step(obj, lr, i, run.ws[i - 1], run.ws[i]))
@@ -158,6 +161,8 @@ def gd(problem: Problem, call: ast.Call) -> Derived:
     if k > 1:
         lead = "All iterates:" if k <= TABLE_ROWS else f"All {k} iterates (the first and last {TABLE_ROWS // 2}):"
         steps.append(make_step("iterates", say(lead), table=iterate_table(obj, run), check=False))
+    if run.diverged is not None:
+        return diverged(run.diverged, abs(run.escaped), [w0], steps, "the new point")
     if obj.quadratic:
         step = closed_form_step(obj, w0, lr, k, run.ws[-1])
         if step is not None:

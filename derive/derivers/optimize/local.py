@@ -16,9 +16,10 @@ from ...sentence import Code, Math, Rel, Sentence, say
 from ...steps import Step, make_step
 from ..registry import Derived, make_answer
 from .common import checked_prose, value_step
-from .display import Between, about, absolute, one_minus
+from .display import Between, about, absolute, one_minus, ordered, put
 from .faster import ETA
 from .objective import Objective, tidy
+from .vdisplay import Approx
 
 MAX_ROOT_DEGREE = 6       # minimisers of polynomials up to this degree of f' are found
 
@@ -41,6 +42,8 @@ def polynomial_minimisers(obj: Objective) -> list[Any]:
 
 def _near_minimiser(obj: Objective, r: Any, steps: list[Step], extra: dict) -> Sentence:
     star = obj.sym("star")
+    if isinstance(r, sp.CRootOf):
+        return _near_root(obj, r, steps)
     curv = obj.at(obj.d2, r)
     hi = tidy(2 / curv)
     upper = 2 / obj.Fpp(star)
@@ -51,6 +54,27 @@ def _near_minimiser(obj: Objective, r: Any, steps: list[Step], extra: dict) -> S
     steps.append(value_step(obj, 2, star, r, lead))
     return checked_prose(say(" Near ", Rel(star, "=", r), ", started close enough, it converges for ",
                              Math(Between(0, ETA, hi)), "."), {star: r})
+
+
+def _near_root(obj: Objective, r: sp.CRootOf, steps: list[Step]) -> Sentence:
+    """The same for a minimiser with no closed form in radicals: shown as a decimal root of
+    f' (≈, checked against the exact root), f''(w*) and 2/f''(w*) to 6 digits."""
+    star, w = obj.sym("star"), obj.var
+    dec = Approx(sp.N(r, 30))
+    curv = obj.at(obj.d2, r)
+    hi = Approx(sp.N(2 / curv, 30))
+    upper = 2 / obj.Fpp(star)
+    where = {star: r, obj.Fpp(star): curv}
+    lead = say("Near the minimiser ", Rel(star, "≈", dec), " (a root of ", Rel(obj.Fp(w), "=", ordered(obj.d1, w),
+                                                                               kind="definition"),
+               ", which has no closed form in radicals) "
+               "the step multiplies the error by about ", Math(one_minus(obj.Fpp(star), ETA)), "; started close "
+               "enough, gradient descent converges to it for ", Math(Between(0, ETA, upper)), " and moves away from "
+               "it for larger rates, where ", Rel(upper, "≈", hi), ":")
+    steps.append(make_step("substitute", lead, obj.Fpp(star), put(obj.d2, w, dec), Approx(sp.N(curv, 30)),
+                           where=where, relation="≈"))
+    return checked_prose(say(" Near ", Rel(star, "≈", dec), ", started close enough, it converges for ",
+                             Math(Between(0, ETA, upper)), ", ", Rel(upper, "≈", hi), "."), where)
 
 
 def _at_start(obj: Objective, w0: Any, steps: list[Step], extra: dict) -> Sentence:

@@ -66,7 +66,8 @@ def _no_newton(obj: Objective, c0: Any, w0: Any, steps: list[Step]) -> Derived:
         text = say("The curvature", at, " is ", Math(c0), "; the optimal rate ", Math(sp.Pow(obj.head(2), -1)),
                    " exists only where it is positive.")
     steps.append(make_step("no_newton", text, where=where))
-    return Derived(make_answer(None, text="None", value=None, display="none", prose=checked_prose(text, where)),
+    return Derived(make_answer(None, text="no optimal learning rate", value=None, display="none",
+                               prose=checked_prose(text, where)),
                    tuple(steps))
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import sympy as sp
 
+from ... import unevaluated
+
 from ...sentence import Math, Rel, say
 from ...steps import Step, make_step
 from .formulas import shown_number
@@ -30,7 +32,8 @@ def newton_iteration(obj: Multi, trace: Trace, t: int, prev: Any, raw: Any, rel:
     fresh_h = sp.ImmutableMatrix(obj.n, obj.n, lambda i, j: sp.diff(obj.body, obj.comps[i], obj.comps[j]))
     fresh_h = sp.ImmutableMatrix(obj.at(fresh_h, prev))
     H = sp.ImmutableMatrix(obj.hess_at(prev).applyfunc(lambda e: sp.N(e, 30) if rel == "≈" else e))
-    put_in = obj.hess.applyfunc(lambda e: e.xreplace({c: shown_number(v) for c, v in zip(obj.comps, prev)}))
+    values = {c: shown_number(v) for c, v in zip(obj.comps, prev)}   # (unevaluated: equal values stay apart)
+    put_in = obj.hess.applyfunc(lambda e: unevaluated.xreplace(e, values))
     new = vec(as_sympy(x) for x in trace.records[t - 1].values["x"])
     shown_h = short_vec(H)
     steps = [make_step("hessian_at", say("The Hessian there:"), Hs, put_in, shown_h,

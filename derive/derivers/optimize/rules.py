@@ -29,10 +29,9 @@ from ...errors import SpecError
 from .display import DIGITS
 from .multi import Multi
 from .objective import tidy
-from .run import numeric
+from .run import bound, numeric
 
 MAX_EXACT_CHARS = 24          # a rational entry longer than this switches the run to decimals
-GROWTH = 1e12                 # an entry this many times the start's size (or 1): the optimiser has diverged
 
 
 @dataclass(frozen=True)
@@ -206,11 +205,6 @@ def _adaptive(opt: Optimizer, ar: Any, h: dict, t: int, w: list, g: list, state:
     return [wi - clr * gi / (ar.sqrt(si) + eps) for wi, gi, si in zip(w, g, s)]
 
 
-def bound(w0: Any) -> float:
-    """The size past which a run counts as diverged: GROWTH times the start's largest entry (or 1)."""
-    return GROWTH * max([1.0] + [abs(float(sp.N(x, 20))) for x in w0])
-
-
 def _finite(col: list, limit: float) -> bool:
     return all(abs(x) <= limit for x in col)
 
@@ -239,7 +233,8 @@ def run(obj: Multi, opt: Optimizer, w0: sp.ImmutableMatrix, k: int, pos: Any) ->
             rec = update(opt, ar, t, [ar.num(x) for x in w], state)
             new = rec.values["x"]
         trace.records.append(rec)
-        if not _finite([abs(sp.N(x, 20)) if isinstance(x, sp.Basic) else abs(x) for x in new], bound(w0)):
+        if not _finite([abs(sp.N(x, 20)) if isinstance(x, sp.Basic) else abs(x) for x in new],
+                       bound(w0) or float("inf")):
             trace.diverged = t
             return trace
         w = new

@@ -2,7 +2,9 @@
 
 In: an `Objective`, a start w0, a rate η and a count k.  Out: a `Run` (the iterates and
 which of them are exact), or an error at the goal when an iterate leaves the function's
-domain (log(w) at w ≤ 0), diverges past MAX_MAGNITUDE, or grows too large symbolically.
+domain (log(w) at w ≤ 0) or grows too large symbolically.  A numeric iterate past GROWTH
+times the start's size (or 1) stops the run with `diverged` set, the same rule as for
+several variables (`bound`), so a divergent run is answered "diverges", not with huge numbers.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ MAX_EXACT_CHARS = 40      # an exact rational longer than this turns into a deci
 MAX_EXACT_OPS = 12        # ... and so does an exact irrational expression this large
 MAX_SYMBOLIC_OPS = 400    # symbolic iterates larger than this are refused
 MAX_MAGNITUDE = 1e300     # iterates beyond this: gradient descent has diverged
+GROWTH = 1e12             # an iterate this many times the start's size (or 1): the run has diverged
 
 
 @dataclass
@@ -30,6 +33,26 @@ class Run:
     ws: list
     exact: list
     switched: int | None = None     # the first decimal iterate
+    diverged: int | None = None     # the iteration whose new point passed `bound(start)` (not in `ws`)
+    escaped: Any = None             # ... and that point
+
+
+def bound(w0: Any) -> float | None:
+    """The size past which a run counts as diverged: GROWTH times the start's largest entry
+    (or 1); None for a symbolic start (no size to compare with)."""
+    try:
+        return GROWTH * max([1.0] + [abs(float(sp.N(x, 20))) for x in w0])
+    except (TypeError, ValueError):
+        return None
+
+
+def _escapes(run: Run, new: Any, i: int) -> bool:
+    """Whether `new` (w_i) passed the divergence bound; if so the run records it and stops."""
+    limit = bound([run.ws[0]])
+    if limit is None or not abs(sp.N(new, 20)) > limit:
+        return False
+    run.diverged, run.escaped = i, new
+    return True
 
 
 def _too_long(x: Any) -> bool:
@@ -125,6 +148,8 @@ def _exact_phase(obj: Objective, run: Run, lr: Any, k: int, where: ast.Expr) -> 
                                  f"({sp.count_ops(new)} operations); give numbers for `start` and `lr`, "
                                  f"or ask for fewer steps", where.pos)
         else:
+            if _escapes(run, new, i):
+                return
             if not abs(sp.N(new, 20)) <= MAX_MAGNITUDE:
                 raise _diverged(obj, i, where)
             if _too_long(new):
@@ -148,6 +173,8 @@ def _decimal_phase(obj: Objective, run: Run, lr: Any, k: int, where: ast.Expr) -
             if not _real_finite(g):
                 raise _undefined(obj, sp.Float(w, DIGITS), i - 1, where)
             w = w - rate * (g.real if isinstance(g, mpmath.mpc) else g)
+            if _escapes(run, sp.Float(w, DIGITS), i):
+                return
             if not abs(w) <= MAX_MAGNITUDE:
                 raise _diverged(obj, i, where)
             try:
@@ -164,6 +191,6 @@ def run_gd(obj: Objective, w0: Any, lr: Any, k: int, where: ast.Expr) -> Run:
     """k steps of gradient descent, exact while the numbers stay short, then to DIGITS digits."""
     run = Run([w0], [True])
     _exact_phase(obj, run, lr, k, where)
-    if run.switched is not None:
+    if run.switched is not None and run.diverged is None:
         _decimal_phase(obj, run, lr, k, where)
     return run

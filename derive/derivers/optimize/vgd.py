@@ -15,7 +15,7 @@ from typing import Any
 
 import sympy as sp
 
-from ... import ast
+from ... import ast, unevaluated
 from ...errors import SpecError
 from ...model.problem import Problem
 from ...sentence import Math, Rel, join, say
@@ -25,8 +25,8 @@ from .display import prime_function, table_rows
 from .formulas import at_iteration, hyper_values, numbers_in, quantities, shown_number
 from .hyper import read_optimizer, steps_keyword
 from .multi import Multi, is_multi, multi_objective, start_point
-from .rules import Optimizer, Trace, as_sympy, bound, run
-from ...notation_iterates import Approx, scalar, short_vec, vec
+from .rules import Optimizer, Trace, as_sympy, run
+from ...notation_iterates import scalar, short_vec, vec
 from .objective import guarded
 from .newton_nd import newton_iteration, newton_rule
 from .common import checked_prose
@@ -99,7 +99,8 @@ def iteration_steps(obj: Multi, opt: Optimizer, trace: Trace, t: int) -> list[St
     rel = "≈" if decimal else "="
     xs, gs = obj.it(t - 1), obj.g(t - 1)
     raw = vec(as_sympy(x) for x in rec.values["raw"])
-    put_in = obj.grad.applyfunc(lambda e: e.xreplace({c: shown_number(v) for c, v in zip(obj.comps, prev)}))
+    values = {c: shown_number(v) for c, v in zip(obj.comps, prev)}   # (unevaluated: equal values stay apart)
+    put_in = obj.grad.applyfunc(lambda e: unevaluated.xreplace(e, values))
     where = {xs: prev, gs: obj.fresh_grad(prev)}
     steps = [make_step("gradient_at", say(f"Iteration {t}: the gradient at ", Math(xs), ":"),
                        gs, put_in, short_vec(raw), where=where, relation=rel)]
@@ -135,14 +136,8 @@ def _diverged(obj: Multi, opt: Optimizer, trace: Trace, steps: list[Step]) -> De
     """An entry passed `bound` at iteration `trace.diverged`: say so, with the size reached."""
     t = trace.diverged
     big = max((abs(as_sympy(x)) for x in trace.records[t - 1].values["x"]), key=lambda x: sp.N(x, 20))
-    top, limit = sp.Symbol("M"), sp.Float(bound(trace.ws[0]), 3)
-    text = say(f"At iteration {t} the largest entry of the new point has size ", Rel(top, "≈", Approx(big)), ", ",
-               Rel(top, ">", limit), ", more than 10¹² times the start's: derive stops the run and reports it as "
-               "divergent with these settings",
-               " (the learning rate is too large for this function and start)." if opt.kind != "newton" else ".")
-    steps.append(make_step("diverges", text, where={top: big}))
-    return Derived(make_answer(None, text="None", value=None, display="diverges",
-                               prose=checked_prose(text, {top: big}), extra={"diverged_at": t}), tuple(steps))
+    from .common import diverged
+    return diverged(t, big, trace.ws[0], steps, "the largest entry of the new point", newton=opt.kind == "newton")
 
 
 def _answer(obj: Multi, trace: Trace, steps: list[Step]) -> Derived:

@@ -24,7 +24,7 @@ from ...steps import Step, make_step
 from ..registry import Derived, make_answer
 from ..solving.spectrum import spectrum
 from .common import checked_prose
-from .display import Between, Shown, num
+from .display import Between, Shown, about, num
 from .multi import Multi, is_multi, multi_objective, start_point
 from .objective import guarded
 from ...notation_iterates import Approx, VSym
@@ -33,11 +33,18 @@ from .vgd import gradient_steps
 ETA = sp.Symbol("eta", positive=True)
 ETA_STAR = sp.Symbol("eta_star", positive=True)
 LMIN, LMAX = sp.Symbol("lambda_min"), sp.Symbol("lambda_max")
+NO_RATE = "no optimal learning rate"
 
 
 def _show(x: Any) -> Any:
     """An eigenvalue or bound as shown: exact as it is, a decimal to 6 digits (full inside)."""
     return Approx(x) if isinstance(x, sp.Float) else num(x)
+
+
+def _rate(x: Any) -> Any:
+    """η* as shown in its step and in the answer's sentence alike: exact, with its decimal
+    beside when that says more (1/4 = 0.25); a decimal rate to 6 digits (full inside)."""
+    return Approx(x) if isinstance(x, sp.Float) else about(x)
 
 
 def _hessian(obj: Multi, call: ast.Call) -> Any:
@@ -74,7 +81,8 @@ def _not_quadratic(problem: Problem, call: ast.Call, obj: Multi, steps: list[Ste
     steps.append(make_step("not_quadratic", text, where={LMAX: vals[-1]} if extra else None))
     where = {LMAX: vals[-1]} if extra else {}
     return Derived(make_answer(None, text="not a quadratic: the range depends on the start", value=None,
-                               prose=checked_prose(text, where), extra=extra), tuple(steps))
+                               display="depends on the start", prose=checked_prose(text, where), extra=extra),
+                   tuple(steps))
 
 
 def _range_steps(obj: Multi, vals: tuple) -> tuple[list[Step], Any]:
@@ -144,7 +152,7 @@ def _fixed_rate(vals: tuple, steps: list[Step]) -> tuple[Any, Any]:
                ":")
     steps.append(make_step("fastest_rate", text, ETA_STAR, 2 / (LMIN + LMAX),
                            sp.Mul(2, sp.Pow(sp.Add(Shown(_show(lo)), Shown(_show(hi)), evaluate=False), -1),
-                                  evaluate=False), _show(best), where=where, relation=op))
+                                  evaluate=False), _rate(best), where=where, relation=op))
     steps.append(make_step("rate_factor", say("Every error then shrinks at least by the factor ",
                                               Rel(sp.Abs(1 - ETA_STAR * LMIN), op, _show(rho)), " per step ",
                                               "(in one dimension ", Rel(LMIN, "=", LMAX, kind="fact"),
@@ -154,21 +162,45 @@ def _fixed_rate(vals: tuple, steps: list[Step]) -> tuple[Any, Any]:
 
 
 def _line_search(obj: Multi, x0: Any, H: Any, steps: list[Step]) -> Any | None:
-    """The exact line-search rate along −g at the start: gᵀg / gᵀHg."""
+    """The exact line-search rate along −g at the start: gᵀg / gᵀHg (for a function that is
+    not a quadratic, the step of its second-order model at the start, said so); None, with
+    the reason as a step, when the gradient is 0 or gᵀHg ≤ 0 (the model has no minimum)."""
     g = obj.grad_at(x0)
     gHg = (g.T * H * g)[0, 0]
-    if g.is_zero_matrix or not gHg > 0:
-        return None
     gs = obj.g(0)
+    if g.is_zero_matrix or not gHg > 0:
+        return _no_line_search(obj, g, H, gs, steps)
     rate = sp.radsimp((g.T * g)[0, 0] / gHg)
     steps.append(make_step("gradient_at", say("The gradient at the start ", Math(obj.it(0)), ":"), gs,
                            g, where={gs: obj.fresh_grad(x0)}))
-    steps.append(make_step("line_search", say("The best single step along the gradient minimises the second-order "
-                                              "model (the function itself, for a quadratic) on that line, at the rate"),
+    if obj.quadratic:
+        text = say("The best single step along the gradient minimises the second-order "
+                   "model (the function itself, for a quadratic) on that line, at the rate")
+    else:
+        text = say(Math(obj.body), " is not a quadratic, so this is only the step of its second-order Taylor model "
+                   "at the start: the rate that minimises the model (not the function itself) along the gradient,")
+    steps.append(make_step("line_search", text,
                            sp.Symbol("eta_1"), sp.Mul(sp.MatMul(gs.T, gs), sp.Pow(sp.MatMul(gs.T, H, gs), -1),
                                                       evaluate=False), rate,
                            where={gs: g, sp.Symbol("eta_1"): rate}))
     return rate
+
+
+def _no_line_search(obj: Multi, g: Any, H: Any, gs: Any, steps: list[Step]) -> None:
+    """The reason no step along −g minimises the model: a zero gradient or gᵀHg ≤ 0."""
+    if g.is_zero_matrix:
+        text = say("The gradient at the start ", Math(obj.it(0)), " is 0: there is no direction to step in, so no "
+                   "learning rate is better than another and there is no optimal one.")
+        steps.append(make_step("no_rate", text, gs, g, where={gs: g}))
+        return None
+    Hs = sp.MatrixSymbol("H", obj.n, obj.n)
+    curv, gHg = sp.MatMul(gs.T, Hs, gs), (g.T * H * g)[0, 0]
+    text = say("With the Hessian at the start, ", Rel(Hs, "=", H), ", the second-order model along the gradient has "
+               "curvature ", Rel(curv, "=", gHg), ", which is not "
+               "positive: the model decreases without bound along that line, so no step size minimises it and "
+               "there is no optimal learning rate.")
+    steps.append(make_step("no_rate", text, where={gs: g, Hs: H}))
+    return None
 
 
 @guarded
@@ -183,15 +215,17 @@ def optimal_lr_multi(problem: Problem, call: ast.Call) -> Derived | None:
             raise SpecError("`optimal_lr` of a function that is not a quadratic needs `start = ...`", call.pos)
         x0 = start_point(problem, call, obj, "optimal_lr")
         rate = _line_search(obj, x0, obj.hess_at(x0), steps)
-        return Derived(make_answer(rate, value=None if rate is None else float(sp.N(rate, 20)),
-                                   text=None if rate is not None else "None"), tuple(steps))
+        if rate is None:
+            return Derived(make_answer(None, text=NO_RATE, value=None, display="none"), tuple(steps))
+        return Derived(make_answer(rate, value=float(sp.N(rate, 20))), tuple(steps))
     H = _hessian(obj, call)
     vals = _eigen(obj, H, steps)
     if not vals[0] > 0:
         text = say("The smallest eigenvalue is ", Rel(LMIN, "=", _show(vals[0])), ", not positive: there is no minimiser "
                    "to converge to, so no optimal learning rate.")
         steps.append(make_step("no_rate", text, where={LMIN: vals[0]}))
-        return Derived(make_answer(None, text="None", value=None, prose=checked_prose(text, {LMIN: vals[0]})),
+        return Derived(make_answer(None, text=NO_RATE, value=None, display="none",
+                                   prose=checked_prose(text, {LMIN: vals[0]})),
                        tuple(steps))
     best, rho = _fixed_rate(vals, steps)
     extra = {"fixed_rate": float(sp.N(best, 20)), "factor": float(sp.N(rho, 20))}
@@ -201,7 +235,7 @@ def optimal_lr_multi(problem: Problem, call: ast.Call) -> Derived | None:
         if rate is not None:
             extra["line_search"] = float(sp.N(rate, 20))
             answer = rate
-    prose = say(Rel(ETA_STAR, "=", _show(best)), " is the fastest fixed rate", "." if answer is best else
+    prose = say(Rel(ETA_STAR, "=", _rate(best)), " is the fastest fixed rate", "." if answer is best else
                 say("; from the start, the best single step along the gradient is ",
                     Rel(sp.Symbol("eta_1"), "=", answer), "."))
     return Derived(make_answer(answer, prose=checked_prose(prose, {ETA_STAR: best, sp.Symbol("eta_1"): answer}),

@@ -89,6 +89,23 @@ def _linear_steps(g: Any, W: Any, H: Any, pos: Any) -> tuple[list[Step], Any, An
     return steps, Hk, r, k
 
 
+def _not_convex(problem: Problem, H: Any, W: Any, pos: Any) -> None:
+    """Raises why `argmin` stops when `convex` did not say yes: the objective is not convex, or,
+    when its Hessian holds matrices or symbols without values (a symbolic G), convexity
+    depends on them and is not decided (no declaration makes a matrix positive definite)."""
+    given = given_values(problem, skip=frozenset({W}))
+    free = [s for s in H.atoms(sp.MatrixSymbol) if s != W and s not in given]
+    free += [s for s in H.free_symbols if not s.is_integer and s not in given and s != W]
+    if not free:
+        raise Unsupported("`argmin`: the objective is not convex, so a stationary point need not be a minimiser",
+                          pos)
+    names = ", ".join(sorted({str(s) for s in free}))
+    raise Unsupported(f"`argmin`: whether the objective is convex depends on `{names}`, which "
+                      f"{'has' if len(set(free)) == 1 else 'have'} no value: convexity is not decided for a "
+                      f"symbolic `{names}` (its Hessian {H} is not positive semi-definite for every value), so a "
+                      "stationary point need not be a minimiser; give values to decide it", pos)
+
+
 def _symbolic(problem: Problem, call: ast.Call, L: ast.Expr, w: ast.Expr) -> Derived:
     grad = subgoal(problem, "grad", (L, w), call.pos)
     g = grad.answer.expr
@@ -107,8 +124,7 @@ def _symbolic(problem: Problem, call: ast.Call, L: ast.Expr, w: ast.Expr) -> Der
                                          Math(problem.display(L)), " is convex and every stationary point is a "
                                          "global minimiser:"), check=False, substeps=convex.steps))
     if convex.answer.expr is not sp.true:
-        raise Unsupported("`argmin`: the objective is not convex, so a stationary point need not be a minimiser",
-                          call.pos)
+        _not_convex(problem, H, W, call.pos)
     matrix = isinstance(W, sp.MatrixSymbol)
     star = sp.MatMul(sp.Inverse(Hk), *(r.args if isinstance(r, sp.MatMul) else (r,))) if matrix else r / Hk
     values = given_values(problem, skip=frozenset({W}))

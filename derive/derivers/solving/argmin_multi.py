@@ -54,7 +54,7 @@ def linear_minimiser(grad: sp.MatrixBase, comps: tuple, H: sp.MatrixBase, what: 
         text = say("The Hessian is not positive semi-definite (", verdict.reason, "): along that direction ",
                    Math(what), " decreases without bound, so it has no minimiser.")
         steps.append(make_step("unbounded", text, check=False))
-        return Derived(make_answer(None, text="None", value=None, prose=text), tuple(steps))
+        return Derived(make_answer(None, text="no minimiser", value=None, display="no minimiser", prose=text), tuple(steps))
     if verdict.kind != "pd":
         raise Unsupported("the Hessian is singular: the minimisers (if any) form a line or a plane, not one point",
                           pos)

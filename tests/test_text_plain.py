@@ -1,0 +1,44 @@
+"""`--format text` is plain Unicode: no LaTeX command (`\\cdot`, `\\text`, `\\frac`) reaches
+it.  Numbers in scientific form are printed by the text printer itself (1.6384⋅10⁶), in
+iterate tables, in sentences (M ≈ 6.1244⋅10¹²) and in answers, for every example."""
+import re
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import derive
+from derive.pretty import inline
+from solved import solved
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "examples").rglob("*.spec"))
+COMMAND = re.compile(r"\\[A-Za-z]+")
+DIVERGING = '''problem "d" {
+  vector x : (2)
+  let A = [[3, 1], [1, 2]]
+  f(x) = 1/2 * (x @ (A @ x))
+  g(w) = w^2
+  (a) find gd(f, start = [1, 1], lr = 2, steps = 200)
+  (b) find gd(g, start = 5, lr = 0.9, steps = 40)
+  (c) find gd(g, start = 5, lr = 1.5, steps = 100)
+}
+'''
+
+
+def test_a_float_in_scientific_form_is_unicode():
+    assert inline(sp.Float(1.6384e6, 6)) == "1.6384⋅10⁶"
+    assert inline(sp.Float(-1.5e-7, 6)) == "-1.5⋅10⁻⁷"
+    assert inline(sp.Float(0.5, 6)) == "0.5"
+
+
+def test_diverging_runs_print_no_latex():
+    out = derive.solve(DIVERGING).render("text")
+    assert not COMMAND.search(out), COMMAND.findall(out)[:5]
+    assert "⋅10" in out
+
+
+@pytest.mark.parametrize("path", EXAMPLES)
+def test_examples_print_no_latex(path):
+    out = solved(ROOT / path).render("text")
+    assert not COMMAND.search(out), [m.group(0) for m in COMMAND.finditer(out)][:5]
