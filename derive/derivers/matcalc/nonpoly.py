@@ -10,6 +10,7 @@ Out: `Derived(answer, steps)` from derive.engines.matdiff, or None when L has a 
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import sympy as sp
@@ -80,6 +81,7 @@ def clean(e: Any) -> Any:
     args = [clean(a) for a in e.args]
     if isinstance(e, sp.MatMul):
         args = [b for a in args for b in (a.args if isinstance(a, sp.MatMul) else (a,))]
+        args = [b for a in args for b in (_content(a) if isinstance(a, sp.MatAdd) else (a,))]
         mats = [a for a in args if isinstance(a, MatrixExpr) and not isinstance(a, sp.Identity)]
         coef = sp.Mul(*[a for a in args if not isinstance(a, MatrixExpr)])
         if not mats:
@@ -95,6 +97,21 @@ def clean(e: Any) -> Any:
         return e.func(*args)
     except (TypeError, ValueError):
         return e
+
+
+def _content(s: Any) -> tuple:
+    """A factor ½x − ½μ of a product as (½, x − μ): the terms' common rational factor
+    pulled out; (s,) when there is none."""
+    coefs = []
+    for t in s.args:
+        c = sp.Mul(*[f for f in t.args if not isinstance(f, MatrixExpr)]) if isinstance(t, sp.MatMul) else sp.S.One
+        if not c.is_Rational or c == 0:
+            return (s,)
+        coefs.append(abs(c))
+    k = sp.Rational(math.gcd(*[int(c.p) for c in coefs]), math.lcm(*[int(c.q) for c in coefs]))
+    if k == 1:
+        return (s,)
+    return k, sp.MatAdd(*[clean(sp.MatMul(1 / k, t)) for t in s.args])
 
 
 def transposed(a: Any) -> Any:
