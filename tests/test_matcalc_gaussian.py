@@ -80,8 +80,15 @@ def test_gradient_matches_central_differences_at_random_spd(body, fn, closed):
 def test_scaled_log_likelihood_keeps_its_factor_outside_the_vectors():
     """−½ log det S − ½(x − μ)ᵀS⁻¹(x − μ): ½ S⁻ᵀ(x − μ)(x − μ)ᵀS⁻ᵀ − ½ S⁻ᵀ, not (½x − ½μ)."""
     r = solve_one(DECLS, "-1/2*logdet(S) - 1/2*(x - mu) @ (inv(S) @ (x - mu))", "grad(L, S)")
-    assert "(1/2)*x" not in r.answer.text and "(-mu + x)" in r.answer.text
-    assert r.answer.text.startswith("(1/2)*")
+    assert r.answer.text == "-(1/2)*S.T**(-1) + (1/2)*S.T**(-1)*(-mu + x)*(-mu + x).T*S.T**(-1)"
+
+
+@pytest.mark.parametrize("body", [c[0] for c in CASES[:4]] + ["det(S) + trace(inv(S))"])
+def test_the_inverse_transpose_is_written_one_way_in_a_sum(body):
+    """log det S gives (S⁻¹)ᵀ and the inverse rule (Sᵀ)⁻¹: a sum of both writes S⁻ᵀ once,
+    as (Sᵀ)⁻¹, and a product's coefficient is not set apart in brackets."""
+    text = solve_one(DECLS, body, "grad(L, S)").answer.text
+    assert "(S**(-1)).T" not in text and "S.T**(-1)" in text and "*(S" not in text
 
 
 def test_the_runnable_key_checks_every_gradient(tmp_path):

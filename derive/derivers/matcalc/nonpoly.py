@@ -46,7 +46,7 @@ def grad_steps(problem: Problem, call: ast.Call, f_sym: Any, display: Any, leaf:
     if not isinstance(x, sp.MatrixSymbol):
         return None
     try:
-        shown = tidy(clean(matdiff.gradient(leaf, x)))
+        shown = one_inverse_transpose(tidy(clean(matdiff.gradient(leaf, x))))
     except Unsupported:
         return None
     where = check_where(problem, x, f_sym, leaf, shown)
@@ -57,6 +57,18 @@ def grad_steps(problem: Problem, call: ast.Call, f_sym: Any, display: Any, leaf:
                join(facts, last=" and ") if facts else "", ":")
     steps.append(checked_step(call, "chain_rule", text, D(f_sym, x), shown, where=where))
     return shown, steps, where
+
+
+def one_inverse_transpose(e: Any) -> Any:
+    """(S⁻¹)ᵀ written (Sᵀ)⁻¹ where e also holds (Sᵀ)⁻¹, so that a sum such as
+    ∂/∂S [log det S + xᵀS⁻¹x] writes S⁻ᵀ one way."""
+    if not isinstance(e, sp.Basic):
+        return e
+    inverted = {p.base.arg for p in e.atoms(sp.MatPow)
+                if isinstance(p.base, sp.Transpose) and p.exp.is_negative}
+    swap = {t: sp.Inverse(sp.Transpose(t.arg.arg)) for t in e.atoms(sp.Transpose)
+            if isinstance(t.arg, sp.Inverse) and t.arg.arg in inverted}
+    return e.xreplace(swap) if swap else e
 
 
 def check_where(problem: Problem, x: Any, f_sym: Any, leaf: Any, *shown: Any) -> dict:
@@ -142,9 +154,8 @@ def collect(terms: list) -> Any:
         sig = sorted(c.atoms(F.sigmoid), key=sp.default_sort_key)
         if len(sig) == 1:
             c = matdiff.nicer(c, sig[0].args[0])
-        body = mats[0] if len(mats) == 1 else sp.MatMul(*mats)
         if c != 0:
-            out.append(body if c == 1 else sp.MatMul(c, body))
+            out.append(mats[0] if c == 1 and len(mats) == 1 else sp.MatMul(*([c] if c != 1 else []), *mats))
     if not out:
         return sp.ZeroMatrix(*terms[0].shape)
     return out[0] if len(out) == 1 else sp.MatAdd(*out)
