@@ -104,7 +104,7 @@ class _Run:
 
     The cooperative `check()` stops almost every overrun.  The watchdog is the backstop
     for code that never reaches a check (one long sympy call, a deriver's own loop): when
-    the run is still inside an `interruptible()` block `GRACE` seconds after the deadline,
+    the run is still inside an `interruptible()` block `grace()` seconds after the deadline,
     it raises `_Overtime` asynchronously in the run's own thread (CPython's
     PyThreadState_SetAsyncExc: no signal, any thread, nothing else in the process
     touched), again every half second in case a broad `except` swallowed it.  Entering or
@@ -125,7 +125,7 @@ class _Run:
         self.done = False
         self._sent = False             # whether the watchdog has raised in the thread
         if limits.time and _set_async_exc() is not None:
-            self.done = not _WATCHDOG.watch(self, self.deadline + max(GRACE, 0.1 * limits.time))
+            self.done = not _WATCHDOG.watch(self, self.deadline + grace(limits.time))
 
     def fire(self) -> bool:
         """The watchdog's call once the deadline and its grace have passed: interrupt the
@@ -217,6 +217,13 @@ if hasattr(os, "register_at_fork"):
 
 
 GRACE = 1.0       # seconds past the deadline before the watchdog interrupts
+MAX_GRACE = 5.0   # at most: a tenth of a 580 s budget let a run overrun by a minute
+
+
+def grace(seconds: float) -> float:
+    """How long past a budget of `seconds` the watchdog waits for a cooperative check to
+    stop the run: a tenth of the budget, at least GRACE and at most MAX_GRACE seconds."""
+    return min(max(GRACE, 0.1 * seconds), MAX_GRACE)
 
 
 def _set_async_exc():

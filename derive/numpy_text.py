@@ -2,7 +2,8 @@
 
 In:  a sympy expression over MatrixSymbols (and scalar symbols, sizes).
 Out: Python source over the problem's names, vectors as 1-D arrays and matrices as 2-D
-     (`X.T @ (y - X @ w)`, `np.outer(a, b)`, `np.linalg.inv(S).T`, `1/(1 + np.exp(-(X @ w)))`),
+     (`X.T @ (y - X @ w)`, `np.outer(a, b)`, `np.linalg.inv(S).T`, `1/(1 + np.exp(-(X @ w)))`,
+     `np.linalg.matrix_power(np.linalg.inv(S), 2)` for S⁻², `np.linalg.det(S)`),
      or None when the expression holds a node not written here.  A name that is a Python
      keyword is spelled as SymPy spells it (`lambda` → `lamda`).
 
@@ -113,6 +114,8 @@ def _matrix(e: Any, bound: dict) -> str:
         return f"({_p(e.args[0], bound)} ** {_p(e.args[1], bound)})"
     if isinstance(e, sp.Inverse):
         return f"np.linalg.inv({_p(e.arg, bound)})"
+    if isinstance(e, sp.MatPow):
+        return _matpow(e, bound)
     if isinstance(e, sp.DiagMatrix):
         return f"np.diag({_p(e.args[0], bound)})"
     if isinstance(e, F.SoftmaxMatrix):
@@ -122,6 +125,17 @@ def _matrix(e: Any, bound: dict) -> str:
         v = e.function.variables[0]
         return _p(e.function.expr, {**bound, v: _p(e.expr, bound)})
     raise _No
+
+
+def _matpow(e: Any, bound: dict) -> str:
+    """Aⁿ of a whole n: `np.linalg.matrix_power(A, n)`, A⁻ⁿ as the power of `np.linalg.inv(A)`."""
+    base, n = e.args
+    if not (isinstance(n, sp.Integer) and n != 0):
+        raise _No
+    code = _p(base, bound)
+    if n < 0:
+        code = f"np.linalg.inv({code})"
+    return code if abs(n) == 1 else f"np.linalg.matrix_power({code}, {abs(int(n))})"
 
 
 def _product(e: Any, bound: dict) -> str:

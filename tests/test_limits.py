@@ -247,6 +247,18 @@ def test_a_slow_spec_in_a_worker_thread_stops_with_limit_errors_for_every_goal()
     assert all("not started" in r.error.message for r in results[1:])
 
 
+def test_the_watchdog_waits_at_most_a_few_seconds_past_a_long_budget():
+    """A tenth of the budget, at least 1 s and at most 5 s: 60 s and 580 s runs whose check
+    sat in one long sympy call overran by 6 s and 58 s (issue 10)."""
+    assert limits.grace(0.2) == limits.GRACE == 1.0
+    assert limits.grace(30) == 3.0
+    assert limits.grace(60) == limits.grace(580) == limits.MAX_GRACE == 5.0
+    with limits.running(derive.Limits(time=580)):
+        run = limits._RUN.get()
+        due = [when for when, _, r in limits._WATCHDOG._heap if r is run]
+        assert due and due[0] - run.deadline == limits.MAX_GRACE
+
+
 def _spin_interruptibly(seconds: float) -> str:
     """A loop that never reaches a cooperative check, inside an interruptible block under
     a 0.2 s budget: how it ended."""

@@ -8,7 +8,7 @@ Out: `gradient(s, X)`: a matrix expression with the shape of X, or Unsupported.
 Rules (each is a Matrix Cookbook identity; the result is checked by the caller at random
 matrices against entry-by-entry differentiation, so none is trusted):
   A + B, cA, A B: Ḡ_A = Ḡ Bᵀ, Ḡ_B = Aᵀ Ḡ;  Aᵀ: Ḡᵀ;  tr(A): Ḡ I;  A ⊙ B: Ḡ ⊙ B;
-  f(A) elementwise: Ḡ ⊙ f′(A);  A⁻¹: −A⁻ᵀ Ḡ A⁻ᵀ;  det A: Ḡ det(A) A⁻ᵀ;  log det A: Ḡ A⁻ᵀ;
+  f(A) elementwise: Ḡ ⊙ f′(A);  A⁻¹: −A⁻ᵀ Ḡ A⁻ᵀ;  Aⁿ, A⁻ⁿ: the product of n factors A or A⁻¹;  det A: Ḡ det(A) A⁻ᵀ;  log det A: Ḡ A⁻ᵀ;
   ‖v‖: Ḡ v/‖v‖;  ‖v‖²: 2Ḡ v;  sum(A): Ḡ 𝟏𝟏ᵀ;  softmax(z): s ⊙ Ḡ − s (sᵀḠ);
   sum(g(u, c…)) of an elementwise expression in one u that depends on X: the scalar
   derivative g′ simplified (so the logistic loss gives σ(Xw) − y, not a quotient).
@@ -211,6 +211,10 @@ def _back_matrix(e: Any, G: Any, X: Any, out: list) -> None:
     elif isinstance(e, sp.Inverse):
         Ait = sp.Transpose(e)
         _back(e.arg, -sp.MatMul(Ait, _as_matrix(G, e.shape), Ait), X, out)
+    elif isinstance(e, sp.MatPow) and e.exp.is_Integer and e.exp != 0:   # Aⁿ = A·…·A, A⁻ⁿ = A⁻¹·…·A⁻¹
+        b, n = e.args
+        factor = b if n > 0 else sp.Inverse(b)
+        _back(sp.MatMul(*[factor] * abs(int(n))) if abs(n) > 1 else factor, G, X, out)
     elif isinstance(e, F.SoftmaxMatrix) and e.shape[1] == 1:
         Gm = _as_matrix(G, e.shape)
         _back(e.args[0], sp.MatAdd(sp.HadamardProduct(e, Gm), -sp.MatMul(e, sp.Trace(sp.MatMul(e.T, Gm)))), X, out)

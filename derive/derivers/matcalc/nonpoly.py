@@ -10,6 +10,7 @@ Out: `Derived(answer, steps)` from derive.engines.matdiff, or None when L has a 
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import sympy as sp
@@ -49,7 +50,7 @@ def grad_steps(problem: Problem, call: GoalCall, f_sym: Any, display: Any, leaf:
     if not isinstance(x, sp.MatrixSymbol):
         return None
     try:
-        shown = tidy(clean(matdiff.gradient(leaf, x)))
+        shown = one_inverse_transpose(tidy(clean(matdiff.gradient(leaf, x))))
     except Unsupported:
         return None
     where = check_where(problem, x, f_sym, leaf, shown)
@@ -60,6 +61,18 @@ def grad_steps(problem: Problem, call: GoalCall, f_sym: Any, display: Any, leaf:
                join(facts, last=" and ") if facts else "", ":")
     steps.append(checked_step(call, "chain_rule", text, D(f_sym, x), shown, where=where))
     return shown, steps, where
+
+
+def one_inverse_transpose(e: Any) -> Any:
+    """(S⁻¹)ᵀ written (Sᵀ)⁻¹ where e also holds (Sᵀ)⁻¹, so that a sum such as
+    ∂/∂S [log det S + xᵀS⁻¹x] writes S⁻ᵀ one way."""
+    if not isinstance(e, sp.Basic):
+        return e
+    inverted = {p.base.arg for p in e.atoms(sp.MatPow)
+                if isinstance(p.base, sp.Transpose) and p.exp.is_negative}
+    swap = {t: sp.Inverse(sp.Transpose(t.arg.arg)) for t in e.atoms(sp.Transpose)
+            if isinstance(t.arg, sp.Inverse) and t.arg.arg in inverted}
+    return e.xreplace(swap) if swap else e
 
 
 def check_where(problem: Problem, x: Any, f_sym: Any, leaf: Any, *shown: Any) -> dict:
@@ -84,6 +97,7 @@ def clean(e: Any) -> Any:
     args = [clean(a) for a in e.args]
     if isinstance(e, sp.MatMul):
         args = [b for a in args for b in (a.args if isinstance(a, sp.MatMul) else (a,))]
+        args = [b for a in args for b in (_content(a) if isinstance(a, sp.MatAdd) else (a,))]
         mats = [a for a in args if isinstance(a, MatrixExpr) and not isinstance(a, sp.Identity)]
         coef = sp.Mul(*[a for a in args if not isinstance(a, MatrixExpr)])
         if not mats:
@@ -99,6 +113,21 @@ def clean(e: Any) -> Any:
         return e.func(*args)
     except (TypeError, ValueError):
         return e
+
+
+def _content(s: Any) -> tuple:
+    """A factor ½x − ½μ of a product as (½, x − μ): the terms' common rational factor
+    pulled out; (s,) when there is none."""
+    coefs = []
+    for t in s.args:
+        c = sp.Mul(*[f for f in t.args if not isinstance(f, MatrixExpr)]) if isinstance(t, sp.MatMul) else sp.S.One
+        if not c.is_Rational or c == 0:
+            return (s,)
+        coefs.append(abs(c))
+    k = sp.Rational(math.gcd(*[int(c.p) for c in coefs]), math.lcm(*[int(c.q) for c in coefs]))
+    if k == 1:
+        return (s,)
+    return k, sp.MatAdd(*[clean(sp.MatMul(1 / k, t)) for t in s.args])
 
 
 def transposed(a: Any) -> Any:
@@ -129,9 +158,8 @@ def collect(terms: list) -> Any:
         sig = sorted(c.atoms(F.sigmoid), key=sp.default_sort_key)
         if len(sig) == 1:
             c = matdiff.nicer(c, sig[0].args[0])
-        body = mats[0] if len(mats) == 1 else sp.MatMul(*mats)
         if c != 0:
-            out.append(body if c == 1 else sp.MatMul(c, body))
+            out.append(mats[0] if c == 1 and len(mats) == 1 else sp.MatMul(*([c] if c != 1 else []), *mats))
     if not out:
         return sp.ZeroMatrix(*terms[0].shape)
     return out[0] if len(out) == 1 else sp.MatAdd(*out)

@@ -12,6 +12,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from ... import verify
+from ...limits import check
 from ...notation import Partial, mathml_el, mathml_fenced, pretty_join
 from ..numderiv import DerivativeNode, derivative, evaluate_at
 
@@ -145,17 +146,32 @@ class _DerivativeAt(MatrixExpr):
 
     @staticmethod
     def _by_diff(kind: Any, f: Any, x: Any, v: Any) -> sp.ImmutableMatrix:
+        """sympy's route (forward mode could not evaluate f): f of explicit symbols, expanded
+        and differentiated entry by entry; the run's budget is checked between the calls
+        (one `expand` of a symbolic inverse can still run long: the watchdog stops it)."""
+        check()
         E = _explicit_symbols(v.shape, "e")
         fx = f.xreplace({x: E})
         flat = list(E)
         point = dict(zip(flat, list(v)))
         if str(kind) == "grad":
             s = _scalar_value(fx)
-            s = sp.expand(s.doit()) if isinstance(s, sp.Basic) else s
-            return sp.ImmutableMatrix(E.shape[0], E.shape[1],
-                                      lambda i, j: sp.diff(s, E[i, j]).xreplace(point))
+            s = _expand(s.doit()) if isinstance(s, sp.Basic) else s
+            return sp.ImmutableMatrix(E.shape[0], E.shape[1], lambda i, j: _diff_at(s, E[i, j], point))
         y = fx.doit()
         if isinstance(y, MatrixExpr):
             y = y.as_explicit()
-        y = [sp.expand(e) for e in y]
-        return sp.ImmutableMatrix(len(y), len(flat), lambda i, j: sp.diff(y[i], flat[j]).xreplace(point))
+        y = [_expand(e) for e in y]
+        return sp.ImmutableMatrix(len(y), len(flat), lambda i, j: _diff_at(y[i], flat[j], point))
+
+
+def _expand(e: Any) -> Any:
+    """sp.expand(e), once the run's budget is checked."""
+    check()
+    return sp.expand(e)
+
+
+def _diff_at(s: Any, t: Any, point: dict) -> Any:
+    """∂s/∂t at `point`, once the run's budget is checked."""
+    check()
+    return sp.diff(s, t).xreplace(point)

@@ -58,6 +58,9 @@ class _Ctx:
 
     def out(self, v: Any) -> Any:
         if self.precise:
+            if isinstance(v, self.mp.mpc):      # a principal log of a negative number: re + i·im
+                re, im = (sp.Float(self.mp.nstr(t, 55), 50) for t in (v.real, v.imag))
+                return re if im == 0 else re + sp.I * im
             return sp.Float(self.mp.nstr(v, 55), 50)
         if isinstance(v, Fraction):
             return sp.Rational(v.numerator, v.denominator)
@@ -194,9 +197,12 @@ class Forward:
         return [sum(layer[i][i] for i in range(v.r)) for layer in v.layers]
 
     def _matpow(self, e: Any) -> Any:
+        """Aⁿ for a whole n ≥ 1, and A⁻ⁿ = (A⁻¹)ⁿ (the inverse's rule) for n ≥ 1."""
         base, n = e.args
-        if not n.is_Integer or n < 1:
+        if not n.is_Integer or n == 0:
             raise _Skip
+        if n < 0:
+            base, n = sp.Inverse(base), -n
         v = self.eval(base)
         out = v
         for _ in range(int(n) - 1):

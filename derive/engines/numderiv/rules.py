@@ -95,9 +95,9 @@ def _scalar_fn(name: str):
         if name == "exp":
             f = d = mp.exp(x)
         elif name == "log":
-            if x <= 0:
+            if x == 0:
                 raise _Skip
-            f, d = mp.log(x), 1 / x
+            f, d = mp.log(x), 1 / x      # principal branch off the positive reals (log det of det < 0), as sympy
         elif name == "tanh":
             f = mp.tanh(x)
             d = 1 - f * f
