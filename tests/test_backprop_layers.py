@@ -33,8 +33,8 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], dat
 
 # ---- solving specs (arrays are written in by spec_arrays.literal) -------------------------------
 
-def solve(body: str):
-    sol = derive.solve('problem "p" {\n' + body + "\n}")
+def solve(body: str, limits=None):
+    sol = derive.solve('problem "p" {\n' + body + "\n}", limits=limits)
     for r in sol.results:
         assert r.error is None, (r.error, body)
         for top in r.steps:
@@ -166,6 +166,48 @@ def test_conv_pool_backprop_matches_autograd(net):
     np.testing.assert_allclose(as_array(sol.results[2].answer.expr).reshape(want[3].shape), want[3], atol=1e-9)
     if b is not None:
         np.testing.assert_allclose(as_array(sol.results[3].answer.expr).reshape(want[2].shape), want[2], atol=1e-9)
+
+
+# ---- exam-sized inputs: a cost that grows exponentially shows up as a budget error ---------------
+
+EXAM_SIZED = dict(nd=2, g=1, cin=2, cout=2, k=(2, 2), s=1, pad=1, d=1, size=(6, 6), batch=(), bias=True,
+                  relu=True, pool="Max", pk=2, pool_kw={}, dropout=False, square=True, seed=10)
+
+
+@needs_torch
+def test_an_exam_sized_two_channel_conv_with_padding_and_a_max_pool_within_the_budget():
+    """Two 6×6 channels, padding 1, a max pool and a squared read-out of all 18 pooled
+    entries: every gradient equals autograd's exactly, inside the CLI's default budget.  (The
+    read-out's per-entry derivative has 36 symbols; factoring it cost time doubling with every
+    two more, 70-100 s a goal on 5×5.)  No wall-clock assertion: a slow run is a LimitError."""
+    from derive.limits import Limits
+    net = EXAM_SIZED
+    x, w, b, v = draw_arrays(net, 18)
+    want = torch_grads(net, x, w, b, v)
+    spec = spec_of(net, x, w, b, v).replace("o = v @ p\nL = (o - 3)^2", "L = (v @ p - 3)^2")   # one expression
+    assert "L = (v @ p - 3)^2" in spec
+    sol = solve(spec, limits=Limits(time=60))
+    assert float(sol.results[0].answer.value) == want[0]
+    np.testing.assert_array_equal(as_array(sol.results[1].answer.expr).reshape(want[1].shape), want[1])
+    np.testing.assert_array_equal(as_array(sol.results[2].answer.expr).reshape(want[3].shape), want[3])
+    np.testing.assert_array_equal(as_array(sol.results[3].answer.expr).reshape(want[2].shape), want[2])
+
+
+def test_a_derivative_of_many_symbols_is_not_factored(monkeypatch):
+    """_nice factors a small derivative (2(o − t)) but leaves one of many symbols as built:
+    factoring costs twice as much with every two more symbols."""
+    import sympy as sp
+    from derive.derivers.backprop import util
+    o, t = sp.symbols("o t")
+    small = util._nice(2 * o - 2 * t)
+    assert isinstance(small, sp.Mul) and sp.expand(small) == 2 * o - 2 * t       # factored: −2(t − o)
+    v, f = sp.symbols("v1:19"), sp.symbols("f1:19")
+    d = 2 * v[0] * (sum(a * c for a, c in zip(v, f)) - 2)
+
+    def refuse(*args, **kw):
+        raise AssertionError("factor called on a derivative of 36 symbols")
+    monkeypatch.setattr(util.sp, "factor", refuse)
+    assert util._nice(d) is d
 
 
 # ---- a hand-written NumPy route checks the oracle and derive -------------------------------------

@@ -8,6 +8,8 @@ import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 
 SHOW_NUMBERS = 400          # substitute tensors into a displayed formula up to this many entries
+FACTOR_SYMBOLS = 8          # factor a derivative of at most this many symbols (the cost of factoring
+                            # doubles with every two more: 5 s for the 32 of a 4×4 read-out)
 
 
 def _big(x: Any) -> bool:
@@ -22,9 +24,10 @@ def _elementwise(fn, m: Any) -> Any:
 
 
 def _nice(d: Any) -> Any:
-    """A derivative in the textbook's form: factored when that is not longer (2(o − t))."""
+    """A derivative in the textbook's form: factored when that is not longer (2(o − t)); one
+    of many symbols (a read-out of a whole feature map) is left as the rules built it."""
     try:
-        if sp.count_ops(d) > 40:
+        if sp.count_ops(d) > 40 or len(getattr(d, "free_symbols", ())) > FACTOR_SYMBOLS:
             return d
         f = sp.factor(d)
         return f if sp.count_ops(f) <= sp.count_ops(d) else d
