@@ -20,7 +20,7 @@ from ..registry import Derived, make_answer
 from .display import Also, about, ordered, put, short_decimal
 from .objective import Objective, tidy
 from .run import bound
-from .vdisplay import Approx
+from ...notation_iterates import Approx
 
 
 def derivative_steps(obj: Objective, order: int = 1) -> list[Step]:

@@ -19,7 +19,7 @@ from .common import checked_prose, value_step
 from .display import Between, about, absolute, one_minus, ordered, put
 from .faster import ETA
 from .objective import Objective, tidy
-from .vdisplay import Approx
+from ...notation_iterates import Approx
 
 MAX_ROOT_DEGREE = 6       # minimisers of polynomials up to this degree of f' are found
 
