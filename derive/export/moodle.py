@@ -19,6 +19,7 @@ Every question has the problem's worked solution as general feedback, HTML with 
 """
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from typing import Sequence
 
@@ -80,7 +81,10 @@ def question(quiz: ET.Element, item: Item, name: str) -> None:
         ET.SubElement(q, "responserequired").text = "1"
         ET.SubElement(q, "responsefieldlines").text = "10"
         ET.SubElement(q, "attachments").text = "0"
-        _text(q, "graderinfo", f"<p>Key: {_esc(acc.text)}</p>", "html")
+        words = acc.text
+        if acc.text.startswith('"'):       # a quoted answer (string, prose, statement): its words, not its literal
+            words = json.loads(acc.text)
+        _text(q, "graderinfo", f"<p>Key: {_esc(words)}</p>", "html")
 
 
 def _n(v):

@@ -24,7 +24,7 @@ from typing import Any, Callable
 import sympy as sp
 
 from .. import ast
-from ..errors import Pos, SpecError, Unsupported
+from ..errors import DeriveError, Pos, SpecError, Unsupported
 from .builtins import BUILTINS
 from .expressions import LambdaValue, check_entries, is_tensor, scalarize, suggest
 from .graph import Graph, Node, add_nodes
@@ -139,7 +139,8 @@ def _bind_value(problem: Problem, stmt: ast.Define) -> Binding:
             return Binding(stmt.name, kind, sym, sym, stmt.pos, dims=declared)
         return Binding(stmt.name, kind, None, TensorShape(stmt.name, dims), stmt.pos, dims=declared)
     value: Value | None = None
-    error, definition = None, None
+    error: DeriveError | None = None
+    definition = None
     try:
         value = problem.value(stmt.value)
         if kind in ("node", "input", "param") and isinstance(value, (str, LambdaValue)):
