@@ -97,3 +97,13 @@ def test_body_compiles_inside_a_host_document(tmp_path):
     host = ("\\documentclass{article}\n\\usepackage{amsmath,amssymb,graphicx,booktabs}\n\\begin{document}\n"
             + body + "\n" + body + "\n\\end{document}\n")          # twice: its macros may be defined twice
     compile_tex(host, tmp_path, type1_only=False)   # the host's own list bullets may be bitmaps
+
+
+def test_the_seed_exam_needs_no_scaling(seed_exam, tmp_path):
+    """Long maths and wide tables are broken or wrapped, never shrunk (issue 9 §7): the
+    seed exam's solutions compile without `\\derivefit` scaling anything down."""
+    tex = render(seed_exam, "latex")
+    scale = r"\ifdim\wd0>#1\relax\resizebox"
+    assert scale in tex
+    compile_tex(tex.replace(scale, r"\ifdim\wd0>#1\relax\typeout{DERIVEFIT}\resizebox"), tmp_path, name="fit")
+    assert "DERIVEFIT" not in (tmp_path / "fit.log").read_text(encoding="latin-1")

@@ -168,11 +168,16 @@ class Minimize(sp.Basic):
     written, never evaluated or checked."""
 
     def _latex(self, printer: Any) -> str:
+        return r" \quad ".join(self.latex_lines(printer))
+
+    def latex_lines(self, printer: Any) -> list[str]:
+        """The objective, then its constraints: the two lines a display too wide for one
+        puts them on (the textbook layout of an optimisation problem)."""
         obj, vs, cons, i, n = self.args
-        out = r"\min_{%s} \ %s" % (r",\, ".join(printer._print(v) for v in vs), printer._print(obj))
+        out = [r"\min_{%s} \ %s" % (r",\, ".join(printer._print(v) for v in vs), printer._print(obj))]
         if cons:
-            out += r" \quad \text{subject to} \quad " + r", \quad ".join(printer._print(c) for c in cons)
-            out += r", \quad %s = 1, \dots, %s" % (printer._print(i), printer._print(n))
+            out.append(r"\text{subject to} \quad " + r", \quad ".join(printer._print(c) for c in cons)
+                       + r", \quad %s = 1, \dots, %s" % (printer._print(i), printer._print(n)))
         return out
 
     def _pretty(self, printer: Any) -> prettyForm:

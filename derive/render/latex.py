@@ -52,6 +52,8 @@ def _tex_cell(c: Any) -> str:
 
 
 TABLE_COLUMNS = 84     # characters of text a table may take across the line (11pt, A4, 2.5 cm margins)
+WRAP_SHARE = 0.85      # of which wrapped columns plan for this much: a step's indent narrows the line, and the
+                       # other columns' widths are estimates in characters (the seed exam's tables then fit unscaled)
 
 
 def _cell_width(c: Any) -> int:
@@ -72,7 +74,7 @@ def _wrapped_columns(table: Table) -> dict[int, float]:
     text = [k for k in range(1, n) if widths[k] > 14]    # (inline maths in a paragraph breaks at + too)
     if not text:
         return {}
-    room = TABLE_COLUMNS - 2 * n - sum(w for k, w in enumerate(widths) if k not in text)
+    room = WRAP_SHARE * TABLE_COLUMNS - 2 * n - sum(w for k, w in enumerate(widths) if k not in text)
     total = sum(widths[k] for k in text)
     return {k: max(_longest_word(table, k) + 1, room * widths[k] / total) / TABLE_COLUMNS for k in text}
 
