@@ -168,9 +168,9 @@ class Minimize(sp.Basic):
     written, never evaluated or checked."""
 
     def _latex(self, printer: Any) -> str:
-        return r" \quad ".join(self.latex_lines(printer))
+        return r" \quad ".join(self.lines_latex(printer))
 
-    def latex_lines(self, printer: Any) -> list[str]:
+    def lines_latex(self, printer: Any) -> list[str]:
         """The objective, then its constraints: the two lines a display too wide for one
         puts them on (the textbook layout of an optimisation problem)."""
         obj, vs, cons, i, n = self.args

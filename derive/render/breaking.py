@@ -349,12 +349,12 @@ UNCUT = 66     # a piece no rule could cut and wider than this is fitted to the 
 
 def fit_tex(tex: str, x: Any, room: str = r"\linewidth-5em") -> str:
     """`tex` as it is, or, for maths `x` wider than the line: on the lines it gives itself
-    (`x.latex_lines(printer)`, e.g. an optimisation problem's objective and its constraints),
+    (`x.lines_latex(printer)`, e.g. an optimisation problem's objective and its constraints),
     else, when no rule could cut it, shrunk to the line (`\\derivefit`): the last resort (a
     vector of long entries), never for maths the rules above break."""
     if _width(x) <= UNCUT:
         return tex
-    lines = getattr(x, "latex_lines", None)      # maths that knows its own line breaks (min … / subject to …)
+    lines = getattr(x, "lines_latex", None)      # maths that knows its own line breaks (min … / subject to …)
     if lines is not None:
         from ..printing import DeriveLatexPrinter
         return r"\begin{aligned} %s \end{aligned}" % r" \\ ".join("&" + line for line in lines(DeriveLatexPrinter()))
