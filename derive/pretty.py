@@ -164,6 +164,18 @@ class DerivePrettyPrinter(PrettyPrinter):
                 pass
         return super()._print_ElementwiseApplyFunction(e)
 
+    def _print_MatAdd(self, expr):
+        """x - μ, as the LaTeX printer writes it (sympy's pretty printer gives `x -μ`)."""
+        out = None
+        for item in expr.args:
+            coeff = item.as_coeff_mmul()[0] if isinstance(item, sp.MatMul) else sp.S.One
+            negative = out is not None and sp.S(coeff).could_extract_minus_sign()
+            form = self._print(-item if negative else item)
+            if negative and isinstance(-item, sp.MatAdd):
+                form = prettyForm(*form.parens())
+            out = form if out is None else prettyForm(*stringPict.next(out, " - " if negative else " + ", form))
+        return out if out is not None else self._print(sp.S.Zero)
+
     def _print_Determinant(self, e):
         """|A| around an explicit matrix, else det(A), as the LaTeX printer writes it."""
         if isinstance(e.arg, sp.MatrixBase):

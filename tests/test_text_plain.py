@@ -42,3 +42,14 @@ def test_diverging_runs_print_no_latex():
 def test_examples_print_no_latex(path):
     out = solved(ROOT / path).render("text")
     assert not COMMAND.search(out), [m.group(0) for m in COMMAND.finditer(out)][:5]
+
+
+def test_a_matrix_difference_keeps_its_spaces():
+    """x - μ and 2λw - 2tx in text, as in LaTeX: sympy's pretty printer writes `x -μ`."""
+    import sympy as sp
+
+    from derive.pretty import inline, pretty
+    x, mu = sp.MatrixSymbol("x", 3, 1), sp.MatrixSymbol("mu", 3, 1)
+    assert inline(sp.MatAdd(x, -mu, evaluate=False)) == "x - μ" == pretty(sp.MatAdd(x, -mu, evaluate=False))
+    assert inline(sp.MatAdd(x, -2 * mu, evaluate=False)) == "x - 2⋅μ"
+    assert inline(sp.MatAdd(-mu, x, evaluate=False)) == "-μ + x"
