@@ -169,7 +169,7 @@ class DerivePrettyPrinter(PrettyPrinter):
         out = None
         for item in expr.args:
             coeff = item.as_coeff_mmul()[0] if isinstance(item, sp.MatMul) else sp.S.One
-            negative = out is not None and sp.S(coeff).could_extract_minus_sign()
+            negative = out is not None and coeff.could_extract_minus_sign()
             form = self._print(-item if negative else item)
             if negative and isinstance(-item, sp.MatAdd):
                 form = prettyForm(*form.parens())
