@@ -9,7 +9,9 @@ Skipped without PyTorch (except the NumPy and error tests).
 """
 from __future__ import annotations
 
+import functools
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -330,14 +332,21 @@ def test_bad_backprop_through_a_conv_is_an_error_at_the_line(tail, line, words):
 
 # ---- the worked example ---------------------------------------------------------------------
 
-@needs_torch
-def test_the_worked_example_matches_autograd():
-    from pathlib import Path
-    spec = Path(__file__).resolve().parents[1] / "examples" / "conv-backprop.spec"
-    sol = derive.solve(str(spec))
+@functools.lru_cache(maxsize=1)
+def worked_example() -> derive.Solution:
+    """examples/conv-backprop.spec solved (once per process), after asserting that every
+    result was derived and no step's check failed; its problems are then compared with
+    autograd here and in test_backprop_norms."""
+    sol = derive.solve(str(Path(__file__).resolve().parents[1] / "examples" / "conv-backprop.spec"))
     for r in sol.results:
         assert r.error is None, r.error
         assert all(s.checked is not False for top in r.steps for s in top.walk())
+    return sol
+
+
+@needs_torch
+def test_the_worked_example_matches_autograd():
+    sol = worked_example()
     first, second = sol.problems[:2]
     x = torch.tensor([[[1., 2, 3, 4, 5, 6]]], dtype=torch.float64, requires_grad=True)
     K = torch.tensor([[[1., 0, -1]], [[1, 2, 1]]], dtype=torch.float64, requires_grad=True)

@@ -14,21 +14,12 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import derive
 from spec_arrays import literal
-from test_backprop_layers import as_array, error_of, solve
-
-try:
-    import torch
-except ImportError:                  # pragma: no cover - a machine without torch
-    torch = None
-
-needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
-STRESS = int(os.environ.get("DERIVE_STRESS", "1"))
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
+from test_backprop_layers import SETTINGS, STRESS, as_array, error_of, needs_torch, solve, torch, worked_example
 EPS = {"1/100000": 1e-5, "1/10": 0.1, "1/4": 0.25}
 
 
@@ -330,13 +321,8 @@ def test_same_bytes_whatever_the_hash_seed(tmp_path):
 
 @needs_torch
 def test_the_worked_examples_match_autograd():
-    from pathlib import Path
     import torch.nn.functional as TF
-    spec = Path(__file__).resolve().parents[1] / "examples" / "conv-backprop.spec"
-    sol = derive.solve(str(spec))
-    for r in sol.results:
-        assert r.error is None, r.error
-        assert all(s.checked is not False for top in r.steps for s in top.walk())
+    sol = worked_example()
     emb, bn = sol.problems[3:5]
     f64 = dict(dtype=torch.float64)
     E = torch.tensor([[0., 0, 0], [1, 2, 3], [2, 0, 1], [0, 3, 0]], **f64, requires_grad=True)
