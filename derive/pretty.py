@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 import unicodedata
+from contextlib import contextmanager
 from fractions import Fraction
-from typing import Any
+from typing import Any, Iterator
 
 import sympy as sp
+from sympy.printing.pretty import pretty_symbology
 from sympy.printing.pretty.pretty import PrettyPrinter
 from sympy.printing.pretty.stringpict import prettyForm, stringPict
 
@@ -263,7 +266,38 @@ def _printer() -> DerivePrettyPrinter:
     return _PRINTER
 
 
+_DRAWING = threading.Lock()
+_DRAWERS = [0, False]          # forms being built now, and the host's setting to restore after
+
+
+@contextmanager
+def _unicode_pieces() -> Iterator[None]:
+    """While a form is built, sympy draws brackets, roots and floors (`xobj`, `vobj`) from
+    a process-wide table that `pretty_use_unicode` selects, and sympy selects it from
+    sys.stdout's encoding when it is imported: under PYTHONIOENCODING=ascii, or with a
+    StringIO as standard output, it is the ASCII table, which has no floor and no sum.
+    derive's text is always Unicode (an ASCII terminal gets a transliteration,
+    derive.asciitext), so the Unicode table is selected while derive builds a form, and the
+    host's choice is put back when the last build in any thread ends."""
+    with _DRAWING:
+        if _DRAWERS[0] == 0:
+            _DRAWERS[1] = pretty_symbology.pretty_use_unicode(True)
+        _DRAWERS[0] += 1
+    try:
+        yield
+    finally:
+        with _DRAWING:
+            _DRAWERS[0] -= 1
+            if _DRAWERS[0] == 0:
+                pretty_symbology.pretty_use_unicode(_DRAWERS[1])
+
+
 def _form(x: Any) -> prettyForm:
+    with _unicode_pieces():
+        return _any_form(x)
+
+
+def _any_form(x: Any) -> prettyForm:
     p = _printer()
     if isinstance(x, Seq):
         return p._print_Seq(x)
@@ -294,7 +328,8 @@ def inline(x: Any) -> str:
     form = _form(x)
     if form.height() == 1:
         return _render(form)
-    return _render(_line_printer()._print(x)).replace("\n", "; ")
+    with _unicode_pieces():
+        return _render(_line_printer()._print(x)).replace("\n", "; ")
 
 
 def chain_lines(items: list[Any] | tuple[Any, ...], relation: str = "=", width: int = WIDTH) -> str:
@@ -334,6 +369,6 @@ def _head_of(cls: type) -> str | None:
             shell = cls(sp.Symbol(_PLACEHOLDERS[0]))
     except Exception:   # noqa: BLE001 - a class that needs its real argument
         return None
-    form = _printer()._print(shell)
+    form = _form(shell)
     text, tail = form.picture[0] if form.height() == 1 else "", "(%s)" % _PLACEHOLDERS[0]
     return text[:-len(tail)] if text.endswith(tail) and len(text) > len(tail) else None

@@ -53,3 +53,20 @@ def test_a_matrix_difference_keeps_its_spaces():
     assert inline(sp.MatAdd(x, -mu, evaluate=False)) == "x - μ" == pretty(sp.MatAdd(x, -mu, evaluate=False))
     assert inline(sp.MatAdd(x, -2 * mu, evaluate=False)) == "x - 2⋅μ"
     assert inline(sp.MatAdd(-mu, x, evaluate=False)) == "-μ + x"
+
+
+
+def test_floors_and_sums_print_whatever_table_sympy_chose_for_the_host():
+    """sympy picks its bracket pieces from sys.stdout's encoding when imported (ASCII under
+    PYTHONIOENCODING=ascii or a StringIO stdout, with no ⌊ and no ∑ at all: the seed exam's
+    Conv1d length and SVM were a KeyError, exit 3); derive draws in Unicode and leaves the
+    host's choice as it was."""
+    from sympy.printing.pretty import pretty_symbology
+    solution = solved(ROOT / "examples" / "seed-exam.spec")
+    before = pretty_symbology.pretty_use_unicode(False)
+    try:
+        text, md = solution.render("text"), solution.render("md")
+        assert pretty_symbology.pretty_use_unicode() is False
+    finally:
+        pretty_symbology.pretty_use_unicode(before)
+    assert "⎣" in text and "∑" in text and "\\lfloor" in md   # ⎣ ⎦: the floor of a fraction
