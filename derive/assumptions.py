@@ -33,17 +33,31 @@ from .sentence import Math, Rel, Sentence, join, say
 
 
 def _walk(node: Any) -> Iterator[ast.Expr]:
-    """Every expression node under `node` (a statement's expression), itself included."""
-    if isinstance(node, ast.Expr):
-        yield node
-    values = vars(node).values() if hasattr(node, "__dict__") else ()
-    for v in values:
-        if isinstance(v, ast.Expr):
-            yield from _walk(v)
-        elif isinstance(v, tuple):
-            for item in v:
-                if isinstance(item, (ast.Expr, ast.Keyword)):
-                    yield from _walk(item.value if isinstance(item, ast.Keyword) else item)
+    """Every expression node under `node` (a statement's expression), itself included, in
+    pre-order (a node, then its fields' nodes in order, a keyword by its value), except the
+    entries of a list that are numbers (`0.5`, `-2`): every reader here looks for names,
+    calls, products and indices, and a weight matrix written out is thousands of numbers
+    (walking them took longer than the rest of the Assumptions box)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Expr):
+            yield n
+        if type(n) is ast.ListLit:
+            stack += [item for item in reversed(n.items) if not _number_entry(item)]
+            continue
+        kids: list = []
+        for v in (vars(n).values() if hasattr(n, "__dict__") else ()):
+            if isinstance(v, ast.Expr):
+                kids.append(v)
+            elif isinstance(v, tuple):
+                kids += [item.value if isinstance(item, ast.Keyword) else item for item in v
+                         if isinstance(item, (ast.Expr, ast.Keyword))]
+        stack += reversed(kids)
+
+
+def _number_entry(item: ast.Expr) -> bool:
+    return type(item) is ast.Num or (type(item) is ast.UnaryOp and type(item.operand) is ast.Num)
 
 
 def _definitions(problem: Problem) -> list[ast.Expr]:

@@ -17,13 +17,13 @@ from .notation import mathml_el
 
 def decimal_text(x: sp.Rational) -> str:
     """A terminating rational exactly as a decimal string (1/10 -> 0.1, -71/25 -> -2.84)."""
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    whole, rest = divmod(int(x.p), int(x.q))
+    p, q = int(x.p), int(x.q)              # (integers: sympy's own comparisons cost more than the rest)
+    sign = "-" if p < 0 else ""
+    whole, rest = divmod(abs(p), q)
     digits = ""
     while rest:
         rest *= 10
-        d, rest = divmod(rest, int(x.q))
+        d, rest = divmod(rest, q)
         digits += str(d)
     return f"{sign}{whole}" + (f".{digits}" if digits else "")
 

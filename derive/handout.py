@@ -17,6 +17,7 @@ A decimal is shown as it was written (0.65, not 13/20); a vector as a transposed
 """
 from __future__ import annotations
 
+import functools
 import re
 from fractions import Fraction
 from typing import Any, Iterator
@@ -49,7 +50,7 @@ def _needed(problem: Problem) -> list[str]:
 def _number(node: ast.Expr) -> Fraction | None:
     """The exact number a literal writes (`0.7`, `-1`, `1/2`), None for anything else."""
     if isinstance(node, ast.Num):
-        return Fraction(node.value)
+        return node.value
     if isinstance(node, ast.UnaryOp) and node.op in "-+":
         x = _number(node.operand)
         return None if x is None else (-x if node.op == "-" else x)
@@ -97,7 +98,8 @@ def _value(v: Any) -> Any:
     """A value as the data line shows it: a column vector as a transposed row."""
     if not isinstance(v, sp.MatrixBase):
         return decimal(v)
-    m = sp.ImmutableMatrix(v.rows, v.cols, [decimal(e) for e in v])
+    shown = functools.lru_cache(maxsize=None)(decimal)   # (a weight matrix repeats few decimals)
+    m = sp.ImmutableMatrix(v.rows, v.cols, [shown(e) for e in v])
     return sp.Transpose(m.T) if v.cols == 1 and v.rows > 1 else m
 
 

@@ -83,9 +83,14 @@ def _item_width(x: Any) -> int:
 
 
 def _min_width(x: Any) -> int:
-    """A lower bound of `item_width(x)` that costs nothing: an explicit matrix of c columns
-    takes at least 2c + 1 (entries, spaces, brackets)."""
-    return 2 * int(x.shape[1]) + 1 if isinstance(x, sp.MatrixBase) else 0
+    """A lower bound of `item_width(x)` that costs next to nothing: an explicit matrix of c
+    columns takes at least 2c + 1 (entries, spaces, brackets), and an expression at least
+    as much as the widest matrix in it (a matrix is printed whole, on the same lines)."""
+    if isinstance(x, sp.MatrixBase):
+        return 2 * int(x.shape[1]) + 1
+    if isinstance(x, sp.Basic):
+        return max((_min_width(a) for a in x.args), default=0)
+    return 0
 
 
 def is_long(items: tuple[Any, ...] | list[Any], fmt: str) -> bool:
@@ -137,7 +142,7 @@ def _sum_pieces(x: Any, terms: list[Any], budget: int, deep: bool = True) -> lis
     out: list[Piece] = []
     for k, g in enumerate(groups):
         op = "" if k == 0 or _leads_minus(g[0]) else "+"
-        sub = pieces(g[0], budget) if deep and len(g) == 1 and _width(g[0]) > budget else [Piece(g[0])]
+        sub = pieces(g[0], budget) if deep and len(g) == 1 and not _fits(g[0], budget) else [Piece(g[0])]
         if len(sub) > 1 and not (op and _leads_minus(g[0])):
             out.extend([replace(sub[0], op=op)] + sub[1:])
         else:
@@ -192,9 +197,14 @@ def _bracketed(x: Any) -> tuple[Any, Any] | None:
     return out if out is not None and _sum_terms(out[1]) is not None else None
 
 
+def _fits(x: Any, budget: int) -> bool:
+    """Whether `x` is at most `budget` columns wide (laid out only when the bound allows)."""
+    return _min_width(x) <= budget and _width(x) <= budget
+
+
 def pieces(x: Any, budget: int) -> list[Piece]:
     """`x` as the pieces of rows at most `budget` columns wide (where it can be cut)."""
-    if _width(x) <= budget:
+    if _fits(x, budget):
         return [Piece(x)]
     terms = _sum_terms(x)
     if terms is not None:
