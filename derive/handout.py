@@ -104,8 +104,10 @@ def _value(v: Any) -> Any:
 
 
 def _given(problem: Problem, text: list[Fraction], skip: set[str]) -> Iterator[Sentence]:
-    for name in _needed(problem):
-        b = problem.names[name]
+    needed = set(_needed(problem))
+    for name, b in problem.names.items():              # (in the spec's order)
+        if name not in needed:
+            continue
         if b.kind not in ("let", "param", "input") or b.expr is None or name in skip or b.value is None:
             continue
         values = _numbers(b.expr)
