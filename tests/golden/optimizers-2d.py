@@ -166,7 +166,7 @@ def _check_2(_pos):
         x = _v
         return (((1/2)*x[0]*(x[1] + (3*x[0]))) + ((1/2)*x[1]*(x[0] + (2*x[1]))))
 
-    _closed = np.array([np.array([0.9000000002499999, 0.9000000003333333]), np.array([0.8004122281813997, 0.8004122283517715])], dtype=float)
+    _closed = np.array([np.array([0.90000000025, 0.9000000003333334]), np.array([0.8004122281813991, 0.800412228351771])], dtype=float)
     _ref = _adam(_f, np.array([1, 1]), steps=int(2), lr=(1/10))
     return _closed, _ref
 

@@ -111,7 +111,6 @@ class _Decimal:
     def __init__(self, obj: Multi):
         self.obj = obj
         self.g = [_numeric_of(e, obj) for e in obj.grad]
-        self.h = [[_numeric_of(e, obj) for e in obj.hess.row(i)] for i in range(obj.n)]
 
     def num(self, x: Any) -> Any:
         return mpmath.mpmathify(sp.N(x, DIGITS + 5)) if isinstance(x, sp.Basic) else mpmath.mpf(x)
@@ -120,16 +119,33 @@ class _Decimal:
         return [_real(p(w)) for p in self.g]
 
     def newton_dir(self, w: list, g: list) -> list:
-        H = mpmath.matrix([[_real(p(w)) for p in row] for row in self.h])
+        H = mpmath.matrix(self.hessian_at(w))    # (1/√(1+w²) − w²/(1+w²)^{3/2} cancels in plain decimals)
         if mpmath.det(H) == 0:
             raise ZeroDivisionError("the Hessian is singular")
         return list(mpmath.lu_solve(H, mpmath.matrix(g)))
+
+    def hessian_at(self, w: list) -> list:
+        """The Hessian at the point `w` itself (its decimals read as the exact binary numbers
+        they are), by sympy's evalf, which raises its working precision until DIGITS digits
+        are right: an entry that cancels to nothing at DIGITS is still found, and an entry
+        that is 0 is 0."""
+        at = {c: _exact(mpmath.mpf(x)) for c, x in zip(self.obj.comps, w)}
+        return [[_real(mpmath.mpmathify(sp.N(e.xreplace(at), DIGITS))) for e in self.obj.hess.row(i)]
+                for i in range(self.obj.n)]
 
     def sqrt(self, x: Any) -> Any:
         return mpmath.sqrt(x)
 
     def out(self, x: Any) -> Any:
         return x
+
+
+def _exact(x: mpmath.mpf) -> sp.Rational:
+    """The binary number an mpmath decimal is, exactly (± mantissa × 2^exponent)."""
+    if not x:
+        return sp.Integer(0)
+    man, exp = x.man_exp
+    return (-1 if x < 0 else 1) * sp.Integer(man) * sp.Integer(2) ** int(exp)
 
 
 def _numeric_of(expr: Any, obj: Multi) -> Any:
@@ -216,6 +232,12 @@ def run(obj: Multi, opt: Optimizer, w0: sp.ImmutableMatrix, k: int, pos: Any) ->
     if opt.adaptive:
         ar, trace.exact, trace.switched = _Decimal(obj), False, 1
     w, state = [ar.num(x) for x in w0], {}
+    with mpmath.workdps(DIGITS):              # (the decimals are worked to DIGITS digits, as shown)
+        return _iterate(obj, opt, ar, trace, w, state, k, w0, pos)
+
+
+def _iterate(obj: Multi, opt: Optimizer, ar: Any, trace: Trace, w: list, state: dict, k: int,
+             w0: sp.ImmutableMatrix, pos: Any) -> Trace:
     for t in range(1, k + 1):
         saved = dict(state)
         try:
