@@ -231,9 +231,8 @@ def run(obj: Multi, opt: Optimizer, w0: sp.ImmutableMatrix, k: int, pos: Any) ->
     ar: Any = _Exact(obj)
     if opt.adaptive:
         ar, trace.exact, trace.switched = _Decimal(obj), False, 1
-    w, state = [ar.num(x) for x in w0], {}
     with mpmath.workdps(DIGITS):              # (the decimals are worked to DIGITS digits, as shown)
-        return _iterate(obj, opt, ar, trace, w, state, k, w0, pos)
+        return _iterate(obj, opt, ar, trace, [ar.num(x) for x in w0], {}, k, w0, pos)
 
 
 def _iterate(obj: Multi, opt: Optimizer, ar: Any, trace: Trace, w: list, state: dict, k: int,
