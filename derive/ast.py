@@ -6,87 +6,88 @@ docs/language.md one to one.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 
 from .errors import Pos
+from .records import record
 
 
 # ---- expressions ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Expr:
     pos: Pos = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Num(Expr):
     value: Fraction = Fraction(0)
     text: str = "0"
 
 
-@dataclass(frozen=True)
+@record
 class Name(Expr):
     id: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Str(Expr):
     value: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Bool(Expr):
     value: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class NoneLit(Expr):
     pass
 
 
-@dataclass(frozen=True)
+@record
 class BinOp(Expr):
     op: str = "+"          # + - * / @ ^
     left: Expr = None      # type: ignore[assignment]
     right: Expr = None     # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@record
 class UnaryOp(Expr):
     op: str = "-"          # - + not
     operand: Expr = None   # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@record
 class Compare(Expr):
     op: str = "=="
     left: Expr = None      # type: ignore[assignment]
     right: Expr = None     # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@record
 class BoolOp(Expr):
     op: str = "and"
     left: Expr = None      # type: ignore[assignment]
     right: Expr = None     # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@record
 class IfExpr(Expr):
     cond: Expr = None      # type: ignore[assignment]
     then: Expr = None      # type: ignore[assignment]
     orelse: Expr = None    # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@record
 class Keyword:
     name: str
     value: Expr
     pos: Pos = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Call(Expr):
     func: Expr = None      # type: ignore[assignment]
     args: tuple[Expr, ...] = ()
@@ -103,29 +104,29 @@ class Call(Expr):
         return None
 
 
-@dataclass(frozen=True)
+@record
 class Index(Expr):
     target: Expr = None    # type: ignore[assignment]
     indices: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Transpose(Expr):
     operand: Expr = None   # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@record
 class ListLit(Expr):
     items: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Tuple(Expr):
     """A parenthesised list `(a, b)`: only meaningful as lambda parameters."""
     items: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Lambda(Expr):
     params: tuple[str, ...] = ()
     body: Expr = None      # type: ignore[assignment]
@@ -133,43 +134,43 @@ class Lambda(Expr):
 
 # ---- statements -------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Label:
     text: str              # "(a)"
     marks: Fraction | None
     pos: Pos = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Stmt:
     pos: Pos = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class TextStmt(Stmt):
     text: str = ""
     label: Label | None = None
 
 
-@dataclass(frozen=True)
+@record
 class SymbolDecl(Stmt):
     names: tuple[str, ...] = ()
     assumptions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class DimDecl(Stmt):
     items: tuple[tuple[str, Expr | None], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class TensorDecl(Stmt):
     kind: str = "vector"   # vector | matrix
     names: tuple[str, ...] = ()
     shape: tuple[Expr, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Define(Stmt):
     """`let`, `input`, `param`, `layer` and plain `NAME = EXPR` (kind `node`)."""
     kind: str = "node"     # let | input | param | layer | node
@@ -178,45 +179,45 @@ class Define(Stmt):
     shape: tuple[Expr, ...] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class FuncDef(Stmt):
     name: str = ""
     params: tuple[str, ...] = ()
     body: Expr = None      # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@record
 class Given(Stmt):
     target: Expr = None    # type: ignore[assignment]
     value: Expr = None     # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@record
 class Option:
     label: str             # "a"
     expr: Expr | None      # None for `none`
     pos: Pos = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Choices(Stmt):
     options: tuple[Option, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class Find(Stmt):
     goals: tuple[Expr, ...] = ()
     label: Label | None = None
     readings: tuple[tuple[str, tuple[Stmt, ...]], ...] = ()    # `accept reading "..." { ... }`
 
 
-@dataclass(frozen=True)
+@record
 class AnswerStmt(Stmt):
     text: str = ""
     label: Label | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Vary(Stmt):
     """`vary NAME in LO..HI`, `vary NAME in [v1, ...]` or `vary NAME = random_vector(...)`
     (kind range, list or call), with its `default` (None: the domain's own, see
@@ -227,7 +228,7 @@ class Vary(Stmt):
     default: Expr | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Require(Stmt):
     """`require COND`: a drawn variant must satisfy COND (else it is drawn again)."""
     cond: Expr = None      # type: ignore[assignment]
@@ -235,7 +236,7 @@ class Require(Stmt):
 
 # ---- documents --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class ProblemDef:
     title: str
     points: Fraction | None
@@ -245,20 +246,20 @@ class ProblemDef:
     name: str | None = None          # `problem mlp "..."`: the problem's own name (its results' ids)
 
 
-@dataclass(frozen=True)
+@record
 class Include:
     path: str
     pos: Pos = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class SectionDef:
     title: str
     items: tuple["ProblemDef | Include", ...]
     pos: Pos = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@record
 class Spec:
     """A parsed file: header lines (title, course, date, ...) and its items in order.
 

@@ -6,10 +6,11 @@ catch it; the CLI prints `str(error)` and exits with `error.exit_code`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
+from .records import record
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """A spec's text and the name it is reported under (a path, or `<stdin>`); `folders` are
     the `--include-path` folders its `include`s and `load`s may also read from."""
@@ -23,7 +24,7 @@ class Source:
         return lines[number - 1] if 1 <= number <= len(lines) else ""
 
 
-@dataclass(frozen=True)
+@record
 class Pos:
     """A span in a source: 1-based line and column of its start, offsets into the text."""
 

@@ -33,10 +33,10 @@ import math
 import os
 import re
 import time
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .errors import LimitError, Pos, SpecError
+from .records import record
 
 try:   # imported now: under a memory cap even an import can be refused
     import resource
@@ -46,7 +46,7 @@ except ImportError:   # pragma: no cover - not POSIX
 COUNT_KWARGS = ("steps", "epochs", "iterations", "iters")
 
 
-@dataclass(frozen=True)
+@record
 class Limits:
     """The budget of one run.  `time`: seconds for the whole run (parse, build and every
     goal), None for none; `memory`: megabytes of address space, applied only by the CLI

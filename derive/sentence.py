@@ -26,11 +26,12 @@ taken as `Math`.  Sentences concatenate with `+`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any, Iterator, Union
 
 import sympy as sp
+from .records import record
 
 # The relations a sentence or chain may show, with how each is printed.
 RELATIONS: dict[str, tuple[str, str]] = {   # op: (LaTeX, Unicode)
@@ -53,14 +54,14 @@ def relation_op(op: str) -> str:
     return op
 
 
-@dataclass(frozen=True)
+@record
 class Math:
     """A mathematical object in a sentence: printed by the format's printer."""
 
     expr: Any
 
 
-@dataclass(frozen=True)
+@record
 class Rel:
     """`lhs op rhs` in a sentence.  `checked` and `check` (how: "exact", "assumptions",
     "random points", ...) are filled in by `make_step` for a claim; `tagged` is set by
@@ -105,14 +106,14 @@ def tag_unchecked(sentence: "Sentence") -> "Sentence":
                           for p in sentence.parts))
 
 
-@dataclass(frozen=True)
+@record
 class Em:
     """Emphasised plain text."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Code:
     """Spec code quoted in a sentence (a goal as written, a keyword)."""
 
@@ -122,7 +123,7 @@ class Code:
 SentencePart = Union[str, Math, Rel, Em, Code]
 
 
-@dataclass(frozen=True)
+@record
 class Sentence:
     """A sequence of parts (see the module docstring)."""
 

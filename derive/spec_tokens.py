@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from .records import record
 
 KEYWORDS = ("text", "symbol", "dim", "vector", "matrix", "let", "input", "param", "layer", "given",
             "choices", "find", "answer", "vary", "require")
@@ -19,7 +19,7 @@ _CLOSER_TERMINAL = {")": "RPAR", "]": "RSQB", "}": "RBRACE"}
 
 # ---- a tokenizer that mirrors grammars/spec.lark --------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Tok:
     kind: str      # name number string label punct
     text: str
@@ -29,7 +29,7 @@ class Tok:
     column: int
 
 
-@dataclass(frozen=True)
+@record
 class LexProblem:
     message: str
     start: int

@@ -21,16 +21,17 @@ Grading tools walk `Solution.problems[i].results[j].answer / .steps` directly.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import Any, Iterator
 
 
 from .errors import Pos
 from .sentence import Sentence
+from .records import record
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     """A small table: header cells and rows of cells (plain text, Sentences or sympy objects)."""
 
@@ -39,7 +40,7 @@ class Table:
     caption: "str | Sentence" = ""
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One move of a derivation.  Build it with `make_step`, which checks `chain`."""
 
@@ -106,7 +107,7 @@ def make_step(rule: str, text: "str | Sentence", *chain: Any, where: dict | None
                 "claim" if check else "definition", items)
 
 
-@dataclass(frozen=True)
+@record
 class Answer:
     """The final answer of a goal.
 
@@ -132,7 +133,7 @@ class Answer:
     approx: Any = None
 
 
-@dataclass(frozen=True)
+@record
 class ErrorInfo:
     message: str
     line: int | None
@@ -140,7 +141,7 @@ class ErrorInfo:
     kind: str = "error"
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     """One goal's outcome: an answer with its steps, or an error."""
 
@@ -161,7 +162,7 @@ class Result:
         return self.error is None
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """A sub-question's printed text (from `(a) text "..."`)."""
     label: str | None
@@ -169,7 +170,7 @@ class Part:
     marks: Fraction | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ProblemSolution:
     title: str
     section: str | None
@@ -184,7 +185,7 @@ class ProblemSolution:
     options: "tuple[tuple[str, Sentence], ...]" = ()   # its multiple choice: (label, option)
 
 
-@dataclass(frozen=True)
+@record
 class Solution:
     """A solved spec: header fields and the problems in document order."""
 

@@ -16,15 +16,15 @@ order is stable); `lookup(name)` finds one.  docs/derivations.md says how to add
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
+from ..records import record
 
 if TYPE_CHECKING:
     from ..derivers.registry import Derived
     from ..model.problem import Problem
 
 
-@dataclass(frozen=True)
+@record
 class Derivation:
     """One registered derivation: its name, a one-line title and the function that builds it."""
 

@@ -13,7 +13,6 @@ In: goals of a problem.  Out: `Derived` answers with checked steps.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -31,9 +30,10 @@ from ..sentence import Rel, say
 from ..steps import Step, make_step
 from .evaluate import decimal_step, substituted
 from .registry import Derived, make_answer
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record
 class Hyperplane:
     """{x : wᵀx + b = 0}: the value of `hyperplane(w, b)`."""
 

@@ -20,7 +20,6 @@ semi-definite, with that reason.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -35,6 +34,7 @@ from ..steps import Step, make_step
 from .registry import Derived, make_answer
 from ..claims import check_sentence
 from .solving.spectrum import shown, spectrum
+from ..records import record
 
 MAX_SIZE = 40            # exact elimination on matrices up to this size
 
@@ -77,7 +77,7 @@ def numeric_matrix(x: Any) -> bool:
 
 # ---- exact symmetric elimination --------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Definiteness:
     """kind "pd" / "psd" / "not_psd"; pivots; E with E H Eᵀ = diag(pivots) (not for "not_psd");
     witness: v with vᵀHv < 0 ("not_psd") or u ≠ 0 with Hu = 0 ("psd")."""
@@ -165,7 +165,7 @@ def classify(H: sp.MatrixBase) -> Definiteness | None:
 
 # ---- the steps that show it -------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """A decided matrix: its kind, the checked steps and the reason (a checked Sentence)."""
 

@@ -13,11 +13,11 @@ imports only the families its spec uses.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record
 class GoalSpec:
     """A goal's signature (positional argument counts, keyword names), its one-line doc and
     its strategies in the order they are tried."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Callable
 
 import sympy as sp
@@ -25,9 +25,10 @@ from ..steps import Answer, ErrorInfo, Result, Step
 from .goals import EXPRESSION, FAMILY_BUILTINS, GOALS, GoalSpec, modules_of
 from .request import GoalCall, GoalRequest
 from .titles import title
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record
 class Derived:
     """What a strategy returns: the answer and the steps that lead to it."""
 

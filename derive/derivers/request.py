@@ -8,11 +8,12 @@ produced, and no syntax node is made up for it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Protocol
 
 from .. import ast
 from ..errors import Pos
+from ..records import record
 
 
 class GoalCall(Protocol):
@@ -33,7 +34,7 @@ class GoalCall(Protocol):
     def kwarg(self, name: str) -> ast.Expr | None: ...
 
 
-@dataclass(frozen=True)
+@record
 class GoalRequest:
     """Goal `name(*args, **kwargs)`, reported at `pos`.  Requests compare by name and
     arguments only (as calls compare without their positions), so that a request meets the

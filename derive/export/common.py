@@ -18,18 +18,18 @@ from __future__ import annotations
 import html as _html
 import math as _math
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
 
 from ..grading import Acceptance, accept
 from ..steps import ProblemSolution, Result, Solution
+from ..records import record
 
 MATHS = ("mathml", "tex")
 
 
-@dataclass(frozen=True)
+@record
 class Option:
     """One option of a choice as a host shows it: its letter, its text as HTML (the
     spec's option: its maths printed as the export's maths) and whether the key picks it."""
@@ -38,7 +38,7 @@ class Option:
     correct: bool
 
 
-@dataclass(frozen=True)
+@record
 class Item:
     """One exportable result of one variant."""
     id: str

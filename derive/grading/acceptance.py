@@ -13,12 +13,13 @@ added to): `id`, `kind`, `value` (the exact sympy value), `text`, `latex`, `rtol
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
+from ..records import record
 
 # The kinds a response can be graded as, and "manual" (prose, a statement, named values:
 # a person marks it; grade() says "undecided").
@@ -29,7 +30,7 @@ _FROM_ANSWER = {"number": "number", "expression": "expression", "matrix_expressi
 DECIMAL_DIGITS = 3      # a decimal answer to an irrational key: right when the key rounds to it, >= 3 digits
 
 
-@dataclass(frozen=True)
+@record
 class Alternative:
     """Another accepted answer: `value` (exact, sympy), accepted under the `reading` named."""
     reading: str
@@ -37,7 +38,7 @@ class Alternative:
     text: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Acceptance:
     """What counts as right for one result.
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -30,6 +29,7 @@ from ..errors import DeriveError, Pos, Source
 from ..literals import num_tensor, number
 from ..quickread import read as quick_read
 from ..syntax import parse_response
+from ..records import record
 
 MAX_CHARS = 10_000          # an answer longer than this is refused unread
 MAX_EXPONENT = 1_000        # |n| in x^n with a numeric n
@@ -53,7 +53,7 @@ class FormatError(Exception):
         return f"column {self.column}: {self.message}"
 
 
-@dataclass(frozen=True)
+@record
 class Value:
     """What an answer says: `items`, one sympy object per comma-separated part (a Tuple
     part stays a Python tuple of objects); `nodes` the AST parts; `decimals` the

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -22,11 +21,12 @@ from . import fast
 from .acceptance import Acceptance
 from .compare import Entry, Verdict, compare
 from .reading import FormatError
+from ..records import record
 
 STATUSES = ("correct", "partial", "incorrect", "invalid", "undecided")
 
 
-@dataclass(frozen=True)
+@record
 class Ecf:
     """Error carried forward: the earlier answers used (`given`: id -> the student's
     text), the answer expected under them, and the cap on the credit."""
@@ -38,7 +38,7 @@ class Ecf:
         return {"given": dict(self.given), "expected": self.expected, "credit": self.credit}
 
 
-@dataclass(frozen=True)
+@record
 class Grade:
     """The grade of one answer.  `status`: one of STATUSES; `score` in [0, 1]; `points` =
     score × marks (None without marks); `check`: how it was compared; `entries`: the

@@ -2,13 +2,13 @@
 (`Entry`), as derive.grading.compare and derive.grading.fast make them."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from ..records import record
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """The verdict on one entry of a vector or matrix (`index` 1-based, as printed)."""
     index: tuple[int, ...]
@@ -20,7 +20,7 @@ class Entry:
         return {"index": list(self.index), "correct": self.correct, "expected": self.expected, "given": self.given}
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """`score` in [0, 1] (None: undecided), `tag` for the note, `entries` per entry, and
     `given` the response as read (a sympy object, for feedback; for a vector or matrix

@@ -8,7 +8,6 @@ family's builtin loaded on first use, a goal inside an expression run by the fam
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
 import sympy as sp
@@ -17,12 +16,13 @@ from .. import ast
 from ..errors import SpecError
 from .operators import guard_size
 from .spelling import suggest
+from ..records import record
 
 if TYPE_CHECKING:
     from .expressions import Evaluator
 
 
-@dataclass(frozen=True)
+@record
 class Builtin:
     name: str
     fn: Callable[..., Any]

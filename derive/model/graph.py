@@ -15,12 +15,12 @@ error carried forward and backprop share.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import ast
 from ..errors import Pos
+from ..records import record
 
 if TYPE_CHECKING:
     from .problem import Binding
@@ -55,7 +55,7 @@ def names_in(expr: ast.Expr | Sequence[ast.Expr | None] | None, *, calls: bool =
     return tuple(out)
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     """One name of a problem on its graph: what kind of name it is (`let`, `node`,
     `vector`, `function`, ...), the names its definition reads, its value and display

@@ -8,7 +8,7 @@ bindings frozen.  A deriver that needs a changed problem builds one
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Mapping, Protocol
@@ -22,11 +22,12 @@ from .graph import Graph
 from .calls import BUILTINS
 from .values import Symbolic, Value
 from .values import TensorShape as TensorShape
+from ..records import record
 
 PartText = tuple[str | None, str, Fraction | None]    # a labelled `text`: (label, text, marks)
 
 
-@dataclass(frozen=True)
+@record
 class Binding:
     """One name of a problem: its kind, the sympy symbol shown for it, its exact value
     (numbers and explicit matrices where the spec gives them, the symbol itself where
@@ -58,7 +59,7 @@ class Binding:
         return self.kind == "param"
 
 
-@dataclass(frozen=True)
+@record
 class Goal:
     """One thing a problem asks for: an expression to derive or an authored answer."""
 
@@ -71,7 +72,7 @@ class Goal:
     #                              alternative readings (derive.readings)
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class UserFunction:
     """`f(w) = EXPR`: callable from expressions; `symbolic()` gives the body in its parameters."""
 
@@ -120,7 +121,7 @@ class Families(Protocol):
         """Every goal and family builtin (for did-you-mean suggestions)."""
 
 
-@dataclass(frozen=True, eq=False)
+@record(eq=False)
 class Problem:
     """A problem ready to derive: its names (and their computation graph), goals, choices
     and givens.  Frozen: built by derive.model.builder, read by everything after."""

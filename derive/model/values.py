@@ -7,7 +7,6 @@ LimitError at the expression)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Protocol, Union, runtime_checkable
 
@@ -19,6 +18,7 @@ from .. import ast
 from ..errors import LimitError, SpecError
 from ..limits import current
 from .functions import explicit, is_tensor
+from ..records import record
 
 if TYPE_CHECKING:
     from .expressions import Evaluator
@@ -72,7 +72,7 @@ class Words(tuple):
         return "Words(" + ", ".join(map(str, self)) + ")"
 
 
-@dataclass(frozen=True)
+@record
 class LambdaValue:
     params: tuple[str, ...]
     body: ast.Expr

@@ -17,13 +17,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any, Callable
+from ..records import record
 
 MAX_FILES = 20_000      # a cache folder with more prose entries than this is emptied first
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     """One node of a parsed text (the subset of markdown-it's SyntaxTreeNode used here)."""
 

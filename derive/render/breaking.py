@@ -20,10 +20,11 @@ html via `piece_mathml`, text via `piece_form`) print a Piece with their own pri
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 import sympy as sp
+from ..records import record
 
 CHAIN_WIDTH = {"md": 60, "latex": 56, "html": 60, "text": 78}   # a chain longer than this: one link a row
 LINE = {"md": 64, "latex": 50, "html": 64, "text": 66}   # columns a row of maths may take (LaTeX: a host
@@ -31,7 +32,7 @@ LINE = {"md": 64, "latex": 50, "html": 64, "text": 66}   # columns a row of math
 WIDE_LHS = 14      # a left side wider than this gets a row of its own
 
 
-@dataclass(frozen=True)
+@record
 class Piece:
     """One row's share of a link: `expr` whole, the continuation of a sum (`op` "+" when
     the group does not print its own leading "−"), or a block of a matrix's columns
@@ -45,7 +46,7 @@ class Piece:
     post: tuple = ()        # and after it (last row)
 
 
-@dataclass(frozen=True)
+@record
 class Row:
     """A row of a broken chain: the left side (first row only), whether the relation
     starts the row (a new link) and the piece of maths after it."""

@@ -7,7 +7,6 @@ In:  a Problem built again from its definition (pykey).  Out: NumPy source lines
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ import sympy as sp
 
 from .. import ast
 from ..numpy_text import numpy_text, py_name
+from ..records import record
 
 if TYPE_CHECKING:
     from ..model.problem import Binding, Problem
@@ -29,7 +29,7 @@ class Skip(Exception):
     """Why a goal is not checked (the message is the reason the script gives)."""
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     """One goal the script checks: `_closed` (computed from the answer) against `_ref`
     (computed from the problem's definitions) after `setup` and `before`; `_f(params)` is
@@ -52,7 +52,7 @@ class Check:
         return TOLERANCE[self.kind]
 
 
-@dataclass(frozen=True)
+@record
 class Unchecked:
     """A goal the script does not check: why, and the key value it prints (numeric answers)."""
 

@@ -22,12 +22,13 @@ from ..limits import Limits, running
 from ..steps import Solution
 from .draws import Rejections
 from .solve import answers, check_seed, read, solve_spec
+from ..records import record
 
 MAX_VARIANTS = 1000
 MAX_SEEDS_PER_VARIANT = 3
 
 
-@dataclass(frozen=True)
+@record
 class Variant:
     """One accepted variant: its index (1-based, in the batch), seed and solution."""
     index: int

@@ -7,7 +7,6 @@ positions.  A wrong, missing or doubled argument is a SpecError at the argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import sympy as sp
@@ -15,11 +14,12 @@ import sympy as sp
 from ... import ast
 from ...errors import Pos, SpecError, quoted
 from ...model.expressions import is_tensor, scalarize, show_shape
+from ...records import record
 
 REQUIRED = object()
 
 
-@dataclass(frozen=True)
+@record
 class Param:
     """One constructor parameter: name, default (REQUIRED if none), checker, keyword-only."""
 

@@ -12,7 +12,6 @@ Outputs: one tensor's shape is a tuple of sizes; a layer with several outputs (a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -25,11 +24,12 @@ from ...notation import mathml_script, pretty_script
 from ...sentence import Sentence, join, say
 from .args import Args, _show
 from .values import declared_dims, dims_of, label, shape_only, show_dims
+from ...records import record
 
 Sym = sp.Symbol      # formula symbols (n_in, k, ...); not sympy's S, which sympifies
 
 
-@dataclass(frozen=True)
+@record
 class ParamInfo:
     """One trainable tensor of a layer: name (`weight`, `bias`), shape, count formula."""
 
@@ -39,7 +39,7 @@ class ParamInfo:
     where: tuple[tuple[Any, Any], ...]
 
 
-@dataclass(frozen=True)
+@record
 class ShapeLine:
     """How one output dimension comes about: a sentence, with a checked chain if any."""
 
@@ -48,7 +48,7 @@ class ShapeLine:
     where: tuple = ()
 
 
-@dataclass(frozen=True)
+@record
 class Outputs:
     """The several outputs of one layer call, by name (`output`, `h_n`), in PyTorch's order."""
 

@@ -8,7 +8,6 @@ the total; `shapes` gives the name -> shape of every trainable tensor (PyTorch's
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -25,6 +24,7 @@ from ..registry import Derived, make_answer
 from .base import Layer, Sym, count_symbol
 from .network import Found, collect
 from .values import show_dims
+from ...records import record
 
 
 def entries(dims: tuple) -> Any:
@@ -49,7 +49,7 @@ def describe_dims(dims: tuple) -> str:
     return f"a tensor of shape {show_dims(dims)}"
 
 
-@dataclass(frozen=True)
+@record
 class Counted:
     """One row of the parameter table."""
 

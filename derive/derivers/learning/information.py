@@ -16,7 +16,6 @@ The term builders (`entropy_of`, `gini_of`) are shared with `best_split`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -31,9 +30,10 @@ from ...unevaluated import mul
 from ..registry import Derived, make_answer
 from .data import exact, rows_of, vector_of
 from .notation import Log
+from ...records import record
 
 
-@dataclass(frozen=True)
+@record
 class Terms:
     """−Σ p_i log_b p_i (or Σ …) shown term by term, its value, and the zero terms dropped."""
 

@@ -18,7 +18,6 @@ value offers no split; if no feature offers one, that is the answer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -32,9 +31,10 @@ from ...steps import Step, Table, make_step
 from ..registry import Derived, make_answer
 from .data import choice, classes_of, kw, labels_of, rows_of
 from .information import entropy_of, gini_of, shown_logs, simplest
+from ...records import record
 
 
-@dataclass(frozen=True)
+@record
 class Split:
     """One candidate: feature j (0-based), threshold (None: multiway), children as class counts."""
 

@@ -7,7 +7,6 @@ as a checkable object, chains without repeats, the answer text).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -26,6 +25,7 @@ from ..request import GoalCall
 from .tidy import tidy
 from ..definite import explicit
 from ..evaluate import substituted
+from ...records import record
 
 LAYOUT = ("denominator layout: the gradient has the shape of the variable, "
           "and ∂y/∂x has one row per entry of y")
@@ -102,7 +102,7 @@ def target(problem: Problem, node: ast.Expr, var: Any, goal: str) -> tuple[Any, 
     return display, leaf, steps
 
 
-@dataclass(frozen=True)
+@record
 class Differentiated:
     """What a `grad` or `hessian` goal differentiates: the variable x, L as written
     (`display`), L in the leaves (`leaf`), L's symbol and the steps so far."""

@@ -20,9 +20,10 @@ from ...model.problem import Problem
 from ...steps import Step
 from ..request import GoalCall
 from .common import _loss_in, _name_of, differentiated, leaf_form
+from ...records import record
 
 
-@dataclass(frozen=True)
+@record
 class GivenLoss:
     """`grad(L, x)` of L = loss(...): L's symbol, L as written, x, the loss in the leaves
     (the given outputs kept as symbols), the outputs that depend on x and the steps so far."""

@@ -7,7 +7,6 @@ zero denominator is reported as `zero_division`, as scikit-learn does.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -20,11 +19,12 @@ from ...sentence import Code, Rel, Sentence, say
 from ...steps import Step, Table, make_step
 
 from .read import _kw, _outcome, Data
+from ...records import record
 
 NAMES = {"precision": "precision", "recall": "recall", "f1": "F_1 score", "accuracy": "accuracy"}
 
 
-@dataclass(frozen=True)
+@record
 class Counts:
     """The four outcome counts of one (one-vs-rest) class."""
 

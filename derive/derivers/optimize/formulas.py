@@ -9,7 +9,6 @@ in, unevaluated (a column), which a step checks against the computed value.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import sympy as sp
@@ -17,13 +16,14 @@ import sympy as sp
 from .display import Dec, Shown, num
 from .rules import Optimizer, as_sympy
 from ...notation_iterates import Approx, Iterate, scalar, vec
+from ...records import record
 
 ETA, MU, TAU, LAM = sp.Symbol("eta", positive=True), sp.Symbol("mu"), sp.Symbol("tau"), sp.Symbol("lambda")
 BETA1, BETA2, EPS, ALPHA = sp.Symbol("beta_1"), sp.Symbol("beta_2"), sp.Symbol("epsilon"), sp.Symbol("alpha")
 DECAY, T = sp.Symbol("gamma"), sp.Symbol("t")
 
 
-@dataclass(frozen=True)
+@record
 class Quantity:
     """One quantity of an iteration: its Record key, display base (and hat), formula."""
 

@@ -8,7 +8,6 @@ a SpecError at the offending argument.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -19,9 +18,10 @@ from ...model.expressions import is_scalar, is_tensor, scalarize, show_shape
 from ...model.problem import Problem
 from .objective import _function, tidy
 from ...notation_iterates import VSym, gradient, iterate, vec
+from ...records import record
 
 
-@dataclass(frozen=True)
+@record
 class Multi:
     """f of n real variables: body in the component symbols, gradient column, Hessian.
 

@@ -10,7 +10,6 @@ the goal.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import sympy as sp
@@ -22,11 +21,12 @@ from ...model.problem import Problem, UserFunction
 from ..derivatives import derivative
 from ..registry import Derived
 from .display import Head, prime_function
+from ...records import record
 
 MAX_STEPS = 10_000        # gd(steps = k) refuses larger k
 
 
-@dataclass(frozen=True)
+@record
 class Objective:
     """f of one variable: its body, first and second derivatives and display functions."""
 

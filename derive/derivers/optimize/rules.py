@@ -30,11 +30,12 @@ from .display import DIGITS
 from .multi import Multi
 from .objective import tidy
 from .run import bound, numeric
+from ...records import record
 
 MAX_EXACT_CHARS = 24          # a rational entry longer than this switches the run to decimals
 
 
-@dataclass(frozen=True)
+@record
 class Optimizer:
     """An optimiser and its hyperparameters (sympy numbers), as PyTorch names them."""
 

@@ -9,7 +9,6 @@ of row swaps, the echelon form), shared by det, solve and inv.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -21,11 +20,12 @@ from ...model.problem import Problem
 from ...sentence import say
 from ...steps import Step, make_step
 from ..definite import explicit
+from ...records import record
 
 MAX_SIZE = 12             # exact elimination on matrices up to this size
 
 
-@dataclass(frozen=True)
+@record
 class Given:
     """An explicit matrix argument: value, display symbol, the step putting values in."""
 
@@ -53,7 +53,7 @@ def given_matrix(problem: Problem, node: ast.Expr, goal: str, *, square: bool = 
     return Given(sp.ImmutableMatrix(M), name, steps)
 
 
-@dataclass(frozen=True)
+@record
 class Elimination:
     """U = P A reduced to echelon form by row operations: the pivots (diagonal of U), the
     number of row swaps, the echelon form and the rank."""

@@ -9,7 +9,6 @@ det(A − λI) = p(λ) (checked by expanding the determinant), and each root put
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -17,12 +16,13 @@ import sympy as sp
 from ...sentence import Rel, join, say
 from ...steps import Step, make_step
 from ...notation_iterates import Approx
+from ...records import record
 
 LAMBDA = sp.Symbol("lambda")
 MAX_EXACT = 4            # exact roots (radicals) for matrices up to this size; decimals beyond
 
 
-@dataclass(frozen=True)
+@record
 class Spectrum:
     """The eigenvalues (each as often as its multiplicity), ascending; `exact` when symbolic."""
 

@@ -7,10 +7,10 @@ Out: `Factor`, chains (tuples of factors) and the functions on them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
+from ...records import record
 
 
 ONE = sp.Integer(1)
@@ -18,7 +18,7 @@ ONE = sp.Integer(1)
 
 # ---- factors and chains -----------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Factor:
     """One factor of a product: `base` (a matrix atom) or its transpose."""
 

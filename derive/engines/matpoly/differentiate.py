@@ -7,7 +7,6 @@ contribution per occurrence of the variable, from ∂tr(P X Q)/∂X = PᵀQᵀ a
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
@@ -15,10 +14,11 @@ import sympy as sp
 from ...errors import Unsupported
 from .chains import ONE, Chain, Factor, chain_T
 from .poly import Poly, Term, make_term
+from ...records import record
 
 # ---- differentiation -------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Occurrence:
     """One place where the variable occurs in a scalar chain: s = P X Q (or P Xᵀ Q)."""
 

@@ -5,7 +5,6 @@ canonical by `make_term`) and `Poly` (a sum of terms of one shape, like terms co
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import reduce
 from typing import Any, Iterable
 
@@ -14,10 +13,11 @@ import sympy as sp
 from ...limits import check as _deadline
 from .chains import ONE, Chain, Factor, canonical_scalar, chain_key, chain_shape, chain_T, is_one, split_chain, \
     symmetric_chain, _strip_identities
+from ...records import record
 
 # ---- terms and polynomials ---------------------------------------------------------------
 
-@dataclass(frozen=True)
+@record
 class Term:
     """coef · Π tr(scalars) · chain; `chain` is empty exactly when the term is 1×1."""
 
