@@ -40,8 +40,13 @@ def record(cls: type[T] | None = None, /, *, eq: bool = True) -> Any:
 
 
 def _make(cls: type[T], eq: bool) -> type[T]:
+    undocumented = not cls.__dict__.get("__doc__")
+    if undocumented:          # (else dataclass() writes one from inspect.signature: most of its time)
+        cls.__doc__ = cls.__name__
     dataclasses.dataclass(cls, **_FIELDS_ONLY)       # type: ignore[call-overload]
     fields = dataclasses.fields(cls)                  # type: ignore[arg-type]
+    if undocumented:
+        cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields)})"
     cls.__init__ = _init(cls, fields)                 # type: ignore[misc]
     cls.__repr__ = _repr([f.name for f in fields if f.repr])   # type: ignore[method-assign]
     if eq:
