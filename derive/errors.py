@@ -7,6 +7,7 @@ catch it; the CLI prints `str(error)` and exits with `error.exit_code`.
 from __future__ import annotations
 
 from dataclasses import field
+
 from .records import record
 
 

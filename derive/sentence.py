@@ -31,6 +31,7 @@ from fractions import Fraction
 from typing import Any, Iterator, Union
 
 import sympy as sp
+
 from .records import record
 
 # The relations a sentence or chain may show, with how each is printed.

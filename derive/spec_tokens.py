@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
 from .records import record
 
 KEYWORDS = ("text", "symbol", "dim", "vector", "matrix", "let", "input", "param", "layer", "given",

@@ -134,3 +134,23 @@ def test_a_second_run_reads_its_prose_from_the_cache_without_markdown_it(tmp_pat
                                     timeout=120) for _ in range(2))
     assert first.stderr.strip() == "True" and second.stderr.strip() == "False", (first.stderr, second.stderr)
     assert second.stdout == first.stdout and "*prose*" in first.stdout
+
+
+def test_the_prose_cache_is_emptied_past_its_limit_and_counted_only_now_and_then(monkeypatch, tmp_path):
+    """Past MAX_FILES entries the folder is emptied, when an entry named prose-0… is written
+    (one write in sixteen): counting the folder at every write cost each new text a listing
+    of up to 20,000 files."""
+    _fresh(monkeypatch, tmp_path)
+    monkeypatch.setattr(treecache, "MAX_FILES", 10)
+    listed = []
+    real = treecache._make_room
+    monkeypatch.setattr(treecache, "_make_room", lambda folder: (listed.append(1), real(folder)))
+    texts = [f"text {k}" for k in range(300)]
+    counts = []
+    for t in texts:
+        treecache.tree("inline", t, lambda s: [])
+        counts.append(len(list(tmp_path.glob("prose-*.json"))))
+    checked = [t for t in texts if treecache._key("inline", t).startswith("0")]
+    assert len(listed) == len(checked) and 0 < len(checked) < 60
+    assert max(counts) < 300 and any(b < a for a, b in zip(counts, counts[1:]))   # emptied, more than once
+    treecache.tree.cache_clear()

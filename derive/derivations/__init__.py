@@ -17,6 +17,7 @@ order is stable); `lookup(name)` finds one.  docs/derivations.md says how to add
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
+
 from ..records import record
 
 if TYPE_CHECKING:

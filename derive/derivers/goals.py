@@ -14,6 +14,7 @@ imports only the families its spec uses.
 from __future__ import annotations
 
 from typing import Any
+
 from ..records import record
 
 

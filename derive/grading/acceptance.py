@@ -19,6 +19,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
+
 from ..records import record
 
 # The kinds a response can be graded as, and "manual" (prose, a statement, named values:

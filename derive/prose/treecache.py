@@ -18,9 +18,12 @@ import functools
 import hashlib
 import json
 from typing import Any, Callable
+
 from ..records import record
 
 MAX_FILES = 20_000      # a cache folder with more prose entries than this is emptied first
+ROOM_CHECK = "prose-0"  # ... counted when one of these is written (1 write in 16: counting the folder
+                        # at every write made each new text cost a listing of up to 20,000 files)
 
 
 @record
@@ -75,7 +78,8 @@ def tree(kind: str, text: str, parse: Callable[[str], list]) -> tuple[Node, ...]
                 pass          # a verified entry of another shape: parse again and rewrite it
     nodes = tuple(_from_markdown_it(n) for n in parse(text))
     if path is not None:
-        _make_room(path.parent)
+        if path.name.startswith(ROOM_CHECK):
+            _make_room(path.parent)
         write_verified(path, json.dumps([_to_data(n) for n in nodes], separators=(",", ":")).encode())
     return nodes
 

@@ -24,6 +24,7 @@ from dataclasses import replace
 from typing import Any
 
 import sympy as sp
+
 from ..records import record
 
 CHAIN_WIDTH = {"md": 60, "latex": 56, "html": 60, "text": 78}   # a chain longer than this: one link a row
