@@ -69,20 +69,45 @@ class Explain(LocalRules, TensorRules, Shortcuts, LayerSteps):
                                                         Math(g.v[bp.root].symbol), " at the given numbers."),
                                     substeps=sub_steps, check=False))
 
-    def path_text(self) -> Sentence:
-        """The vertices on the path from v to L (entries when only a few of them are on it)."""
-        bp, g = self.bp, self.g
-        parts = []
-        for n in self.path:
-            vx = g.v[n]
-            m = bp.mask[n]
-            if vx.scalar or len(m) == len(vx.entries()):
-                parts.append(Math(vx.symbol))
-            elif len(m) <= 3:
-                parts.append(join([Math(key_display(vx.key(e))) for e in sorted(m)]))
-            else:
-                parts.append(say(Math(vx.symbol), f" ({len(m)} of its entries)"))
-        return join(parts, " → ")
+    def vertex_text(self, n: str) -> Any:
+        """A vertex on the way to L (its entries when only a few of them are on it)."""
+        vx, m = self.g.v[n], self.bp.mask[n]
+        if vx.scalar or len(m) == len(vx.entries()):
+            return Math(vx.symbol)
+        if len(m) <= 3:
+            return join([Math(key_display(vx.key(e))) for e in sorted(m)])
+        return say(Math(vx.symbol), f" ({len(m)} of its entries)")
+
+    def routes(self, most: int = 4) -> list[list[str]] | None:
+        """Every route from v to L through the vertices on the way (each vertex to one it feeds),
+        in the order they are computed; None when there are more than `most`."""
+        on, order = set(self.path), {n: k for k, n in enumerate(self.path)}
+        out: list[list[str]] = []
+
+        def walk(n: str, acc: list[str]) -> None:
+            if len(out) > most:
+                return
+            if n == self.bp.root:
+                out.append(acc + [n])
+                return
+            for c in sorted((c for c in self.bp.children[n] if c in on), key=order.__getitem__):
+                walk(c, acc + [n])
+        walk(self.path[0], [])
+        return out if len(out) <= most else None
+
+    def path_sentence(self, tsym: Any) -> Sentence:
+        """How v reaches L: along its one route, its few routes, or through the vertices on them."""
+        root = Math(self.g.v[self.bp.root].symbol)
+        routes = self.routes()
+        arrows = [join([self.vertex_text(n) for n in r], " → ") for r in routes or []]
+        if len(arrows) == 1:
+            how = say(" only along ", arrows[0])
+        elif arrows:
+            how = say(f" along {len(arrows)} routes: ", join(arrows, ", ", " and "))
+        else:
+            how = say(" along more than 4 routes, through ", join([self.vertex_text(n) for n in self.path]))
+        return say("Path: ", Math(tsym), " reaches ", root, how, ". Only these dependencies are "
+                   "differentiated; everything else is held fixed.")
 
     def is_chain(self) -> bool:
         bp = self.bp
@@ -117,10 +142,7 @@ class Explain(LocalRules, TensorRules, Shortcuts, LayerSteps):
         target = bp.target
         tv = g.v[target]
         tsym = Comp(tv.key(bp.entry)) if bp.entry is not None and not tv.scalar else tv.symbol
-        self.steps.append(make_step("path", say("Path: ", Math(tsym), " reaches ", Math(g.v[bp.root].symbol),
-                                                " only along ", self.path_text(), ". Only these dependencies are "
-                                                "differentiated; everything else is held fixed."),
-                                    check=False))
+        self.steps.append(make_step("path", self.path_sentence(tsym), check=False))
         if self.is_chain():
             self.chain_rule()
         else:
