@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 import derive
 from spec_arrays import literal
-from test_backprop_layers import SETTINGS, STRESS, as_array, error_of, needs_torch, solve, torch, worked_example
+from test_backprop_layers import AUTOGRAD_EXAMPLES, SETTINGS, as_array, error_of, needs_torch, solve, torch, worked_example
 EPS = {"1/100000": 1e-5, "1/10": 0.1, "1/4": 0.25}
 
 
@@ -143,7 +143,7 @@ def compare(sol, want: dict) -> None:
 
 
 @needs_torch
-@settings(max_examples=25 * STRESS, **SETTINGS)
+@settings(max_examples=AUTOGRAD_EXAMPLES, **SETTINGS)
 @given(norm_nets())
 # this example normalises an entry to exactly 0 before a relu (torch's float value is ~1e-17)
 @example(net=dict(kind="LayerNorm", shape=(2, 2, 3), k=2, affine=True, bias=False, named=False, eps="1/10",
@@ -191,7 +191,7 @@ def embedding_case(net):
 
 
 @needs_torch
-@settings(max_examples=25 * STRESS, **SETTINGS)
+@settings(max_examples=AUTOGRAD_EXAMPLES, **SETTINGS)
 @given(embedding_nets())
 def test_embedding_backprop_matches_autograd(net):
     body, want = embedding_case(net)
