@@ -10,8 +10,6 @@ NumPy and error tests).
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -301,22 +299,15 @@ def test_bad_backprop_through_norms_is_an_error_at_the_line(tail, line, words):
 
 
 def test_same_bytes_whatever_the_hash_seed(tmp_path):
-    """The rendered solution does not depend on PYTHONHASHSEED."""
-    import subprocess
-    import sys
-    from pathlib import Path
-    root = Path(__file__).resolve().parents[1]
+    """The rendered solution does not depend on PYTHONHASHSEED: two fresh interpreters and
+    this process, three seeds (tests/hash_seeds.py)."""
+    from hash_seeds import fresh_and_here
     spec = tmp_path / "n.spec"
     spec.write_text('problem "p" {\n' + HEAD + "layer ln = LayerNorm(2)\no = v @ flat(ln(emb(t)))\nL = o^2\n"
                     "find grad(L, E)\n}\n")
-    outs = set()
-    for seed in ("0", "1", "12345"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
-        env.pop("DERIVE_CACHE_DIR", None)
-        r = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--format", "json"], env=env,
-                           capture_output=True, cwd=root, check=True)
-        outs.add(r.stdout)
-    assert len(outs) == 1
+    runs = fresh_and_here("solve", str(spec), "--format", "json", fresh=2)
+    assert [code for code, _ in runs] == [0, 0, 0]
+    assert len({out for _, out in runs}) == 1
     assert derive is not None
 
 

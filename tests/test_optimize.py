@@ -7,7 +7,6 @@ Newton steps.  Bad input must give an error result with a position, never a trac
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -383,12 +382,9 @@ def test_cli_bad_goal_exit_code_and_no_traceback(tmp_path):
 
 @pytest.mark.skipif(not SEED.is_file(), reason="seed corpus not found")
 def test_output_is_deterministic_across_hash_seeds():
-    outs = []
-    for seed in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
-        outs.append(subprocess.run([sys.executable, "-m", "derive", "solve", str(SEED), "--format", "json"],
-                                   cwd=ROOT, capture_output=True, env=env, timeout=120).stdout)
-    assert outs[0] == outs[1] and outs[0]
+    from hash_seeds import fresh_and_here        # a fresh interpreter and this process: two seeds
+    (_, out), (_, here) = fresh_and_here("solve", SEED, "--format", "json")
+    assert out == here and out
 
 
 # ---- the ⇔ check ----------------------------------------------------------------------------
