@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import os
 import re
 import subprocess
 import sys
@@ -22,7 +21,6 @@ from derive.render.pyscript import comment, literal
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "tests" / "specs" / "matcalc-key.spec"
-ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 LINE = re.compile(r"^(\S+)\s+(ok|FAIL|key|skip)\b(.*)$")
 
 
