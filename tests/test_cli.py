@@ -123,7 +123,7 @@ def test_json_contract(good):
 
 
 def test_stdin(good):
-    code, out, err = run_process("solve", "-", "--format", "json", stdin=good.read_bytes())
+    code, out, err = run("solve", "-", "--format", "json", stdin=good.read_bytes())
     assert code == 0, err
     assert json.loads(out)["problems"][0]["results"][1]["answer"]["text"] == "6"
 
