@@ -316,8 +316,7 @@ def test_internal_errors_are_one_line_exit_3(monkeypatch, tmp_path, capsys):
 
 
 def test_same_bytes_whatever_the_hash_seed(good):
-    """A fresh interpreter and this process (two hash seeds, tests/hash_seeds.py) print the same."""
-    from hash_seeds import fresh_and_here
+    from hash_seeds import fresh_and_here            # a fresh interpreter and this process: two seeds
     outs = set()
     for fmt in ("json", "md"):
         for code, out in fresh_and_here("solve", str(good), "--format", fmt):
