@@ -7,8 +7,6 @@ Newton steps.  Bad input must give an error result with a position, never a trac
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -373,11 +371,11 @@ def test_bad_input_is_an_error_with_a_position(body, goal, words):
 def test_cli_bad_goal_exit_code_and_no_traceback(tmp_path):
     spec = tmp_path / "bad.spec"
     spec.write_text('problem "p" {\n f(w) = w^2\n find gd(f, start = 1, lr = 0.1, steps = 0)\n}\n')
-    out = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 1
-    assert "Traceback" not in out.stderr + out.stdout
-    assert "positive whole number" in out.stdout
+    from test_cli import run                   # cli.main in this process
+    code, out, err = run("solve", spec, cwd=ROOT)
+    assert code == 1
+    assert "Traceback" not in err + out
+    assert "positive whole number" in out
 
 
 @pytest.mark.skipif(not SEED.is_file(), reason="seed corpus not found")
