@@ -46,15 +46,21 @@ def venv(tmp_path_factory):
     shared.mkdir(exist_ok=True)
     with open(shared / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if (shared / "failed").exists():
+            pytest.fail("the venv failed to build in another worker (its error is reported there)")
         if not (shared / "ready").exists():
-            _build_venv(shared)
+            try:
+                _build_venv(shared)
+            except BaseException:
+                (shared / "failed").touch()
+                raise
             (shared / "ready").touch()
     return shared / "v"
 
 
 def _build_venv(base: Path) -> Path:
     """A venv with only the wheel and what it declares: the host's pip installs into it
-    (`--python`; the venv gets no pip or setuptools of its own), and only derive's modules
+    (`--python`, pip >= 22.3; the venv gets no pip or setuptools of its own), and only derive's modules
     are compiled at install time (pip compiles all of sympy, 16 s of the 30).  A first run
     compiles what derive imports, as after a non-compiling installer, and like every run is
     checked to write nothing into derive's own folder.  The build is isolated, so
