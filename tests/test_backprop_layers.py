@@ -30,6 +30,9 @@ except ImportError:                  # pragma: no cover - a machine without torc
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 STRESS = int(os.environ.get("DERIVE_STRESS", "1"))
+# each example of an autograd property solves a network (about 1 s): 12 in a plain run, and
+# under DERIVE_STRESS=k the 25·k the suite used to run
+AUTOGRAD_EXAMPLES = 12 if STRESS == 1 else 25 * STRESS
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
 
@@ -144,7 +147,7 @@ def draw_arrays(net, n_out: int | None = None):
 
 
 @needs_torch
-@settings(max_examples=25 * STRESS, **SETTINGS)
+@settings(max_examples=AUTOGRAD_EXAMPLES, **SETTINGS)
 @given(networks())
 def test_conv_pool_backprop_matches_autograd(net):
     x, w, b, _ = draw_arrays(net)

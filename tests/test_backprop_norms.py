@@ -10,8 +10,6 @@ NumPy and error tests).
 """
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
@@ -19,7 +17,7 @@ from hypothesis import strategies as st
 
 import derive
 from spec_arrays import literal
-from test_backprop_layers import SETTINGS, STRESS, as_array, error_of, needs_torch, solve, torch, worked_example
+from test_backprop_layers import AUTOGRAD_EXAMPLES, SETTINGS, as_array, error_of, needs_torch, solve, torch, worked_example
 EPS = {"1/100000": 1e-5, "1/10": 0.1, "1/4": 0.25}
 
 
@@ -143,7 +141,7 @@ def compare(sol, want: dict) -> None:
 
 
 @needs_torch
-@settings(max_examples=25 * STRESS, **SETTINGS)
+@settings(max_examples=AUTOGRAD_EXAMPLES, **SETTINGS)
 @given(norm_nets())
 # this example normalises an entry to exactly 0 before a relu (torch's float value is ~1e-17)
 @example(net=dict(kind="LayerNorm", shape=(2, 2, 3), k=2, affine=True, bias=False, named=False, eps="1/10",
@@ -191,7 +189,7 @@ def embedding_case(net):
 
 
 @needs_torch
-@settings(max_examples=25 * STRESS, **SETTINGS)
+@settings(max_examples=AUTOGRAD_EXAMPLES, **SETTINGS)
 @given(embedding_nets())
 def test_embedding_backprop_matches_autograd(net):
     body, want = embedding_case(net)
@@ -301,22 +299,15 @@ def test_bad_backprop_through_norms_is_an_error_at_the_line(tail, line, words):
 
 
 def test_same_bytes_whatever_the_hash_seed(tmp_path):
-    """The rendered solution does not depend on PYTHONHASHSEED."""
-    import subprocess
-    import sys
-    from pathlib import Path
-    root = Path(__file__).resolve().parents[1]
+    """The rendered solution does not depend on PYTHONHASHSEED: two fresh interpreters and
+    this process, three seeds (tests/hash_seeds.py)."""
+    from hash_seeds import fresh_and_here
     spec = tmp_path / "n.spec"
     spec.write_text('problem "p" {\n' + HEAD + "layer ln = LayerNorm(2)\no = v @ flat(ln(emb(t)))\nL = o^2\n"
                     "find grad(L, E)\n}\n")
-    outs = set()
-    for seed in ("0", "1", "12345"):
-        env = {**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(root)}
-        env.pop("DERIVE_CACHE_DIR", None)
-        r = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--format", "json"], env=env,
-                           capture_output=True, cwd=root, check=True)
-        outs.add(r.stdout)
-    assert len(outs) == 1
+    runs = fresh_and_here("solve", str(spec), "--format", "json", fresh=2)
+    assert [code for code, _ in runs] == [0, 0, 0]
+    assert len({out for _, out in runs}) == 1
     assert derive is not None
 
 

@@ -8,10 +8,8 @@ step's maths is in a key; no goal is on a paper.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,6 @@ from solved import solved
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAM = ROOT / "examples" / "seed-exam.spec"
-ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +37,11 @@ def views(exam) -> dict[tuple[str, str], str]:
 
 
 def run_cli(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "derive", *args], cwd=cwd, env=ENV, capture_output=True,
-                          text=True, timeout=300, input=stdin)
+    """`derive ARGS` through cli.main in this process (tests/test_cli.py's `run`): what is
+    tested is the exit code and the streams, which a fresh interpreter only made slower."""
+    from test_cli import run
+    code, out, err = run(*args, cwd=cwd, stdin=None if stdin is None else stdin.encode())
+    return subprocess.CompletedProcess(args, code, out, err)
 
 
 # ---- the seed exam as one document ----------------------------------------------------------

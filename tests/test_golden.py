@@ -2,9 +2,11 @@
 
     UPDATE_GOLDEN=1 python3 -m pytest tests/test_golden.py    # rewrite them, on purpose
 
-The renders are made in subprocesses with different PYTHONHASHSEEDs (the way a user runs
-`derive solve`), so the same test also shows that the output is deterministic: same spec,
-same bytes, whatever the hash seed.
+The renders compared with the golden files are made in a fresh interpreter under one hash
+seed (the way a user runs `derive solve`), and compared byte for byte with this process's
+own renders, made under another hash seed (`PYTHONHASHSEED` is random in each test process
+unless set, and the fresh one is given a seed other than a set one): the same test shows
+that the output is deterministic, same spec, same bytes, whatever the hash seed.
 """
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from solved import solved
+
+from derive.render import render
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "tests" / "specs").glob("*.spec"))
@@ -42,24 +47,34 @@ sys.stdout.write(json.dumps(out))
 """
 
 
-def render_in_subprocesses(specs: list[Path], seeds: tuple[str, ...]) -> list[dict[str, dict[str, str]]]:
-    """Every spec in every variant, rendered by one interpreter per hash seed (run side by
-    side): {spec path: {suffix: text}} for each seed."""
-    procs = [subprocess.Popen([sys.executable, "-c", RENDER_ALL, json.dumps(VARIANTS), *map(str, specs)], cwd=ROOT,
-                              env=dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT)),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for seed in seeds]
-    outs = []
-    for proc in procs:
-        stdout, stderr = proc.communicate(timeout=900)
-        assert proc.returncode == 0, stderr
-        outs.append(json.loads(stdout))
-    return outs
+def render_in_a_subprocess(specs: list[Path], seed: str) -> subprocess.Popen:
+    """Every spec in every variant, rendered by a fresh interpreter (started, not awaited):
+    its output is {spec path: {suffix: text}} as JSON."""
+    return subprocess.Popen([sys.executable, "-c", RENDER_ALL, json.dumps(VARIANTS), *map(str, specs)], cwd=ROOT,
+                            env=dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def render_here(specs: list[Path]) -> dict[str, dict[str, str]]:
+    return {str(spec): {suffix: render(solved(spec), fmt, **opts) for suffix, fmt, opts in VARIANTS}
+            for spec in specs}
+
+
+def other_hash_seed() -> str:
+    """A PYTHONHASHSEED other than this process's (a random one, unless the variable is set)."""
+    return "4242" if os.environ.get("PYTHONHASHSEED") != "4242" else "1"
 
 
 @pytest.fixture(scope="module")
 def all_renders() -> tuple[dict, dict]:
-    first, second = render_in_subprocesses(SPECS, ("1", "4242"))
-    return first, second
+    """(the fresh interpreter's renders, this process's), made side by side."""
+    proc = render_in_a_subprocess(SPECS, other_hash_seed())
+    try:
+        here = render_here(SPECS)
+    finally:
+        stdout, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 0, stderr
+    return json.loads(stdout), here
 
 
 @pytest.fixture(params=SPECS, ids=lambda p: p.stem)

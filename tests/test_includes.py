@@ -2,7 +2,8 @@
 folder, bounded in size and depth; a refused include never shows what the file holds.
 
 Cases that could hang (a FIFO, /dev/zero) run the CLI in a subprocess whose timeout only
-guards the test run; no test asserts how long anything takes.
+guards the test run, the others through cli.main in this process; no test asserts how long
+anything takes.
 """
 import os
 import subprocess
@@ -25,6 +26,14 @@ def run(args, stdin=None, cwd=ROOT):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-m", "derive", *args], input=stdin, capture_output=True,
                           cwd=cwd, env=env, timeout=GUARD)
+
+
+def run_here(args, stdin=None, cwd=ROOT):
+    """`derive ARGS` through cli.main in this process (tests/test_cli.py's `run`), for the
+    cases that cannot hang: a CompletedProcess with the streams as bytes."""
+    from test_cli import run as run_cli
+    code, out, err = run_cli(*args, stdin=stdin, cwd=cwd)
+    return subprocess.CompletedProcess(args, code, out.encode(), err.encode())
 
 
 def layout(tmp_path, include_line):
@@ -60,9 +69,9 @@ def test_include_path_names_another_folder_in_the_cli_and_the_library(tmp_path):
         derive.solve(main)
     sol = derive.solve(main, include_path=[tmp_path / "outside"])
     assert [r.answer.text for r in sol.results] == ["3"]
-    proc = run(["solve", str(main), "--format", "json", "--include-path", str(tmp_path / "outside")])
+    proc = run_here(["solve", str(main), "--format", "json", "--include-path", str(tmp_path / "outside")])
     assert proc.returncode == 0, proc.stderr.decode()
-    proc = run(["solve", str(main), "--include-path", str(tmp_path / "nowhere")])
+    proc = run_here(["solve", str(main), "--include-path", str(tmp_path / "nowhere")])
     assert proc.returncode == 2 and "no such folder" in proc.stderr.decode()
 
 
@@ -125,9 +134,9 @@ def test_size_limit_and_depth_limit_and_cycle_chain(tmp_path):
 def test_stdin_includes_resolve_against_the_working_folder_confined_the_same_way(tmp_path):
     main = layout(tmp_path, "")
     (tmp_path / "inside" / "part.spec").write_text(PROBLEM)
-    proc = run(["solve", "-", "--format", "json"], stdin=b'include "part.spec"\n', cwd=tmp_path / "inside")
+    proc = run_here(["solve", "-", "--format", "json"], stdin=b'include "part.spec"\n', cwd=tmp_path / "inside")
     assert proc.returncode == 0, proc.stderr.decode()
-    proc = run(["solve", "-"], stdin=b'include "../outside/secret.spec"\n', cwd=tmp_path / "inside")
+    proc = run_here(["solve", "-"], stdin=b'include "../outside/secret.spec"\n', cwd=tmp_path / "inside")
     err = proc.stderr.decode()
     assert proc.returncode == 2 and err.startswith("<stdin>:1:1: error: cannot include ../outside/secret.spec")
     assert SECRET not in err

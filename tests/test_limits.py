@@ -1,8 +1,9 @@
 """Resource bombs are refused with a clear error (exit 2), in bounded time and memory.
 
-Each bomb runs `python3 -m derive solve` in a subprocess.  The subprocess timeout only
-guards the test run (a bomb that got through would otherwise hang it); no test asserts
-how long anything takes.
+Most run `derive solve` in this process (cli.main under a --time-limit that only guards the
+test run); three bombs, the memory caps and a profiled run use `python3 -m derive` in a
+subprocess, whose timeout likewise only guards the run.  No test asserts how long anything
+takes.
 """
 import os
 import subprocess
@@ -59,16 +60,23 @@ BOMBS = {
 }
 
 
-def run_here(args):
+def run_here(args, stdin: bytes | None = None):
     """`derive ARGS` in this process (cli.main, as the command runs it less the interpreter's
-    start-up and the memory cap): (exit code, standard output, standard error)."""
+    start-up and the memory cap; `--time-limit GUARD` unless one is given): (exit code,
+    standard output, standard error)."""
     import contextlib
     import io
 
     from derive import cli
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = cli.main([*args, "--time-limit", str(GUARD)])
+    guard = [] if "--time-limit" in args else ["--time-limit", str(GUARD)]
+    saved = sys.stdin
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin or b""), encoding="utf-8")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main([*args, *guard])
+    finally:
+        sys.stdin = saved
     return code, out.getvalue(), err.getvalue()
 
 
@@ -99,9 +107,9 @@ def test_bomb_is_refused_with_exit_2(name, tmp_path):
 def test_10_mb_on_stdin_is_refused():
     text = BOMBS["10 MB spec"][0].encode()
     assert len(text) > 10_000_000
-    proc = run(["solve", "-"], stdin=text)
-    assert proc.returncode == 2
-    assert proc.stderr.decode().startswith("<stdin>: error: the spec is larger than 1,000 kB")
+    code, _, err = run_here(["solve", "-"], stdin=text)
+    assert code == 2
+    assert err.startswith("<stdin>: error: the spec is larger than 1,000 kB")
 
 
 def test_include_bomb_is_refused(tmp_path):
@@ -109,18 +117,17 @@ def test_include_bomb_is_refused(tmp_path):
     for i in range(20):
         (tmp_path / f"f{i}.spec").write_text(f'include "f{i + 1}.spec"\ninclude "f{i + 1}.spec"\n')
     (tmp_path / "f20.spec").write_text('problem "leaf" { let a = 1 }\n')
-    proc = run(["solve", str(tmp_path / "f0.spec")])
-    err = proc.stderr.decode()
-    assert proc.returncode == 2, err
+    code, _, err = run_here(["solve", str(tmp_path / "f0.spec")])
+    assert code == 2, err
     assert "the spec follows more than 200 includes" in err
 
 
 def test_include_cycle_is_refused(tmp_path):
     (tmp_path / "a.spec").write_text('include "b.spec"\n')
     (tmp_path / "b.spec").write_text('include "a.spec"\n')
-    proc = run(["solve", str(tmp_path / "a.spec")])
-    assert proc.returncode == 2
-    assert "include cycle: a.spec -> b.spec -> a.spec" in proc.stderr.decode()
+    code, _, err = run_here(["solve", str(tmp_path / "a.spec")])
+    assert code == 2
+    assert "include cycle: a.spec -> b.spec -> a.spec" in err
 
 
 def test_bomb_inside_a_goal_is_a_limit_result_and_the_rest_solves():
@@ -154,9 +161,9 @@ def test_huge_steps_count_through_the_cli(tmp_path):
         pytest.skip("no gd deriver on this branch (checked with a toy goal in test_semantic_errors)")
     path = tmp_path / "gd.spec"
     path.write_text(problem("  f(w) = w^2", "  find gd(f, start = 5, lr = 0.1, steps = 10^9)"))
-    proc = run(["solve", str(path), "--format", "json"])
-    assert proc.returncode == 1
-    assert "`steps = 1000000000` is more than derive will show step by step" in proc.stderr.decode()
+    code, _, err = run_here(["solve", str(path), "--format", "json"])
+    assert code == 1
+    assert "`steps = 1000000000` is more than derive will show step by step" in err
 
 
 def test_memory_cap_turns_a_runaway_allocation_into_memory_error_and_is_undone():
@@ -325,13 +332,13 @@ def test_ten_slow_goals_share_one_budget_in_the_cli(tmp_path):
              "grad(L + 1, w)", "hessian(L + 1, w)", "grad(2*L, w)", "grad(2*L, X)"]
     path = tmp_path / "ten.spec"
     path.write_text(head + "".join(f"({chr(97 + i)}) find {g}\n  " for i, g in enumerate(goals)) + "\n}\n")
-    proc = run(["solve", str(path), "--format", "json", "--time-limit", "1"])
-    assert proc.returncode == 1, proc.stderr.decode()
+    code, out, err = run_here(["solve", str(path), "--format", "json", "--time-limit", "1"])
+    assert code == 1, err
     import json
-    results = [r for p in json.loads(proc.stdout)["problems"] for r in p["results"]]
+    results = [r for p in json.loads(out)["problems"] for r in p["results"]]
     assert len(results) == 10
     assert all(r["error"]["kind"] == "limit" for r in results)
-    assert proc.stderr.decode().count(": error: ") == 10
+    assert err.count(": error: ") == 10
 
 
 def test_a_runaway_parse_and_build_is_stopped_too():
@@ -397,10 +404,10 @@ def test_a_small_spec_cannot_print_megabytes(tmp_path):
     path = tmp_path / "big.spec"
     path.write_text(problem("  let A = matrix(30, 30, (i, j) -> i + j)", "  find A^300"))
     assert path.stat().st_size < 80
-    proc = run(["solve", str(path), "--format", "json"])
-    assert proc.returncode == 1
-    assert len(proc.stdout) < 10_000
-    assert "print as more than 1,000,000 characters" in proc.stderr.decode()
+    code, out, err = run_here(["solve", str(path), "--format", "json"])
+    assert code == 1
+    assert len(out.encode()) < 10_000
+    assert "print as more than 1,000,000 characters" in err
 
 
 def test_the_output_cap_is_a_limit_of_the_run():

@@ -336,9 +336,12 @@ def test_every_chain_link_reads_as_its_latex(corpus):
 
 def test_both_corpus_checks_fail_on_sympys_own_printer(corpus):
     """The checks above are real: sympy's printer puts numerals side by side and prints
-    factors in another order than the LaTeX, on this same corpus."""
+    factors in another order than the LaTeX, on this same corpus (it stops at the first of
+    each: only that there are some is asserted)."""
     reordered, bare = [], []
     for name, link in _links(corpus):
+        if reordered and bare:
+            break
         try:
             xml = stock_mathml(link)
             got = mathml_tokens(xml)

@@ -7,9 +7,6 @@ Newton steps.  Bad input must give an error result with a position, never a trac
 from __future__ import annotations
 
 import math
-import os
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -374,21 +371,18 @@ def test_bad_input_is_an_error_with_a_position(body, goal, words):
 def test_cli_bad_goal_exit_code_and_no_traceback(tmp_path):
     spec = tmp_path / "bad.spec"
     spec.write_text('problem "p" {\n f(w) = w^2\n find gd(f, start = 1, lr = 0.1, steps = 0)\n}\n')
-    out = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 1
-    assert "Traceback" not in out.stderr + out.stdout
-    assert "positive whole number" in out.stdout
+    from test_cli import run                   # cli.main in this process
+    code, out, err = run("solve", spec, cwd=ROOT)
+    assert code == 1
+    assert "Traceback" not in err + out
+    assert "positive whole number" in out
 
 
 @pytest.mark.skipif(not SEED.is_file(), reason="seed corpus not found")
 def test_output_is_deterministic_across_hash_seeds():
-    outs = []
-    for seed in ("1", "2"):
-        env = dict(os.environ, PYTHONHASHSEED=seed)
-        outs.append(subprocess.run([sys.executable, "-m", "derive", "solve", str(SEED), "--format", "json"],
-                                   cwd=ROOT, capture_output=True, env=env, timeout=120).stdout)
-    assert outs[0] == outs[1] and outs[0]
+    from hash_seeds import fresh_and_here        # a fresh interpreter and this process: two seeds
+    (_, out), (_, here) = fresh_and_here("solve", SEED, "--format", "json")
+    assert out == here and out
 
 
 # ---- the ⇔ check ----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import os
 import re
 import subprocess
 import sys
@@ -22,7 +21,6 @@ from derive.render.pyscript import comment, literal
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "tests" / "specs" / "matcalc-key.spec"
-ENV = dict(os.environ, PYTHONPATH=str(ROOT))
 LINE = re.compile(r"^(\S+)\s+(ok|FAIL|key|skip)\b(.*)$")
 
 
@@ -165,19 +163,16 @@ def test_cli_format_python_and_the_py_extension(tmp_path):
     spec.write_text('problem "p" {\n  dim d\n  vector w : (d)\n  vector c : (d)\n'
                     '  (a) find grad(norm(w - c)^2, w)\n}\n')
     target = tmp_path / "key.py"
-    proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "-o", str(target)],
-                          capture_output=True, text=True, env=ENV, timeout=300)
-    assert proc.returncode == 0, proc.stderr
+    from hash_seeds import fresh_and_here
+    from test_cli import run
+    code, _, err = run("solve", spec, "-o", target)
+    assert code == 0, err
     by_ext = target.read_text(encoding="utf-8")
     assert by_ext.startswith("#!/usr/bin/env python3\n")
-    results = []
-    for seed in ("0", "123"):
-        env = dict(ENV, PYTHONHASHSEED=seed)
-        proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--format", "python"],
-                              capture_output=True, env=env, timeout=300)
-        assert proc.returncode == 0
-        results.append(proc.stdout)
-    assert results[0] == results[1] == by_ext.encode("utf-8")
+    # a fresh interpreter and this process, two hash seeds (tests/hash_seeds.py)
+    results = fresh_and_here("solve", spec, "--format", "python")
+    assert [code for code, _ in results] == [0, 0]
+    assert results[0][1] == results[1][1] == by_ext.encode("utf-8")
     runs = [subprocess.run([sys.executable, str(target)], capture_output=True, timeout=300).stdout for _ in range(2)]
     assert runs[0] == runs[1] and b"1(a)       ok" in runs[0]
 

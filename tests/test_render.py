@@ -3,10 +3,7 @@ GitHub/Jupyter/pdflatex/terminals need, views, `standalone`, `--templates`, and 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 from xml.dom import minidom
 
@@ -310,14 +307,12 @@ def test_cli_templates_option(tmp_path):
     (tmp_path / "text").mkdir()
     (tmp_path / "text" / "solution.j2").write_text("{{ solution.problems | length }} problem(s)\n")
     spec = ROOT / "tests" / "specs" / "wide-ce.spec"
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "-f", "text", "--templates",
-                           str(tmp_path)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == "3 problem(s)\n"
-    bad = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--templates", str(tmp_path / "no")],
-                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
-    assert bad.returncode == 2 and "no such folder" in bad.stderr and "Traceback" not in bad.stderr
+    from test_cli import run                   # cli.main in this process
+    code, out, err = run("solve", spec, "-f", "text", "--templates", tmp_path, cwd=ROOT)
+    assert code == 0, err
+    assert out == "3 problem(s)\n"
+    code, _, err = run("solve", spec, "--templates", tmp_path / "no", cwd=ROOT)
+    assert code == 2 and "no such folder" in err and "Traceback" not in err
 
 
 def test_broken_user_template_is_a_derive_error(tmp_path):

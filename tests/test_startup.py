@@ -118,27 +118,39 @@ def test_nothing_usable_means_no_cache(fresh, monkeypatch):
     assert cache.cache_dir() is None
 
 
-def test_the_parser_and_templates_are_cached_and_reused(tmp_path):
+@pytest.fixture(scope="module")
+def three_runs(tmp_path_factory) -> dict:
+    """The tiny spec as Markdown three times: without a cache, with an empty private folder
+    (which it fills), and again with that folder; the outputs, the folder's files after the
+    second run and their stamps after the second and the third.  (One set of runs serves
+    the two tests below, which asked the same three questions of separate processes.)"""
+    tmp_path = tmp_path_factory.mktemp("startup-cache")
     env = {"XDG_CACHE_HOME": str(tmp_path / "xdg"), "DERIVE_CACHE_DIR": ""}   # (a developer's own cache dir off)
-    imported_by(["solve", "SPEC", "--format", "md"], tmp_path, **env)
     folder = tmp_path / "xdg" / "derive"
-    files = sorted(folder.iterdir())
-    assert any(f.name.startswith("spec-") for f in files)
-    assert any(f.name.startswith("jinja-") for f in files)
-    stamps = {f.name: f.stat().st_mtime_ns for f in files}
-    imported_by(["solve", "SPEC", "--format", "md"], tmp_path, **env)
-    assert {f.name: f.stat().st_mtime_ns for f in folder.iterdir()} == stamps   # read, not rewritten
+    stamps = lambda: {f.name: f.stat().st_mtime_ns for f in folder.iterdir()}   # noqa: E731
+    outs = [_run_tiny(tmp_path, {"DERIVE_NO_CACHE": "1"}), _run_tiny(tmp_path, env)]
+    files, filled = sorted(folder.iterdir()), stamps()
+    outs.append(_run_tiny(tmp_path, env))
+    return {"outs": outs, "files": files, "filled": filled, "reread": stamps()}
 
 
-def test_no_cache_gives_the_same_output(tmp_path):
+def _run_tiny(tmp_path: Path, env: dict) -> bytes:
     spec = tmp_path / "t.spec"
     spec.write_text(TINY)
-    outs = []
-    for env in ({"DERIVE_NO_CACHE": "1"}, {"XDG_CACHE_HOME": str(tmp_path / "x"), "DERIVE_CACHE_DIR": ""},
-                {"XDG_CACHE_HOME": str(tmp_path / "x"), "DERIVE_CACHE_DIR": ""}):
-        proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--format", "md"],
-                              capture_output=True, cwd=tmp_path, timeout=120,
-                              env=dict(_environ(), PYTHONPATH=str(ROOT), **env))
-        assert proc.returncode == 0
-        outs.append(proc.stdout)
+    proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--format", "md"],
+                          capture_output=True, cwd=tmp_path, timeout=120,
+                          env=dict(_environ(), PYTHONPATH=str(ROOT), **env))
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    return proc.stdout
+
+
+def test_the_parser_and_templates_are_cached_and_reused(three_runs):
+    files = three_runs["files"]
+    assert any(f.name.startswith("spec-") for f in files)
+    assert any(f.name.startswith("jinja-") for f in files)
+    assert three_runs["reread"] == three_runs["filled"]   # read, not rewritten
+
+
+def test_no_cache_gives_the_same_output(three_runs):
+    outs = three_runs["outs"]
     assert outs[0] == outs[1] == outs[2]

@@ -3,6 +3,7 @@ lines, functions under 60.  Exceptions are named here with the reason, to be pai
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,9 +17,17 @@ def _modules(package: Path = PACKAGE) -> dict[str, Path]:
     return out
 
 
-def _type_checking_nodes(tree: ast.AST) -> set[int]:
+@functools.lru_cache(maxsize=None)
+def _parsed(path: Path) -> tuple[str, tuple[ast.AST, ...]]:
+    """A module's text and every node of its tree (ast.walk's order), read and walked once per
+    test process: the three checks below walk the same ~250 modules."""
+    text = path.read_text()
+    return text, tuple(ast.walk(ast.parse(text)))
+
+
+def _type_checking_nodes(nodes: tuple[ast.AST, ...]) -> set[int]:
     skip: set[int] = set()
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             skip.update(id(n) for stmt in node.body for n in ast.walk(stmt))
     return skip
@@ -40,9 +49,9 @@ def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
     mods = _modules(package)
     graph: dict[str, set[str]] = {m: set() for m in mods}
     for m, path in mods.items():
-        tree = ast.parse(path.read_text())
-        skip = _type_checking_nodes(tree)
-        for node in ast.walk(tree):
+        _, nodes = _parsed(path)
+        skip = _type_checking_nodes(nodes)
+        for node in nodes:
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in skip:
                 graph[m].update(t for t in _targets(mods, m, node) if t in mods and t != m
                                 and not m.startswith(t + "."))   # (a module may use its own package)
@@ -131,9 +140,9 @@ LONG_FUNCTIONS: set[str] = set()    # (none left: every function is under 60 lin
 def _sizes() -> tuple[dict[str, int], dict[str, int]]:
     modules, functions = {}, {}
     for name, path in _modules().items():
-        text = path.read_text()
+        text, nodes = _parsed(path)
         modules[name] = text.count("\n") + 1
-        for node in ast.walk(ast.parse(text)):
+        for node in nodes:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 functions[f"{name}.{node.name}:{node.lineno}"] = node.end_lineno - node.lineno + 1
     return modules, functions

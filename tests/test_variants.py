@@ -1,16 +1,14 @@
 """Variants: `vary`/`require`, `derive solve --seed`, `derive variants` (docs/variants.md).
 
 Answers of drawn variants are checked against NumPy forward passes and hand formulas,
-never against derive's own numbers; determinism across hash seeds runs in subprocesses.
+never against derive's own numbers; determinism across hash seeds compares a fresh
+interpreter with this process (tests/hash_seeds.py).
 """
 from __future__ import annotations
 
 import contextlib
 import io
 import json
-import os
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -145,14 +143,10 @@ def _pinned() -> list[int]:
 def test_same_bytes_whatever_the_hash_seed(tmp_path):
     spec = tmp_path / "mlp.spec"
     spec.write_text(MLP)
-    outs = []
-    for hs in ("0", "999"):
-        env = dict(os.environ, PYTHONHASHSEED=hs, PYTHONPATH=str(ROOT))
-        proc = subprocess.run([sys.executable, "-m", "derive", "solve", str(spec), "--seed", "11", "-f", "json"],
-                              env=env, capture_output=True, text=True, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-        outs.append(proc.stdout)
-    assert outs[0] == outs[1] and '"variant"' in outs[0]
+    from hash_seeds import fresh_and_here        # a fresh interpreter and this process: two seeds
+    (code, out), (_, here) = fresh_and_here("solve", spec, "--seed", "11", "-f", "json")
+    assert code == 0
+    assert out == here and b'"variant"' in out
 
 
 def test_fractions_with_a_denominator():
