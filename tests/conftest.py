@@ -8,9 +8,8 @@ exploring (a failure it finds is kept as an `@example`).
 
 Each test process gets a cache folder of its own (DERIVE_CACHE_DIR, removed at the end):
 the suite writes thousands of prose entries, which do not belong in the developer's
-cache, and derive looks over every prose entry of the folder before it writes a new one,
-so a full folder (20,000 entries) made each new text cost 0.1 s and the suite's time
-depend on the machine's past.  Tests of where the cache lives set or remove the variable
+cache, and the suite's time should not depend on the machine's past (a folder near its
+20,000 entries is counted and emptied now and then, derive/prose/treecache.py).  Tests of where the cache lives set or remove the variable
 themselves (tests/test_startup.py, tests/test_cache.py, tests/test_install.py)."""
 from __future__ import annotations
 
