@@ -70,6 +70,8 @@ def test_agrees_with_sympy_on_the_corpus_checks(monkeypatch):
                 ok = _agree(x, point)
                 if ok is None:
                     declined += 1
+                elif ok == "sympy":        # (sympy leaves ‖0‖² unevaluated: no oracle for this one)
+                    continue
                 else:
                     assert ok is True, (x, point)
                     checked += 1
