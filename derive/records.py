@@ -58,19 +58,18 @@ def _make(cls: type[T], eq: bool) -> type[T]:
 def _init(cls: type, fields: tuple[dataclasses.Field, ...]) -> Callable[..., None]:
     """`__init__(self, *values, **by_name)` taking the fields in order, with their defaults
     and factories (a TypeError as Python's own for a missing, unknown or repeated one), each
-    set by object.__setattr__; then `__post_init__()` if the class has one.  Generic, not
+    stored in the instance's __dict__; then `__post_init__()` if the class has one.  Generic, not
     compiled from source (nothing here is ever evaluated as code): every value given in
     order, the way the parser makes its nodes, is the fast path."""
     names = tuple(f.name for f in fields)
     n, index, post = len(names), {name: k for k, name in enumerate(names)}, hasattr(cls, "__post_init__")
     fills = [_fill(f) for f in fields]
-    qualname, setter = cls.__qualname__, object.__setattr__
+    qualname = cls.__qualname__
 
     def __init__(self: Any, *values: Any, **by_name: Any) -> None:
         if by_name or len(values) != n:
             values = _arrange(qualname, names, index, fills, values, by_name)
-        for name, value in zip(names, values):
-            setter(self, name, value)
+        self.__dict__.update(zip(names, values))      # (as object.__setattr__ per field: no field is a descriptor)
         if post:
             self.__post_init__()
     __init__.__qualname__ = f"{qualname}.__init__"

@@ -31,6 +31,7 @@ from . import unevaluated
 from .limits import check as _deadline
 from .solution_sets import domain_of as _domain, solution_set as _solution_set
 from .exactnum import Unsupported
+from .model.numbers import rational_entries
 
 TRIALS, DIGITS = 4, 40
 
@@ -66,7 +67,7 @@ def _may_keep_matrix_symbols(expr: Any, where: dict, values_hold: bool | None = 
     """Whether substituting `where` into `expr` can leave a matrix symbol: one of `expr`'s
     is not replaced, or a value holds one (`values_hold`, when the caller has asked
     `values_hold_matrix_symbols` already; False only when none can be left)."""
-    if any(m not in where for m in expr.atoms(sp.MatrixSymbol)):
+    if any(m not in where for m in matrix_symbols(expr)):
         return True
     return values_hold_matrix_symbols(where) if values_hold is None else values_hold
 
@@ -80,8 +81,8 @@ def _holds_matrix_symbol(v: sp.Basic) -> bool:
     """Whether `v` holds a matrix symbol (remembered per explicit matrix: a problem's values
     come back in every check of its steps, and a matrix is searched entry by entry)."""
     if not isinstance(v, sp.ImmutableMatrix):   # (a scalar is searched quickly; comparing one with
-        return bool(v.atoms(sp.MatrixSymbol))   # a remembered one, as a lookup does, can cost more)
-    return _holds_matrix_symbol_memo(v)
+        return bool(matrix_symbols(v))          # a remembered one, as a lookup does, can cost more)
+    return not rational_entries(v) and _holds_matrix_symbol_memo(v)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -104,7 +105,7 @@ def checkable(expr: Any, where: dict | None, values_hold: bool | None = None) ->
             e = unevaluated.xreplace(expr, where)     # no canonicalising on the way (|−v| calls doit on −v)
         else:
             return realize(expr, where)   # (sympy's evaluate(False) clears its whole cache: not here)
-        if isinstance(e, sp.Basic) and e.atoms(sp.MatrixSymbol):   # (a symbol bound to a plain int is no Basic)
+        if isinstance(e, sp.Basic) and matrix_symbols(e):   # (a symbol bound to a plain int is no Basic)
             return e
         m = fasteval.explicit(e) if isinstance(e, MatrixExpr) and not e.free_symbols else None
         if m is not None:
@@ -129,7 +130,23 @@ def _scalarize(x: Any) -> Any:
 def _has_matrix_symbols(x: Any) -> bool:
     if isinstance(x, (list, tuple)):
         return any(_has_matrix_symbols(e) for e in x)
-    return isinstance(x, sp.Basic) and bool(x.atoms(sp.MatrixSymbol))
+    return isinstance(x, sp.Basic) and bool(matrix_symbols(x))
+
+
+def matrix_symbols(x: Any) -> set:
+    """The matrix symbols in `x`, as `x.atoms(sp.MatrixSymbol)`, without looking through the
+    entries of an explicit matrix of rationals (a 64×64 weight matrix has none, and sympy
+    would visit all 4,096 entries)."""
+    if isinstance(x, sp.MatrixSymbol):
+        return {x}
+    if isinstance(x, sp.MatrixBase):
+        return set() if rational_entries(x) else x.atoms(sp.MatrixSymbol)
+    if not isinstance(x, sp.Basic) or not x.args:
+        return set()
+    out: set = set()
+    for a in x.args:
+        out |= matrix_symbols(a)
+    return out
 
 
 def _sample_scalar(sym: sp.Symbol, rnd: random.Random) -> sp.Expr:
@@ -149,7 +166,7 @@ def _symbols_of(exprs: list) -> tuple[set, set]:
     for e in exprs:
         for x in (e if isinstance(e, (list, tuple)) else [e]):
             if isinstance(x, sp.Basic):
-                mats |= x.atoms(sp.MatrixSymbol)
+                mats |= matrix_symbols(x)
                 scalars |= {s for s in x.free_symbols if isinstance(s, sp.Symbol)}
     return mats, scalars
 
