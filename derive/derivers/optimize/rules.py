@@ -130,9 +130,8 @@ class _Decimal:
         they are), by sympy's evalf, which raises its working precision until DIGITS digits
         are right: an entry that cancels to nothing at DIGITS is still found, and an entry
         that is 0 is 0."""
-        at = {c: _exact(mpmath.mpf(x)) for c, x in zip(self.obj.comps, w)}
-        return [[_real(mpmath.mpmathify(sp.N(e.xreplace(at), DIGITS))) for e in self.obj.hess.row(i)]
-                for i in range(self.obj.n)]
+        H = self.obj.at(self.obj.hess, [_exact(mpmath.mpf(x)) for x in w])
+        return [[_real(mpmath.mpmathify(sp.N(e, DIGITS))) for e in H.row(i)] for i in range(self.obj.n)]
 
     def sqrt(self, x: Any) -> Any:
         return mpmath.sqrt(x)
